@@ -1,0 +1,78 @@
+//! TypeScript declarations of the types the console's UI receives, generated from these
+//! Rust types so the UI cannot drift from the backend.
+//!
+//! `ui/src/lib/bindings.ts` is generated from [`declarations`]; a test in this crate fails
+//! when the checked-in file is stale (`DESK_UPDATE_BINDINGS=1 cargo test -p desk-core`
+//! rewrites it).
+
+use ts_rs::{Config, TS};
+
+use crate::domain::*;
+use crate::error::{ApiError, ErrorCode};
+use crate::view::*;
+use crate::wire::{Change, PullResponse};
+
+/// Declarations of every exported type, in a stable order.
+pub fn declarations() -> String {
+    let mut out = String::from(
+        "// Generated from crates/desk-core by `DESK_UPDATE_BINDINGS=1 cargo test`. Do not edit.\n\n",
+    );
+    let cfg = Config::new();
+    let decls = [
+        ErrorCode::decl(&cfg),
+        ApiError::decl(&cfg),
+        Role::decl(&cfg),
+        Channel::decl(&cfg),
+        TicketStatus::decl(&cfg),
+        Priority::decl(&cfg),
+        Category::decl(&cfg),
+        MessageKind::decl(&cfg),
+        AuthorKind::decl(&cfg),
+        TxDirection::decl(&cfg),
+        TxStatus::decl(&cfg),
+        CustomerTier::decl(&cfg),
+        Agent::decl(&cfg),
+        Customer::decl(&cfg),
+        WalletTransaction::decl(&cfg),
+        Ticket::decl(&cfg),
+        Author::decl(&cfg),
+        Attachment::decl(&cfg),
+        Message::decl(&cfg),
+        Change::decl(&cfg),
+        PullResponse::decl(&cfg),
+        InboxView::decl(&cfg),
+        TicketSummary::decl(&cfg),
+        TicketDetail::decl(&cfg),
+        ViewCounts::decl(&cfg),
+        Connectivity::decl(&cfg),
+        SessionState::decl(&cfg),
+    ];
+    for decl in &decls {
+        out.push_str("export ");
+        out.push_str(decl);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn ui_bindings_are_generated_from_these_types() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        let fresh = super::declarations();
+        if std::env::var_os("DESK_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+            return;
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == fresh,
+            "ui/src/lib/bindings.ts is stale: the UI would drift from the Rust types; \
+             run `DESK_UPDATE_BINDINGS=1 cargo test -p desk-core` and commit it"
+        );
+    }
+}

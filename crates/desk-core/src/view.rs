@@ -1,0 +1,96 @@
+//! What the console shows: the shapes the local cache returns and the Tauri commands pass
+//! to the UI. They are read models, never sent to the server.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::domain::*;
+
+/// Named inbox views (DESIGN.md §8); the store answers each with an indexed query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxView {
+    /// Every ticket that is not solved or closed.
+    Open,
+    /// Open tickets assigned to the signed-in agent.
+    Mine,
+    /// Open tickets with no assignee.
+    Unassigned,
+    /// Open tickets whose linked transaction waits on the customer to confirm it.
+    AwaitingConfirmation,
+    /// Every cached ticket, solved and closed ones too.
+    All,
+}
+
+/// One row of the inbox list: enough to triage without opening the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketSummary {
+    pub id: String,
+    #[ts(type = "number | null")]
+    pub number: Option<i64>,
+    pub subject: String,
+    pub customer_name: String,
+    pub customer_tier: Option<CustomerTier>,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub category: Category,
+    pub language: String,
+    pub tags: Vec<String>,
+    pub assignee_name: Option<String>,
+    /// The start of the latest message, for the list's second line.
+    pub preview: String,
+    #[ts(type = "number")]
+    pub last_message_at: i64,
+    #[ts(type = "number | null")]
+    pub first_response_due_at: Option<i64>,
+}
+
+/// A ticket opened: the conversation and the customer beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub customer: Option<Customer>,
+    pub assignee: Option<Agent>,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    /// The customer's wallet transactions, linked ones first, then newest first.
+    pub transactions: Vec<WalletTransaction>,
+}
+
+/// Counts per view, for the sidebar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ViewCounts {
+    pub open: u32,
+    pub mine: u32,
+    pub unassigned: u32,
+    pub awaiting_confirmation: u32,
+    pub all: u32,
+}
+
+/// Connection state of the console, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Connectivity {
+    /// The last contact with the server succeeded.
+    Online,
+    /// The server could not be reached; the console works from its cache.
+    Offline,
+    /// Not tried yet since start.
+    Unknown,
+}
+
+/// Everything the console's chrome needs: who is signed in, where, and how sync is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionState {
+    pub signed_in: bool,
+    pub server_url: Option<String>,
+    pub agent: Option<Agent>,
+    pub connectivity: Connectivity,
+    /// When the cache last caught up with the server.
+    #[ts(type = "number | null")]
+    pub last_synced_at: Option<i64>,
+    /// Why the last sync failed, when it did.
+    pub last_error: Option<crate::error::ApiError>,
+    pub cached_tickets: u32,
+}

@@ -1,0 +1,82 @@
+//! The HTTP wire format between desk-sync and desk-server (DESIGN.md §4).
+//!
+//! Every response that carries sync data names its `schema_version`, so a client can tell
+//! a server it does not understand from a bug. The server accepts every version a client
+//! might still have queued work for.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::domain::{Agent, Customer, Message, Ticket, WalletTransaction};
+
+/// The wire schema this build speaks.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Base path of the versioned API.
+pub const API_PREFIX: &str = "/api/v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Shown to the agent and admins when listing or revoking devices.
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Answer to a login or a refresh. The refresh token is rotated on every use; the
+/// previous one stops working (and using it again revokes the device).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Seconds the access token stays valid.
+    pub access_expires_in: u64,
+    pub refresh_token: String,
+    pub device_id: String,
+    pub agent: Agent,
+}
+
+/// One committed change. The feed keeps the latest state of each record, so a change is the
+/// whole record, not a diff: applying the same change twice is harmless.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum Change {
+    Ticket(Ticket),
+    Message(Message),
+    Customer(Customer),
+    WalletTransaction(WalletTransaction),
+    Agent(Agent),
+}
+
+/// `GET /api/v1/sync/pull?cursor=C&limit=N`. An empty or absent cursor means "from zero"
+/// (bootstrap). The cursor is opaque to clients: they store it and send it back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct PullResponse {
+    pub schema_version: u32,
+    /// Changes in commit order, after the request's cursor.
+    pub changes: Vec<Change>,
+    /// Where the next pull starts. Equal to the request's cursor when nothing changed.
+    pub next_cursor: String,
+    /// More changes were committed before this page was read: pull again now.
+    pub has_more: bool,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub schema_version: u32,
+}

@@ -1,0 +1,144 @@
+// Generated from crates/desk-core by `DESK_UPDATE_BINDINGS=1 cargo test`. Do not edit.
+
+export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "rebootstrap_required" | "offline" | "not_signed_in" | "keyring" | "storage" | "internal";
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type Role = "agent" | "supervisor" | "admin";
+
+export type Channel = "email" | "chat" | "telegram" | "wechat" | "web_form" | "phone";
+
+export type TicketStatus = "new" | "open" | "pending_customer" | "on_hold" | "solved" | "closed";
+
+export type Priority = "low" | "normal" | "high" | "urgent";
+
+export type Category = "transaction_confirmation" | "funds_not_arrived" | "account_locked" | "security" | "technical" | "usage_help" | "account" | "complaint" | "large_transaction" | "dispute" | "other";
+
+export type MessageKind = "public_reply" | "internal_note" | "system_event";
+
+export type AuthorKind = "customer" | "agent" | "system";
+
+export type TxDirection = "deposit" | "withdrawal" | "transfer";
+
+export type TxStatus = "awaiting_customer_confirmation" | "pending_chain" | "confirmed" | "failed" | "frozen" | "reversed";
+
+export type CustomerTier = "standard" | "vip" | "institutional";
+
+export type Agent = { id: string, name: string, email: string, role: Role, 
+/**
+ * BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
+ */
+languages: Array<string>, };
+
+export type Customer = { id: string, 
+/**
+ * The wallet platform's own user id.
+ */
+platform_user_id: string, name: string, emails: Array<string>, phones: Array<string>, 
+/**
+ * Messenger handles such as `telegram:@alice`.
+ */
+handles: Array<string>, preferred_language: string, tier: CustomerTier, kyc_level: number, risk_flags: Array<string>, tags: Array<string>, notes: string, created_at: number, updated_at: number, };
+
+export type WalletTransaction = { id: string, customer_id: string, 
+/**
+ * Asset symbol, e.g. `USDT`.
+ */
+asset: string, 
+/**
+ * Chain, e.g. `TRON`, `ETH`, `BTC`.
+ */
+chain: string, 
+/**
+ * Decimal amount as text: money never goes through a float.
+ */
+amount: string, direction: TxDirection, 
+/**
+ * Public; never redacted.
+ */
+tx_hash: string | null, status: TxStatus, confirmations: number, required_confirmations: number, created_at: number, updated_at: number, };
+
+export type Ticket = { id: string, 
+/**
+ * Human number, assigned by the server; `None` until the server has seen the ticket.
+ */
+number: number | null, subject: string, customer_id: string, channel: Channel, status: TicketStatus, priority: Priority, category: Category, tags: Array<string>, assignee_id: string | null, group: string | null, 
+/**
+ * BCP 47 language of the conversation, e.g. `zh-CN`.
+ */
+language: string, first_response_due_at: number | null, resolution_due_at: number | null, linked_transaction_ids: Array<string>, incident_id: string | null, merged_into: string | null, 
+/**
+ * Customer satisfaction, 1–5, once given.
+ */
+csat: number | null, created_at: number, updated_at: number, last_message_at: number, };
+
+export type Author = { kind: AuthorKind, 
+/**
+ * Agent or customer id; `None` for system events.
+ */
+id: string | null, name: string, };
+
+export type Attachment = { 
+/**
+ * SHA-256 of the content, hex: attachments are content-addressed.
+ */
+sha256: string, file_name: string, content_type: string, size: number, };
+
+export type Message = { id: string, ticket_id: string, kind: MessageKind, author: Author, 
+/**
+ * Plain text, after redaction.
+ */
+body_text: string, 
+/**
+ * Sanitized HTML, when the channel sent HTML.
+ */
+body_html: string | null, attachments: Array<Attachment>, created_at: number, };
+
+export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent };
+
+export type PullResponse = { schema_version: number, 
+/**
+ * Changes in commit order, after the request's cursor.
+ */
+changes: Array<Change>, 
+/**
+ * Where the next pull starts. Equal to the request's cursor when nothing changed.
+ */
+next_cursor: string, 
+/**
+ * More changes were committed before this page was read: pull again now.
+ */
+has_more: boolean, };
+
+export type InboxView = "open" | "mine" | "unassigned" | "awaiting_confirmation" | "all";
+
+export type TicketSummary = { id: string, number: number | null, subject: string, customer_name: string, customer_tier: CustomerTier | null, channel: Channel, status: TicketStatus, priority: Priority, category: Category, language: string, tags: Array<string>, assignee_name: string | null, 
+/**
+ * The start of the latest message, for the list's second line.
+ */
+preview: string, last_message_at: number, first_response_due_at: number | null, };
+
+export type TicketDetail = { ticket: Ticket, customer: Customer | null, assignee: Agent | null, 
+/**
+ * Oldest first.
+ */
+messages: Array<Message>, 
+/**
+ * The customer's wallet transactions, linked ones first, then newest first.
+ */
+transactions: Array<WalletTransaction>, };
+
+export type ViewCounts = { open: number, mine: number, unassigned: number, awaiting_confirmation: number, all: number, };
+
+export type Connectivity = "online" | "offline" | "unknown";
+
+export type SessionState = { signed_in: boolean, server_url: string | null, agent: Agent | null, connectivity: Connectivity, 
+/**
+ * When the cache last caught up with the server.
+ */
+last_synced_at: number | null, 
+/**
+ * Why the last sync failed, when it did.
+ */
+last_error: ApiError | null, cached_tickets: number, };
+
