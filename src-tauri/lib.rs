@@ -1,1 +1,85 @@
+//! The desktop shell: Tauri wiring over desk-sync. This is the only code that knows Tauri.
+//!
+//! [`run_app`] takes any `tauri::Builder`, so the same app runs in a real window and under
+//! `tauri::test::mock_builder()` with no desktop around it.
 
+pub mod commands;
+mod sync_loop;
+
+use std::sync::Arc;
+
+use desk_sync::{Client, Profile};
+use tauri::{Manager, Runtime};
+use tokio::sync::Notify;
+
+/// What every command can reach.
+pub struct AppState {
+    pub client: Arc<Client>,
+    /// Wakes the background sync loop (after sign-in, or when the UI asks).
+    pub wake: Arc<Notify>,
+}
+
+/// Wires state, commands and the background sync into a builder.
+pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> tauri::Builder<R> {
+    let wake = Arc::new(Notify::new());
+    builder
+        .manage(AppState { client, wake })
+        .invoke_handler(tauri::generate_handler![
+            commands::session_state,
+            commands::sign_in,
+            commands::sign_out,
+            commands::sync_now,
+            commands::list_tickets,
+            commands::view_counts,
+            commands::get_ticket,
+        ])
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(sync_loop::run(handle));
+            Ok(())
+        })
+}
+
+/// The profile the console opens: `DESK_HOME`, else `DESK_PROFILE`, else `default` (the
+/// same rule as the `desk` CLI, so `desk login` and the console share a profile).
+fn profile() -> anyhow::Result<Profile> {
+    let home = std::env::var_os("DESK_HOME").map(std::path::PathBuf::from);
+    let name = std::env::var("DESK_PROFILE").ok();
+    Ok(Profile::resolve(home.as_deref(), name.as_deref())?)
+}
+
+fn device_name() -> String {
+    let os = std::env::consts::OS;
+    match std::env::var("HOSTNAME") {
+        Ok(host) if !host.is_empty() => format!("Desk on {host} ({os})"),
+        _ => format!("Desk console ({os})"),
+    }
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let client = match profile().and_then(|p| Ok(Client::open(p, device_name())?)) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            // Nothing useful can open without a cache; say why on stderr and in the exit code.
+            eprintln!("desk: cannot open the local cache: {e:#}");
+            std::process::exit(1);
+        }
+    };
+    run_app(tauri::Builder::default(), client)
+        .run(tauri::generate_context!())
+        .expect("the console window failed");
+}
+
+/// Handle to the state from anywhere holding an app handle.
+pub(crate) fn state<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::State<'_, AppState> {
+    app.state::<AppState>()
+}
+
+#[cfg(test)]
+mod tests;

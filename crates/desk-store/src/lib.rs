@@ -1,1 +1,113 @@
-//! placeholder
+//! Desk's local cache: the SQLite file an agent's console works from, online or not.
+//!
+//! It holds the server's confirmed records (tickets, messages, customers, wallet
+//! transactions, agents), the sync cursor and the account the cache belongs to, and answers
+//! the console's views as indexed queries. WAL with `synchronous=FULL`: a write the console
+//! acknowledged survives a power cut. One writer: callers own the [`Store`] exclusively.
+//!
+//! It knows nothing of HTTP, the keyring or Tauri, and nothing secret is ever written here
+//! (no tokens, no passwords): the sync client keeps those in the OS keyring.
+
+mod error;
+mod migrations;
+mod records;
+mod views;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use error::{Error, Result};
+pub use records::CURSOR_KEY;
+pub use views::ViewQuery;
+
+/// The file name of the cache inside a profile directory.
+pub const CACHE_FILE: &str = "cache.sqlite3";
+
+/// An open cache. Not `Sync`: wrap it in a mutex to share it.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(&path)?;
+        // WAL lets readers run beside the one writer; FULL makes each commit durable, which
+        // a queued reply needs (DESIGN.md §5). busy_timeout covers a second process (the
+        // CLI) touching the same profile for a moment.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self { conn, path })
+    }
+
+    /// An in-memory cache, for tests of code above the store.
+    pub fn open_in_memory() -> Result<Self> {
+        let mut conn = Connection::open_in_memory()?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self { conn, path: PathBuf::from(":memory:") })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads a small piece of sync state (cursor, account, last sync time).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    /// Forgets every cached record and the cursor, keeping the file. Used when the cache is
+    /// about to hold a different account's data, so one agent never sees another's cache.
+    pub fn clear(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for table in records::RECORD_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        tx.execute("DELETE FROM meta", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Deletes a cache file and its WAL and shared-memory companions.
+pub fn remove_cache_files(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(Error::Io { path: PathBuf::from(p).display().to_string(), source });
+            }
+        }
+    }
+    Ok(())
+}

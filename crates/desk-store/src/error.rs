@@ -1,0 +1,25 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored record {what} is not valid json: {source}")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the cache was written by a newer Desk (schema {found}, this build knows {known})")]
+    TooNew { found: u32, known: u32 },
+    #[error("no ticket {0} in the cache")]
+    TicketNotFound(String),
+    #[error("cache file {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

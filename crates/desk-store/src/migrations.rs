@@ -1,0 +1,96 @@
+//! Versioned schema migrations, tracked in `PRAGMA user_version`.
+//!
+//! Each step runs in its own transaction together with the version bump, so a crash leaves
+//! the file at one version or the next, never between. Steps are append-only: never edit a
+//! released one, add another.
+
+use rusqlite::Connection;
+
+use crate::{Error, Result};
+
+const STEPS: &[&str] = &[
+    // 1: confirmed server records, each as its JSON body plus the columns views index.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE agents (
+        id    TEXT PRIMARY KEY,
+        name  TEXT NOT NULL,
+        email TEXT NOT NULL,
+        body  TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE customers (
+        id   TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        body TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE wallet_transactions (
+        id          TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX wallet_transactions_by_customer ON wallet_transactions(customer_id, created_at DESC);
+
+    CREATE TABLE tickets (
+        id              TEXT PRIMARY KEY,
+        number          INTEGER,
+        subject         TEXT NOT NULL,
+        customer_id     TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        is_open         INTEGER NOT NULL,
+        priority        TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        assignee_id     TEXT,
+        language        TEXT NOT NULL,
+        last_message_at INTEGER NOT NULL,
+        first_response_due_at INTEGER,
+        body            TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX tickets_recent ON tickets(last_message_at DESC, id DESC);
+    CREATE INDEX tickets_open_recent ON tickets(is_open, last_message_at DESC, id DESC);
+    CREATE INDEX tickets_assignee_recent ON tickets(assignee_id, is_open, last_message_at DESC, id DESC);
+    CREATE INDEX tickets_by_customer ON tickets(customer_id, last_message_at DESC);
+
+    -- Which wallet transactions a ticket is about; drives the awaiting-confirmation view.
+    CREATE TABLE ticket_transactions (
+        ticket_id      TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, transaction_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ticket_transactions_by_tx ON ticket_transactions(transaction_id);
+
+    CREATE TABLE messages (
+        id         TEXT PRIMARY KEY,
+        ticket_id  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX messages_by_ticket ON messages(ticket_id, created_at, id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = STEPS.len() as u32;
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST {
+        return Err(Error::TooNew { found: current, known: LATEST });
+    }
+    for (i, step) in STEPS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

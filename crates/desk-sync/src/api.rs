@@ -1,0 +1,113 @@
+//! The HTTP calls to desk-server. Every call has a time limit: a console must fall back to
+//! its cache quickly when the network hangs, not sit on a dead socket.
+
+use std::time::Duration;
+
+use desk_core::wire::{API_PREFIX, LoginRequest, PullResponse, RefreshRequest, TokenResponse};
+use desk_core::{Agent, ApiError, ErrorCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::credentials::Secret;
+use crate::{Error, Result};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// Checks and normalizes a server URL typed by an agent.
+pub fn normalize_server_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::BadInput(format!("server address {url:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(Error::BadInput(format!("server address {url:?} must start with http:// or https://")));
+    }
+    Ok(url.to_owned())
+}
+
+impl Api {
+    pub fn new(base: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::BadInput(format!("http client: {e}")))?;
+        Ok(Self { http, base: normalize_server_url(base)? })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> (String, RequestBuilder) {
+        let url = format!("{}{}{}", self.base, API_PREFIX, path);
+        (url.clone(), self.http.request(method, url))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, url: String, req: RequestBuilder) -> Result<T> {
+        let resp = req.send().await.map_err(|source| Error::Offline { url: url.clone(), source })?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|source| Error::Offline { url: url.clone(), source })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Protocol { url, detail: format!("bad json: {e}") });
+        }
+        match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(api) => Err(Error::Server(api)),
+            // A proxy or a non-Desk server answered: say so rather than guessing.
+            Err(_) => Err(Error::Protocol { url, detail: format!("http {status} without an error body") }),
+        }
+    }
+
+    pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
+        let (url, req) = self.request(Method::POST, "/auth/login");
+        self.send(url, req.json(body)).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenResponse> {
+        let (url, req) = self.request(Method::POST, "/auth/refresh");
+        let body = RefreshRequest { refresh_token: refresh_token.expose().to_owned() };
+        self.send(url, req.json(&body)).await
+    }
+
+    pub async fn logout(&self, access: &Secret) -> Result<()> {
+        let (url, req) = self.request(Method::POST, "/auth/logout");
+        let resp = req
+            .bearer_auth(access.expose())
+            .send()
+            .await
+            .map_err(|source| Error::Offline { url: url.clone(), source })?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            // Already signed out on the server: the goal is reached.
+            StatusCode::UNAUTHORIZED => Ok(()),
+            s => Err(Error::Protocol { url, detail: format!("logout answered http {s}") }),
+        }
+    }
+
+    pub async fn me(&self, access: &Secret) -> Result<Agent> {
+        let (url, req) = self.request(Method::GET, "/me");
+        self.send(url, req.bearer_auth(access.expose())).await
+    }
+
+    pub async fn pull(&self, access: &Secret, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+        let (url, req) = self.request(Method::GET, "/sync/pull");
+        let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        self.send(url, req.bearer_auth(access.expose()).query(&query)).await
+    }
+}
+
+/// Whether a server error means the access token needs refreshing.
+pub fn is_unauthorized(e: &Error) -> bool {
+    matches!(e, Error::Server(api) if api.code == ErrorCode::Unauthorized)
+}

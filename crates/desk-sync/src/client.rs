@@ -1,0 +1,315 @@
+//! The client engine the console and the `desk` CLI share: sign-in, the session, pulling
+//! into the cache, and the cached views. Callers are thin: a Tauri command or a CLI verb
+//! calls one method here.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use desk_core::view::{Connectivity, InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts};
+use desk_core::wire::{LoginRequest, SCHEMA_VERSION};
+use desk_core::{Agent, ApiError, ErrorCode};
+use desk_store::{Store, ViewQuery};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Api, is_unauthorized, normalize_server_url};
+use crate::credentials::{self, Secret};
+use crate::profile::Profile;
+use crate::{Error, Result};
+
+/// How many changes to ask for per pull page.
+const PULL_PAGE: u32 = 1000;
+/// Refresh the access token this long before it expires, so a request never races expiry.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+
+const ACCOUNT_KEY: &str = "account";
+const LAST_SYNCED_KEY: &str = "sync.last_synced_at";
+
+/// Who this cache belongs to. Not secret: stored in the cache's meta table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub server_url: String,
+    pub agent: Agent,
+    pub device_id: String,
+}
+
+struct Access {
+    token: Secret,
+    expires: Instant,
+}
+
+struct Status {
+    connectivity: Connectivity,
+    last_error: Option<ApiError>,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Changes applied to the cache.
+    pub changes: usize,
+    pub pages: usize,
+}
+
+pub struct Client {
+    profile: Profile,
+    device_name: String,
+    store: Mutex<Store>,
+    access: Mutex<Option<Access>>,
+    status: Mutex<Status>,
+    /// One sync at a time per process: two pulls racing would apply pages out of order.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these cannot leave the data half-updated (each guarded
+    // section is one assignment or one SQLite transaction), so poisoning is not fatal.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Client {
+    /// Opens the profile's cache. `device_name` is what the server lists for this device.
+    pub fn open(profile: Profile, device_name: impl Into<String>) -> Result<Self> {
+        std::fs::create_dir_all(&profile.dir)
+            .map_err(|source| Error::Io { path: profile.dir.display().to_string(), source })?;
+        let store = Store::open(profile.cache_path())?;
+        Ok(Self {
+            profile,
+            device_name: device_name.into(),
+            store: Mutex::new(store),
+            access: Mutex::new(None),
+            status: Mutex::new(Status { connectivity: Connectivity::Unknown, last_error: None }),
+            sync_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn account(&self) -> Result<Option<Account>> {
+        let raw = lock(&self.store).meta(ACCOUNT_KEY)?;
+        raw.map(|r| {
+            serde_json::from_str(&r).map_err(|e| {
+                Error::Store(desk_store::Error::Corrupt { what: "account".into(), source: e })
+            })
+        })
+        .transpose()
+    }
+
+    /// Signs in, keeps the refresh token in the OS keyring and the access token in memory.
+    /// Signing into another account or server first clears the cache: one agent never sees
+    /// another's cached customers.
+    pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<Account> {
+        let email = email.trim();
+        if email.is_empty() || password.is_empty() {
+            return Err(Error::BadInput("email and password are required".into()));
+        }
+        let server_url = normalize_server_url(server_url)?;
+        let api = Api::new(&server_url)?;
+        let login = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_name: self.device_name.clone(),
+        };
+        let tokens = match api.login(&login).await {
+            Ok(t) => t,
+            Err(e) => {
+                self.note_result(&Err::<(), _>(&e));
+                return Err(e);
+            }
+        };
+        let refresh = Secret::new(tokens.refresh_token);
+        let access = Secret::new(tokens.access_token);
+        if let Err(e) = credentials::store_refresh_token(&self.profile, &refresh) {
+            // Without the keyring the session cannot survive a restart; do not leave a
+            // live device behind on the server.
+            let _ = api.logout(&access).await;
+            return Err(e);
+        }
+        let account = Account { server_url, agent: tokens.agent, device_id: tokens.device_id };
+        {
+            let mut store = lock(&self.store);
+            let same_owner = self.account_in(&store)?.is_some_and(|old| {
+                old.server_url == account.server_url && old.agent.id == account.agent.id
+            });
+            if !same_owner {
+                store.clear()?;
+            }
+            store.set_meta(ACCOUNT_KEY, Some(&serde_json::to_string(&account).expect("account serializes")))?;
+        }
+        *lock(&self.access) = Some(Access {
+            token: access,
+            expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
+        });
+        self.note_result(&Ok::<(), &Error>(()));
+        Ok(account)
+    }
+
+    fn account_in(&self, store: &Store) -> Result<Option<Account>> {
+        store
+            .meta(ACCOUNT_KEY)?
+            .map(|r| {
+                serde_json::from_str(&r).map_err(|e| {
+                    Error::Store(desk_store::Error::Corrupt { what: "account".into(), source: e })
+                })
+            })
+            .transpose()
+    }
+
+    /// Signs out: revokes the device on the server when reachable, forgets the tokens, and
+    /// with `wipe` deletes the cache too.
+    pub async fn sign_out(&self, wipe: bool) -> Result<()> {
+        if let Some(account) = self.account()? {
+            let access = lock(&self.access).take();
+            if let (Some(access), Ok(api)) = (access, Api::new(&account.server_url)) {
+                // Best effort: an offline sign-out still forgets the credentials locally.
+                let _ = api.logout(&access.token).await;
+            }
+        }
+        credentials::delete_refresh_token(&self.profile)?;
+        let mut store = lock(&self.store);
+        store.set_meta(ACCOUNT_KEY, None)?;
+        if wipe {
+            store.clear()?;
+        }
+        Ok(())
+    }
+
+    /// A valid access token: the one in memory, or a new one from the refresh token in the
+    /// keyring (which the server rotates; the new one replaces it at once).
+    async fn access_token(&self, api: &Api) -> Result<Secret> {
+        if let Some(a) = lock(&self.access).as_ref()
+            && a.expires > Instant::now() + EXPIRY_MARGIN
+        {
+            return Ok(a.token.clone());
+        }
+        let refresh = credentials::load_refresh_token(&self.profile)?.ok_or(Error::NotSignedIn)?;
+        let tokens = match api.refresh(&refresh).await {
+            Ok(t) => t,
+            Err(Error::Server(e)) if e.code == ErrorCode::SessionExpired => {
+                // The device was revoked or the token reused: the agent must sign in again.
+                credentials::delete_refresh_token(&self.profile)?;
+                lock(&self.store).set_meta(ACCOUNT_KEY, None)?;
+                return Err(Error::Server(e));
+            }
+            Err(e) => return Err(e),
+        };
+        credentials::store_refresh_token(&self.profile, &Secret::new(tokens.refresh_token))?;
+        let token = Secret::new(tokens.access_token);
+        *lock(&self.access) = Some(Access {
+            token: token.clone(),
+            expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
+        });
+        Ok(token)
+    }
+
+    /// Pulls every change since the cache's cursor, page by page; each page and its cursor
+    /// are applied in one transaction.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let result = self.sync_inner().await;
+        self.note_result(&result.as_ref().map(|_| ()));
+        result
+    }
+
+    async fn sync_inner(&self) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let account = self.account()?.ok_or(Error::NotSignedIn)?;
+        let api = Api::new(&account.server_url)?;
+        let mut report = SyncReport::default();
+        let mut retried_auth = false;
+        loop {
+            let access = self.access_token(&api).await?;
+            let cursor = lock(&self.store).cursor()?;
+            let page = match api.pull(&access, cursor.as_deref(), PULL_PAGE).await {
+                Ok(p) => p,
+                Err(e) if is_unauthorized(&e) && !retried_auth => {
+                    // Expired or revoked between our check and the server's: refresh once.
+                    retried_auth = true;
+                    *lock(&self.access) = None;
+                    continue;
+                }
+                Err(Error::Server(e)) if e.code == ErrorCode::RebootstrapRequired => {
+                    // The server no longer keeps our cursor: pull everything again.
+                    lock(&self.store).set_meta(desk_store::CURSOR_KEY, None)?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if page.schema_version > SCHEMA_VERSION {
+                return Err(Error::Protocol {
+                    url: account.server_url.clone(),
+                    detail: format!(
+                        "server speaks schema {} but this console knows {SCHEMA_VERSION}: update Desk",
+                        page.schema_version
+                    ),
+                });
+            }
+            lock(&self.store).apply_pull_page(&page.changes, &page.next_cursor)?;
+            report.changes += page.changes.len();
+            report.pages += 1;
+            if !page.has_more {
+                break;
+            }
+        }
+        lock(&self.store).set_meta(LAST_SYNCED_KEY, Some(&now_ms().to_string()))?;
+        Ok(report)
+    }
+
+    fn note_result(&self, result: &std::result::Result<(), &Error>) {
+        let mut status = lock(&self.status);
+        match result {
+            Ok(()) => {
+                status.connectivity = Connectivity::Online;
+                status.last_error = None;
+            }
+            Err(e) => {
+                if e.is_offline() {
+                    status.connectivity = Connectivity::Offline;
+                } else if matches!(e, Error::Server(_)) {
+                    // The server answered, so it is reachable even though it refused.
+                    status.connectivity = Connectivity::Online;
+                }
+                status.last_error = Some(ApiError::from(*e));
+            }
+        }
+    }
+
+    /// What the console's chrome shows.
+    pub fn state(&self) -> Result<SessionState> {
+        let account = self.account()?;
+        let store = lock(&self.store);
+        let status = lock(&self.status);
+        Ok(SessionState {
+            signed_in: account.is_some(),
+            server_url: account.as_ref().map(|a| a.server_url.clone()),
+            agent: account.map(|a| a.agent),
+            connectivity: status.connectivity,
+            last_synced_at: store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok()),
+            last_error: status.last_error.clone(),
+            cached_tickets: store.ticket_count()?,
+        })
+    }
+
+    fn me(&self) -> Result<Option<String>> {
+        Ok(self.account()?.map(|a| a.agent.id))
+    }
+
+    pub fn list_tickets(&self, view: InboxView, limit: u32) -> Result<Vec<TicketSummary>> {
+        let me = self.me()?;
+        let limit = limit.clamp(1, 100_000);
+        Ok(lock(&self.store).list_tickets(&ViewQuery { view, me: me.as_deref(), limit })?)
+    }
+
+    pub fn view_counts(&self) -> Result<ViewCounts> {
+        let me = self.me()?;
+        Ok(lock(&self.store).view_counts(me.as_deref())?)
+    }
+
+    pub fn ticket(&self, id: &str) -> Result<TicketDetail> {
+        Ok(lock(&self.store).ticket_detail(id)?)
+    }
+}

@@ -1,0 +1,49 @@
+//! The refresh token in the OS keyring (Secret Service, Keychain, Credential Manager).
+//! It is never written to the cache, a file or a log; the access token lives in memory only.
+
+use crate::profile::{KEYRING_SERVICE, Profile};
+use crate::{Error, Result};
+
+/// A secret string that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+fn entry(profile: &Profile) -> Result<keyring::Entry> {
+    keyring::Entry::new(KEYRING_SERVICE, &profile.refresh_token_account())
+        .map_err(|e| Error::Keyring(e.to_string()))
+}
+
+pub fn load_refresh_token(profile: &Profile) -> Result<Option<Secret>> {
+    match entry(profile)?.get_password() {
+        Ok(s) => Ok(Some(Secret(s))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(Error::Keyring(e.to_string())),
+    }
+}
+
+pub fn store_refresh_token(profile: &Profile, token: &Secret) -> Result<()> {
+    entry(profile)?.set_password(token.expose()).map_err(|e| Error::Keyring(e.to_string()))
+}
+
+pub fn delete_refresh_token(profile: &Profile) -> Result<()> {
+    match entry(profile)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(Error::Keyring(e.to_string())),
+    }
+}

@@ -1,0 +1,74 @@
+use desk_core::{ApiError, ErrorCode};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// The server could not be reached or did not answer in time.
+    #[error("cannot reach {url}: {source}")]
+    Offline {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with an error body.
+    #[error("server refused: {0}")]
+    Server(ApiError),
+    /// The server answered something that is not the wire format.
+    #[error("unexpected answer from {url}: {detail}")]
+    Protocol { url: String, detail: String },
+    #[error("no agent is signed in on this profile")]
+    NotSignedIn,
+    #[error("os keyring: {0}")]
+    Keyring(String),
+    #[error("local cache: {0}")]
+    Store(#[from] desk_store::Error),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("profile directory {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Offline { .. } => ErrorCode::Offline,
+            Error::Server(e) => e.code,
+            Error::Protocol { .. } => ErrorCode::Internal,
+            Error::NotSignedIn => ErrorCode::NotSignedIn,
+            Error::Keyring(_) => ErrorCode::Keyring,
+            Error::Store(desk_store::Error::TicketNotFound(_)) => ErrorCode::NotFound,
+            Error::Store(_) | Error::Io { .. } => ErrorCode::Storage,
+            Error::BadInput(_) => ErrorCode::BadRequest,
+        }
+    }
+
+    /// Whether the server (or the network to it) is simply not there right now.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Error::Offline { .. })
+    }
+}
+
+/// The `{code, message}` shown to the agent. Server errors keep the server's message, which
+/// is written for people; local failures say what failed without internals.
+impl From<&Error> for ApiError {
+    fn from(e: &Error) -> Self {
+        let message = match e {
+            Error::Server(api) => api.message.clone(),
+            Error::Offline { url, .. } => format!("cannot reach the server at {url}"),
+            other => other.to_string(),
+        };
+        ApiError::new(e.code(), message)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError::from(&e)
+    }
+}

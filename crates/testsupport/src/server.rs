@@ -1,0 +1,101 @@
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{bin_path, terminate};
+
+/// A `desk-server serve` child process on a free loopback port.
+pub struct ServerProcess {
+    child: Child,
+    pub url: String,
+    pub data_dir: PathBuf,
+}
+
+/// Runs a `desk-server` subcommand to completion, feeding `stdin`; panics with its output on
+/// failure.
+pub fn server_cmd(args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(bin_path("desk-server"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn desk-server");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "desk-server {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl ServerProcess {
+    /// Seeds `tickets` demo tickets and one agent, then serves.
+    pub fn seeded(data_dir: &Path, tickets: u32, email: &str, password: &str) -> Self {
+        let dir = data_dir.to_str().unwrap();
+        server_cmd(
+            &["agent", "add", "--data-dir", dir, "--email", email, "--name", "Lin Wei 林伟", "--role", "agent", "--password-stdin"],
+            &format!("{password}\n"),
+        );
+        server_cmd(&["seed-demo", "--data-dir", dir, "--tickets", &tickets.to_string()], "");
+        Self::start(data_dir)
+    }
+
+    /// Starts `desk-server serve` on 127.0.0.1:0 and waits for its `listening on` line.
+    pub fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(bin_path("desk-server"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn desk-server serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("desk-server printed no listening line in 30 s");
+        let url = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from desk-server: {line:?}"))
+            .trim()
+            .to_owned();
+        let server = Self { child, url, data_dir: data_dir.to_path_buf() };
+        server.wait_healthy(Duration::from_secs(30));
+        server
+    }
+
+    fn wait_healthy(&self, within: Duration) {
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
+        let deadline = Instant::now() + within;
+        loop {
+            if client.get(format!("{}/healthz", self.url)).send().is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "desk-server at {} never became healthy", self.url);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the server gracefully (SIGTERM) and waits.
+    pub fn stop(mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
