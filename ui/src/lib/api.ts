@@ -1,0 +1,48 @@
+// The only door to the desktop shell: typed wrappers over the Tauri commands. The UI
+// never talks HTTP and never holds a credential; it asks the shell and renders answers.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  ApiError,
+  ErrorCode,
+  InboxView,
+  SessionState,
+  TicketDetail,
+  TicketSummary,
+  ViewCounts,
+} from './bindings';
+import { ERROR_CODES } from './enums';
+
+export const SESSION_CHANGED = 'session-changed';
+
+/** Every rejection becomes an `ApiError`, so callers can always branch on `code`. */
+export function toApiError(error: unknown): ApiError {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const { code, message } = error as { code: unknown; message?: unknown };
+    if (typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code)) {
+      return { code: code as ErrorCode, message: typeof message === 'string' ? message : '' };
+    }
+  }
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+export const api = {
+  sessionState: () => call<SessionState>('session_state'),
+  signIn: (serverUrl: string, email: string, password: string) =>
+    call<SessionState>('sign_in', { serverUrl, email, password }),
+  signOut: () => call<SessionState>('sign_out'),
+  syncNow: () => call<SessionState>('sync_now'),
+  listTickets: (view: InboxView, limit: number) => call<TicketSummary[]>('list_tickets', { view, limit }),
+  viewCounts: () => call<ViewCounts>('view_counts'),
+  getTicket: (id: string) => call<TicketDetail>('get_ticket', { id }),
+  onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
+    listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
+};

@@ -1,0 +1,189 @@
+// The console controller against a scripted API: stale answers, bursts of events,
+// selection across refreshes, sign-out by the shell.
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import type { InboxView, SessionState, TicketSummary, ViewCounts } from './bindings';
+
+interface Pending<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+const calls: { cmd: string; args: unknown[]; pending: Pending<unknown> }[] = [];
+
+function deferred(cmd: string, args: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => calls.push({ cmd, args, pending: { resolve, reject } }));
+}
+
+vi.mock('./api', () => ({
+  toApiError: (e: unknown) => e,
+  api: {
+    sessionState: () => deferred('session_state', []),
+    signIn: (...a: unknown[]) => deferred('sign_in', a),
+    signOut: () => deferred('sign_out', []),
+    syncNow: () => deferred('sync_now', []),
+    listTickets: (...a: unknown[]) => deferred('list_tickets', a),
+    viewCounts: () => deferred('view_counts', []),
+    getTicket: (...a: unknown[]) => deferred('get_ticket', a),
+    onSessionChanged: async () => () => {},
+  },
+}));
+
+const { Desk } = await import('./desk.svelte');
+
+const signedIn: SessionState = {
+  signed_in: true,
+  server_url: 'http://127.0.0.1:8080',
+  agent: { id: 'a1', name: 'Chen Jing', email: 'c@x', role: 'agent', languages: [] },
+  connectivity: 'online',
+  last_synced_at: 1,
+  last_error: null,
+  cached_tickets: 3,
+};
+
+const counts: ViewCounts = { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 };
+
+function row(id: string): TicketSummary {
+  return {
+    id,
+    number: null,
+    subject: id,
+    customer_name: 'c',
+    customer_tier: null,
+    channel: 'chat',
+    status: 'open',
+    priority: 'normal',
+    category: 'other',
+    language: 'en',
+    tags: [],
+    assignee_name: null,
+    preview: '',
+    last_message_at: 0,
+    first_response_due_at: null,
+  };
+}
+
+/** Answer the oldest unanswered call of `cmd`. */
+async function answer(cmd: string, value: unknown, which: 'first' | 'last' = 'first'): Promise<unknown[]> {
+  const matching = calls.filter((c) => c.cmd === cmd);
+  const call = which === 'first' ? matching[0] : matching.at(-1);
+  if (!call) throw new Error(`no pending ${cmd}`);
+  calls.splice(calls.indexOf(call), 1);
+  call.pending.resolve(value);
+  await new Promise((r) => setTimeout(r, 0));
+  return call.args;
+}
+
+async function fail(cmd: string, error: unknown): Promise<void> {
+  const call = calls.find((c) => c.cmd === cmd);
+  if (!call) throw new Error(`no pending ${cmd}`);
+  calls.splice(calls.indexOf(call), 1);
+  call.pending.reject(error);
+  await new Promise((r) => setTimeout(r, 0));
+}
+
+const pendingOf = (cmd: string) => calls.filter((c) => c.cmd === cmd).length;
+
+beforeEach(() => {
+  calls.length = 0;
+});
+
+async function signedInDesk(rows: string[] = ['a', 'b', 'c']) {
+  const desk = new Desk();
+  desk.applySession(signedIn);
+  await answer('view_counts', counts);
+  await answer('list_tickets', rows.map(row));
+  return desk;
+}
+
+describe('Desk', () => {
+  test('signing in loads counts and the current view, and selects the first row', async () => {
+    const desk = await signedInDesk();
+    expect(desk.counts).toEqual(counts);
+    expect(desk.tickets.map((t) => t.id)).toEqual(['a', 'b', 'c']);
+    expect(desk.selectedId).toBe('a');
+    expect(desk.listStatus).toBe('ready');
+  });
+
+  test('a late answer for the previous view never replaces the current one', async () => {
+    const desk = await signedInDesk();
+    desk.setView('mine');
+    desk.setView('unassigned');
+    const [first] = (await answer('list_tickets', [row('unassigned-1')], 'last')) as [InboxView];
+    expect(first).toBe('unassigned');
+    await answer('list_tickets', [row('mine-1')]); // the slow, stale one
+    expect(desk.view).toBe('unassigned');
+    expect(desk.tickets.map((t) => t.id)).toEqual(['unassigned-1']);
+  });
+
+  test('a burst of session-changed events costs at most one extra refresh', async () => {
+    const desk = await signedInDesk();
+    for (let i = 0; i < 5; i++) desk.applySession({ ...signedIn, cached_tickets: 10 + i });
+    expect(pendingOf('list_tickets')).toBe(1);
+    await answer('view_counts', counts);
+    await answer('list_tickets', ['a', 'b', 'c'].map(row));
+    expect(pendingOf('list_tickets'), 'one coalesced follow-up round').toBe(1);
+    await answer('view_counts', counts);
+    await answer('list_tickets', ['a', 'b', 'c'].map(row));
+    expect(pendingOf('list_tickets')).toBe(0);
+    expect(desk.session?.cached_tickets).toBe(14);
+  });
+
+  test('a refresh keeps the selected ticket even when rows shift', async () => {
+    const desk = await signedInDesk();
+    desk.move(1);
+    expect(desk.selectedId).toBe('b');
+    desk.applySession(signedIn);
+    await answer('view_counts', counts);
+    await answer('list_tickets', ['new', 'a', 'b', 'c'].map(row));
+    expect(desk.selectedId).toBe('b');
+  });
+
+  test('the open ticket is reloaded quietly on refresh; a vanished one says not found', async () => {
+    const desk = await signedInDesk();
+    desk.open('b');
+    expect(desk.detailStatus).toBe('loading');
+    expect(await answer('get_ticket', { ticket: { id: 'b' } })).toEqual(['b']);
+    expect(desk.detailStatus).toBe('ready');
+
+    desk.applySession(signedIn);
+    expect(desk.detailStatus, 'no spinner over a ticket being re-read').toBe('ready');
+    await fail('get_ticket', { code: 'not_found', message: 'ticket b not found' });
+    expect(desk.detailStatus).toBe('error');
+    expect(desk.detailError?.code).toBe('not_found');
+  });
+
+  test('when the shell signs us out (session expired) the console is cleared and the reason kept', async () => {
+    const desk = await signedInDesk();
+    desk.open('a');
+    desk.applySession({
+      ...signedIn,
+      signed_in: false,
+      agent: null,
+      last_error: { code: 'session_expired', message: 'refresh token revoked' },
+    });
+    expect(desk.sessionEnded).toBe(true);
+    expect(desk.tickets).toEqual([]);
+    expect(desk.openId).toBeNull();
+    // The pending detail answer arrives late and must not resurrect anything.
+    await answer('get_ticket', { ticket: { id: 'a' } });
+    expect(desk.detail).toBeNull();
+  });
+
+  test('the filter narrows the visible rows and moves the selection onto them', async () => {
+    const desk = await signedInDesk(['alpha', 'beta', 'gamma']);
+    desk.move(2);
+    desk.setFilter('beta');
+    expect(desk.visible.map((t) => t.id)).toEqual(['beta']);
+    expect(desk.selectedId).toBe('beta');
+    desk.setFilter('');
+    expect(desk.visible.length).toBe(3);
+  });
+
+  test('a sign-in error reaches the caller with its code', async () => {
+    const desk = new Desk();
+    const rejected = expect(desk.signIn('http://x', 'a@b', 'pw')).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await fail('sign_in', { code: 'invalid_credentials', message: 'wrong password' });
+    await rejected;
+    expect(desk.session).toBeNull();
+  });
+});

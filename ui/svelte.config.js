@@ -1,0 +1,4 @@
+// Runes everywhere: no legacy reactive statements sneak in.
+export default {
+  compilerOptions: { runes: true },
+};

@@ -1,0 +1,81 @@
+// Headless Chromium (Debian's, never a downloaded build) driven by playwright-core,
+// with the fake shell injected before the app's own scripts run.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import type { FakeShellConfig } from '../harness/fake-shell';
+
+export const CHROMIUM = process.env.DESK_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set DESK_CHROMIUM`);
+  }
+  await mkdir(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export interface AppPage {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught errors and CSP violations seen by the page; a clean run has none. */
+  problems: string[];
+}
+
+export interface OpenOptions {
+  mock?: FakeShellConfig;
+  locale?: string;
+  colorScheme?: 'light' | 'dark';
+  viewport?: { width: number; height: number };
+  /** Serve the page without the app's CSP (XSS test only). */
+  withoutCsp?: boolean;
+}
+
+export async function openApp(browser: Browser, options: OpenOptions = {}): Promise<AppPage> {
+  const context = await browser.newContext({
+    // The app window's default size (tauri.conf.json).
+    viewport: options.viewport ?? { width: 1360, height: 860 },
+    locale: options.locale ?? 'en-US',
+    colorScheme: options.colorScheme ?? 'light',
+    deviceScaleFactor: 1,
+  });
+  // Fail a step in seconds, not at the 30 s test timeout, so the report names the step.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+  });
+  await page.addInitScript((config) => {
+    window.__DESK_MOCK_CONFIG__ = config;
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  }, options.mock ?? {});
+  await page.addInitScript({ path: inject('harnessPath') });
+  // Tauri runs with freezePrototype: the app must not patch Object.prototype.
+  await page.addInitScript(() => Object.freeze(Object.prototype));
+  await page.goto(inject('baseUrl') + (options.withoutCsp ? '?csp=off' : ''));
+  return { page, context, problems };
+}
+
+export async function signIn(page: Page, password = 'desk-demo-pass'): Promise<void> {
+  await page.getByTestId('email').fill('chen.jing@desk.example');
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('password').press('Enter');
+}

@@ -1,0 +1,73 @@
+// Screenshots of the console for a person to look at (ui/test-artifacts/, not committed):
+// inbox with a ticket open, in both languages and both themes, plus sign-in.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { ARTIFACTS, launch, openApp } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('screenshots', () => {
+  for (const locale of ['en', 'zh-CN'] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      test(`inbox and ticket, ${locale}, ${scheme}`, async () => {
+        const { page, context, problems } = await openApp(browser, {
+          mock: { signedIn: true },
+          locale: locale === 'en' ? 'en-US' : 'zh-CN',
+          colorScheme: scheme,
+        });
+        await page.getByTestId('ticket-row').first().waitFor();
+        await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1042"]').click();
+        await page.getByTestId('customer-panel').waitFor();
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+        await page.screenshot({ path: `${ARTIFACTS}console-${locale}-${scheme}.png` });
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+    }
+  }
+
+  test('sign-in with an error, en and zh-CN', async () => {
+    for (const locale of ['en-US', 'zh-CN']) {
+      const { page, context, problems } = await openApp(browser, { locale, viewport: { width: 1100, height: 720 } });
+      await page.getByTestId('email').fill('chen.jing@desk.example');
+      await page.getByTestId('password').fill('wrong');
+      await page.getByTestId('sign-in').click();
+      await page.getByTestId('sign-in-error').waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}sign-in-${locale}.png` });
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
+  test('a smaller window (1280×800), zh-CN, dark, security ticket', async () => {
+    const { page, context, problems } = await openApp(browser, {
+      mock: { signedIn: true },
+      locale: 'zh-CN',
+      colorScheme: 'dark',
+      viewport: { width: 1280, height: 800 },
+    });
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1038"]').click();
+    await page.getByTestId('customer-panel').waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}console-zh-CN-dark-1280.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('offline, awaiting-confirmation view', async () => {
+    const { page, context, problems } = await openApp(browser, { mock: { signedIn: true, serverDown: true } });
+    await page.getByTestId('offline-banner').waitFor();
+    await page.getByTestId('view-awaiting_confirmation').click();
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1035"]').click();
+    await page.getByTestId('customer-panel').waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}offline-awaiting-en-light.png` });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

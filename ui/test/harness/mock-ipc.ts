@@ -1,0 +1,64 @@
+// Installs the fake shell behind Tauri's own IPC mock, before the app loads. Built as
+// an IIFE (dist-test/mock-ipc.js) that browser tests inject with page.addInitScript;
+// main.ts imports it under `vite dev` when no desktop shell is around.
+//
+// Tests steer it through `window.__deskMock` and configure it beforehand through
+// `window.__DESK_MOCK_CONFIG__`.
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type { SessionState } from '../../src/lib/bindings';
+import { FakeShell, type FakeShellConfig } from './fake-shell';
+
+declare global {
+  interface Window {
+    __DESK_MOCK_CONFIG__?: FakeShellConfig;
+    __deskMock?: DeskMock;
+  }
+}
+
+export interface DeskMock {
+  shell: FakeShell;
+  /** Merge into the session state and fire `session-changed`, as the Rust side does. */
+  emitSession(patch?: Partial<SessionState>): Promise<void>;
+  /** A background sync pulled a new ticket: store it, then fire `session-changed`. */
+  receiveTicket(subject: string): Promise<string>;
+  setServerDown(down: boolean): void;
+  commands(): string[];
+}
+
+const config = window.__DESK_MOCK_CONFIG__ ?? {};
+const shell = new FakeShell(config);
+const latency = config.latencyMs ?? 25;
+
+mockIPC(
+  async (cmd, args) => {
+    await new Promise((r) => setTimeout(r, cmd === 'sign_in' ? latency * 4 : latency));
+    // Hand out copies, as IPC serialization would: the UI must not share our objects.
+    return structuredClone(shell.handle(cmd, (args ?? {}) as Record<string, unknown>));
+  },
+  { shouldMockEvents: true },
+);
+
+async function emit(event: string, payload: unknown): Promise<void> {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (cmd: string, args: unknown) => Promise<unknown> } })
+    .__TAURI_INTERNALS__;
+  await internals.invoke('plugin:event|emit', { event, payload });
+}
+
+window.__deskMock = {
+  shell,
+  async emitSession(patch = {}) {
+    shell.state = { ...shell.state, ...patch };
+    await emit('session-changed', structuredClone(shell.state));
+  },
+  async receiveTicket(subject) {
+    const ticket = shell.receiveTicket(subject);
+    await emit('session-changed', structuredClone(shell.state));
+    return ticket.id;
+  },
+  setServerDown(down) {
+    shell.serverDown = down;
+  },
+  commands() {
+    return shell.calls.map((c) => c.cmd);
+  },
+};
