@@ -1,0 +1,140 @@
+//! Installing what is missing: Debian packages, the UI's npm packages, tauri-driver.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::{root, target_dir};
+
+/// Debian packages the app, its tests and the demo need.
+pub const APT_PACKAGES: &[&str] = &[
+    // Tauri on Linux
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libdbus-1-dev",
+    "pkg-config",
+    "build-essential",
+    // the real window under a virtual display, driven over WebDriver
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    // a private Secret Service for keyring tests
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    // PostgreSQL for the server's production storage
+    "postgresql",
+    // UI tests in a real browser; screenshots
+    "chromium",
+    "imagemagick",
+    // Chinese text in screenshots
+    "fonts-noto-cjk",
+];
+
+pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: {shown}");
+    let status = cmd.status().with_context(|| format!("start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn installed(pkg: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", pkg])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program} >/dev/null 2>&1"))
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs missing Debian packages (as root, or through sudo). Elsewhere it names them.
+pub fn system_packages() -> anyhow::Result<()> {
+    if !have("dpkg-query") || !have("apt-get") {
+        eprintln!(
+            "xtask: not a Debian/Ubuntu system; install the equivalents of: {}",
+            APT_PACKAGES.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let sudo: &[&str] = if is_root { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut c = Command::new(if sudo.is_empty() { "apt-get" } else { "sudo" });
+        if !sudo.is_empty() {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install)
+}
+
+/// `npm ci` when node_modules is missing or older than the lock file.
+pub fn npm_packages() -> anyhow::Result<()> {
+    let ui = root().join("ui");
+    let stamp = ui.join("node_modules/.package-lock.json");
+    let lock = ui.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
+        (Ok(s), Ok(l)) => s.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))?;
+    }
+    Ok(())
+}
+
+/// Builds the UI into ui/dist, which the app embeds.
+pub fn build_ui() -> anyhow::Result<()> {
+    run(Command::new("npm").args(["run", "build"]).current_dir(root().join("ui")))
+}
+
+/// tauri-driver (WebDriver for Tauri apps), from crates.io.
+pub fn tauri_driver() -> anyhow::Result<()> {
+    if have("tauri-driver") || cargo_bin("tauri-driver").exists() {
+        return Ok(());
+    }
+    run(Command::new("cargo").args(["install", "tauri-driver", "--locked", "--version", "^2"]))
+}
+
+pub fn cargo_bin(name: &str) -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .unwrap_or_default();
+    home.join("bin").join(name)
+}
+
+/// A cargo command with the shared target directory and the app serving the built UI.
+pub fn cargo(args: &[&str]) -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.args(args).env("CARGO_TARGET_DIR", target_dir()).current_dir(root());
+    c
+}
+
+/// Everything both commands need before building.
+pub fn all() -> anyhow::Result<()> {
+    system_packages()?;
+    npm_packages()?;
+    build_ui()
+}
