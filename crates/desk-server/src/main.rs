@@ -1,1 +1,332 @@
-fn main() {}
+//! `desk-server`: serve the API, manage agents, seed the demo dataset.
+//!
+//! A thin shell over the library: parse arguments, open storage, call one function,
+//! report. Logs go to stderr; stdout carries only what scripts read (the listening
+//! address, new ids, listings).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use desk_core::Role;
+use desk_server::auth::{self, AddAgent};
+use desk_server::seed::{self, SeedOptions};
+use desk_server::{AppState, Clock, Config, SqliteStorage, Storage, SystemClock};
+
+#[derive(Parser)]
+#[command(
+    name = "desk-server",
+    version,
+    about = "Desk's backend: API, auth and change feed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// Directory holding desk.sqlite3; created if missing.
+    #[arg(long, env = "DESK_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API until SIGTERM or ctrl-c.
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, env = "DESK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Manage agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Write a deterministic, realistic demo dataset (zh-CN and en tickets).
+    SeedDemo {
+        #[command(flatten)]
+        data: DataDir,
+        /// Number of tickets to generate.
+        #[arg(long, default_value_t = 1000)]
+        tickets: u32,
+        /// The dataset's "now" in ms since the epoch; every time lies before it. Defaults
+        /// to a fixed date so that reruns produce identical data.
+        #[arg(long, default_value_t = seed::DEFAULT_NOW_MS)]
+        now_ms: i64,
+        /// PRNG seed.
+        #[arg(long, default_value_t = seed::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Add an agent, reading the password from stdin; prints the agent's id.
+    Add {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read the password from stdin (one line; the trailing newline is dropped).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Languages the agent answers in, comma-separated BCP 47 tags.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
+        /// When the email already exists, set its password instead of failing.
+        #[arg(long)]
+        update_password: bool,
+    },
+    /// List agents.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an agent: its devices are signed out and it can no longer sign in.
+    Disable {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled agent again.
+    Enable {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse::<Role>()
+        .map_err(|_| "expected one of: agent, supervisor, admin".to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let default_filter = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
+        )
+        .init();
+
+    match cli.command {
+        Command::Serve { listen, data } => serve(listen, data).await,
+        Command::Migrate { data } => {
+            let storage = open(&data)?;
+            println!(
+                "database {} is at schema version {}",
+                storage.path().display(),
+                desk_server::storage::sqlite::SCHEMA_VERSION
+            );
+            Ok(())
+        }
+        Command::Agent(command) => agent(command).await,
+        Command::SeedDemo {
+            data,
+            tickets,
+            now_ms,
+            seed,
+        } => {
+            let storage = open(&data)?;
+            let started = Instant::now();
+            let summary = seed::seed_demo(
+                &storage,
+                SeedOptions {
+                    tickets,
+                    now_ms,
+                    seed,
+                },
+            )
+            .await
+            .context("seed the demo dataset")?;
+            println!(
+                "seeded {} tickets, {} messages, {} customers, {} transactions in {:.1}s (cursor {})",
+                summary.tickets,
+                summary.messages,
+                summary.customers,
+                summary.transactions,
+                started.elapsed().as_secs_f64(),
+                summary.cursor
+            );
+            Ok(())
+        }
+    }
+}
+
+fn open(data: &DataDir) -> anyhow::Result<SqliteStorage> {
+    SqliteStorage::open_in_dir(&data.data_dir)
+        .with_context(|| format!("open the database in {}", data.data_dir.display()))
+}
+
+async fn serve(listen: SocketAddr, data: DataDir) -> anyhow::Result<()> {
+    let storage = open(&data)?;
+    let state = AppState::new(Arc::new(storage), Config::default());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listen on {listen}"))?;
+    let address = listener.local_addr().context("read the bound address")?;
+    // Scripts and tests read this line to learn the port; keep its shape.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{address}").context("write to stdout")?;
+    stdout.flush().context("flush stdout")?;
+    drop(stdout);
+    desk_server::run(listener, state, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn agent(command: AgentCommand) -> anyhow::Result<()> {
+    let now = SystemClock.now_ms();
+    let cost = Config::default().password_cost;
+    match command {
+        AgentCommand::Add {
+            data,
+            email,
+            name,
+            role,
+            password_stdin: _,
+            languages,
+            update_password,
+        } => {
+            let storage = open(&data)?;
+            let password = read_password()?;
+            let languages: Vec<String> = languages
+                .into_iter()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let added = auth::add_agent(
+                &storage,
+                cost,
+                now,
+                AddAgent {
+                    email: email.clone(),
+                    name,
+                    role,
+                    languages,
+                    password: password.clone(),
+                },
+            )
+            .await;
+            let agent = match added {
+                Ok(agent) => agent,
+                Err(desk_server::Error::Conflict(_)) if update_password => {
+                    auth::set_password(&storage, cost, now, &email, password)
+                        .await
+                        .with_context(|| format!("set the password of {email}"))?
+                }
+                Err(desk_server::Error::Conflict(message)) => {
+                    bail!("{message}; pass --update-password to set its password instead")
+                }
+                Err(e) => return Err(e).with_context(|| format!("add agent {email}")),
+            };
+            println!("{}", agent.id);
+            Ok(())
+        }
+        AgentCommand::List { data, json } => {
+            let agents = open(&data)?.list_agents().await.context("list agents")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&agents)?);
+            } else {
+                println!(
+                    "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  status",
+                    "id", "email", "name", "role", "languages"
+                );
+                for a in agents {
+                    println!(
+                        "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  {}",
+                        a.agent.id,
+                        a.agent.email,
+                        a.agent.name,
+                        a.agent.role,
+                        a.agent.languages.join(","),
+                        if a.disabled { "disabled" } else { "active" }
+                    );
+                }
+            }
+            Ok(())
+        }
+        AgentCommand::Disable { data, email } => open(&data)?
+            .set_agent_disabled(&email, true, now)
+            .await
+            .with_context(|| format!("disable {email}")),
+        AgentCommand::Enable { data, email } => open(&data)?
+            .set_agent_disabled(&email, false, now)
+            .await
+            .with_context(|| format!("enable {email}")),
+    }
+}
+
+/// One line from stdin, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (shown as typed; end with Enter): ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("read the password from stdin")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        bail!("no password on stdin");
+    }
+    Ok(password.to_owned())
+}
