@@ -1,0 +1,127 @@
+//! A small W3C WebDriver client, enough to drive the console through tauri-driver. Every
+//! call has a time limit: a hung webview must fail the test, not hang CI.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct WebDriver {
+    http: reqwest::blocking::Client,
+    base: String,
+    session: String,
+}
+
+impl WebDriver {
+    /// Opens a session, which launches the app binary.
+    pub fn launch(driver_url: &str, application: &std::path::Path) -> Self {
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(90)).build().unwrap();
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": application.to_str().unwrap() }
+                }
+            }
+        });
+        let resp: Value = http
+            .post(format!("{driver_url}/session"))
+            .json(&caps)
+            .send()
+            .expect("tauri-driver must answer a new-session request")
+            .json()
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session from tauri-driver: {resp}"))
+            .to_owned();
+        Self {
+            http: reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+            base: format!("{driver_url}/session/{session}"),
+            session,
+        }
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method, &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp: Value = req.send().unwrap_or_else(|e| panic!("webdriver {url}: {e}")).json().unwrap();
+        resp["value"].clone()
+    }
+
+    fn find_all(&self, css: &str) -> Vec<String> {
+        let v = self.call(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_array()
+            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits until `css` matches at least one element; returns all matches.
+    pub fn wait_all(&self, css: &str, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let found = self.find_all(css);
+            if !found.is_empty() {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "{css} did not appear within {within:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn wait(&self, css: &str, within: Duration) -> String {
+        self.wait_all(css, within).remove(0)
+    }
+
+    pub fn click(&self, el: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({})));
+    }
+
+    pub fn clear(&self, el: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({})));
+    }
+
+    pub fn type_text(&self, el: &str, text: &str) {
+        self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text })));
+    }
+
+    pub fn text(&self, el: &str) -> String {
+        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None).as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn attr(&self, el: &str, name: &str) -> Option<String> {
+        self.call(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None)
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Polls until `f` is true.
+    pub fn until(&self, what: &str, within: Duration, mut f: impl FnMut(&Self) -> bool) {
+        let deadline = Instant::now() + within;
+        while !f(self) {
+            assert!(Instant::now() < deadline, "{what} did not happen within {within:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn screenshot(&self, path: &std::path::Path) {
+        let b64 = self.call(reqwest::Method::GET, "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or_default()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// Ends the session, which closes the app.
+    pub fn quit(self) {
+        let _ = self.http.delete(&self.base).send();
+        let _ = self.session;
+    }
+}
