@@ -44,7 +44,10 @@ pub async fn sign_in<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn sign_out<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<SessionState> {
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<SessionState> {
     state.client.sign_out(false).await?;
     emit_state(&app, &state);
     Ok(state.client.state()?)
@@ -52,7 +55,10 @@ pub async fn sign_out<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
 
 /// Syncs now. Being offline is not an error here: the returned state says so.
 #[tauri::command]
-pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<SessionState> {
+pub async fn sync_now<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<SessionState> {
     match state.client.sync().await {
         Ok(_) => {}
         Err(e) if e.is_offline() => {}
@@ -63,7 +69,11 @@ pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
 }
 
 #[tauri::command]
-pub fn list_tickets(state: State<'_, AppState>, view: InboxView, limit: u32) -> CmdResult<Vec<TicketSummary>> {
+pub fn list_tickets(
+    state: State<'_, AppState>,
+    view: InboxView,
+    limit: u32,
+) -> CmdResult<Vec<TicketSummary>> {
     Ok(state.client.list_tickets(view, limit)?)
 }
 

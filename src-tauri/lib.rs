@@ -60,7 +60,8 @@ pub fn run() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .init();
     let client = match profile().and_then(|p| Ok(Client::open(p, device_name())?)) {

@@ -73,7 +73,10 @@ mod tests {
     fn jitter_stays_between_half_and_whole() {
         for _ in 0..100 {
             let j = jittered(Duration::from_secs(10));
-            assert!(j >= Duration::from_secs(5) && j <= Duration::from_secs(10), "{j:?}");
+            assert!(
+                j >= Duration::from_secs(5) && j <= Duration::from_secs(10),
+                "{j:?}"
+            );
         }
     }
 }

@@ -11,7 +11,9 @@ use tauri::webview::InvokeRequest;
 
 fn app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     let client = Arc::new(Client::open(Profile::at(home), "test").unwrap());
-    crate::run_app(mock_builder(), client).build(mock_context(noop_assets())).unwrap()
+    crate::run_app(mock_builder(), client)
+        .build(mock_context(noop_assets()))
+        .unwrap()
 }
 
 fn invoke(
@@ -38,9 +40,12 @@ fn invoke(
 fn a_fresh_profile_is_signed_out_with_an_empty_cache() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
     let state: SessionState =
-        serde_json::from_value(invoke(&webview, "session_state", serde_json::json!({})).unwrap()).unwrap();
+        serde_json::from_value(invoke(&webview, "session_state", serde_json::json!({})).unwrap())
+            .unwrap();
     assert!(!state.signed_in, "nobody signed in on a fresh profile");
     assert_eq!(state.cached_tickets, 0);
     let counts = invoke(&webview, "view_counts", serde_json::json!({})).unwrap();
@@ -51,11 +56,24 @@ fn a_fresh_profile_is_signed_out_with_an_empty_cache() {
 fn errors_cross_ipc_as_code_and_message() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
 
-    let err = invoke(&webview, "get_ticket", serde_json::json!({ "id": "no-such-ticket" })).unwrap_err();
-    assert_eq!(err["code"], "not_found", "the UI branches on the code: {err}");
-    assert!(err["message"].as_str().unwrap().contains("no-such-ticket"), "the message names the input: {err}");
+    let err = invoke(
+        &webview,
+        "get_ticket",
+        serde_json::json!({ "id": "no-such-ticket" }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "not_found",
+        "the UI branches on the code: {err}"
+    );
+    assert!(
+        err["message"].as_str().unwrap().contains("no-such-ticket"),
+        "the message names the input: {err}"
+    );
 
     let err = invoke(
         &webview,
@@ -63,8 +81,19 @@ fn errors_cross_ipc_as_code_and_message() {
         serde_json::json!({ "serverUrl": "ftp://nowhere", "email": "a@b.c", "password": "x" }),
     )
     .unwrap_err();
-    assert_eq!(err["code"], "bad_request", "a non-http server address is refused before any I/O: {err}");
+    assert_eq!(
+        err["code"], "bad_request",
+        "a non-http server address is refused before any I/O: {err}"
+    );
 
-    let err = invoke(&webview, "list_tickets", serde_json::json!({ "view": "sideways", "limit": 5 })).unwrap_err();
-    assert!(err.is_string() || err.is_object(), "an unknown view is rejected, not a crash: {err}");
+    let err = invoke(
+        &webview,
+        "list_tickets",
+        serde_json::json!({ "view": "sideways", "limit": 5 }),
+    )
+    .unwrap_err();
+    assert!(
+        err.is_string() || err.is_object(),
+        "an unknown view is rejected, not a crash: {err}"
+    );
 }

@@ -23,9 +23,14 @@ fn tauri_driver() -> PathBuf {
     if have("tauri-driver") {
         return PathBuf::from("tauri-driver");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let p = home.join(".cargo/bin/tauri-driver");
-    assert!(p.exists(), "tauri-driver is not installed: `cargo xtask test` installs it");
+    assert!(
+        p.exists(),
+        "tauri-driver is not installed: `cargo xtask test` installs it"
+    );
     p
 }
 
@@ -40,17 +45,27 @@ impl Driver {
         let native = free_port();
         let mut cmd = Command::new(tauri_driver());
         x.apply(keyring.apply(&mut cmd))
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
             .env("DESK_HOME", home)
             .env("DESK_LOG", "debug")
             // WebKit's sandbox needs user namespaces a CI container may not grant.
             .env("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .stdout(Stdio::from(std::fs::File::create(log).unwrap()))
-            .stderr(Stdio::from(std::fs::OpenOptions::new().append(true).open(log).unwrap()));
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new().append(true).open(log).unwrap(),
+            ));
         let child = cmd.spawn().expect("spawn tauri-driver");
         let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
         for _ in 0..100 {
             if http.get(format!("{url}/status")).send().is_ok() {
                 return Self { child, url };
@@ -69,7 +84,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn has_cjk(s: &str) -> bool {
@@ -83,7 +102,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
         }
     }
     out
@@ -95,8 +118,17 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
-    for tool in ["Xvfb", "WebKitWebDriver", "dbus-daemon", "gnome-keyring-daemon", "secret-tool"] {
-        assert!(have(tool), "{tool} is missing: `cargo xtask test` installs what the end-to-end test needs");
+    for tool in [
+        "Xvfb",
+        "WebKitWebDriver",
+        "dbus-daemon",
+        "gnome-keyring-daemon",
+        "secret-tool",
+    ] {
+        assert!(
+            have(tool),
+            "{tool} is missing: `cargo xtask test` installs what the end-to-end test needs"
+        );
     }
     let tmp = tempfile::tempdir().unwrap();
     let server = ServerProcess::seeded(&tmp.path().join("server"), 80, EMAIL, PASSWORD);
@@ -118,9 +150,15 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     wd.click(&wd.wait("[data-testid=sign-in]", LONG));
 
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
-    assert!(!rows.is_empty(), "the seeded tickets must be listed after sign-in");
+    assert!(
+        !rows.is_empty(),
+        "the seeded tickets must be listed after sign-in"
+    );
     let agent = wd.text(&wd.wait("[data-testid=agent-name]", LONG));
-    assert!(agent.contains("Lin Wei"), "the signed-in agent is shown, got {agent:?}");
+    assert!(
+        agent.contains("Lin Wei"),
+        "the signed-in agent is shown, got {agent:?}"
+    );
     let chinese_row = rows
         .iter()
         .find(|r| has_cjk(&wd.text(r)))
@@ -134,7 +172,9 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     );
     wd.wait("[data-testid=customer-panel]", LONG);
     wd.until("connectivity shows online", LONG, |wd| {
-        wd.attr(&wd.wait("[data-testid=connectivity]", LONG), "data-state").as_deref() == Some("online")
+        wd.attr(&wd.wait("[data-testid=connectivity]", LONG), "data-state")
+            .as_deref()
+            == Some("online")
     });
     wd.screenshot(&shots.join("e2e-inbox-signed-in.png"));
     wd.quit();
@@ -145,27 +185,43 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     let token = keyring
         .lookup(&[("service", "desk"), ("username", &account)])
         .expect("the refresh token must be in the OS keyring (keyring without platform features silently uses a mock)");
-    assert!(token.len() >= 32, "a real token, not a placeholder: {} chars", token.len());
+    assert!(
+        token.len() >= 32,
+        "a real token, not a placeholder: {} chars",
+        token.len()
+    );
     for file in files_under(&home).into_iter().chain([log.clone()]) {
         let bytes = std::fs::read(&file).unwrap();
-        assert!(!contains(&bytes, token.as_bytes()), "the refresh token leaked into {}", file.display());
+        assert!(
+            !contains(&bytes, token.as_bytes()),
+            "the refresh token leaked into {}",
+            file.display()
+        );
     }
     let refreshed = reqwest::blocking::Client::new()
         .post(format!("{}/api/v1/auth/refresh", server.url))
         .json(&serde_json::json!({ "refresh_token": token }))
         .send()
         .unwrap();
-    assert!(refreshed.status().is_success(), "the keyring holds the live refresh token the server issued");
+    assert!(
+        refreshed.status().is_success(),
+        "the keyring holds the live refresh token the server issued"
+    );
 
     // 3. Server down, app restarted: the cache still shows the tickets, clearly offline.
     server.stop();
     let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-offline.log"));
     let wd = WebDriver::launch(&driver.url, &app);
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
-    assert!(!rows.is_empty(), "cached tickets must show with the server down");
+    assert!(
+        !rows.is_empty(),
+        "cached tickets must show with the server down"
+    );
     wd.wait("[data-testid=offline-banner]", LONG);
     wd.until("connectivity shows offline", LONG, |wd| {
-        wd.attr(&wd.wait("[data-testid=connectivity]", LONG), "data-state").as_deref() == Some("offline")
+        wd.attr(&wd.wait("[data-testid=connectivity]", LONG), "data-state")
+            .as_deref()
+            == Some("offline")
     });
     wd.click(&rows[0]);
     wd.wait("[data-testid=message-body]", LONG);

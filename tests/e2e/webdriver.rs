@@ -17,7 +17,10 @@ pub struct WebDriver {
 impl WebDriver {
     /// Opens a session, which launches the app binary.
     pub fn launch(driver_url: &str, application: &std::path::Path) -> Self {
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(90)).build().unwrap();
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(90))
+            .build()
+            .unwrap();
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -38,7 +41,10 @@ impl WebDriver {
             .unwrap_or_else(|| panic!("no session from tauri-driver: {resp}"))
             .to_owned();
         Self {
-            http: reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
             base: format!("{driver_url}/session/{session}"),
             session,
         }
@@ -50,7 +56,11 @@ impl WebDriver {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp: Value = req.send().unwrap_or_else(|e| panic!("webdriver {url}: {e}")).json().unwrap();
+        let resp: Value = req
+            .send()
+            .unwrap_or_else(|e| panic!("webdriver {url}: {e}"))
+            .json()
+            .unwrap();
         resp["value"].clone()
     }
 
@@ -61,7 +71,11 @@ impl WebDriver {
             Some(json!({ "using": "css selector", "value": css })),
         );
         v.as_array()
-            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -73,7 +87,10 @@ impl WebDriver {
             if !found.is_empty() {
                 return found;
             }
-            assert!(Instant::now() < deadline, "{css} did not appear within {within:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{css} did not appear within {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -83,39 +100,63 @@ impl WebDriver {
     }
 
     pub fn click(&self, el: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({})));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        );
     }
 
     pub fn clear(&self, el: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({})));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            Some(json!({})),
+        );
     }
 
     pub fn type_text(&self, el: &str, text: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text })));
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     pub fn text(&self, el: &str) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None).as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn attr(&self, el: &str, name: &str) -> Option<String> {
-        self.call(reqwest::Method::GET, &format!("/element/{el}/attribute/{name}"), None)
-            .as_str()
-            .map(str::to_owned)
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{el}/attribute/{name}"),
+            None,
+        )
+        .as_str()
+        .map(str::to_owned)
     }
 
     /// Polls until `f` is true.
     pub fn until(&self, what: &str, within: Duration, mut f: impl FnMut(&Self) -> bool) {
         let deadline = Instant::now() + within;
         while !f(self) {
-            assert!(Instant::now() < deadline, "{what} did not happen within {within:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not happen within {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
 
     pub fn screenshot(&self, path: &std::path::Path) {
         let b64 = self.call(reqwest::Method::GET, "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap_or_default()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap_or_default())
+            .unwrap();
         std::fs::write(path, png).unwrap();
     }
 

@@ -19,13 +19,20 @@ struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
         let _ = self.0.wait();
     }
 }
 
 fn server_cmd(bin: &Path, args: &[&str], stdin: &str) -> anyhow::Result<()> {
-    let mut child = Command::new(bin).args(args).stdin(Stdio::piped()).spawn().context("start desk-server")?;
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("start desk-server")?;
     child.stdin.take().unwrap().write_all(stdin.as_bytes())?;
     let status = child.wait()?;
     if !status.success() {
@@ -36,7 +43,8 @@ fn server_cmd(bin: &Path, args: &[&str], stdin: &str) -> anyhow::Result<()> {
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let headless = args.iter().any(|a| a == "--headless");
-    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if !headless && !has_display {
         bail!(
             "no display to open the console on (DISPLAY and WAYLAND_DISPLAY are unset); \
@@ -73,11 +81,27 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     ] {
         server_cmd(
             &server_bin,
-            &["agent", "add", "--data-dir", sd, "--email", email, "--name", name, "--role", role, "--password-stdin"],
+            &[
+                "agent",
+                "add",
+                "--data-dir",
+                sd,
+                "--email",
+                email,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
             &format!("{PASSWORD}\n"),
         )?;
     }
-    server_cmd(&server_bin, &["seed-demo", "--data-dir", sd, "--tickets", TICKETS], "")?;
+    server_cmd(
+        &server_bin,
+        &["seed-demo", "--data-dir", sd, "--tickets", TICKETS],
+        "",
+    )?;
 
     let mut child = Command::new(&server_bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", sd])
@@ -87,7 +111,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut first)?;
     let server = Server(child);
-    let url = first.trim().strip_prefix("listening on ").context("desk-server printed no address")?.to_owned();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .context("desk-server printed no address")?
+        .to_owned();
     eprintln!("xtask: demo server at {url}");
     eprintln!("xtask: sign in as {AGENT_EMAIL} or {SUPERVISOR_EMAIL}, password {PASSWORD}");
 
@@ -107,7 +135,14 @@ fn sign_in(console: &Path, url: &str, cmd: &mut Command) -> anyhow::Result<()> {
     let mut child = cmd
         .args(["--home"])
         .arg(console)
-        .args(["login", "--server", url, "--email", AGENT_EMAIL, "--password-stdin"])
+        .args([
+            "login",
+            "--server",
+            url,
+            "--email",
+            AGENT_EMAIL,
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .context("start desk login")?;
@@ -120,7 +155,13 @@ fn sign_in(console: &Path, url: &str, cmd: &mut Command) -> anyhow::Result<()> {
 
 /// Under Xvfb and a private D-Bus session with its own unlocked keyring: sign in with the
 /// CLI (same profile as the console), pull, start the console, and photograph it.
-fn headless_run(desk: &Path, app: &Path, console: &Path, demo: &Path, url: &str) -> anyhow::Result<()> {
+fn headless_run(
+    desk: &Path,
+    app: &Path,
+    console: &Path,
+    demo: &Path,
+    url: &str,
+) -> anyhow::Result<()> {
     let shot: PathBuf = demo.join("console-inbox.png");
     let xdg = demo.join("xdg");
     let runtime = demo.join("xdg-run");
@@ -144,11 +185,25 @@ wait $app || true
         app = app.display(),
         shot = shot.display(),
     );
-    run_cmd(Command::new("dbus-run-session")
-        .args(["--", "xvfb-run", "-a", "-s", "-screen 0 1440x900x24", "sh", "-c", &script])
-        .env("XDG_DATA_HOME", &xdg)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1"))?;
-    eprintln!("xtask: screenshot of the signed-in console: {}", shot.display());
+    run_cmd(
+        Command::new("dbus-run-session")
+            .args([
+                "--",
+                "xvfb-run",
+                "-a",
+                "-s",
+                "-screen 0 1440x900x24",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .env("XDG_DATA_HOME", &xdg)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    )?;
+    eprintln!(
+        "xtask: screenshot of the signed-in console: {}",
+        shot.display()
+    );
     Ok(())
 }

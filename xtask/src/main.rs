@@ -23,7 +23,9 @@ fn usage() -> ! {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((cmd, rest)) = args.split_first() else { usage() };
+    let Some((cmd, rest)) = args.split_first() else {
+        usage()
+    };
     match cmd.as_str() {
         "demo" => demo::run(rest),
         "test" => test::run(rest),
@@ -44,7 +46,10 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
 
 /// The repository root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Where cargo builds: `CARGO_TARGET_DIR`, defaulting to a cache outside the clone so that
@@ -53,7 +58,9 @@ pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
         None => {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root().join("target"));
             home.join(".cache/desk-target")
         }
     }

@@ -68,12 +68,19 @@ pub fn system_packages() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
     let sudo: &[&str] = if is_root { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
         let mut c = Command::new(if sudo.is_empty() { "apt-get" } else { "sudo" });
@@ -99,14 +106,18 @@ pub fn npm_packages() -> anyhow::Result<()> {
         _ => false,
     };
     if !fresh {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))?;
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&ui))?;
     }
     Ok(())
 }
 
 /// Builds the UI into ui/dist, which the app embeds.
 pub fn build_ui() -> anyhow::Result<()> {
-    run(Command::new("npm").args(["run", "build"]).current_dir(root().join("ui")))
+    run(Command::new("npm")
+        .args(["run", "build"])
+        .current_dir(root().join("ui")))
 }
 
 /// tauri-driver (WebDriver for Tauri apps), from crates.io.
@@ -128,7 +139,9 @@ pub fn cargo_bin(name: &str) -> std::path::PathBuf {
 /// A cargo command with the shared target directory and the app serving the built UI.
 pub fn cargo(args: &[&str]) -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.args(args).env("CARGO_TARGET_DIR", target_dir()).current_dir(root());
+    c.args(args)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .current_dir(root());
     c
 }
 

@@ -43,7 +43,10 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
     for note in &tally.notes {
         eprintln!("xtask: FAILED {note}");
     }
-    eprintln!("xtask: screenshots and other artifacts: {}", target_dir().join("test-artifacts").display());
+    eprintln!(
+        "xtask: screenshots and other artifacts: {}",
+        target_dir().join("test-artifacts").display()
+    );
     println!("{} passed, {} failed", tally.passed, tally.failed);
     if tally.failed > 0 {
         std::process::exit(1);
@@ -79,7 +82,8 @@ fn rust_suites(tally: &mut Tally) -> anyhow::Result<()> {
         "--color",
         "never",
     ]);
-    cmd.env("DESK_ARTIFACTS_DIR", target_dir().join("test-artifacts")).stdout(Stdio::piped());
+    cmd.env("DESK_ARTIFACTS_DIR", target_dir().join("test-artifacts"))
+        .stdout(Stdio::piped());
     eprintln!("xtask: {cmd:?}");
     let mut child = cmd.spawn().context("start cargo test")?;
     let (mut passed, mut failed) = (0, 0);
@@ -94,7 +98,10 @@ fn rust_suites(tally: &mut Tally) -> anyhow::Result<()> {
     let status = child.wait()?;
     tally.add("rust", passed, failed);
     if !status.success() && failed == 0 {
-        tally.broken("rust", format!("cargo test exited with {status} (build failure or a crashed test binary)"));
+        tally.broken(
+            "rust",
+            format!("cargo test exited with {status} (build failure or a crashed test binary)"),
+        );
     }
     Ok(())
 }
@@ -111,9 +118,10 @@ fn ui_suite(tally: &mut Tally, suite: &str, script: &str, report: &str) -> anyho
         .env("DESK_ARTIFACTS_DIR", target_dir().join("test-artifacts"))
         .status()
         .with_context(|| format!("start npm run {script}"))?;
-    let counts = std::fs::read(&report).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()).and_then(|v| {
-        Some((v["numPassedTests"].as_u64()?, v["numFailedTests"].as_u64()?))
-    });
+    let counts = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| Some((v["numPassedTests"].as_u64()?, v["numFailedTests"].as_u64()?)));
     match counts {
         Some((p, f)) => {
             tally.add(suite, p, f);
@@ -121,7 +129,10 @@ fn ui_suite(tally: &mut Tally, suite: &str, script: &str, report: &str) -> anyho
                 tally.broken(suite, format!("npm run {script} exited with {status}"));
             }
         }
-        None => tally.broken(suite, format!("npm run {script} exited with {status} and wrote no report")),
+        None => tally.broken(
+            suite,
+            format!("npm run {script} exited with {status} and wrote no report"),
+        ),
     }
     Ok(())
 }
@@ -133,11 +144,15 @@ mod tests {
     #[test]
     fn reads_cargo_result_lines() {
         assert_eq!(
-            parse_result_line("test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"),
+            parse_result_line(
+                "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"
+            ),
             Some((12, 0))
         );
         assert_eq!(
-            parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"),
+            parse_result_line(
+                "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
+            ),
             Some((3, 2))
         );
         assert_eq!(parse_result_line("running 3 tests"), None);

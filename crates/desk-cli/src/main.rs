@@ -14,7 +14,11 @@ use desk_core::view::InboxView;
 use desk_sync::{Client, Profile};
 
 #[derive(Parser)]
-#[command(name = "desk", version, about = "Desk from the command line: sign in, sync, list tickets")]
+#[command(
+    name = "desk",
+    version,
+    about = "Desk from the command line: sign in, sync, list tickets"
+)]
 struct Cli {
     /// Named profile: an isolated cache and keyring entry (two agents on one machine).
     #[arg(long, global = true)]
@@ -85,11 +89,15 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("DESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .init();
     let json = cli.json;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -104,7 +112,10 @@ fn main() -> ExitCode {
 }
 
 fn device_name() -> String {
-    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "this computer".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".into());
     format!("desk CLI on {host}")
 }
 
@@ -112,43 +123,82 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
     let profile = Profile::resolve(cli.home.as_deref(), cli.profile.as_deref())?;
     let client = Client::open(profile, device_name())?;
     match cli.command {
-        Command::Login { server, email, password_stdin: _ } => {
+        Command::Login {
+            server,
+            email,
+            password_stdin: _,
+        } => {
             let mut password = String::new();
             std::io::stdin()
                 .read_to_string(&mut password)
-                .map_err(|e| ApiError::new(desk_core::ErrorCode::BadRequest, format!("read password from stdin: {e}")))?;
+                .map_err(|e| {
+                    ApiError::new(
+                        desk_core::ErrorCode::BadRequest,
+                        format!("read password from stdin: {e}"),
+                    )
+                })?;
             // Only the line break a shell pipeline adds; spaces may be part of a password.
-            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            let password = password
+                .strip_suffix('\n')
+                .map(|p| p.strip_suffix('\r').unwrap_or(p))
+                .unwrap_or(&password);
             let account = client.sign_in(&server, &email, password).await?;
             if cli.json {
-                println!("{}", serde_json::to_string(&account.agent).expect("agent serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&account.agent).expect("agent serializes")
+                );
             } else {
-                println!("signed in as {} <{}> ({}) on {}", account.agent.name, account.agent.email, account.agent.role, account.server_url);
+                println!(
+                    "signed in as {} <{}> ({}) on {}",
+                    account.agent.name, account.agent.email, account.agent.role, account.server_url
+                );
             }
         }
         Command::Sync => {
             let report = client.sync().await?;
             if cli.json {
-                println!("{}", serde_json::to_string(&report).expect("report serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("report serializes")
+                );
             } else {
-                println!("synced: {} changes in {} pages", report.changes, report.pages);
+                println!(
+                    "synced: {} changes in {} pages",
+                    report.changes, report.pages
+                );
             }
         }
         Command::Tickets { view, limit } => {
             let rows = client.list_tickets(view.into(), limit)?;
             if cli.json {
-                println!("{}", serde_json::to_string(&rows).expect("tickets serialize"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&rows).expect("tickets serialize")
+                );
             } else {
                 for t in rows {
-                    let number = t.number.map(|n| format!("#{n}")).unwrap_or_else(|| "#—".into());
-                    println!("{number:>7}  {:<16}  {:<8}  {}  — {}", t.status.as_str(), t.priority.as_str(), t.subject, t.customer_name);
+                    let number = t
+                        .number
+                        .map(|n| format!("#{n}"))
+                        .unwrap_or_else(|| "#—".into());
+                    println!(
+                        "{number:>7}  {:<16}  {:<8}  {}  — {}",
+                        t.status.as_str(),
+                        t.priority.as_str(),
+                        t.subject,
+                        t.customer_name
+                    );
                 }
             }
         }
         Command::Status => {
             let state = client.state()?;
             if cli.json {
-                println!("{}", serde_json::to_string(&state).expect("state serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string(&state).expect("state serializes")
+                );
             } else if let Some(agent) = &state.agent {
                 println!(
                     "signed in as {} <{}> on {}; {} cached tickets",

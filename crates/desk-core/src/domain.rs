@@ -245,7 +245,11 @@ mod tests {
     fn enum_text_round_trips_through_serde_and_from_str() {
         for status in TicketStatus::ALL {
             let json = serde_json::to_string(status).unwrap();
-            assert_eq!(json, format!("\"{}\"", status.as_str()), "serde and as_str must agree");
+            assert_eq!(
+                json,
+                format!("\"{}\"", status.as_str()),
+                "serde and as_str must agree"
+            );
             assert_eq!(status.as_str().parse::<TicketStatus>().unwrap(), *status);
         }
         for category in Category::ALL {

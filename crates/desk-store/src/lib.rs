@@ -56,7 +56,10 @@ impl Store {
     pub fn open_in_memory() -> Result<Self> {
         let mut conn = Connection::open_in_memory()?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { conn, path: PathBuf::from(":memory:") })
+        Ok(Self {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -78,7 +81,9 @@ impl Store {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, v],
             )?,
-            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+            None => self
+                .conn
+                .execute("DELETE FROM meta WHERE key = ?1", [key])?,
         };
         Ok(())
     }
@@ -105,7 +110,10 @@ pub fn remove_cache_files(path: &Path) -> Result<()> {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => {
-                return Err(Error::Io { path: PathBuf::from(p).display().to_string(), source });
+                return Err(Error::Io {
+                    path: PathBuf::from(p).display().to_string(),
+                    source,
+                });
             }
         }
     }

@@ -84,7 +84,10 @@ pub const LATEST: u32 = STEPS.len() as u32;
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
-        return Err(Error::TooNew { found: current, known: LATEST });
+        return Err(Error::TooNew {
+            found: current,
+            known: LATEST,
+        });
     }
     for (i, step) in STEPS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;

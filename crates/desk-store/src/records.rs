@@ -87,7 +87,13 @@ fn put_transaction(tx: &Transaction<'_>, t: &WalletTransaction) -> Result<()> {
          ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id,
              status = excluded.status, created_at = excluded.created_at, body = excluded.body",
     )?
-    .execute(params![t.id, t.customer_id, t.status.as_str(), t.created_at, json(t)])?;
+    .execute(params![
+        t.id,
+        t.customer_id,
+        t.status.as_str(),
+        t.created_at,
+        json(t)
+    ])?;
     Ok(())
 }
 
@@ -118,7 +124,8 @@ fn put_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<()> {
         t.first_response_due_at,
         json(t)
     ])?;
-    tx.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?.execute([&t.id])?;
+    tx.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
+        .execute([&t.id])?;
     let mut link = tx.prepare_cached(
         "INSERT OR IGNORE INTO ticket_transactions(ticket_id, transaction_id) VALUES (?1, ?2)",
     )?;
@@ -134,11 +141,20 @@ fn put_message(tx: &Transaction<'_>, m: &Message) -> Result<()> {
         "INSERT INTO messages(id, ticket_id, kind, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body",
     )?
-    .execute(params![m.id, m.ticket_id, m.kind.as_str(), m.created_at, json(m)])?;
+    .execute(params![
+        m.id,
+        m.ticket_id,
+        m.kind.as_str(),
+        m.created_at,
+        json(m)
+    ])?;
     Ok(())
 }
 
 /// Parses a stored JSON body, naming the record when it is damaged.
 pub(crate) fn parse<T: DeserializeOwned>(what: &str, id: &str, body: &str) -> Result<T> {
-    serde_json::from_str(body).map_err(|source| Error::Corrupt { what: format!("{what} {id}"), source })
+    serde_json::from_str(body).map_err(|source| Error::Corrupt {
+        what: format!("{what} {id}"),
+        source,
+    })
 }

@@ -97,9 +97,13 @@ impl Store {
             let sql = format!("SELECT count(*) FROM tickets t WHERE {}", view_filter(view));
             let needs_me = matches!(view, InboxView::Mine);
             let n: u32 = if needs_me {
-                self.conn.prepare_cached(&sql)?.query_row([me.unwrap_or("")], |r| r.get(0))?
+                self.conn
+                    .prepare_cached(&sql)?
+                    .query_row([me.unwrap_or("")], |r| r.get(0))?
             } else {
-                self.conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?
+                self.conn
+                    .prepare_cached(&sql)?
+                    .query_row([], |r| r.get(0))?
             };
             Ok(n)
         };
@@ -145,7 +149,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, body FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id",
         )?;
-        for row in stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        for row in stmt.query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
             let (mid, body) = row?;
             messages.push(parse::<Message>("message", &mid, &body)?);
         }
@@ -165,12 +171,20 @@ impl Store {
         // so each group stays newest first.
         transactions.sort_by_key(|t| !ticket.linked_transaction_ids.contains(&t.id));
 
-        Ok(TicketDetail { ticket, customer, assignee, messages, transactions })
+        Ok(TicketDetail {
+            ticket,
+            customer,
+            assignee,
+            messages,
+            transactions,
+        })
     }
 
     /// Number of cached tickets.
     pub fn ticket_count(&self) -> Result<u32> {
-        Ok(self.conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
     }
 }
 
@@ -198,7 +212,10 @@ mod tests {
             "the awaiting-confirmation view must match the wire spelling of the status"
         );
         let list_sql_kind = MessageKind::SystemEvent.as_str();
-        assert_eq!(list_sql_kind, "system_event", "previews skip system events by this spelling");
+        assert_eq!(
+            list_sql_kind, "system_event",
+            "previews skip system events by this spelling"
+        );
     }
 
     #[test]
@@ -206,6 +223,10 @@ mod tests {
         assert_eq!(preview("a\n\n  b"), "a b");
         let long = "确".repeat(200);
         let p = preview(&long);
-        assert_eq!(p.chars().count(), PREVIEW_CHARS + 1, "cut at a char boundary plus an ellipsis");
+        assert_eq!(
+            p.chars().count(),
+            PREVIEW_CHARS + 1,
+            "cut at a char boundary plus an ellipsis"
+        );
     }
 }

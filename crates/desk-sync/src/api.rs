@@ -26,7 +26,9 @@ pub fn normalize_server_url(url: &str) -> Result<String> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::BadInput(format!("server address {url:?} is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(Error::BadInput(format!("server address {url:?} must start with http:// or https://")));
+        return Err(Error::BadInput(format!(
+            "server address {url:?} must start with http:// or https://"
+        )));
     }
     Ok(url.to_owned())
 }
@@ -39,7 +41,10 @@ impl Api {
             .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::BadInput(format!("http client: {e}")))?;
-        Ok(Self { http, base: normalize_server_url(base)? })
+        Ok(Self {
+            http,
+            base: normalize_server_url(base)?,
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -52,17 +57,28 @@ impl Api {
     }
 
     async fn send<T: DeserializeOwned>(&self, url: String, req: RequestBuilder) -> Result<T> {
-        let resp = req.send().await.map_err(|source| Error::Offline { url: url.clone(), source })?;
+        let resp = req.send().await.map_err(|source| Error::Offline {
+            url: url.clone(),
+            source,
+        })?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|source| Error::Offline { url: url.clone(), source })?;
+        let bytes = resp.bytes().await.map_err(|source| Error::Offline {
+            url: url.clone(),
+            source,
+        })?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Protocol { url, detail: format!("bad json: {e}") });
+            return serde_json::from_slice(&bytes).map_err(|e| Error::Protocol {
+                url,
+                detail: format!("bad json: {e}"),
+            });
         }
         match serde_json::from_slice::<ApiError>(&bytes) {
             Ok(api) => Err(Error::Server(api)),
             // A proxy or a non-Desk server answered: say so rather than guessing.
-            Err(_) => Err(Error::Protocol { url, detail: format!("http {status} without an error body") }),
+            Err(_) => Err(Error::Protocol {
+                url,
+                detail: format!("http {status} without an error body"),
+            }),
         }
     }
 
@@ -73,7 +89,9 @@ impl Api {
 
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenResponse> {
         let (url, req) = self.request(Method::POST, "/auth/refresh");
-        let body = RefreshRequest { refresh_token: refresh_token.expose().to_owned() };
+        let body = RefreshRequest {
+            refresh_token: refresh_token.expose().to_owned(),
+        };
         self.send(url, req.json(&body)).await
     }
 
@@ -83,12 +101,18 @@ impl Api {
             .bearer_auth(access.expose())
             .send()
             .await
-            .map_err(|source| Error::Offline { url: url.clone(), source })?;
+            .map_err(|source| Error::Offline {
+                url: url.clone(),
+                source,
+            })?;
         match resp.status() {
             s if s.is_success() => Ok(()),
             // Already signed out on the server: the goal is reached.
             StatusCode::UNAUTHORIZED => Ok(()),
-            s => Err(Error::Protocol { url, detail: format!("logout answered http {s}") }),
+            s => Err(Error::Protocol {
+                url,
+                detail: format!("logout answered http {s}"),
+            }),
         }
     }
 
@@ -97,13 +121,19 @@ impl Api {
         self.send(url, req.bearer_auth(access.expose())).await
     }
 
-    pub async fn pull(&self, access: &Secret, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+    pub async fn pull(
+        &self,
+        access: &Secret,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PullResponse> {
         let (url, req) = self.request(Method::GET, "/sync/pull");
         let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
         if let Some(c) = cursor {
             query.push(("cursor", c.to_owned()));
         }
-        self.send(url, req.bearer_auth(access.expose()).query(&query)).await
+        self.send(url, req.bearer_auth(access.expose()).query(&query))
+            .await
     }
 }
 

@@ -5,7 +5,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use desk_core::view::{Connectivity, InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts};
+use desk_core::view::{
+    Connectivity, InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts,
+};
 use desk_core::wire::{LoginRequest, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode};
 use desk_store::{Store, ViewQuery};
@@ -61,7 +63,10 @@ pub struct Client {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -73,15 +78,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Client {
     /// Opens the profile's cache. `device_name` is what the server lists for this device.
     pub fn open(profile: Profile, device_name: impl Into<String>) -> Result<Self> {
-        std::fs::create_dir_all(&profile.dir)
-            .map_err(|source| Error::Io { path: profile.dir.display().to_string(), source })?;
+        std::fs::create_dir_all(&profile.dir).map_err(|source| Error::Io {
+            path: profile.dir.display().to_string(),
+            source,
+        })?;
         let store = Store::open(profile.cache_path())?;
         Ok(Self {
             profile,
             device_name: device_name.into(),
             store: Mutex::new(store),
             access: Mutex::new(None),
-            status: Mutex::new(Status { connectivity: Connectivity::Unknown, last_error: None }),
+            status: Mutex::new(Status {
+                connectivity: Connectivity::Unknown,
+                last_error: None,
+            }),
             sync_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -94,7 +104,10 @@ impl Client {
         let raw = lock(&self.store).meta(ACCOUNT_KEY)?;
         raw.map(|r| {
             serde_json::from_str(&r).map_err(|e| {
-                Error::Store(desk_store::Error::Corrupt { what: "account".into(), source: e })
+                Error::Store(desk_store::Error::Corrupt {
+                    what: "account".into(),
+                    source: e,
+                })
             })
         })
         .transpose()
@@ -130,7 +143,11 @@ impl Client {
             let _ = api.logout(&access).await;
             return Err(e);
         }
-        let account = Account { server_url, agent: tokens.agent, device_id: tokens.device_id };
+        let account = Account {
+            server_url,
+            agent: tokens.agent,
+            device_id: tokens.device_id,
+        };
         {
             let mut store = lock(&self.store);
             let same_owner = self.account_in(&store)?.is_some_and(|old| {
@@ -139,7 +156,10 @@ impl Client {
             if !same_owner {
                 store.clear()?;
             }
-            store.set_meta(ACCOUNT_KEY, Some(&serde_json::to_string(&account).expect("account serializes")))?;
+            store.set_meta(
+                ACCOUNT_KEY,
+                Some(&serde_json::to_string(&account).expect("account serializes")),
+            )?;
         }
         *lock(&self.access) = Some(Access {
             token: access,
@@ -154,7 +174,10 @@ impl Client {
             .meta(ACCOUNT_KEY)?
             .map(|r| {
                 serde_json::from_str(&r).map_err(|e| {
-                    Error::Store(desk_store::Error::Corrupt { what: "account".into(), source: e })
+                    Error::Store(desk_store::Error::Corrupt {
+                        what: "account".into(),
+                        source: e,
+                    })
                 })
             })
             .transpose()
@@ -301,7 +324,11 @@ impl Client {
     pub fn list_tickets(&self, view: InboxView, limit: u32) -> Result<Vec<TicketSummary>> {
         let me = self.me()?;
         let limit = limit.clamp(1, 100_000);
-        Ok(lock(&self.store).list_tickets(&ViewQuery { view, me: me.as_deref(), limit })?)
+        Ok(lock(&self.store).list_tickets(&ViewQuery {
+            view,
+            me: me.as_deref(),
+            limit,
+        })?)
     }
 
     pub fn view_counts(&self) -> Result<ViewCounts> {

@@ -38,7 +38,9 @@ pub fn load_refresh_token(profile: &Profile) -> Result<Option<Secret>> {
 }
 
 pub fn store_refresh_token(profile: &Profile, token: &Secret) -> Result<()> {
-    entry(profile)?.set_password(token.expose()).map_err(|e| Error::Keyring(e.to_string()))
+    entry(profile)?
+        .set_password(token.expose())
+        .map_err(|e| Error::Keyring(e.to_string()))
 }
 
 pub fn delete_refresh_token(profile: &Profile) -> Result<()> {

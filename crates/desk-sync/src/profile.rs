@@ -28,7 +28,9 @@ impl Profile {
         }
         let name = name.unwrap_or("default");
         if name.is_empty()
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(Error::BadInput(format!(
                 "profile name {name:?} must be letters, digits, '-' or '_'"
@@ -36,14 +38,20 @@ impl Profile {
         }
         let base = directories::ProjectDirs::from("com", "Desk", "Desk")
             .ok_or_else(|| Error::BadInput("no home directory to keep the profile in".into()))?;
-        Ok(Self { dir: base.data_dir().join("profiles").join(name), key: format!("profile:{name}") })
+        Ok(Self {
+            dir: base.data_dir().join("profiles").join(name),
+            key: format!("profile:{name}"),
+        })
     }
 
     /// A profile rooted at an explicit directory (`DESK_HOME`).
     pub fn at(dir: &Path) -> Self {
         let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let digest = Sha256::digest(absolute.to_string_lossy().as_bytes());
-        Self { dir: absolute, key: format!("home:{}", &hex::encode(digest)[..16]) }
+        Self {
+            dir: absolute,
+            key: format!("home:{}", &hex::encode(digest)[..16]),
+        }
     }
 
     pub fn cache_path(&self) -> PathBuf {
@@ -66,13 +74,20 @@ mod tests {
         let b = Profile::resolve(Some(Path::new("/tmp/desk-b")), None).unwrap();
         assert_eq!(a.dir, PathBuf::from("/tmp/desk-a"));
         assert_ne!(a.key, b.key, "two homes must never share a keyring entry");
-        assert_eq!(a, Profile::at(Path::new("/tmp/desk-a")), "the key is stable for a path");
+        assert_eq!(
+            a,
+            Profile::at(Path::new("/tmp/desk-a")),
+            "the key is stable for a path"
+        );
     }
 
     #[test]
     fn profile_names_cannot_escape_the_profiles_directory() {
         for bad in ["../x", "a/b", "", "名字"] {
-            assert!(Profile::resolve(None, Some(bad)).is_err(), "{bad:?} must be refused");
+            assert!(
+                Profile::resolve(None, Some(bad)).is_err(),
+                "{bad:?} must be refused"
+            );
         }
         let p = Profile::resolve(None, Some("alice")).unwrap();
         assert!(p.dir.ends_with("profiles/alice"));

@@ -14,7 +14,15 @@ impl Xvfb {
         // Xvfb picks a free display itself and reports its number on the given fd; with
         // -displayfd 1 that is our stdout.
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -36,13 +44,16 @@ impl Xvfb {
             }
             let _ = tx.send(got);
         });
-        let n = rx.recv_timeout(Duration::from_secs(20)).expect("Xvfb reported no display in 20 s");
+        let n = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("Xvfb reported no display in 20 s");
         let display = format!(":{}", n.trim());
         Self { child, display }
     }
 
     pub fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
-        cmd.env("DISPLAY", &self.display).env_remove("WAYLAND_DISPLAY")
+        cmd.env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY")
     }
 
     /// A PNG of the whole screen (ImageMagick `import`).

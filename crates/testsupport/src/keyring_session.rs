@@ -23,7 +23,10 @@ impl KeyringSession {
             std::fs::create_dir_all(d).unwrap();
         }
         // gnome-keyring refuses a runtime dir others can read.
-        let _ = Command::new("chmod").arg("700").arg(&xdg_runtime_dir).status();
+        let _ = Command::new("chmod")
+            .arg("700")
+            .arg(&xdg_runtime_dir)
+            .status();
 
         let mut bus = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--print-address=1"])
@@ -32,7 +35,9 @@ impl KeyringSession {
             .spawn()
             .expect("dbus-daemon (apt package dbus) must be installed");
         let mut address = String::new();
-        BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
         let address = address.trim().to_owned();
         assert!(!address.is_empty(), "dbus-daemon printed no address");
 
@@ -47,12 +52,22 @@ impl KeyringSession {
             .spawn()
             .expect("gnome-keyring-daemon (apt package gnome-keyring) must be installed");
         // The login keyring's password; a fresh XDG_DATA_HOME makes a fresh keyring.
-        keyring.stdin.take().unwrap().write_all(b"desk-test").unwrap();
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"desk-test")
+            .unwrap();
         // It daemonizes: the parent exits once the daemon is up.
         let status = keyring.wait().unwrap();
         assert!(status.success(), "gnome-keyring-daemon failed to start");
 
-        let session = Self { bus, address, xdg_data_home, xdg_runtime_dir };
+        let session = Self {
+            bus,
+            address,
+            xdg_data_home,
+            xdg_runtime_dir,
+        };
         session.wait_for_secret_service();
         session
     }
@@ -89,8 +104,11 @@ impl KeyringSession {
         for (k, v) in attributes {
             cmd.arg(k).arg(v);
         }
-        let out = cmd.output().expect("secret-tool (apt package libsecret-tools) must be installed");
-        (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = cmd
+            .output()
+            .expect("secret-tool (apt package libsecret-tools) must be installed");
+        (out.status.success() && !out.stdout.is_empty())
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
 

@@ -45,7 +45,10 @@ pub fn terminate(child: &mut std::process::Child) {
     if child.try_wait().ok().flatten().is_some() {
         return;
     }
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     for _ in 0..100 {
         if child.try_wait().ok().flatten().is_some() {
             return;
@@ -60,7 +63,9 @@ pub fn terminate(child: &mut std::process::Child) {
 pub fn artifacts_dir() -> PathBuf {
     let dir = std::env::var_os("DESK_ARTIFACTS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts")
+        });
     std::fs::create_dir_all(&dir).expect("create artifacts dir");
     dir
 }

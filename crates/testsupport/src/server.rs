@@ -22,7 +22,12 @@ pub fn server_cmd(args: &[&str], stdin: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn desk-server");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -38,10 +43,31 @@ impl ServerProcess {
     pub fn seeded(data_dir: &Path, tickets: u32, email: &str, password: &str) -> Self {
         let dir = data_dir.to_str().unwrap();
         server_cmd(
-            &["agent", "add", "--data-dir", dir, "--email", email, "--name", "Lin Wei 林伟", "--role", "agent", "--password-stdin"],
+            &[
+                "agent",
+                "add",
+                "--data-dir",
+                dir,
+                "--email",
+                email,
+                "--name",
+                "Lin Wei 林伟",
+                "--role",
+                "agent",
+                "--password-stdin",
+            ],
             &format!("{password}\n"),
         );
-        server_cmd(&["seed-demo", "--data-dir", dir, "--tickets", &tickets.to_string()], "");
+        server_cmd(
+            &[
+                "seed-demo",
+                "--data-dir",
+                dir,
+                "--tickets",
+                &tickets.to_string(),
+            ],
+            "",
+        );
         Self::start(data_dir)
     }
 
@@ -65,25 +91,42 @@ impl ServerProcess {
             // Keep draining so the server never blocks on a full pipe.
             for _ in lines {}
         });
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("desk-server printed no listening line in 30 s");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("desk-server printed no listening line in 30 s");
         let url = line
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line from desk-server: {line:?}"))
             .trim()
             .to_owned();
-        let server = Self { child, url, data_dir: data_dir.to_path_buf() };
+        let server = Self {
+            child,
+            url,
+            data_dir: data_dir.to_path_buf(),
+        };
         server.wait_healthy(Duration::from_secs(30));
         server
     }
 
     fn wait_healthy(&self, within: Duration) {
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
         let deadline = Instant::now() + within;
         loop {
-            if client.get(format!("{}/healthz", self.url)).send().is_ok_and(|r| r.status().is_success()) {
+            if client
+                .get(format!("{}/healthz", self.url))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return;
             }
-            assert!(Instant::now() < deadline, "desk-server at {} never became healthy", self.url);
+            assert!(
+                Instant::now() < deadline,
+                "desk-server at {} never became healthy",
+                self.url
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

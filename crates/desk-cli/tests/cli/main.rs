@@ -21,7 +21,12 @@ fn desk(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Ou
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn desk");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -36,15 +41,41 @@ fn ok_json(out: &Output) -> serde_json::Value {
 }
 
 fn err_code(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "a failed verb exits 1: {}", String::from_utf8_lossy(&out.stderr));
-    let err: serde_json::Value = serde_json::from_slice(out.stderr.trim_ascii())
-        .unwrap_or_else(|_| panic!("--json errors are {{code, message}}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "every error says what failed");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed verb exits 1: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err: serde_json::Value =
+        serde_json::from_slice(out.stderr.trim_ascii()).unwrap_or_else(|_| {
+            panic!(
+                "--json errors are {{code, message}}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "every error says what failed"
+    );
     err["code"].as_str().unwrap().to_owned()
 }
 
 fn login(keyring: &KeyringSession, home: &Path, url: &str, email: &str, password: &str) -> Output {
-    desk(keyring, home, &["--json", "login", "--server", url, "--email", email, "--password-stdin"], &format!("{password}\n"))
+    desk(
+        keyring,
+        home,
+        &[
+            "--json",
+            "login",
+            "--server",
+            url,
+            "--email",
+            email,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    )
 }
 
 #[test]
@@ -58,16 +89,34 @@ fn login_sync_and_list_then_keep_working_offline() {
     assert_eq!(agent["email"], EMAIL);
     let account = desk_sync::Profile::at(&home).refresh_token_account();
     let token = keyring.lookup(&[("service", "desk"), ("username", &account)]);
-    assert!(token.is_some(), "login keeps the refresh token in the OS keyring");
+    assert!(
+        token.is_some(),
+        "login keeps the refresh token in the OS keyring"
+    );
 
     let report = ok_json(&desk(&keyring, &home, &["--json", "sync"], ""));
-    assert!(report["changes"].as_u64().unwrap() >= 30, "the first sync pulls every seeded ticket: {report}");
-    let tickets = ok_json(&desk(&keyring, &home, &["--json", "tickets", "--view", "all", "--limit", "1000"], ""));
-    assert_eq!(tickets.as_array().unwrap().len(), 30, "all 30 seeded tickets are cached");
+    assert!(
+        report["changes"].as_u64().unwrap() >= 30,
+        "the first sync pulls every seeded ticket: {report}"
+    );
+    let tickets = ok_json(&desk(
+        &keyring,
+        &home,
+        &["--json", "tickets", "--view", "all", "--limit", "1000"],
+        "",
+    ));
+    assert_eq!(
+        tickets.as_array().unwrap().len(),
+        30,
+        "all 30 seeded tickets are cached"
+    );
 
     // A second sync with nothing new pulls nothing and still succeeds.
     let report = ok_json(&desk(&keyring, &home, &["--json", "sync"], ""));
-    assert_eq!(report["changes"], 0, "an up-to-date cache pulls no changes: {report}");
+    assert_eq!(
+        report["changes"], 0,
+        "an up-to-date cache pulls no changes: {report}"
+    );
 
     // Nothing secret in the profile directory.
     let token = token.unwrap();
@@ -81,9 +130,22 @@ fn login_sync_and_list_then_keep_working_offline() {
     }
 
     server.stop();
-    let offline = ok_json(&desk(&keyring, &home, &["--json", "tickets", "--view", "all", "--limit", "1000"], ""));
-    assert_eq!(offline.as_array().unwrap().len(), 30, "the cache answers with the server down");
-    assert_eq!(err_code(&desk(&keyring, &home, &["--json", "sync"], "")), "offline", "sync says offline, clearly");
+    let offline = ok_json(&desk(
+        &keyring,
+        &home,
+        &["--json", "tickets", "--view", "all", "--limit", "1000"],
+        "",
+    ));
+    assert_eq!(
+        offline.as_array().unwrap().len(),
+        30,
+        "the cache answers with the server down"
+    );
+    assert_eq!(
+        err_code(&desk(&keyring, &home, &["--json", "sync"], "")),
+        "offline",
+        "sync says offline, clearly"
+    );
 }
 
 #[test]
@@ -96,11 +158,23 @@ fn wrong_password_is_refused_and_leaves_no_credential() {
     let out = login(&keyring, &home, &server.url, EMAIL, "not the password");
     assert_eq!(err_code(&out), "invalid_credentials");
     let account = desk_sync::Profile::at(&home).refresh_token_account();
-    assert!(keyring.lookup(&[("service", "desk"), ("username", &account)]).is_none(), "no token after a refused login");
-    assert_eq!(err_code(&desk(&keyring, &home, &["--json", "sync"], "")), "not_signed_in");
+    assert!(
+        keyring
+            .lookup(&[("service", "desk"), ("username", &account)])
+            .is_none(),
+        "no token after a refused login"
+    );
+    assert_eq!(
+        err_code(&desk(&keyring, &home, &["--json", "sync"], "")),
+        "not_signed_in"
+    );
 
     let out = login(&keyring, &home, "not a url", EMAIL, PASSWORD);
-    assert_eq!(err_code(&out), "bad_request", "a malformed server address is a clear error");
+    assert_eq!(
+        err_code(&out),
+        "bad_request",
+        "a malformed server address is a clear error"
+    );
 }
 
 #[test]
@@ -108,24 +182,52 @@ fn two_profiles_on_one_machine_are_isolated() {
     let tmp = tempfile::tempdir().unwrap();
     let server = ServerProcess::seeded(&tmp.path().join("server"), 5, EMAIL, PASSWORD);
     server_cmd(
-        &["agent", "add", "--data-dir", server.data_dir.to_str().unwrap(), "--email", "bo@desk.test", "--name", "Bo 波", "--role", "supervisor", "--password-stdin"],
+        &[
+            "agent",
+            "add",
+            "--data-dir",
+            server.data_dir.to_str().unwrap(),
+            "--email",
+            "bo@desk.test",
+            "--name",
+            "Bo 波",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
         "bo-password\n",
     );
     let keyring = KeyringSession::start(tmp.path());
     let (amy, bo) = (tmp.path().join("amy"), tmp.path().join("bo"));
     ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
-    ok_json(&login(&keyring, &bo, &server.url, "bo@desk.test", "bo-password"));
+    ok_json(&login(
+        &keyring,
+        &bo,
+        &server.url,
+        "bo@desk.test",
+        "bo-password",
+    ));
 
     let status = |home: &Path| ok_json(&desk(&keyring, home, &["--json", "status"], ""));
     assert_eq!(status(&amy)["agent"]["email"], EMAIL);
-    assert_eq!(status(&bo)["agent"]["email"], "bo@desk.test", "each profile keeps its own account");
+    assert_eq!(
+        status(&bo)["agent"]["email"],
+        "bo@desk.test",
+        "each profile keeps its own account"
+    );
 
     let out = desk(&keyring, &amy, &["logout"], "");
-    assert!(out.status.success(), "logout: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "logout: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(status(&amy)["signed_in"], false);
     let bo_account = desk_sync::Profile::at(&bo).refresh_token_account();
     assert!(
-        keyring.lookup(&[("service", "desk"), ("username", &bo_account)]).is_some(),
+        keyring
+            .lookup(&[("service", "desk"), ("username", &bo_account)])
+            .is_some(),
         "signing one profile out must not touch the other's keyring entry"
     );
     ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));

@@ -41,7 +41,14 @@ fn wallet_tx(id: &str, customer_id: &str, status: TxStatus, at: i64) -> WalletTr
     }
 }
 
-fn ticket(id: &str, n: i64, customer_id: &str, status: TicketStatus, assignee: Option<&str>, at: i64) -> Ticket {
+fn ticket(
+    id: &str,
+    n: i64,
+    customer_id: &str,
+    status: TicketStatus,
+    assignee: Option<&str>,
+    at: i64,
+) -> Ticket {
     Ticket {
         id: id.into(),
         number: Some(n),
@@ -72,7 +79,11 @@ fn message(id: &str, ticket_id: &str, text: &str, kind: MessageKind, at: i64) ->
         id: id.into(),
         ticket_id: ticket_id.into(),
         kind,
-        author: Author { kind: AuthorKind::Customer, id: None, name: "客户".into() },
+        author: Author {
+            kind: AuthorKind::Customer,
+            id: None,
+            name: "客户".into(),
+        },
         body_text: text.into(),
         body_html: None,
         attachments: vec![],
@@ -81,7 +92,13 @@ fn message(id: &str, ticket_id: &str, text: &str, kind: MessageKind, at: i64) ->
 }
 
 fn agent(id: &str) -> Agent {
-    Agent { id: id.into(), name: format!("Agent {id}"), email: format!("{id}@desk.test"), role: Role::Agent, languages: vec![] }
+    Agent {
+        id: id.into(),
+        name: format!("Agent {id}"),
+        email: format!("{id}@desk.test"),
+        role: Role::Agent,
+        languages: vec![],
+    }
 }
 
 /// A small desk: tickets across statuses and assignees, one waiting on a customer's confirmation.
@@ -93,14 +110,38 @@ fn sample() -> Vec<Change> {
     vec![
         Change::Agent(agent("me")),
         Change::Customer(customer("c1", "王小明")),
-        Change::WalletTransaction(wallet_tx("w1", "c1", TxStatus::AwaitingCustomerConfirmation, 10)),
+        Change::WalletTransaction(wallet_tx(
+            "w1",
+            "c1",
+            TxStatus::AwaitingCustomerConfirmation,
+            10,
+        )),
         Change::WalletTransaction(wallet_tx("w2", "c1", TxStatus::Confirmed, 20)),
         Change::Ticket(t_wait),
         Change::Ticket(t_confirmed),
         Change::Ticket(ticket("t3", 3, "c1", TicketStatus::Solved, Some("me"), 300)),
-        Change::Ticket(ticket("t4", 4, "c1", TicketStatus::PendingCustomer, Some("other"), 400)),
-        Change::Message(message("m1", "t1", "我的转账一直显示等待确认", MessageKind::PublicReply, 101)),
-        Change::Message(message("m2", "t1", "系统：工单已创建", MessageKind::SystemEvent, 102)),
+        Change::Ticket(ticket(
+            "t4",
+            4,
+            "c1",
+            TicketStatus::PendingCustomer,
+            Some("other"),
+            400,
+        )),
+        Change::Message(message(
+            "m1",
+            "t1",
+            "我的转账一直显示等待确认",
+            MessageKind::PublicReply,
+            101,
+        )),
+        Change::Message(message(
+            "m2",
+            "t1",
+            "系统：工单已创建",
+            MessageKind::SystemEvent,
+            102,
+        )),
     ]
 }
 
@@ -113,11 +154,31 @@ fn views_answer_what_an_agent_expects() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("c.sqlite3")).unwrap();
     store.apply_pull_page(&sample(), "1.9").unwrap();
-    let list = |view| store.list_tickets(&ViewQuery { view, me: Some("me"), limit: 50 }).unwrap();
+    let list = |view| {
+        store
+            .list_tickets(&ViewQuery {
+                view,
+                me: Some("me"),
+                limit: 50,
+            })
+            .unwrap()
+    };
 
-    assert_eq!(ids(&list(InboxView::Open)), ["t4", "t2", "t1"], "open = not solved/closed, newest first");
-    assert_eq!(ids(&list(InboxView::Mine)), ["t2"], "mine = open and assigned to me");
-    assert_eq!(ids(&list(InboxView::Unassigned)), ["t1"], "unassigned = open with no assignee");
+    assert_eq!(
+        ids(&list(InboxView::Open)),
+        ["t4", "t2", "t1"],
+        "open = not solved/closed, newest first"
+    );
+    assert_eq!(
+        ids(&list(InboxView::Mine)),
+        ["t2"],
+        "mine = open and assigned to me"
+    );
+    assert_eq!(
+        ids(&list(InboxView::Unassigned)),
+        ["t1"],
+        "unassigned = open with no assignee"
+    );
     assert_eq!(
         ids(&list(InboxView::AwaitingConfirmation)),
         ["t1"],
@@ -126,13 +187,22 @@ fn views_answer_what_an_agent_expects() {
     assert_eq!(ids(&list(InboxView::All)), ["t4", "t3", "t2", "t1"]);
     assert_eq!(
         store.view_counts(Some("me")).unwrap(),
-        ViewCounts { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 },
+        ViewCounts {
+            open: 3,
+            mine: 1,
+            unassigned: 1,
+            awaiting_confirmation: 1,
+            all: 4
+        },
         "counts must agree with the lists"
     );
 
     let t1 = &list(InboxView::Unassigned)[0];
     assert_eq!(t1.customer_name, "王小明");
-    assert_eq!(t1.preview, "我的转账一直显示等待确认", "the preview skips system events");
+    assert_eq!(
+        t1.preview, "我的转账一直显示等待确认",
+        "the preview skips system events"
+    );
     let t2 = &list(InboxView::Mine)[0];
     assert_eq!(t2.assignee_name.as_deref(), Some("Agent me"));
 }
@@ -145,14 +215,21 @@ fn detail_shows_conversation_in_order_and_linked_transactions_first() {
     assert_eq!(d.customer.as_ref().unwrap().name, "王小明");
     assert_eq!(d.assignee.as_ref().unwrap().id, "me");
     let tx_ids: Vec<_> = d.transactions.iter().map(|t| t.id.as_str()).collect();
-    assert_eq!(tx_ids, ["w2", "w1"], "the linked transaction leads even though it is older");
+    assert_eq!(
+        tx_ids,
+        ["w2", "w1"],
+        "the linked transaction leads even though it is older"
+    );
 
     let d = store.ticket_detail("t1").unwrap();
     let msgs: Vec<_> = d.messages.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(msgs, ["m1", "m2"], "conversation oldest first");
 
     let err = store.ticket_detail("nope").unwrap_err();
-    assert!(matches!(err, desk_store::Error::TicketNotFound(_)), "a missing ticket is a clear error: {err}");
+    assert!(
+        matches!(err, desk_store::Error::TicketNotFound(_)),
+        "a missing ticket is a clear error: {err}"
+    );
 }
 
 #[test]
@@ -160,18 +237,35 @@ fn applying_a_page_twice_changes_nothing_and_updates_replace_records() {
     let mut store = Store::open_in_memory().unwrap();
     store.apply_pull_page(&sample(), "1.9").unwrap();
     store.apply_pull_page(&sample(), "1.9").unwrap();
-    assert_eq!(store.ticket_count().unwrap(), 4, "a repeated page must not duplicate tickets");
-    assert_eq!(store.ticket_detail("t1").unwrap().messages.len(), 2, "nor messages");
+    assert_eq!(
+        store.ticket_count().unwrap(),
+        4,
+        "a repeated page must not duplicate tickets"
+    );
+    assert_eq!(
+        store.ticket_detail("t1").unwrap().messages.len(),
+        2,
+        "nor messages"
+    );
 
     // The customer confirms: the ticket leaves the awaiting-confirmation view.
     store
         .apply_pull_page(
-            &[Change::WalletTransaction(wallet_tx("w1", "c1", TxStatus::Confirmed, 10))],
+            &[Change::WalletTransaction(wallet_tx(
+                "w1",
+                "c1",
+                TxStatus::Confirmed,
+                10,
+            ))],
             "2.0",
         )
         .unwrap();
     assert_eq!(store.view_counts(None).unwrap().awaiting_confirmation, 0);
-    assert_eq!(store.cursor().unwrap().as_deref(), Some("2.0"), "the cursor moves with the page");
+    assert_eq!(
+        store.cursor().unwrap().as_deref(),
+        Some("2.0"),
+        "the cursor moves with the page"
+    );
 }
 
 #[test]
@@ -181,14 +275,24 @@ fn cache_survives_reopen_and_clear_forgets_everything() {
     {
         let mut store = Store::open(&path).unwrap();
         store.apply_pull_page(&sample(), "1.9").unwrap();
-        store.set_meta("account.email", Some("a@desk.test")).unwrap();
+        store
+            .set_meta("account.email", Some("a@desk.test"))
+            .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.ticket_count().unwrap(), 4, "cached tickets must survive a restart");
+    assert_eq!(
+        store.ticket_count().unwrap(),
+        4,
+        "cached tickets must survive a restart"
+    );
     assert_eq!(store.cursor().unwrap().as_deref(), Some("1.9"));
     store.clear().unwrap();
     assert_eq!(store.ticket_count().unwrap(), 0);
-    assert_eq!(store.cursor().unwrap(), None, "a cleared cache bootstraps from zero");
+    assert_eq!(
+        store.cursor().unwrap(),
+        None,
+        "a cleared cache bootstraps from zero"
+    );
     assert_eq!(store.meta("account.email").unwrap(), None);
 }
 
@@ -200,8 +304,13 @@ fn a_cache_from_a_newer_build_is_refused_not_damaged() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", 999).unwrap();
     drop(conn);
-    let err = Store::open(&path).err().expect("a newer schema must not be opened");
-    assert!(matches!(err, desk_store::Error::TooNew { found: 999, .. }), "{err}");
+    let err = Store::open(&path)
+        .err()
+        .expect("a newer schema must not be opened");
+    assert!(
+        matches!(err, desk_store::Error::TooNew { found: 999, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -213,5 +322,8 @@ fn remove_cache_files_deletes_the_database_and_its_wal() {
     drop(store);
     desk_store::remove_cache_files(&path).unwrap();
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert!(left.is_empty(), "wiping must leave no cache, WAL or shm file behind: {left:?}");
+    assert!(
+        left.is_empty(),
+        "wiping must leave no cache, WAL or shm file behind: {left:?}"
+    );
 }
