@@ -1,0 +1,183 @@
+//! The change feed's rules, independent of storage and HTTP: cursor text, positions,
+//! page sizes and the scope decision (what an agent may pull).
+//!
+//! A position is `(version, ord)`: `version` is the feed version the writing transaction
+//! bumped (so version order is commit order) and `ord` the change's index inside that
+//! transaction. The cursor is its text form `"{version}.{ord}"`, opaque to clients.
+//! Must not depend on a storage backend or on axum.
+
+use std::fmt;
+
+use desk_core::Agent;
+use desk_core::wire::{PullResponse, SCHEMA_VERSION};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::storage::Storage;
+
+/// A place in the change feed. Ordered by `(version, ord)`, which is commit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FeedPosition {
+    pub version: i64,
+    pub ord: i64,
+}
+
+impl FeedPosition {
+    /// Before every change: where a bootstrap starts.
+    pub const ZERO: FeedPosition = FeedPosition { version: 0, ord: 0 };
+
+    /// Parses a client's cursor. Empty or absent means [`FeedPosition::ZERO`].
+    pub fn parse_cursor(cursor: Option<&str>) -> Result<FeedPosition> {
+        let text = cursor.unwrap_or("");
+        if text.is_empty() {
+            return Ok(Self::ZERO);
+        }
+        let bad = || Error::BadRequest(format!("malformed cursor {text:?}"));
+        let (version, ord) = text.split_once('.').ok_or_else(bad)?;
+        let number = |part: &str| -> Result<i64> {
+            // Digits only: no sign, no spaces, no exponent; the cursor is ours, not the client's.
+            if part.is_empty() || part.len() > 18 || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            part.parse::<i64>().map_err(|_| bad())
+        };
+        Ok(FeedPosition {
+            version: number(version)?,
+            ord: number(ord)?,
+        })
+    }
+}
+
+impl fmt::Display for FeedPosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.version, self.ord)
+    }
+}
+
+/// What part of the feed an agent receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every change.
+    All,
+}
+
+/// The one place that decides what an agent may pull. For now every agent sees every
+/// ticket; group- and role-based scoping (DESIGN.md §4 "Scope") lands here.
+pub fn scope_for(_agent: &Agent) -> Scope {
+    Scope::All
+}
+
+/// The page size to use for a requested limit: default when absent, capped at the maximum,
+/// and at least one so that a pull always makes progress.
+pub fn page_limit(config: &Config, requested: Option<u32>) -> u32 {
+    requested
+        .unwrap_or(config.pull_default_limit)
+        .clamp(1, config.pull_max_limit)
+}
+
+/// One pull, as the wire answers it.
+pub async fn pull(
+    storage: &dyn Storage,
+    config: &Config,
+    agent: &Agent,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<PullResponse> {
+    let after = FeedPosition::parse_cursor(cursor)?;
+    let page = storage
+        .pull(after, page_limit(config, limit), &scope_for(agent))
+        .await?;
+    let next_cursor = match page.changes.last() {
+        Some((position, _)) => position.to_string(),
+        // Nothing new: hand the client's own cursor back, so it keeps its place.
+        None => cursor.unwrap_or("").to_owned(),
+    };
+    Ok(PullResponse {
+        schema_version: SCHEMA_VERSION,
+        changes: page.changes.into_iter().map(|(_, change)| change).collect(),
+        next_cursor,
+        has_more: page.has_more,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_text_round_trips() {
+        let position = FeedPosition {
+            version: 42,
+            ord: 7,
+        };
+        let parsed = FeedPosition::parse_cursor(Some(&position.to_string())).unwrap();
+        assert_eq!(
+            parsed, position,
+            "a cursor we hand out must parse back to its position"
+        );
+    }
+
+    #[test]
+    fn empty_or_absent_cursor_starts_from_zero() {
+        for cursor in [None, Some("")] {
+            assert_eq!(
+                FeedPosition::parse_cursor(cursor).unwrap(),
+                FeedPosition::ZERO,
+                "bootstrap is a pull from zero"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_cursors_are_bad_requests() {
+        for text in [
+            "abc",
+            "1",
+            "1.",
+            ".1",
+            "-1.0",
+            "1.-2",
+            "1.2.3",
+            " 1.2",
+            "+1.2",
+            "1e3.0",
+            "99999999999999999999.0",
+        ] {
+            let err = FeedPosition::parse_cursor(Some(text)).unwrap_err();
+            assert!(
+                matches!(err, Error::BadRequest(_)),
+                "{text:?} must be refused as bad input, got {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn positions_order_by_version_then_ord() {
+        let a = FeedPosition { version: 1, ord: 9 };
+        let b = FeedPosition { version: 2, ord: 0 };
+        assert!(
+            a < b,
+            "a later transaction sorts after every change of an earlier one"
+        );
+    }
+
+    #[test]
+    fn page_limit_defaults_and_caps() {
+        let config = Config::default();
+        assert_eq!(
+            page_limit(&config, None),
+            500,
+            "absent limit uses the default"
+        );
+        assert_eq!(
+            page_limit(&config, Some(1_000_000)),
+            5000,
+            "limit is capped"
+        );
+        assert_eq!(
+            page_limit(&config, Some(0)),
+            1,
+            "a zero limit still makes progress"
+        );
+    }
+}

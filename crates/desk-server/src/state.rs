@@ -1,0 +1,78 @@
+//! The state every request handler shares: storage, settings, clock, login throttle.
+//!
+//! Cheap to clone (one `Arc`). Must not depend on a storage backend: it holds
+//! `Arc<dyn Storage>`, whichever backend the binary chose.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::auth::throttle::LoginThrottle;
+use crate::config::{Clock, Config, SystemClock, millis};
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: Arc<dyn Storage>,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    throttle: LoginThrottle,
+    /// Verified against when the email is unknown, so both cases cost the same time.
+    dummy_password_hash: OnceLock<String>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("storage", &self.inner.storage.backend())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State reading the system clock.
+    pub fn new(storage: Arc<dyn Storage>, config: Config) -> Self {
+        Self::with_clock(storage, config, Arc::new(SystemClock))
+    }
+
+    /// State reading `clock`, e.g. a [`crate::ManualClock`] in tests.
+    pub fn with_clock(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let throttle = LoginThrottle::new(config.login_max_failures, millis(config.login_window));
+        Self {
+            inner: Arc::new(Inner {
+                storage,
+                config,
+                clock,
+                throttle,
+                dummy_password_hash: OnceLock::new(),
+            }),
+        }
+    }
+
+    pub fn storage(&self) -> &dyn Storage {
+        self.inner.storage.as_ref()
+    }
+
+    pub fn storage_arc(&self) -> Arc<dyn Storage> {
+        self.inner.storage.clone()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub(crate) fn throttle(&self) -> &LoginThrottle {
+        &self.inner.throttle
+    }
+
+    pub(crate) fn dummy_password_hash(&self) -> &OnceLock<String> {
+        &self.inner.dummy_password_hash
+    }
+}

@@ -1,0 +1,370 @@
+//! Agents, devices and tokens in SQLite. Tokens arrive here already hashed.
+
+use desk_core::wire::Change;
+use desk_core::{Agent, Role};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::Ctx;
+use super::records::FeedWriter;
+use crate::error::{Error, Result};
+use crate::storage::{
+    AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
+};
+
+/// `last_used_at` is refreshed at most this often per device.
+pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages";
+
+fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
+    let role: String = row.get(3)?;
+    let languages: String = row.get(4)?;
+    Ok(Agent {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        role: role.parse::<Role>().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+        })?,
+        languages: serde_json::from_str(&languages).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+        })?,
+    })
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Result<Agent> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let mut feed = FeedWriter::begin(&tx)?;
+    let languages = serde_json::to_string(&new.languages)
+        .map_err(|e| Error::Internal(format!("encode languages: {e}")))?;
+    let inserted = tx.execute(
+        "INSERT INTO agents (id, email, email_key, name, role, languages, password_hash,
+                             disabled, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
+        params![
+            new.id,
+            new.email.trim(),
+            email_key(&new.email),
+            new.name,
+            new.role.as_str(),
+            languages,
+            new.password_hash,
+            now
+        ],
+    );
+    match inserted {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "an agent with email {:?} already exists",
+                new.email.trim()
+            )));
+        }
+        other => other.ctx("insert agent")?,
+    };
+    let agent = Agent {
+        id: new.id,
+        name: new.name,
+        email: new.email.trim().to_owned(),
+        role: new.role,
+        languages: new.languages,
+    };
+    // Clients need agents' names and roles (assignees, authors), so they ride the feed.
+    feed.push(&Change::Agent(agent.clone()))?;
+    tx.commit().ctx("commit agent")?;
+    Ok(agent)
+}
+
+fn agent_by_email(conn: &Connection, email: &str) -> Result<Option<Agent>> {
+    conn.query_row(
+        &format!("SELECT {AGENT_COLUMNS} FROM agents a WHERE a.email_key = ?1"),
+        [email_key(email)],
+        agent_from_row,
+    )
+    .optional()
+    .ctx("find agent by email")
+}
+
+pub(super) fn set_agent_password(
+    conn: &mut Connection,
+    email: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Agent> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let agent = agent_by_email(&tx, email)?
+        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))?;
+    tx.execute(
+        "UPDATE agents SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+        params![password_hash, now, agent.id],
+    )
+    .ctx("update password")?;
+    tx.commit().ctx("commit password")?;
+    Ok(agent)
+}
+
+pub(super) fn set_agent_disabled(
+    conn: &mut Connection,
+    email: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let agent = agent_by_email(&tx, email)?
+        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))?;
+    tx.execute(
+        "UPDATE agents SET disabled = ?1, updated_at = ?2 WHERE id = ?3",
+        params![disabled, now, agent.id],
+    )
+    .ctx("update disabled")?;
+    if disabled {
+        let devices: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT id FROM devices WHERE agent_id = ?1 AND revoked = 0")
+                .ctx("prepare devices")?;
+            stmt.query_map([&agent.id], |row| row.get(0))
+                .ctx("list devices")?
+                .collect::<rusqlite::Result<_>>()
+                .ctx("read devices")?
+        };
+        for device in devices {
+            revoke_in(&tx, &device, now)?;
+        }
+    }
+    tx.commit().ctx("commit disabled")
+}
+
+pub(super) fn list_agents(conn: &Connection) -> Result<Vec<AgentRecord>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at FROM agents a ORDER BY a.email_key"
+        ))
+        .ctx("prepare list agents")?;
+    stmt.query_map([], |row| {
+        Ok(AgentRecord {
+            agent: agent_from_row(row)?,
+            disabled: row.get(5)?,
+            created_at: row.get(6)?,
+        })
+    })
+    .ctx("list agents")?
+    .collect::<rusqlite::Result<_>>()
+    .ctx("read agents")
+}
+
+pub(super) fn login_info(conn: &Connection, email: &str) -> Result<Option<LoginInfo>> {
+    conn.query_row(
+        &format!(
+            "SELECT {AGENT_COLUMNS}, a.password_hash, a.disabled FROM agents a WHERE a.email_key = ?1"
+        ),
+        [email_key(email)],
+        |row| {
+            Ok(LoginInfo {
+                agent: agent_from_row(row)?,
+                password_hash: row.get(5)?,
+                disabled: row.get(6)?,
+            })
+        },
+    )
+    .optional()
+    .ctx("read login info")
+}
+
+pub(super) fn create_device(conn: &mut Connection, new: NewDevice) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    tx.execute(
+        "INSERT INTO devices (id, agent_id, name, refresh_token_hash, refresh_expires_at,
+                              revoked, created_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+        params![
+            new.id,
+            new.agent_id,
+            new.name,
+            new.refresh_hash,
+            new.refresh_expires_at,
+            new.now
+        ],
+    )
+    .ctx("insert device")?;
+    insert_access(
+        &tx,
+        &new.access_hash,
+        &new.id,
+        new.access_expires_at,
+        new.now,
+    )?;
+    tx.commit().ctx("commit device")
+}
+
+fn insert_access(
+    conn: &Connection,
+    hash: &str,
+    device: &str,
+    expires: i64,
+    now: i64,
+) -> Result<()> {
+    // Expired tokens of this device are dead weight: drop them while we are here.
+    conn.execute(
+        "DELETE FROM access_tokens WHERE device_id = ?1 AND expires_at <= ?2",
+        params![device, now],
+    )
+    .ctx("drop expired access tokens")?;
+    conn.execute(
+        "INSERT INTO access_tokens (hash, device_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![hash, device, expires, now],
+    )
+    .ctx("insert access token")?;
+    Ok(())
+}
+
+pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<RotateOutcome> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let current = tx
+        .query_row(
+            &format!(
+                "SELECT {AGENT_COLUMNS}, d.id, d.refresh_expires_at, d.revoked, a.disabled
+                 FROM devices d JOIN agents a ON a.id = d.agent_id
+                 WHERE d.refresh_token_hash = ?1"
+            ),
+            [&r.presented_refresh_hash],
+            |row| {
+                Ok((
+                    agent_from_row(row)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)?,
+                    row.get::<_, bool>(7)?,
+                    row.get::<_, bool>(8)?,
+                ))
+            },
+        )
+        .optional()
+        .ctx("find device by refresh token")?;
+
+    let outcome = match current {
+        Some((_, _, _, true, _)) => RotateOutcome::Invalid,
+        Some((_, _, expires_at, _, _)) if expires_at <= r.now => RotateOutcome::Invalid,
+        Some((_, _, _, _, true)) => RotateOutcome::Disabled,
+        Some((agent, device_id, _, false, false)) => {
+            tx.execute(
+                "INSERT INTO retired_refresh_tokens (hash, device_id, retired_at) VALUES (?1, ?2, ?3)",
+                params![r.presented_refresh_hash, device_id, r.now],
+            )
+            .ctx("retire refresh token")?;
+            tx.execute(
+                "UPDATE devices SET refresh_token_hash = ?1, refresh_expires_at = ?2,
+                                    last_used_at = ?3
+                 WHERE id = ?4",
+                params![r.new_refresh_hash, r.refresh_expires_at, r.now, device_id],
+            )
+            .ctx("rotate refresh token")?;
+            insert_access(
+                &tx,
+                &r.new_access_hash,
+                &device_id,
+                r.access_expires_at,
+                r.now,
+            )?;
+            RotateOutcome::Rotated { agent, device_id }
+        }
+        None => {
+            let retired: Option<String> = tx
+                .query_row(
+                    "SELECT device_id FROM retired_refresh_tokens WHERE hash = ?1",
+                    [&r.presented_refresh_hash],
+                    |row| row.get(0),
+                )
+                .optional()
+                .ctx("find retired refresh token")?;
+            match retired {
+                Some(device_id) => {
+                    revoke_in(&tx, &device_id, r.now)?;
+                    RotateOutcome::Reused { device_id }
+                }
+                None => RotateOutcome::Invalid,
+            }
+        }
+    };
+    tx.commit().ctx("commit rotation")?;
+    Ok(outcome)
+}
+
+/// The session and the device's `last_used_at`.
+pub(super) fn session_for_access(
+    conn: &Connection,
+    hash: &str,
+    now: i64,
+) -> Result<Option<(Session, i64)>> {
+    conn.query_row(
+        &format!(
+            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at
+             FROM access_tokens t
+             JOIN devices d ON d.id = t.device_id
+             JOIN agents a ON a.id = d.agent_id
+             WHERE t.hash = ?1 AND t.expires_at > ?2 AND d.revoked = 0"
+        ),
+        params![hash, now],
+        |row| {
+            Ok((
+                Session {
+                    agent: agent_from_row(row)?,
+                    device_id: row.get(5)?,
+                    agent_disabled: row.get(6)?,
+                },
+                row.get(7)?,
+            ))
+        },
+    )
+    .optional()
+    .ctx("find session by access token")
+}
+
+pub(super) fn touch_device(conn: &mut Connection, device_id: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE devices SET last_used_at = max(last_used_at, ?1) WHERE id = ?2",
+        params![now, device_id],
+    )
+    .ctx("touch device")?;
+    Ok(())
+}
+
+pub(super) fn revoke_device(conn: &mut Connection, device_id: &str, now: i64) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    revoke_in(&tx, device_id, now)?;
+    tx.commit().ctx("commit revoke")
+}
+
+fn revoke_in(conn: &Connection, device_id: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE devices SET revoked = 1, refresh_token_hash = NULL,
+                            revoked_at = coalesce(revoked_at, ?1)
+         WHERE id = ?2",
+        params![now, device_id],
+    )
+    .ctx("revoke device")?;
+    conn.execute(
+        "DELETE FROM access_tokens WHERE device_id = ?1",
+        [device_id],
+    )
+    .ctx("drop access tokens")?;
+    Ok(())
+}

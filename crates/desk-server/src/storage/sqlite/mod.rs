@@ -1,0 +1,251 @@
+//! The embedded SQLite backend: one file in WAL mode, one writer connection behind a mutex,
+//! a small pool of read-only connections, every call on tokio's blocking pool.
+//!
+//! SQL lives in this module and its children only; callers see the [`Storage`] trait.
+//! Must not depend on HTTP.
+
+mod accounts;
+mod records;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use desk_core::Agent;
+use desk_core::wire::Change;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{
+    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
+    Storage, WriteReceipt,
+};
+use crate::error::{Error, Result};
+use crate::feed::{FeedPosition, Scope};
+
+pub use schema::LATEST as SCHEMA_VERSION;
+
+/// The database file inside a data directory.
+pub const DB_FILE_NAME: &str = "desk.sqlite3";
+
+/// Idle read connections kept open; more are opened under load and closed after.
+const MAX_IDLE_READERS: usize = 4;
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attaches an operation's name to a SQLite error.
+pub(crate) trait Ctx<T> {
+    fn ctx(self, what: &str) -> Result<T>;
+}
+
+impl<T> Ctx<T> for rusqlite::Result<T> {
+    fn ctx(self, what: &str) -> Result<T> {
+        self.map_err(|e| Error::storage(what, e))
+    }
+}
+
+impl SqliteStorage {
+    /// Creates `dir` if needed and opens (creating, migrating) `dir/desk.sqlite3`.
+    pub fn open_in_dir(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::storage(format!("create data directory {}", dir.display()), e))?;
+        Self::open(&dir.join(DB_FILE_NAME))
+    }
+
+    /// Opens (creating, migrating) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut writer = Connection::open(path)
+            .map_err(|e| Error::storage(format!("open database {}", path.display()), e))?;
+        configure(&writer, false)?;
+        schema::migrate(&mut writer)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on the writer connection, off the async threads.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            // A poisoned lock only means another write panicked mid-call; its transaction
+            // was rolled back when its guard dropped, so the connection is still sound.
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` on a read-only connection, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let pooled = inner
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&mut conn);
+            let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE_READERS && conn.is_autocommit() {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+    }
+}
+
+async fn run_blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("storage task failed: {e}")))?
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::storage(format!("open reader {}", path.display()), e))?;
+    configure(&conn, true)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, read_only: bool) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .ctx("set busy timeout")?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .ctx("enable WAL")?;
+        // The server holds the truth: an acknowledged write must survive a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .ctx("set synchronous")?;
+    }
+    conn.pragma_update(None, "foreign_keys", true)
+        .ctx("enable foreign keys")?;
+    Ok(())
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_agent(&self, new: NewAgent, now: i64) -> Result<Agent> {
+        self.write(move |conn| accounts::create_agent(conn, new, now))
+            .await
+    }
+
+    async fn set_agent_password(
+        &self,
+        email: &str,
+        password_hash: String,
+        now: i64,
+    ) -> Result<Agent> {
+        let email = email.to_owned();
+        self.write(move |conn| accounts::set_agent_password(conn, &email, &password_hash, now))
+            .await
+    }
+
+    async fn set_agent_disabled(&self, email: &str, disabled: bool, now: i64) -> Result<()> {
+        let email = email.to_owned();
+        self.write(move |conn| accounts::set_agent_disabled(conn, &email, disabled, now))
+            .await
+    }
+
+    async fn list_agents(&self) -> Result<Vec<AgentRecord>> {
+        self.read(|conn| accounts::list_agents(conn)).await
+    }
+
+    async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>> {
+        let email = email.to_owned();
+        self.read(move |conn| accounts::login_info(conn, &email))
+            .await
+    }
+
+    async fn create_device(&self, new: NewDevice) -> Result<()> {
+        self.write(move |conn| accounts::create_device(conn, new))
+            .await
+    }
+
+    async fn rotate_refresh(&self, rotation: Rotation) -> Result<RotateOutcome> {
+        self.write(move |conn| accounts::rotate_refresh(conn, rotation))
+            .await
+    }
+
+    async fn session_for_access(&self, access_hash: &str, now: i64) -> Result<Option<Session>> {
+        let hash = access_hash.to_owned();
+        let found = self
+            .read(move |conn| accounts::session_for_access(conn, &hash, now))
+            .await?;
+        let Some((session, last_used_at)) = found else {
+            return Ok(None);
+        };
+        // Keep `last_used_at` roughly current without a write on every request.
+        if now - last_used_at > accounts::LAST_USED_GRANULARITY_MS {
+            let device_id = session.device_id.clone();
+            self.write(move |conn| accounts::touch_device(conn, &device_id, now))
+                .await?;
+        }
+        Ok(Some(session))
+    }
+
+    async fn revoke_device(&self, device_id: &str, now: i64) -> Result<()> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| accounts::revoke_device(conn, &device_id, now))
+            .await
+    }
+
+    async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt> {
+        self.write(move |conn| records::write_records(conn, records))
+            .await
+    }
+
+    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
+        let scope = scope.clone();
+        self.read(move |conn| records::pull(conn, after, limit, &scope))
+            .await
+    }
+}

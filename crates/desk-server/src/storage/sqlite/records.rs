@@ -1,0 +1,288 @@
+//! Records (customers, transactions, tickets, messages) and the change feed in SQLite.
+//!
+//! Every writing transaction that changes a fed record opens a [`FeedWriter`] first: it
+//! bumps the single `feed_version` row (taking SQLite's write lock, so version order is
+//! commit order) and stamps each change row with that version and its index `ord`.
+
+use desk_core::wire::Change;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::feed::{FeedPosition, Scope};
+use crate::storage::{FeedPage, WriteReceipt};
+
+const KIND_TICKET: &str = "ticket";
+const KIND_MESSAGE: &str = "message";
+const KIND_CUSTOMER: &str = "customer";
+const KIND_TRANSACTION: &str = "wallet_transaction";
+const KIND_AGENT: &str = "agent";
+
+/// Appends changes for one transaction. Create it before the transaction's writes.
+pub(super) struct FeedWriter<'c> {
+    conn: &'c Connection,
+    version: i64,
+    next_ord: i64,
+}
+
+impl<'c> FeedWriter<'c> {
+    pub(super) fn begin(conn: &'c Connection) -> Result<Self> {
+        let version = conn
+            .query_row(
+                "UPDATE feed_version SET version = version + 1 WHERE id = 1 RETURNING version",
+                [],
+                |row| row.get(0),
+            )
+            .ctx("bump feed version")?;
+        Ok(Self {
+            conn,
+            version,
+            next_ord: 0,
+        })
+    }
+
+    /// Records that `(kind, record_id)` now has `body`, replacing its older change.
+    fn push_raw(&mut self, kind: &str, record_id: &str, body: &str) -> Result<FeedPosition> {
+        let position = FeedPosition {
+            version: self.version,
+            ord: self.next_ord,
+        };
+        self.next_ord += 1;
+        self.conn
+            .prepare_cached("DELETE FROM changes WHERE kind = ?1 AND record_id = ?2")
+            .and_then(|mut s| s.execute(params![kind, record_id]))
+            .ctx("drop superseded change")?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO changes (version, ord, kind, record_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| s.execute(params![position.version, position.ord, kind, record_id, body]))
+            .ctx("append change")?;
+        Ok(position)
+    }
+
+    pub(super) fn push(&mut self, change: &Change) -> Result<FeedPosition> {
+        let (kind, id, body) = match change {
+            Change::Ticket(r) => (KIND_TICKET, &r.id, encode(r)?),
+            Change::Message(r) => (KIND_MESSAGE, &r.id, encode(r)?),
+            Change::Customer(r) => (KIND_CUSTOMER, &r.id, encode(r)?),
+            Change::WalletTransaction(r) => (KIND_TRANSACTION, &r.id, encode(r)?),
+            Change::Agent(r) => (KIND_AGENT, &r.id, encode(r)?),
+        };
+        self.push_raw(kind, id, &body)
+    }
+
+    fn last(&self) -> Option<FeedPosition> {
+        (self.next_ord > 0).then(|| FeedPosition {
+            version: self.version,
+            ord: self.next_ord - 1,
+        })
+    }
+}
+
+fn encode<T: Serialize>(record: &T) -> Result<String> {
+    serde_json::to_string(record).map_err(|e| Error::Internal(format!("encode record: {e}")))
+}
+
+fn decode(kind: &str, body: &str) -> Result<Change> {
+    fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
+        serde_json::from_str(body)
+            .map_err(|e| Error::Internal(format!("decode stored change: {e}")))
+    }
+    Ok(match kind {
+        KIND_TICKET => Change::Ticket(parse(body)?),
+        KIND_MESSAGE => Change::Message(parse(body)?),
+        KIND_CUSTOMER => Change::Customer(parse(body)?),
+        KIND_TRANSACTION => Change::WalletTransaction(parse(body)?),
+        KIND_AGENT => Change::Agent(parse(body)?),
+        other => {
+            return Err(Error::Internal(format!(
+                "unknown change kind {other:?} in feed"
+            )));
+        }
+    })
+}
+
+pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Result<WriteReceipt> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let mut feed = FeedWriter::begin(&tx)?;
+    let mut next_number: Option<i64> = None;
+    let mut stored = Vec::with_capacity(records.len());
+    for record in records {
+        match record {
+            Change::Customer(customer) => {
+                let body = encode(&customer)?;
+                tx.prepare_cached(
+                    "INSERT INTO customers (id, platform_user_id, updated_at, record)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET platform_user_id = excluded.platform_user_id,
+                         updated_at = excluded.updated_at, record = excluded.record",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        customer.id,
+                        customer.platform_user_id,
+                        customer.updated_at,
+                        body
+                    ])
+                })
+                .ctx("upsert customer")?;
+                feed.push_raw(KIND_CUSTOMER, &customer.id, &body)?;
+                stored.push(Change::Customer(customer));
+            }
+            Change::WalletTransaction(t) => {
+                let body = encode(&t)?;
+                tx.prepare_cached(
+                    "INSERT INTO wallet_transactions (id, customer_id, status, tx_hash, updated_at, record)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
+                         status = excluded.status, tx_hash = excluded.tx_hash,
+                         updated_at = excluded.updated_at, record = excluded.record",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![t.id, t.customer_id, t.status.as_str(), t.tx_hash, t.updated_at, body])
+                })
+                .ctx("upsert wallet transaction")?;
+                feed.push_raw(KIND_TRANSACTION, &t.id, &body)?;
+                stored.push(Change::WalletTransaction(t));
+            }
+            Change::Ticket(mut ticket) => {
+                let existing: Option<i64> = tx
+                    .prepare_cached("SELECT number FROM tickets WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([&ticket.id], |row| row.get(0)).optional())
+                    .ctx("find ticket number")?;
+                // The number is the server's: a client's guess is ignored.
+                let number = match existing {
+                    Some(number) => number,
+                    None => {
+                        let next = match next_number {
+                            Some(n) => n,
+                            None => tx
+                                .query_row(
+                                    "SELECT coalesce(max(number), 0) + 1 FROM tickets",
+                                    [],
+                                    |r| r.get(0),
+                                )
+                                .ctx("next ticket number")?,
+                        };
+                        next_number = Some(next + 1);
+                        next
+                    }
+                };
+                ticket.number = Some(number);
+                let body = encode(&ticket)?;
+                tx.prepare_cached(
+                    "INSERT INTO tickets (id, number, customer_id, status, priority, category,
+                                          assignee_id, created_at, updated_at, record)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
+                         status = excluded.status, priority = excluded.priority,
+                         category = excluded.category, assignee_id = excluded.assignee_id,
+                         updated_at = excluded.updated_at, record = excluded.record",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        ticket.id,
+                        number,
+                        ticket.customer_id,
+                        ticket.status.as_str(),
+                        ticket.priority.as_str(),
+                        ticket.category.as_str(),
+                        ticket.assignee_id,
+                        ticket.created_at,
+                        ticket.updated_at,
+                        body
+                    ])
+                })
+                .ctx("upsert ticket")?;
+                feed.push_raw(KIND_TICKET, &ticket.id, &body)?;
+                stored.push(Change::Ticket(ticket));
+            }
+            Change::Message(message) => {
+                let body = encode(&message)?;
+                // Messages are append-only: a message already stored is never replaced.
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO messages (id, ticket_id, kind, created_at, record)
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            message.id,
+                            message.ticket_id,
+                            message.kind.as_str(),
+                            message.created_at,
+                            body
+                        ])
+                    })
+                    .ctx("insert message")?;
+                if inserted == 1 {
+                    feed.push_raw(KIND_MESSAGE, &message.id, &body)?;
+                }
+                stored.push(Change::Message(message));
+            }
+            Change::Agent(agent) => {
+                return Err(Error::Internal(format!(
+                    "agent {} must be written through the agent operations, not as a record",
+                    agent.id
+                )));
+            }
+        }
+    }
+    let last_position = feed.last();
+    tx.commit().ctx("commit records")?;
+    Ok(WriteReceipt {
+        last_position,
+        records: stored,
+    })
+}
+
+pub(super) fn pull(
+    conn: &mut Connection,
+    after: FeedPosition,
+    limit: u32,
+    scope: &Scope,
+) -> Result<FeedPage> {
+    let Scope::All = scope;
+    // One read transaction: the page is a snapshot, whatever commits meanwhile.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .ctx("begin read")?;
+    let rows: Vec<(FeedPosition, String, String)> = {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT version, ord, kind, body FROM changes
+                 WHERE (version, ord) > (?1, ?2)
+                 ORDER BY version, ord
+                 LIMIT ?3",
+            )
+            .ctx("prepare pull")?;
+        stmt.query_map(
+            params![after.version, after.ord, i64::from(limit) + 1],
+            |row| {
+                Ok((
+                    FeedPosition {
+                        version: row.get(0)?,
+                        ord: row.get(1)?,
+                    },
+                    row.get(2)?,
+                    row.get(3)?,
+                ))
+            },
+        )
+        .ctx("pull changes")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx("read changes")?
+    };
+    tx.commit().ctx("end read")?;
+    let has_more = rows.len() > limit as usize;
+    let changes = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(position, kind, body)| Ok((position, decode(&kind, &body)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(FeedPage { changes, has_more })
+}

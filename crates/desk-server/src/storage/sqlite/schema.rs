@@ -1,0 +1,149 @@
+//! The SQLite schema and its versioned migrations, tracked in `PRAGMA user_version`.
+//!
+//! Migrations only ever append: a released migration is never edited. Each runs in its own
+//! transaction together with the version bump, so a crash leaves the file at a version,
+//! never between two. Must not depend on anything above the storage layer.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+use super::Ctx;
+
+/// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
+const MIGRATIONS: &[&str] = &[
+    // 1: agents, devices and tokens, records, the change feed.
+    r#"
+    CREATE TABLE agents (
+        id            TEXT PRIMARY KEY,
+        email         TEXT NOT NULL,
+        email_key     TEXT NOT NULL UNIQUE,   -- lower-cased email: unique case-insensitively
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        languages     TEXT NOT NULL,          -- JSON array of BCP 47 tags
+        password_hash TEXT NOT NULL,          -- argon2id PHC string
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+
+    -- A device is one signed-in console. Tokens are stored only as SHA-256 hashes.
+    CREATE TABLE devices (
+        id                 TEXT PRIMARY KEY,
+        agent_id           TEXT NOT NULL REFERENCES agents(id),
+        name               TEXT NOT NULL,
+        refresh_token_hash TEXT UNIQUE,       -- the current one; NULL once revoked
+        refresh_expires_at INTEGER NOT NULL,
+        revoked            INTEGER NOT NULL DEFAULT 0,
+        created_at         INTEGER NOT NULL,
+        last_used_at       INTEGER NOT NULL,
+        revoked_at         INTEGER
+    );
+    CREATE INDEX devices_agent ON devices(agent_id);
+
+    -- Refresh tokens already rotated away: presenting one again means it was stolen.
+    CREATE TABLE retired_refresh_tokens (
+        hash       TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id),
+        retired_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE access_tokens (
+        hash       TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id),
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX access_tokens_device ON access_tokens(device_id);
+
+    -- Records: the columns queries filter on, plus the whole record as JSON.
+    CREATE TABLE customers (
+        id               TEXT PRIMARY KEY,
+        platform_user_id TEXT NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        record           TEXT NOT NULL
+    );
+    CREATE INDEX customers_platform_user ON customers(platform_user_id);
+
+    CREATE TABLE wallet_transactions (
+        id          TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        tx_hash     TEXT,
+        updated_at  INTEGER NOT NULL,
+        record      TEXT NOT NULL
+    );
+    CREATE INDEX wallet_transactions_customer ON wallet_transactions(customer_id);
+    CREATE INDEX wallet_transactions_hash ON wallet_transactions(tx_hash);
+
+    CREATE TABLE tickets (
+        id          TEXT PRIMARY KEY,
+        number      INTEGER NOT NULL UNIQUE,  -- human number, assigned here, increasing
+        customer_id TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        priority    TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        assignee_id TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        record      TEXT NOT NULL
+    );
+    CREATE INDEX tickets_customer ON tickets(customer_id);
+    CREATE INDEX tickets_status ON tickets(status, updated_at);
+
+    CREATE TABLE messages (
+        id         TEXT PRIMARY KEY,
+        ticket_id  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        record     TEXT NOT NULL
+    );
+    CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
+
+    -- The change feed (DESIGN.md §4). Every writing transaction bumps the single version
+    -- row first; its row lock makes version order equal commit order. Each change row is
+    -- stamped with that version and its index within the transaction.
+    CREATE TABLE feed_version (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO feed_version (id, version) VALUES (1, 0);
+
+    CREATE TABLE changes (
+        version   INTEGER NOT NULL,
+        ord       INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        body      TEXT NOT NULL,              -- the whole record, JSON
+        PRIMARY KEY (version, ord)
+    );
+    -- Only the latest change of a record is kept.
+    CREATE UNIQUE INDEX changes_record ON changes(kind, record_id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database up to [`LATEST`]. Refuses a file written by a newer build.
+pub fn migrate(conn: &mut Connection) -> Result<u32> {
+    let current: u32 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .ctx("read schema version")?;
+    if current > LATEST {
+        return Err(Error::Internal(format!(
+            "database schema version {current} is newer than this server understands ({LATEST})"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as u32 + 1;
+        let tx = conn.transaction().ctx("begin migration")?;
+        tx.execute_batch(sql)
+            .ctx(&format!("apply migration {version}"))?;
+        tx.pragma_update(None, "user_version", version)
+            .ctx("record schema version")?;
+        tx.commit().ctx(&format!("commit migration {version}"))?;
+        tracing::info!(version, "applied database migration");
+    }
+    Ok(LATEST)
+}
