@@ -61,18 +61,22 @@ impl Driver {
                 std::fs::OpenOptions::new().append(true).open(log).unwrap(),
             ));
         let child = cmd.spawn().expect("spawn tauri-driver");
-        let url = format!("http://127.0.0.1:{port}");
+        // Owned by the guard from here on, so a failure below still stops it.
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
             .unwrap();
         for _ in 0..100 {
-            if http.get(format!("{url}/status")).send().is_ok() {
-                return Self { child, url };
+            if http.get(format!("{}/status", driver.url)).send().is_ok() {
+                return driver;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("tauri-driver did not come up on {url}");
+        panic!("tauri-driver did not come up on {}", driver.url);
     }
 }
 
@@ -159,10 +163,20 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         agent.contains("Lin Wei"),
         "the signed-in agent is shown, got {agent:?}"
     );
+    // Kept for a person to look at, whatever the assertions below find.
+    assert!(
+        x.screenshot(&shots.join("e2e-inbox-first-sync.png")),
+        "screenshot of the real window"
+    );
+    let texts: Vec<String> = rows.iter().map(|r| wd.text(r)).collect();
     let chinese_row = rows
         .iter()
-        .find(|r| has_cjk(&wd.text(r)))
-        .expect("the demo data has Chinese tickets and the list shows them");
+        .zip(&texts)
+        .find(|(_, t)| has_cjk(t))
+        .map(|(r, _)| r)
+        .unwrap_or_else(|| {
+            panic!("the demo data has Chinese tickets and the list shows them: {texts:?}")
+        });
     wd.click(chinese_row);
     wd.wait("[data-testid=ticket-detail]", LONG);
     let bodies = wd.wait_all("[data-testid=message-body]", LONG);
@@ -176,7 +190,10 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
             .as_deref()
             == Some("online")
     });
-    wd.screenshot(&shots.join("e2e-inbox-signed-in.png"));
+    assert!(
+        x.screenshot(&shots.join("e2e-inbox-signed-in.png")),
+        "screenshot of the real window"
+    );
     wd.quit();
     drop(driver);
 
@@ -225,7 +242,10 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     });
     wd.click(&rows[0]);
     wd.wait("[data-testid=message-body]", LONG);
-    wd.screenshot(&shots.join("e2e-inbox-offline.png"));
+    assert!(
+        x.screenshot(&shots.join("e2e-inbox-offline.png")),
+        "screenshot of the real window"
+    );
     wd.quit();
     drop(driver);
     drop(x);

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde_json::{Value, json};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -123,11 +122,17 @@ impl WebDriver {
         );
     }
 
+    /// The element's `textContent`. WebDriver's own "element text" follows visibility rules
+    /// that drop ellipsized spans in WebKit, which is not what a test of content wants.
     pub fn text(&self, el: &str) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": "return arguments[0].textContent", "args": [{ ELEMENT_KEY: el }] })),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     pub fn attr(&self, el: &str, name: &str) -> Option<String> {
@@ -150,14 +155,6 @@ impl WebDriver {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-    }
-
-    pub fn screenshot(&self, path: &std::path::Path) {
-        let b64 = self.call(reqwest::Method::GET, "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap_or_default())
-            .unwrap();
-        std::fs::write(path, png).unwrap();
     }
 
     /// Ends the session, which closes the app.

@@ -83,6 +83,11 @@ pub enum Connectivity {
 /// Everything the console's chrome needs: who is signed in, where, and how sync is doing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SessionState {
+    /// Grows with every change of this state within one run of the console. States can
+    /// reach the UI out of order (a command's answer after a later event); the UI keeps the
+    /// one with the highest revision.
+    #[ts(type = "number")]
+    pub revision: u64,
     pub signed_in: bool,
     pub server_url: Option<String>,
     pub agent: Option<Agent>,

@@ -3,6 +3,7 @@
 //! calls one method here.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_core::view::{
@@ -58,8 +59,19 @@ pub struct Client {
     store: Mutex<Store>,
     access: Mutex<Option<Access>>,
     status: Mutex<Status>,
+    /// Bumped after every change of what [`Client::state`] reports.
+    revision: AtomicU64,
     /// One sync at a time per process: two pulls racing would apply pages out of order.
     sync_lock: tokio::sync::Mutex<()>,
+}
+
+/// Increments the revision when dropped.
+struct Bump<'a>(&'a AtomicU64);
+
+impl Drop for Bump<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 fn now_ms() -> i64 {
@@ -92,6 +104,7 @@ impl Client {
                 connectivity: Connectivity::Unknown,
                 last_error: None,
             }),
+            revision: AtomicU64::new(1),
             sync_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -199,6 +212,7 @@ impl Client {
         if wipe {
             store.clear()?;
         }
+        self.revision.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -283,6 +297,8 @@ impl Client {
     }
 
     fn note_result(&self, result: &std::result::Result<(), &Error>) {
+        // Bumped when this returns, after the guarded update below (drop order).
+        let _bump = Bump(&self.revision);
         let mut status = lock(&self.status);
         match result {
             Ok(()) => {
@@ -303,10 +319,13 @@ impl Client {
 
     /// What the console's chrome shows.
     pub fn state(&self) -> Result<SessionState> {
+        // Read first: what follows is at least as new as this revision.
+        let revision = self.revision.load(Ordering::SeqCst);
         let account = self.account()?;
         let store = lock(&self.store);
         let status = lock(&self.status);
         Ok(SessionState {
+            revision,
             signed_in: account.is_some(),
             server_url: account.as_ref().map(|a| a.server_url.clone()),
             agent: account.map(|a| a.agent),

@@ -132,7 +132,13 @@ export type ViewCounts = { open: number, mine: number, unassigned: number, await
 
 export type Connectivity = "online" | "offline" | "unknown";
 
-export type SessionState = { signed_in: boolean, server_url: string | null, agent: Agent | null, connectivity: Connectivity, 
+export type SessionState = { 
+/**
+ * Grows with every change of this state within one run of the console. States can
+ * reach the UI out of order (a command's answer after a later event); the UI keeps the
+ * one with the highest revision.
+ */
+revision: number, signed_in: boolean, server_url: string | null, agent: Agent | null, connectivity: Connectivity, 
 /**
  * When the cache last caught up with the server.
  */

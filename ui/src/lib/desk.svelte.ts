@@ -86,6 +86,8 @@ export class Desk {
 
   /** Every new SessionState (from a command or the event) goes through here. */
   applySession(state: SessionState): void {
+    // A command's answer can arrive after a newer event: never step back to an older state.
+    if (this.session && state.revision < this.session.revision) return;
     const wasSignedIn = this.session?.signed_in ?? false;
     this.session = state;
     clock.tick();

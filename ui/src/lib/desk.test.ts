@@ -31,6 +31,7 @@ vi.mock('./api', () => ({
 const { Desk } = await import('./desk.svelte');
 
 const signedIn: SessionState = {
+  revision: 1,
   signed_in: true,
   server_url: 'http://127.0.0.1:8080',
   agent: { id: 'a1', name: 'Chen Jing', email: 'c@x', role: 'agent', languages: [] },
@@ -157,6 +158,7 @@ describe('Desk', () => {
     desk.open('a');
     desk.applySession({
       ...signedIn,
+      revision: signedIn.revision + 1,
       signed_in: false,
       agent: null,
       last_error: { code: 'session_expired', message: 'refresh token revoked' },
@@ -185,5 +187,14 @@ describe('Desk', () => {
     await fail('sign_in', { code: 'invalid_credentials', message: 'wrong password' });
     await rejected;
     expect(desk.session).toBeNull();
+  });
+
+  test('a late answer carrying an older session state never overwrites a newer one', async () => {
+    const desk = await signedInDesk();
+    // The post-sync event (newer) lands before the sign-in command's own answer (older).
+    desk.applySession({ ...signedIn, revision: 7, cached_tickets: 80, last_synced_at: 2 });
+    desk.applySession({ ...signedIn, revision: 6, cached_tickets: 0, last_synced_at: null });
+    expect(desk.session?.cached_tickets).toBe(80);
+    expect(desk.session?.last_synced_at).toBe(2);
   });
 });

@@ -35,7 +35,15 @@ const isOpen = (t: Ticket) => t.status !== 'solved' && t.status !== 'closed';
 
 export class FakeShell {
   data: Dataset;
-  state: SessionState;
+  private revision = 0;
+  private current!: SessionState;
+  /** Every assignment is a new revision, as in the real shell. */
+  get state(): SessionState {
+    return this.current;
+  }
+  set state(next: SessionState) {
+    this.current = { ...next, revision: ++this.revision };
+  }
   serverDown: boolean;
   calls: { cmd: string; args: unknown }[] = [];
   private now: number;
@@ -49,6 +57,7 @@ export class FakeShell {
 
   private signedInState(serverUrl: string): SessionState {
     return {
+      revision: 0,
       signed_in: true,
       server_url: serverUrl,
       agent: this.data.me,
@@ -61,6 +70,7 @@ export class FakeShell {
 
   private signedOutState(serverUrl: string | null): SessionState {
     return {
+      revision: 0,
       signed_in: false,
       server_url: serverUrl,
       agent: null,
