@@ -194,6 +194,17 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         x.screenshot(&shots.join("e2e-inbox-signed-in.png")),
         "screenshot of the real window"
     );
+
+    // The same window in Chinese, switched at run time.
+    wd.click(&wd.wait("[data-testid=lang-toggle]", LONG));
+    wd.until("the UI switches to Chinese", LONG, |wd| {
+        wd.text(&wd.wait("[data-testid=view-open]", LONG))
+            .contains("未解决")
+    });
+    assert!(
+        x.screenshot(&shots.join("e2e-inbox-signed-in-zh-CN.png")),
+        "screenshot of the real window"
+    );
     wd.quit();
     drop(driver);
 

@@ -97,9 +97,22 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             &format!("{PASSWORD}\n"),
         )?;
     }
+    // Seeded relative to now, so the demo's SLA clocks are live rather than long breached.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis()
+        .to_string();
     server_cmd(
         &server_bin,
-        &["seed-demo", "--data-dir", sd, "--tickets", TICKETS],
+        &[
+            "seed-demo",
+            "--data-dir",
+            sd,
+            "--tickets",
+            TICKETS,
+            "--now-ms",
+            &now_ms,
+        ],
         "",
     )?;
 

@@ -21,16 +21,21 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = args.split_first() else {
         usage()
     };
-    match cmd.as_str() {
+    let result = match cmd.as_str() {
         "demo" => demo::run(rest),
         "test" => test::run(rest),
         "bench" => bench(rest),
         _ => usage(),
+    };
+    if let Err(e) = result {
+        // The cause chain, without a backtrace: these are messages for a person.
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
     }
 }
 

@@ -22,6 +22,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     // a private Secret Service for keyring tests
+    "dbus",
     "dbus-x11",
     "gnome-keyring",
     "libsecret-tools",
@@ -91,7 +92,7 @@ pub fn system_packages() -> anyhow::Result<()> {
         c
     };
     run(&mut apt(&["update", "-qq"]))?;
-    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    let mut install = apt(&["install", "-y", "-qq"]);
     install.args(&missing);
     run(&mut install)
 }

@@ -58,6 +58,12 @@ impl ServerProcess {
             ],
             &format!("{password}\n"),
         );
+        // Relative to now, so screenshots taken by tests show live SLA clocks.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            .to_string();
         server_cmd(
             &[
                 "seed-demo",
@@ -65,6 +71,8 @@ impl ServerProcess {
                 dir,
                 "--tickets",
                 &tickets.to_string(),
+                "--now-ms",
+                &now_ms,
             ],
             "",
         );
