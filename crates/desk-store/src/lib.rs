@@ -9,8 +9,10 @@
 //! (no tokens, no passwords): the sync client keeps those in the OS keyring.
 
 mod error;
+mod local;
 mod migrations;
 mod records;
+mod search;
 mod views;
 
 use std::path::{Path, PathBuf};

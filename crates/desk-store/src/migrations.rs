@@ -76,6 +76,10 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX messages_by_ticket ON messages(ticket_id, created_at, id);
     "#,
+    // 2: the remaining domain records, the confirmed/optimistic split and the outbox.
+    crate::local::MIGRATION,
+    // 3: full-text search (Chinese and English) and its background indexing queue.
+    crate::search::MIGRATION,
 ];
 
 /// The schema version this build writes.
