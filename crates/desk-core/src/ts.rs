@@ -46,6 +46,14 @@ pub fn declarations() -> String {
         ViewCounts::decl(&cfg),
         Connectivity::decl(&cfg),
         SessionState::decl(&cfg),
+        SlaState::decl(&cfg),
+        TicketSort::decl(&cfg),
+        TicketFilter::decl(&cfg),
+        TicketQuery::decl(&cfg),
+        TicketPage::decl(&cfg),
+        HistoryEntry::decl(&cfg),
+        CustomerHistory::decl(&cfg),
+        SlaCounts::decl(&cfg),
     ];
     for decl in &decls {
         out.push_str("export ");

@@ -99,3 +99,96 @@ pub struct SessionState {
     pub last_error: Option<crate::error::ApiError>,
     pub cached_tickets: u32,
 }
+
+/// How far ahead of its due time an open ticket counts as "at risk" of breaching its SLA.
+pub const SLA_AT_RISK_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Where an open ticket stands against its earliest SLA due time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaState {
+    /// Due within [`SLA_AT_RISK_WINDOW_MS`], not yet past.
+    AtRisk,
+    /// Past due.
+    Breached,
+}
+
+/// Orders of a ticket list. Each is backed by an index and paged by keyset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    /// Most recent activity first.
+    #[default]
+    LastActivity,
+    /// Soonest SLA due time first; tickets without one are left out of this order.
+    SlaDue,
+    /// Newest first.
+    Created,
+}
+
+/// Narrows a view. Every field is optional; set ones combine with AND, list entries with OR.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct TicketFilter {
+    pub statuses: Vec<TicketStatus>,
+    pub priorities: Vec<Priority>,
+    pub categories: Vec<Category>,
+    pub tag: Option<String>,
+    pub customer_id: Option<String>,
+    pub incident_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub sla: Option<SlaState>,
+}
+
+/// One page of a view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketQuery {
+    pub view: InboxView,
+    #[serde(default)]
+    pub filter: TicketFilter,
+    #[serde(default)]
+    pub sort: TicketSort,
+    /// The `next` of the previous page; `None` for the first page.
+    #[serde(default)]
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketPage {
+    pub rows: Vec<TicketSummary>,
+    /// Opaque; pass as `after` for the next page. `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// An earlier ticket of a customer, with how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryEntry {
+    pub ticket: TicketSummary,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    pub csat: Option<u8>,
+}
+
+/// Everything an agent needs to answer a customer personally (DESIGN.md §1): who they are,
+/// every earlier ticket and how it ended, and their wallet transactions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CustomerHistory {
+    pub customer: Customer,
+    /// Newest first.
+    pub tickets: Vec<HistoryEntry>,
+    pub open_tickets: u32,
+    /// Mean CSAT over rated tickets, when any.
+    pub average_csat: Option<f64>,
+    /// Newest first.
+    pub transactions: Vec<WalletTransaction>,
+    /// How many of those wait on the customer to confirm.
+    pub awaiting_confirmation: u32,
+}
+
+/// Open tickets against their SLA, for the sidebar and escalation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SlaCounts {
+    pub at_risk: u32,
+    pub breached: u32,
+}

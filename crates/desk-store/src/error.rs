@@ -14,6 +14,10 @@ pub enum Error {
     TooNew { found: u32, known: u32 },
     #[error("no ticket {0} in the cache")]
     TicketNotFound(String),
+    #[error("no customer {0} in the cache")]
+    CustomerNotFound(String),
+    #[error("page cursor {0:?} does not belong to this list; start from the first page")]
+    BadCursor(String),
     #[error("cache file {path}: {source}")]
     Io {
         path: String,

@@ -80,6 +80,8 @@ const STEPS: &[&str] = &[
     crate::local::MIGRATION,
     // 3: full-text search (Chinese and English) and its background indexing queue.
     crate::search::MIGRATION,
+    // 4: what the views sort and filter on (SLA due, incident, creation, tags).
+    crate::views::MIGRATION,
 ];
 
 /// The schema version this build writes.

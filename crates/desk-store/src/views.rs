@@ -1,9 +1,16 @@
 //! The console's read side: inbox views with counts and the opened ticket, each an indexed
 //! query (no scan of all tickets per keystroke).
 
-use desk_core::view::{InboxView, TicketDetail, TicketSummary, ViewCounts};
-use desk_core::{Agent, Customer, CustomerTier, Message, Ticket, WalletTransaction};
-use rusqlite::{OptionalExtension, params};
+use desk_core::view::{
+    CustomerHistory, HistoryEntry, InboxView, SLA_AT_RISK_WINDOW_MS, SlaCounts, SlaState,
+    TicketDetail, TicketFilter, TicketPage, TicketQuery, TicketSort, TicketSummary, ViewCounts,
+};
+use desk_core::{
+    Agent, Category, Customer, CustomerTier, Message, Priority, Ticket, TicketStatus, TxStatus,
+    WalletTransaction,
+};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::records::parse;
 use crate::{Error, Result, Store};
@@ -19,37 +26,250 @@ pub struct ViewQuery<'a> {
 
 const PREVIEW_CHARS: usize = 140;
 
-fn view_filter(view: InboxView) -> &'static str {
-    match view {
-        InboxView::Open => "t.is_open = 1",
-        InboxView::Mine => "t.is_open = 1 AND t.assignee_id = ?1",
-        InboxView::Unassigned => "t.is_open = 1 AND t.assignee_id IS NULL",
-        InboxView::AwaitingConfirmation => {
-            "t.is_open = 1 AND EXISTS (SELECT 1 FROM ticket_transactions tt
-                 JOIN wallet_transactions w ON w.id = tt.transaction_id
-                 WHERE tt.ticket_id = t.id AND w.status = 'awaiting_customer_confirmation')"
+/// Schema step 4: the columns and indexes the views sort and filter on. The generated
+/// columns read the record's JSON, so the writers of `tickets` need not know about them.
+pub(crate) const MIGRATION: &str = r#"
+    ALTER TABLE tickets ADD COLUMN sla_due_at INTEGER GENERATED ALWAYS AS (
+        CASE
+            WHEN json_extract(body, '$.first_response_due_at') IS NULL
+                THEN json_extract(body, '$.resolution_due_at')
+            WHEN json_extract(body, '$.resolution_due_at') IS NULL
+                THEN json_extract(body, '$.first_response_due_at')
+            ELSE min(json_extract(body, '$.first_response_due_at'),
+                     json_extract(body, '$.resolution_due_at'))
+        END) VIRTUAL;
+    ALTER TABLE tickets ADD COLUMN incident_id TEXT
+        GENERATED ALWAYS AS (json_extract(body, '$.incident_id')) VIRTUAL;
+    ALTER TABLE tickets ADD COLUMN created_at INTEGER
+        GENERATED ALWAYS AS (json_extract(body, '$.created_at')) VIRTUAL;
+
+    CREATE INDEX tickets_sla_due ON tickets(sla_due_at, id)
+        WHERE is_open = 1 AND sla_due_at IS NOT NULL;
+    CREATE INDEX tickets_by_incident ON tickets(incident_id, last_message_at DESC, id DESC)
+        WHERE incident_id IS NOT NULL;
+    CREATE INDEX tickets_by_category ON tickets(category, is_open, last_message_at DESC, id DESC);
+    CREATE INDEX tickets_by_status ON tickets(status, last_message_at DESC, id DESC);
+    CREATE INDEX tickets_by_priority ON tickets(priority, is_open, last_message_at DESC, id DESC);
+    CREATE INDEX tickets_created ON tickets(created_at DESC, id DESC);
+
+    -- Tags as rows, kept in step with the ticket's JSON by triggers.
+    CREATE TABLE ticket_tags (
+        tag       TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        PRIMARY KEY (tag, ticket_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ticket_tags_by_ticket ON ticket_tags(ticket_id);
+    CREATE TRIGGER ticket_tags_insert AFTER INSERT ON tickets BEGIN
+        INSERT OR IGNORE INTO ticket_tags(tag, ticket_id)
+            SELECT value, NEW.id FROM json_each(NEW.body, '$.tags');
+    END;
+    CREATE TRIGGER ticket_tags_update AFTER UPDATE OF body ON tickets BEGIN
+        DELETE FROM ticket_tags WHERE ticket_id = OLD.id;
+        INSERT OR IGNORE INTO ticket_tags(tag, ticket_id)
+            SELECT value, NEW.id FROM json_each(NEW.body, '$.tags');
+    END;
+    CREATE TRIGGER ticket_tags_delete AFTER DELETE ON tickets BEGIN
+        DELETE FROM ticket_tags WHERE ticket_id = OLD.id;
+    END;
+"#;
+
+/// A condition on `tickets t` plus its bound values, in order of their `?` placeholders.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Where {
+    fn push(&mut self, clause: impl Into<String>, values: impl IntoIterator<Item = Value>) {
+        self.clauses.push(clause.into());
+        self.values.extend(values);
+    }
+
+    fn any_of<T: Copy>(&mut self, column: &str, items: &[T], text: impl Fn(T) -> &'static str) {
+        if items.is_empty() {
+            return;
         }
-        InboxView::All => "1 = 1",
+        let marks = vec!["?"; items.len()].join(", ");
+        self.push(
+            format!("{column} IN ({marks})"),
+            items.iter().map(|i| Value::Text(text(*i).to_owned())),
+        );
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            self.clauses.join(" AND ")
+        }
     }
 }
+
+fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>) {
+    match view {
+        InboxView::Open => w.push("t.is_open = 1", []),
+        InboxView::Mine => w.push(
+            "t.is_open = 1 AND t.assignee_id = ?",
+            [Value::Text(me.unwrap_or_default().to_owned())],
+        ),
+        InboxView::Unassigned => w.push("t.is_open = 1 AND t.assignee_id IS NULL", []),
+        InboxView::AwaitingConfirmation => w.push(
+            "t.is_open = 1 AND EXISTS (SELECT 1 FROM ticket_transactions tt
+                 JOIN wallet_transactions w ON w.id = tt.transaction_id
+                 WHERE tt.ticket_id = t.id AND w.status = 'awaiting_customer_confirmation')",
+            [],
+        ),
+        InboxView::All => {}
+    }
+}
+
+fn sla_clause(w: &mut Where, sla: SlaState, now_ms: i64) {
+    match sla {
+        SlaState::AtRisk => w.push(
+            "t.is_open = 1 AND t.sla_due_at >= ? AND t.sla_due_at < ?",
+            [
+                Value::Integer(now_ms),
+                Value::Integer(now_ms + SLA_AT_RISK_WINDOW_MS),
+            ],
+        ),
+        SlaState::Breached => w.push(
+            "t.is_open = 1 AND t.sla_due_at < ?",
+            [Value::Integer(now_ms)],
+        ),
+    }
+}
+
+fn filter_clauses(w: &mut Where, f: &TicketFilter, now_ms: i64) {
+    w.any_of("t.status", &f.statuses, TicketStatus::as_str);
+    w.any_of("t.priority", &f.priorities, Priority::as_str);
+    w.any_of("t.category", &f.categories, Category::as_str);
+    if let Some(tag) = &f.tag {
+        w.push(
+            "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)",
+            [Value::Text(tag.clone())],
+        );
+    }
+    for (column, value) in [
+        ("t.customer_id", &f.customer_id),
+        ("t.incident_id", &f.incident_id),
+        ("t.assignee_id", &f.assignee_id),
+    ] {
+        if let Some(v) = value {
+            w.push(format!("{column} = ?"), [Value::Text(v.clone())]);
+        }
+    }
+    if let Some(sla) = f.sla {
+        sla_clause(w, sla, now_ms);
+    }
+}
+
+/// The sort's column, direction and keyset tag.
+fn sort_parts(sort: TicketSort) -> (&'static str, &'static str, &'static str) {
+    match sort {
+        TicketSort::LastActivity => ("t.last_message_at", "DESC", "a"),
+        TicketSort::SlaDue => ("t.sla_due_at", "ASC", "s"),
+        TicketSort::Created => ("t.created_at", "DESC", "c"),
+    }
+}
+
+/// Reads a page cursor `{tag}.{key}.{id}` made by [`Store::query_tickets`] for this sort.
+fn parse_after(after: &str, tag: &str) -> Result<(i64, String)> {
+    let bad = || Error::BadCursor(after.chars().take(80).collect());
+    let mut parts = after.splitn(3, '.');
+    let (Some(t), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    if t != tag || id.is_empty() {
+        return Err(bad());
+    }
+    Ok((key.parse().map_err(|_| bad())?, id.to_owned()))
+}
+
+const SUMMARY_COLUMNS: &str = "t.id, t.body, c.name, c.tier, a.name,
+    (SELECT m.body FROM messages m WHERE m.ticket_id = t.id AND m.kind != 'system_event'
+     ORDER BY m.created_at DESC, m.id DESC LIMIT 1)";
+
+const SUMMARY_JOINS: &str = "FROM tickets t
+    LEFT JOIN customers c ON c.id = t.customer_id
+    LEFT JOIN agents a ON a.id = t.assignee_id";
 
 impl Store {
     /// One page of a view, most recent activity first.
     pub fn list_tickets(&self, q: &ViewQuery<'_>) -> Result<Vec<TicketSummary>> {
+        let query = TicketQuery {
+            view: q.view,
+            filter: TicketFilter::default(),
+            sort: TicketSort::LastActivity,
+            after: None,
+            limit: q.limit,
+        };
+        // No SLA filter, so the clock is not consulted.
+        Ok(self.query_tickets(&query, q.me, 0)?.rows)
+    }
+
+    /// A page of a view with filters and a sort, keyset-paginated: the cost of page N does
+    /// not grow with N, and rows that change between pages are neither skipped nor repeated
+    /// unless their sort key itself moved.
+    pub fn query_tickets(
+        &self,
+        q: &TicketQuery,
+        me: Option<&str>,
+        now_ms: i64,
+    ) -> Result<TicketPage> {
+        let (column, dir, tag) = sort_parts(q.sort);
+        let mut w = Where::default();
+        view_clause(&mut w, q.view, me);
+        filter_clauses(&mut w, &q.filter, now_ms);
+        if q.sort == TicketSort::SlaDue {
+            w.push("t.sla_due_at IS NOT NULL", []);
+        }
+        if let Some(after) = &q.after {
+            let (key, id) = parse_after(after, tag)?;
+            let cmp = if dir == "DESC" { "<" } else { ">" };
+            w.push(
+                format!("({column}, t.id) {cmp} (?, ?)"),
+                [Value::Integer(key), Value::Text(id)],
+            );
+        }
+        let limit = q.limit.clamp(1, 100_000);
         let sql = format!(
-            "SELECT t.id, t.body, c.name, c.tier, a.name,
-                 (SELECT m.body FROM messages m WHERE m.ticket_id = t.id AND m.kind != 'system_event'
-                  ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
-             FROM tickets t
-             LEFT JOIN customers c ON c.id = t.customer_id
-             LEFT JOIN agents a ON a.id = t.assignee_id
-             WHERE {}
-             ORDER BY t.last_message_at DESC, t.id DESC
-             LIMIT ?2",
-            view_filter(q.view)
+            "SELECT {SUMMARY_COLUMNS}, {column} {SUMMARY_JOINS}
+             WHERE {} ORDER BY {column} {dir}, t.id {dir} LIMIT {}",
+            w.sql(),
+            limit + 1
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![q.me.unwrap_or(""), q.limit], |r| {
+        let mut rows = self.summaries(&sql, &w.values)?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|(s, key)| format!("{tag}.{key}.{}", s.id))
+        } else {
+            None
+        };
+        Ok(TicketPage {
+            rows: rows.into_iter().map(|(s, _)| s).collect(),
+            next,
+        })
+    }
+
+    /// Summaries of the given tickets, in the given order; unknown ids are skipped.
+    pub fn summaries_by_ids(&self, ids: &[String]) -> Result<Vec<TicketSummary>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let sql = format!("SELECT {SUMMARY_COLUMNS}, 0 {SUMMARY_JOINS} WHERE t.id = ?");
+        for id in ids {
+            out.extend(
+                self.summaries(&sql, &[Value::Text(id.clone())])?
+                    .into_iter()
+                    .map(|(s, _)| s),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Runs a summary query whose last column is the sort key.
+    fn summaries(&self, sql: &str, values: &[Value]) -> Result<Vec<(TicketSummary, i64)>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params_from_iter(values), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -57,11 +277,12 @@ impl Store {
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<i64>>(6)?.unwrap_or(0),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, body, customer_name, tier, assignee_name, last_message) = row?;
+            let (id, body, customer_name, tier, assignee_name, last_message, key) = row?;
             let t: Ticket = parse("ticket", &id, &body)?;
             let preview = match last_message {
                 Some(m) => {
@@ -70,42 +291,44 @@ impl Store {
                 }
                 None => String::new(),
             };
-            out.push(TicketSummary {
-                id: t.id,
-                number: t.number,
-                subject: t.subject,
-                customer_name: customer_name.unwrap_or_default(),
-                customer_tier: tier.and_then(|t| t.parse::<CustomerTier>().ok()),
-                channel: t.channel,
-                status: t.status,
-                priority: t.priority,
-                category: t.category,
-                language: t.language,
-                tags: t.tags,
-                assignee_name,
-                preview,
-                last_message_at: t.last_message_at,
-                first_response_due_at: t.first_response_due_at,
-            });
+            out.push((
+                TicketSummary {
+                    id: t.id,
+                    number: t.number,
+                    subject: t.subject,
+                    customer_name: customer_name.unwrap_or_default(),
+                    customer_tier: tier.and_then(|t| t.parse::<CustomerTier>().ok()),
+                    channel: t.channel,
+                    status: t.status,
+                    priority: t.priority,
+                    category: t.category,
+                    language: t.language,
+                    tags: t.tags,
+                    assignee_name,
+                    preview,
+                    last_message_at: t.last_message_at,
+                    first_response_due_at: t.first_response_due_at,
+                },
+                key,
+            ));
         }
         Ok(out)
+    }
+
+    fn count_where(&self, w: &Where) -> Result<u32> {
+        let sql = format!("SELECT count(*) FROM tickets t WHERE {}", w.sql());
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&w.values), |r| r.get(0))?)
     }
 
     /// How many tickets each view holds.
     pub fn view_counts(&self, me: Option<&str>) -> Result<ViewCounts> {
         let count = |view: InboxView| -> Result<u32> {
-            let sql = format!("SELECT count(*) FROM tickets t WHERE {}", view_filter(view));
-            let needs_me = matches!(view, InboxView::Mine);
-            let n: u32 = if needs_me {
-                self.conn
-                    .prepare_cached(&sql)?
-                    .query_row([me.unwrap_or("")], |r| r.get(0))?
-            } else {
-                self.conn
-                    .prepare_cached(&sql)?
-                    .query_row([], |r| r.get(0))?
-            };
-            Ok(n)
+            let mut w = Where::default();
+            view_clause(&mut w, view, me);
+            self.count_where(&w)
         };
         Ok(ViewCounts {
             open: count(InboxView::Open)?,
@@ -113,6 +336,87 @@ impl Store {
             unassigned: count(InboxView::Unassigned)?,
             awaiting_confirmation: count(InboxView::AwaitingConfirmation)?,
             all: count(InboxView::All)?,
+        })
+    }
+
+    /// Open tickets at risk of breaching, and breached, at `now_ms`.
+    pub fn sla_counts(&self, now_ms: i64) -> Result<SlaCounts> {
+        let count = |sla| {
+            let mut w = Where::default();
+            sla_clause(&mut w, sla, now_ms);
+            self.count_where(&w)
+        };
+        Ok(SlaCounts {
+            at_risk: count(SlaState::AtRisk)?,
+            breached: count(SlaState::Breached)?,
+        })
+    }
+
+    /// A customer's profile, every earlier ticket with its outcome and CSAT, and their wallet
+    /// transactions: what a personal answer needs.
+    pub fn customer_history(&self, customer_id: &str, max_tickets: u32) -> Result<CustomerHistory> {
+        let body: String = self
+            .conn
+            .prepare_cached("SELECT body FROM customers WHERE id = ?1")?
+            .query_row([customer_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::CustomerNotFound(customer_id.to_owned()))?;
+        let customer: Customer = parse("customer", customer_id, &body)?;
+
+        let mut tickets = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, body FROM tickets WHERE customer_id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )?;
+        let mut ids = Vec::new();
+        let mut meta = Vec::new();
+        for row in stmt.query_map(params![customer_id, max_tickets], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (id, body) = row?;
+            let t: Ticket = parse("ticket", &id, &body)?;
+            meta.push((t.created_at, t.csat));
+            ids.push(id);
+        }
+        for (summary, (created_at, csat)) in self.summaries_by_ids(&ids)?.into_iter().zip(meta) {
+            tickets.push(HistoryEntry {
+                ticket: summary,
+                created_at,
+                csat,
+            });
+        }
+        let (open_tickets, csat_sum, csat_n): (u32, Option<i64>, u32) = self.conn.query_row(
+            "SELECT sum(is_open), sum(json_extract(body, '$.csat')), count(json_extract(body, '$.csat'))
+             FROM tickets WHERE customer_id = ?1",
+            [customer_id],
+            |r| Ok((r.get::<_, Option<u32>>(0)?.unwrap_or(0), r.get(1)?, r.get(2)?)),
+        )?;
+        let average_csat = csat_sum
+            .filter(|_| csat_n > 0)
+            .map(|s| s as f64 / csat_n as f64);
+
+        let mut transactions: Vec<WalletTransaction> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, body FROM wallet_transactions WHERE customer_id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT 500",
+        )?;
+        for row in stmt.query_map([customer_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (tid, body) = row?;
+            transactions.push(parse("wallet transaction", &tid, &body)?);
+        }
+        let awaiting_confirmation = transactions
+            .iter()
+            .filter(|t| t.status == TxStatus::AwaitingCustomerConfirmation)
+            .count() as u32;
+        Ok(CustomerHistory {
+            customer,
+            tickets,
+            open_tickets,
+            average_csat,
+            transactions,
+            awaiting_confirmation,
         })
     }
 
@@ -202,11 +506,13 @@ fn preview(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use desk_core::{MessageKind, TxStatus};
+    use desk_core::MessageKind;
 
     #[test]
     fn view_sql_spells_enum_values_as_desk_core_does() {
-        let sql = view_filter(InboxView::AwaitingConfirmation);
+        let mut w = Where::default();
+        view_clause(&mut w, InboxView::AwaitingConfirmation, None);
+        let sql = w.sql();
         assert!(
             sql.contains(TxStatus::AwaitingCustomerConfirmation.as_str()),
             "the awaiting-confirmation view must match the wire spelling of the status"

@@ -42,7 +42,10 @@ impl Error {
             Error::Protocol { .. } => ErrorCode::Internal,
             Error::NotSignedIn => ErrorCode::NotSignedIn,
             Error::Keyring(_) => ErrorCode::Keyring,
-            Error::Store(desk_store::Error::TicketNotFound(_)) => ErrorCode::NotFound,
+            Error::Store(
+                desk_store::Error::TicketNotFound(_) | desk_store::Error::CustomerNotFound(_),
+            ) => ErrorCode::NotFound,
+            Error::Store(desk_store::Error::BadCursor(_)) => ErrorCode::BadRequest,
             Error::Store(_) | Error::Io { .. } => ErrorCode::Storage,
             Error::BadInput(_) => ErrorCode::BadRequest,
         }

@@ -148,3 +148,43 @@ last_synced_at: number | null,
  */
 last_error: ApiError | null, cached_tickets: number, };
 
+export type SlaState = "at_risk" | "breached";
+
+export type TicketSort = "last_activity" | "sla_due" | "created";
+
+export type TicketFilter = { statuses: Array<TicketStatus>, priorities: Array<Priority>, categories: Array<Category>, tag: string | null, customer_id: string | null, incident_id: string | null, assignee_id: string | null, sla: SlaState | null, };
+
+export type TicketQuery = { view: InboxView, filter: TicketFilter, sort: TicketSort, 
+/**
+ * The `next` of the previous page; `None` for the first page.
+ */
+after: string | null, limit: number, };
+
+export type TicketPage = { rows: Array<TicketSummary>, 
+/**
+ * Opaque; pass as `after` for the next page. `None` on the last page.
+ */
+next: string | null, };
+
+export type HistoryEntry = { ticket: TicketSummary, created_at: number, csat: number | null, };
+
+export type CustomerHistory = { customer: Customer, 
+/**
+ * Newest first.
+ */
+tickets: Array<HistoryEntry>, open_tickets: number, 
+/**
+ * Mean CSAT over rated tickets, when any.
+ */
+average_csat: number | null, 
+/**
+ * Newest first.
+ */
+transactions: Array<WalletTransaction>, 
+/**
+ * How many of those wait on the customer to confirm.
+ */
+awaiting_confirmation: number, };
+
+export type SlaCounts = { at_risk: number, breached: number, };
+

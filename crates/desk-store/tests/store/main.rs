@@ -1,5 +1,7 @@
 //! desk-store against real SQLite files.
 
+mod views;
+
 use desk_core::view::{InboxView, ViewCounts};
 use desk_core::wire::Change;
 use desk_core::*;
