@@ -121,7 +121,7 @@ fn reference(desk: &Desk, q: &TicketQuery, me: &str) -> Vec<String> {
             Some(SlaState::Breached) => is_open(t) && sla_due(t).is_some_and(|d| d < NOW),
             Some(SlaState::AtRisk) => {
                 is_open(t)
-                    && sla_due(t).is_some_and(|d| d >= NOW && d < NOW + SLA_AT_RISK_WINDOW_MS)
+                    && sla_due(t).is_some_and(|d| (NOW..NOW + SLA_AT_RISK_WINDOW_MS).contains(&d))
             }
         })
         .filter(|t| q.sort != TicketSort::SlaDue || sla_due(t).is_some())
