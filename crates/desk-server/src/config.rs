@@ -4,6 +4,7 @@
 //! hashing cost, the current time) lives here, so no handler reads the environment or the
 //! system clock directly. Must not depend on HTTP or on a storage backend.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -62,6 +63,56 @@ impl Config {
     }
 }
 
+/// Where the server keeps its data. Printed with `{:?}` the password is masked, so it is
+/// safe to log.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// The embedded default: `desk.sqlite3` in this directory, one server instance.
+    Sqlite { data_dir: PathBuf },
+    /// A PostgreSQL database (`postgres://user:password@host:port/database`), for
+    /// production: any number of server instances share it.
+    Postgres { url: String },
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { data_dir } => f
+                .debug_struct("Sqlite")
+                .field("data_dir", data_dir)
+                .finish(),
+            Self::Postgres { url } => f
+                .debug_struct("Postgres")
+                .field("url", &redact_password(url))
+                .finish(),
+        }
+    }
+}
+
+/// A database URL with the password of its `user:password@` part replaced by `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // Key/value form (`host=… password=…`): mask every password value.
+        return url
+            .split(' ')
+            .map(|part| match part.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => part.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// Where the server reads the current time, in milliseconds since the Unix epoch.
 pub trait Clock: Send + Sync + 'static {
     fn now_ms(&self) -> i64;
@@ -108,4 +159,40 @@ impl Clock for ManualClock {
 /// Milliseconds in a duration, saturating.
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_never_reach_a_log() {
+        for (url, expected) in [
+            (
+                "postgres://desk:s3cr%40t@db.internal:5432/desk?sslmode=disable",
+                "postgres://desk:***@db.internal:5432/desk?sslmode=disable",
+            ),
+            (
+                "postgresql://desk@127.0.0.1/desk",
+                "postgresql://desk@127.0.0.1/desk",
+            ),
+            (
+                "host=db user=desk password=s3cret dbname=desk",
+                "host=db user=desk password=*** dbname=desk",
+            ),
+        ] {
+            assert_eq!(
+                redact_password(url),
+                expected,
+                "{url} must be logged without its password"
+            );
+        }
+        let config = StorageConfig::Postgres {
+            url: "postgres://desk:s3cret@db/desk".into(),
+        };
+        assert!(
+            !format!("{config:?}").contains("s3cret"),
+            "the storage config is logged with {{:?}}"
+        );
+    }
 }

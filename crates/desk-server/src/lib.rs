@@ -1,11 +1,11 @@
 //! Desk's backend: authentication, the HTTP API and the change feed clients sync from
-//! (DESIGN.md §4, §6), over a storage trait with an embedded SQLite backend.
+//! (DESIGN.md §4, §6), over a storage trait with SQLite and PostgreSQL backends.
 //!
 //! Shape: [`app`] builds the axum router over an [`AppState`]; [`run`] serves it on a
 //! listener until a shutdown future resolves. Storage sits behind [`storage::Storage`]
-//! (SQLite now, PostgreSQL later); `auth` and `feed` hold the rules and know nothing of
-//! HTTP; `http` is the only module that knows axum routing. `seed` generates the demo
-//! dataset. This crate must not depend on the client crates (desk-store, desk-sync) or
+//! (SQLite embedded, PostgreSQL for production); `auth` and `feed` hold the rules and
+//! know nothing of HTTP; `http` is the only module that knows axum routing. `seed`
+//! generates the demo dataset. This crate must not depend on the client crates (desk-store, desk-sync) or
 //! on Tauri; it shares only `desk-core`'s types with them.
 
 pub mod auth;
@@ -19,11 +19,12 @@ pub mod storage;
 
 use std::future::Future;
 
-pub use config::{Clock, Config, ManualClock, PasswordCost, SystemClock};
+pub use config::{Clock, Config, ManualClock, PasswordCost, StorageConfig, SystemClock};
 pub use error::{Error, Result};
 pub use http::app;
 pub use state::AppState;
 pub use storage::Storage;
+pub use storage::postgres::PgStorage;
 pub use storage::sqlite::SqliteStorage;
 
 /// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting and lets

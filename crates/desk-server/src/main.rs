@@ -8,14 +8,16 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use desk_core::Role;
 use desk_server::auth::{self, AddAgent};
 use desk_server::seed::{self, SeedOptions};
-use desk_server::{AppState, Clock, Config, SqliteStorage, Storage, SystemClock};
+use desk_server::{
+    AppState, Clock, Config, PgStorage, SqliteStorage, Storage, StorageConfig, SystemClock,
+};
 
 #[derive(Parser)]
 #[command(
@@ -28,11 +30,46 @@ struct Cli {
     command: Command,
 }
 
+/// Where the data lives: a SQLite data directory (the embedded default) or PostgreSQL.
 #[derive(Args)]
 struct DataDir {
-    /// Directory holding desk.sqlite3; created if missing.
-    #[arg(long, env = "DESK_DATA_DIR")]
-    data_dir: PathBuf,
+    /// Directory holding desk.sqlite3 (embedded SQLite, one server instance); created if
+    /// missing.
+    #[arg(long, env = "DESK_DATA_DIR", required_unless_present = "database_url")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL instead of SQLite, for production and several server instances:
+    /// postgres://user:password@host:port/database. Wins over --data-dir. Prefer the
+    /// environment variable: every user of the machine can read a command line.
+    #[arg(long, env = "DESK_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl DataDir {
+    fn config(&self) -> StorageConfig {
+        match (&self.database_url, &self.data_dir) {
+            (Some(url), data_dir) => {
+                if data_dir.is_some() {
+                    tracing::warn!(
+                        "both a database url and a data directory are set; using PostgreSQL"
+                    );
+                }
+                StorageConfig::Postgres { url: url.clone() }
+            }
+            (None, Some(data_dir)) => StorageConfig::Sqlite {
+                data_dir: data_dir.clone(),
+            },
+            // clap requires one of the two.
+            (None, None) => unreachable!("clap requires --data-dir or --database-url"),
+        }
+    }
+}
+
+/// Opened storage, with what `migrate` reports about it.
+struct Opened {
+    storage: Arc<dyn Storage>,
+    /// The file or the database, never with a password.
+    location: String,
+    schema_version: u32,
 }
 
 #[derive(Subcommand)]
@@ -141,11 +178,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { listen, data } => serve(listen, data).await,
         Command::Migrate { data } => {
-            let storage = open(&data)?;
+            let opened = open(&data).await?;
             println!(
                 "database {} is at schema version {}",
-                storage.path().display(),
-                desk_server::storage::sqlite::SCHEMA_VERSION
+                opened.location, opened.schema_version
             );
             Ok(())
         }
@@ -156,10 +192,10 @@ async fn main() -> anyhow::Result<()> {
             now_ms,
             seed,
         } => {
-            let storage = open(&data)?;
+            let storage = open(&data).await?.storage;
             let started = Instant::now();
             let summary = seed::seed_demo(
-                &storage,
+                storage.as_ref(),
                 SeedOptions {
                     tickets,
                     now_ms,
@@ -182,14 +218,68 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn open(data: &DataDir) -> anyhow::Result<SqliteStorage> {
-    SqliteStorage::open_in_dir(&data.data_dir)
-        .with_context(|| format!("open the database in {}", data.data_dir.display()))
+/// Opens (creating, migrating) the storage `data` names.
+async fn open(data: &DataDir) -> anyhow::Result<Opened> {
+    match data.config() {
+        StorageConfig::Sqlite { data_dir } => {
+            let storage = SqliteStorage::open_in_dir(&data_dir)
+                .with_context(|| format!("open the database in {}", data_dir.display()))?;
+            Ok(Opened {
+                location: storage.path().display().to_string(),
+                storage: Arc::new(storage),
+                schema_version: desk_server::storage::sqlite::SCHEMA_VERSION,
+            })
+        }
+        StorageConfig::Postgres { url } => {
+            let storage = PgStorage::connect(&url)
+                .await
+                .context("open the PostgreSQL database")?;
+            Ok(Opened {
+                location: storage.target().to_owned(),
+                storage: Arc::new(storage),
+                schema_version: desk_server::storage::postgres::SCHEMA_VERSION as u32,
+            })
+        }
+    }
+}
+
+/// How long `serve` waits for a database that is not reachable yet (an orchestrator often
+/// starts the server and PostgreSQL together).
+const DATABASE_WAIT: Duration = Duration::from_secs(60);
+
+/// [`open`], retrying while the database cannot be reached. Other failures (a schema from a
+/// newer server, a bad URL) end at once: waiting would not fix them.
+async fn open_when_reachable(data: &DataDir) -> anyhow::Result<Opened> {
+    let deadline = Instant::now() + DATABASE_WAIT;
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match open(data).await {
+            Ok(opened) => return Ok(opened),
+            Err(e) if is_unreachable(&e) && Instant::now() + pause < deadline => {
+                let error = format!("{e:#}");
+                let retry_in_ms = pause.as_millis() as u64;
+                tracing::warn!(%error, retry_in_ms, "database not reachable yet");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_unreachable(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<desk_server::Error>(),
+        Some(desk_server::Error::Storage { context, .. }) if context.starts_with("connect to")
+    )
 }
 
 async fn serve(listen: SocketAddr, data: DataDir) -> anyhow::Result<()> {
-    let storage = open(&data)?;
-    let state = AppState::new(Arc::new(storage), Config::default());
+    // Storage is open and migrated before the socket is bound, so /healthz answers only
+    // once the server can serve.
+    let opened = open_when_reachable(&data).await?;
+    tracing::info!(database = %opened.location, "storage ready");
+    let state = AppState::new(opened.storage, Config::default());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;
@@ -243,7 +333,8 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
             languages,
             update_password,
         } => {
-            let storage = open(&data)?;
+            let storage = open(&data).await?.storage;
+            let storage = storage.as_ref();
             let password = read_password()?;
             let languages: Vec<String> = languages
                 .into_iter()
@@ -251,7 +342,7 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
                 .filter(|l| !l.is_empty())
                 .collect();
             let added = auth::add_agent(
-                &storage,
+                storage,
                 cost,
                 now,
                 AddAgent {
@@ -266,7 +357,7 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
             let agent = match added {
                 Ok(agent) => agent,
                 Err(desk_server::Error::Conflict(_)) if update_password => {
-                    auth::set_password(&storage, cost, now, &email, password)
+                    auth::set_password(storage, cost, now, &email, password)
                         .await
                         .with_context(|| format!("set the password of {email}"))?
                 }
@@ -279,7 +370,12 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AgentCommand::List { data, json } => {
-            let agents = open(&data)?.list_agents().await.context("list agents")?;
+            let agents = open(&data)
+                .await?
+                .storage
+                .list_agents()
+                .await
+                .context("list agents")?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&agents)?);
             } else {
@@ -301,11 +397,15 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        AgentCommand::Disable { data, email } => open(&data)?
+        AgentCommand::Disable { data, email } => open(&data)
+            .await?
+            .storage
             .set_agent_disabled(&email, true, now)
             .await
             .with_context(|| format!("disable {email}")),
-        AgentCommand::Enable { data, email } => open(&data)?
+        AgentCommand::Enable { data, email } => open(&data)
+            .await?
+            .storage
             .set_agent_disabled(&email, false, now)
             .await
             .with_context(|| format!("enable {email}")),

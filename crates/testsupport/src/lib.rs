@@ -1,11 +1,14 @@
 //! Test harness shared by the workspace's integration tests: locating built binaries, a
 //! `desk-server` child process on a free port, a private D-Bus session with an unlocked
-//! gnome-keyring (so tests never touch the developer's own keychain), and an Xvfb display.
+//! gnome-keyring (so tests never touch the developer's own keychain), an Xvfb display, and
+//! a throwaway PostgreSQL cluster.
 //!
-//! Everything started here is stopped on drop. Nothing here is used by production code.
+//! Everything started here is stopped on drop (the shared PostgreSQL cluster, which lives
+//! in a `static`, when the test process exits). Nothing here is used by production code.
 
 mod display;
 mod keyring_session;
+mod postgres;
 mod server;
 
 use std::path::PathBuf;
@@ -13,6 +16,7 @@ use std::process::Command;
 
 pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
+pub use postgres::Postgres;
 pub use server::{ServerProcess, server_cmd};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test

@@ -100,7 +100,7 @@ async fn write_batch(
             Change::WalletTransaction(_) => summary.transactions += 1,
             Change::Ticket(_) => summary.tickets += 1,
             Change::Message(_) => summary.messages += 1,
-            Change::Agent(_) => {}
+            _ => {}
         }
     }
     if let Some(position) = storage.write_records(batch).await?.last_position {

@@ -1,16 +1,18 @@
 //! The storage seam: one trait every backend implements, and the plain types it speaks.
 //!
-//! Backends: SQLite now ([`sqlite::SqliteStorage`], embedded, single node); PostgreSQL
-//! later. Nothing backend-specific may appear in this module: no SQL, no connection
-//! types, no driver errors. Backends never read a clock; callers pass `now` in.
+//! Backends: SQLite ([`sqlite::SqliteStorage`], embedded, single node) and PostgreSQL
+//! ([`postgres::PgStorage`], production, many instances). Nothing backend-specific may
+//! appear in this module: no SQL, no connection types, no driver errors. Backends never
+//! read a clock; callers pass `now` in.
 //!
-//! Contract every backend keeps (a later conformance suite checks both):
+//! Contract every backend keeps (the conformance suite in tests/api checks both):
 //! - Every writing call commits atomically and, when it changes a record the feed carries,
 //!   gives the change a feed position whose order is the commit order (DESIGN.md §4).
 //! - The feed keeps only the latest change per record.
 //! - Emails compare case-insensitively, by [`email_key`].
 //! - Tokens are only ever stored as the hashes the caller passes in.
 
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -1,9 +1,12 @@
 //! desk-server's integration tests: the router through `oneshot`, a real socket, and the
-//! binary. Every test gets its own temp data directory.
+//! binary. Every test gets its own temp data directory, or its own database on the one
+//! throwaway PostgreSQL cluster this binary starts (`conformance`, `postgres`).
 
 mod auth;
 mod cli;
+mod conformance;
 mod http;
+mod postgres;
 mod storage;
 mod support;
 mod sync;

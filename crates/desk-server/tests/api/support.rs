@@ -1,4 +1,5 @@
-//! A fresh server per test: its own temp data dir, a manual clock, cheap password hashes.
+//! A fresh server per test: its own temp data dir (or its own PostgreSQL database), a
+//! manual clock, cheap password hashes.
 
 use std::sync::Arc;
 
@@ -19,8 +20,9 @@ pub const T0: i64 = 1_750_118_400_000;
 pub const PASSWORD: &str = "correct horse 电池 staple";
 
 pub struct TestApp {
+    /// The SQLite data directory (empty and unused when the app runs on PostgreSQL).
     pub dir: TempDir,
-    pub storage: SqliteStorage,
+    pub storage: Arc<dyn Storage>,
     pub clock: ManualClock,
     pub router: Router,
 }
@@ -33,9 +35,18 @@ impl TestApp {
     pub fn with_config(config: Config) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = SqliteStorage::open_in_dir(dir.path()).expect("open storage");
+        Self::with_storage_in(dir, Arc::new(storage), config)
+    }
+
+    /// An app over `storage`, e.g. a PostgreSQL database.
+    pub fn with_storage(storage: Arc<dyn Storage>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::with_storage_in(dir, storage, Config::for_tests())
+    }
+
+    fn with_storage_in(dir: TempDir, storage: Arc<dyn Storage>, config: Config) -> Self {
         let clock = ManualClock::new(T0);
-        let state =
-            AppState::with_clock(Arc::new(storage.clone()), config, Arc::new(clock.clone()));
+        let state = AppState::with_clock(storage.clone(), config, Arc::new(clock.clone()));
         let router = desk_server::app(state.clone());
         Self {
             dir,
@@ -47,7 +58,7 @@ impl TestApp {
 
     pub async fn add_agent(&self, email: &str, role: Role) -> Agent {
         auth::add_agent(
-            &self.storage,
+            self.storage.as_ref(),
             PasswordCost::InsecureFastForTests,
             self.clock.now(),
             AddAgent {
@@ -186,5 +197,5 @@ pub fn position(cursor: &str) -> (i64, i64) {
 }
 
 pub fn storage(app: &TestApp) -> &dyn Storage {
-    &app.storage
+    app.storage.as_ref()
 }

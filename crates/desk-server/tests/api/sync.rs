@@ -11,13 +11,7 @@ use desk_server::seed::{self, SeedOptions};
 use crate::support::*;
 
 fn id_of(change: &Change) -> (&'static str, &str) {
-    match change {
-        Change::Ticket(r) => ("ticket", &r.id),
-        Change::Message(r) => ("message", &r.id),
-        Change::Customer(r) => ("customer", &r.id),
-        Change::WalletTransaction(r) => ("wallet_transaction", &r.id),
-        Change::Agent(r) => ("agent", &r.id),
-    }
+    (change.kind(), change.id())
 }
 
 #[tokio::test]

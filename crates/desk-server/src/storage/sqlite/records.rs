@@ -18,6 +18,10 @@ const KIND_MESSAGE: &str = "message";
 const KIND_CUSTOMER: &str = "customer";
 const KIND_TRANSACTION: &str = "wallet_transaction";
 const KIND_AGENT: &str = "agent";
+const KIND_MACRO: &str = "macro";
+const KIND_KB_ARTICLE: &str = "kb_article";
+const KIND_INCIDENT: &str = "incident";
+const KIND_SLA_POLICY: &str = "sla_policy";
 
 /// Appends changes for one transaction. Create it before the transaction's writes.
 pub(super) struct FeedWriter<'c> {
@@ -63,14 +67,8 @@ impl<'c> FeedWriter<'c> {
     }
 
     pub(super) fn push(&mut self, change: &Change) -> Result<FeedPosition> {
-        let (kind, id, body) = match change {
-            Change::Ticket(r) => (KIND_TICKET, &r.id, encode(r)?),
-            Change::Message(r) => (KIND_MESSAGE, &r.id, encode(r)?),
-            Change::Customer(r) => (KIND_CUSTOMER, &r.id, encode(r)?),
-            Change::WalletTransaction(r) => (KIND_TRANSACTION, &r.id, encode(r)?),
-            Change::Agent(r) => (KIND_AGENT, &r.id, encode(r)?),
-        };
-        self.push_raw(kind, id, &body)
+        let body = encode_record(change)?;
+        self.push_raw(change.kind(), change.id(), &body)
     }
 
     fn last(&self) -> Option<FeedPosition> {
@@ -85,6 +83,21 @@ fn encode<T: Serialize>(record: &T) -> Result<String> {
     serde_json::to_string(record).map_err(|e| Error::Internal(format!("encode record: {e}")))
 }
 
+/// The record inside a change, as JSON (the feed stores records, the kind is a column).
+fn encode_record(change: &Change) -> Result<String> {
+    match change {
+        Change::Ticket(r) => encode(r),
+        Change::Message(r) => encode(r),
+        Change::Customer(r) => encode(r),
+        Change::WalletTransaction(r) => encode(r),
+        Change::Agent(r) => encode(r),
+        Change::Macro(r) => encode(r),
+        Change::KbArticle(r) => encode(r),
+        Change::Incident(r) => encode(r),
+        Change::SlaPolicy(r) => encode(r),
+    }
+}
+
 fn decode(kind: &str, body: &str) -> Result<Change> {
     fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
         serde_json::from_str(body)
@@ -96,6 +109,10 @@ fn decode(kind: &str, body: &str) -> Result<Change> {
         KIND_CUSTOMER => Change::Customer(parse(body)?),
         KIND_TRANSACTION => Change::WalletTransaction(parse(body)?),
         KIND_AGENT => Change::Agent(parse(body)?),
+        KIND_MACRO => Change::Macro(parse(body)?),
+        KIND_KB_ARTICLE => Change::KbArticle(parse(body)?),
+        KIND_INCIDENT => Change::Incident(parse(body)?),
+        KIND_SLA_POLICY => Change::SlaPolicy(parse(body)?),
         other => {
             return Err(Error::Internal(format!(
                 "unknown change kind {other:?} in feed"
@@ -223,6 +240,21 @@ pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Resu
                     feed.push_raw(KIND_MESSAGE, &message.id, &body)?;
                 }
                 stored.push(Change::Message(message));
+            }
+            // Records nothing on the server queries by field yet: one generic table.
+            change @ (Change::Macro(_)
+            | Change::KbArticle(_)
+            | Change::Incident(_)
+            | Change::SlaPolicy(_)) => {
+                let body = encode_record(&change)?;
+                tx.prepare_cached(
+                    "INSERT INTO records (kind, id, record) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (kind, id) DO UPDATE SET record = excluded.record",
+                )
+                .and_then(|mut s| s.execute(params![change.kind(), change.id(), body]))
+                .ctx("upsert record")?;
+                feed.push_raw(change.kind(), change.id(), &body)?;
+                stored.push(change);
             }
             Change::Agent(agent) => {
                 return Err(Error::Internal(format!(

@@ -120,6 +120,16 @@ const MIGRATIONS: &[&str] = &[
     -- Only the latest change of a record is kept.
     CREATE UNIQUE INDEX changes_record ON changes(kind, record_id);
     "#,
+    // 2: macros, KB articles, incidents and SLA policies, by kind: the server only stores
+    // and feeds them so far; a record that gains queries moves to its own table.
+    r#"
+    CREATE TABLE records (
+        kind   TEXT NOT NULL,
+        id     TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

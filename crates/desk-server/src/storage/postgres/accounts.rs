@@ -1,0 +1,376 @@
+//! Agents, devices and tokens in PostgreSQL. Tokens arrive here already hashed.
+//!
+//! Writers run READ COMMITTED and lock the rows they decide on (`FOR UPDATE`), which gives
+//! the same answers as SQLite's single writer: two rotations of one refresh token queue on
+//! the device row, and the second finds the token retired, i.e. reused.
+
+use deadpool_postgres::{Client, Transaction};
+use desk_core::wire::Change;
+use desk_core::{Agent, Role};
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+
+use super::Ctx;
+use super::records::FeedWriter;
+use crate::error::{Error, Result};
+use crate::storage::{
+    AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
+};
+
+/// `last_used_at` is refreshed at most this often per device.
+pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+/// The agent's public columns, always first in a select so [`agent_from_row`] reads 0..=4.
+const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages";
+
+fn agent_from_row(row: &Row) -> Result<Agent> {
+    let role: String = row.get(3);
+    Ok(Agent {
+        id: row.get(0),
+        name: row.get(1),
+        email: row.get(2),
+        role: role
+            .parse::<Role>()
+            .map_err(|e| Error::Internal(format!("stored role {role:?}: {e}")))?,
+        languages: row.get(4),
+    })
+}
+
+fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
+    err.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) -> Result<Agent> {
+    let mut feed = FeedWriter::begin(tx).await?;
+    let email = new.email.trim().to_owned();
+    let inserted = tx
+        .execute(
+            "INSERT INTO agents (id, email, email_key, name, role, languages, password_hash,
+                                 disabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, $8)",
+            &[
+                &new.id,
+                &email,
+                &email_key(&new.email),
+                &new.name,
+                &new.role.as_str(),
+                &new.languages,
+                &new.password_hash,
+                &now,
+            ],
+        )
+        .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "an agent with email {email:?} already exists"
+            )));
+        }
+        other => other.ctx("insert agent")?,
+    };
+    let agent = Agent {
+        id: new.id,
+        name: new.name,
+        email,
+        role: new.role,
+        languages: new.languages,
+    };
+    // Clients need agents' names and roles (assignees, authors), so they ride the feed.
+    let change = Change::Agent(agent.clone());
+    let body = super::records::encode_record(&change)?;
+    feed.push_raw(tx, change.kind(), change.id(), &body).await?;
+    Ok(agent)
+}
+
+/// The agent with this email, its row locked until the transaction ends (NO KEY: devices
+/// may still reference it meanwhile).
+async fn lock_agent_by_email(tx: &Transaction<'_>, email: &str) -> Result<Agent> {
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT {AGENT_COLUMNS} FROM agents a WHERE a.email_key = $1 FOR NO KEY UPDATE"
+            ),
+            &[&email_key(email)],
+        )
+        .await
+        .ctx("find agent by email")?
+        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))?;
+    agent_from_row(&row)
+}
+
+pub(super) async fn set_agent_password(
+    tx: &Transaction<'_>,
+    email: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Agent> {
+    let agent = lock_agent_by_email(tx, email).await?;
+    tx.execute(
+        "UPDATE agents SET password_hash = $1, updated_at = $2 WHERE id = $3",
+        &[&password_hash, &now, &agent.id],
+    )
+    .await
+    .ctx("update password")?;
+    Ok(agent)
+}
+
+pub(super) async fn set_agent_disabled(
+    tx: &Transaction<'_>,
+    email: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<()> {
+    let agent = lock_agent_by_email(tx, email).await?;
+    tx.execute(
+        "UPDATE agents SET disabled = $1, updated_at = $2 WHERE id = $3",
+        &[&disabled, &now, &agent.id],
+    )
+    .await
+    .ctx("update disabled")?;
+    if disabled {
+        let devices = tx
+            .query(
+                "SELECT id FROM devices WHERE agent_id = $1 AND NOT revoked FOR UPDATE",
+                &[&agent.id],
+            )
+            .await
+            .ctx("list devices")?;
+        for row in devices {
+            let device: String = row.get(0);
+            revoke_in(tx, &device, now).await?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn list_agents(client: &Client) -> Result<Vec<AgentRecord>> {
+    // COLLATE "C": byte order, as on SQLite, whatever the database's locale is.
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at FROM agents a
+                 ORDER BY a.email_key COLLATE \"C\""
+            ),
+            &[],
+        )
+        .await
+        .ctx("list agents")?;
+    rows.iter()
+        .map(|row| {
+            Ok(AgentRecord {
+                agent: agent_from_row(row)?,
+                disabled: row.get(5),
+                created_at: row.get(6),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn login_info(client: &Client, email: &str) -> Result<Option<LoginInfo>> {
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT {AGENT_COLUMNS}, a.password_hash, a.disabled FROM agents a
+             WHERE a.email_key = $1"
+        ))
+        .await
+        .ctx("prepare login info")?;
+    let Some(row) = client
+        .query_opt(&statement, &[&email_key(email)])
+        .await
+        .ctx("read login info")?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(LoginInfo {
+        agent: agent_from_row(&row)?,
+        password_hash: row.get(5),
+        disabled: row.get(6),
+    }))
+}
+
+pub(super) async fn create_device(tx: &Transaction<'_>, new: NewDevice) -> Result<()> {
+    tx.execute(
+        "INSERT INTO devices (id, agent_id, name, refresh_token_hash, refresh_expires_at,
+                              revoked, created_at, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, false, $6, $6)",
+        &[
+            &new.id,
+            &new.agent_id,
+            &new.name,
+            &new.refresh_hash,
+            &new.refresh_expires_at,
+            &new.now,
+        ],
+    )
+    .await
+    .ctx("insert device")?;
+    insert_access(
+        tx,
+        &new.access_hash,
+        &new.id,
+        new.access_expires_at,
+        new.now,
+    )
+    .await
+}
+
+async fn insert_access(
+    tx: &Transaction<'_>,
+    hash: &str,
+    device: &str,
+    expires: i64,
+    now: i64,
+) -> Result<()> {
+    // Expired tokens of this device are dead weight: drop them while we are here.
+    tx.execute(
+        "DELETE FROM access_tokens WHERE device_id = $1 AND expires_at <= $2",
+        &[&device, &now],
+    )
+    .await
+    .ctx("drop expired access tokens")?;
+    tx.execute(
+        "INSERT INTO access_tokens (hash, device_id, expires_at, created_at)
+         VALUES ($1, $2, $3, $4)",
+        &[&hash, &device, &expires, &now],
+    )
+    .await
+    .ctx("insert access token")?;
+    Ok(())
+}
+
+pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<RotateOutcome> {
+    // FOR UPDATE OF d: a concurrent rotation of the same token waits here, then re-checks
+    // the WHERE against the committed row, no longer matches, and is treated as reuse below.
+    let current = tx
+        .query_opt(
+            &format!(
+                "SELECT {AGENT_COLUMNS}, d.id, d.refresh_expires_at, d.revoked, a.disabled
+                 FROM devices d JOIN agents a ON a.id = d.agent_id
+                 WHERE d.refresh_token_hash = $1
+                 FOR UPDATE OF d"
+            ),
+            &[&r.presented_refresh_hash],
+        )
+        .await
+        .ctx("find device by refresh token")?;
+
+    let Some(row) = current else {
+        let retired = tx
+            .query_opt(
+                "SELECT device_id FROM retired_refresh_tokens WHERE hash = $1",
+                &[&r.presented_refresh_hash],
+            )
+            .await
+            .ctx("find retired refresh token")?;
+        return Ok(match retired {
+            Some(row) => {
+                let device_id: String = row.get(0);
+                revoke_in(tx, &device_id, r.now).await?;
+                RotateOutcome::Reused { device_id }
+            }
+            None => RotateOutcome::Invalid,
+        });
+    };
+    let agent = agent_from_row(&row)?;
+    let device_id: String = row.get(5);
+    let expires_at: i64 = row.get(6);
+    let revoked: bool = row.get(7);
+    let disabled: bool = row.get(8);
+    if revoked || expires_at <= r.now {
+        return Ok(RotateOutcome::Invalid);
+    }
+    if disabled {
+        return Ok(RotateOutcome::Disabled);
+    }
+    tx.execute(
+        "INSERT INTO retired_refresh_tokens (hash, device_id, retired_at) VALUES ($1, $2, $3)",
+        &[&r.presented_refresh_hash, &device_id, &r.now],
+    )
+    .await
+    .ctx("retire refresh token")?;
+    tx.execute(
+        "UPDATE devices SET refresh_token_hash = $1, refresh_expires_at = $2, last_used_at = $3
+         WHERE id = $4",
+        &[
+            &r.new_refresh_hash,
+            &r.refresh_expires_at,
+            &r.now,
+            &device_id,
+        ],
+    )
+    .await
+    .ctx("rotate refresh token")?;
+    insert_access(
+        tx,
+        &r.new_access_hash,
+        &device_id,
+        r.access_expires_at,
+        r.now,
+    )
+    .await?;
+    Ok(RotateOutcome::Rotated { agent, device_id })
+}
+
+/// The session and the device's `last_used_at`.
+pub(super) async fn session_for_access(
+    client: &Client,
+    hash: &str,
+    now: i64,
+) -> Result<Option<(Session, i64)>> {
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at
+             FROM access_tokens t
+             JOIN devices d ON d.id = t.device_id
+             JOIN agents a ON a.id = d.agent_id
+             WHERE t.hash = $1 AND t.expires_at > $2 AND NOT d.revoked"
+        ))
+        .await
+        .ctx("prepare find session")?;
+    let Some(row) = client
+        .query_opt(&statement, &[&hash, &now])
+        .await
+        .ctx("find session by access token")?
+    else {
+        return Ok(None);
+    };
+    let session = Session {
+        agent: agent_from_row(&row)?,
+        device_id: row.get(5),
+        agent_disabled: row.get(6),
+    };
+    Ok(Some((session, row.get(7))))
+}
+
+pub(super) async fn touch_device(client: &Client, device_id: &str, now: i64) -> Result<()> {
+    client
+        .execute(
+            "UPDATE devices SET last_used_at = greatest(last_used_at, $1) WHERE id = $2",
+            &[&now, &device_id],
+        )
+        .await
+        .ctx("touch device")?;
+    Ok(())
+}
+
+pub(super) async fn revoke_device(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<()> {
+    revoke_in(tx, device_id, now).await
+}
+
+async fn revoke_in(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE devices SET revoked = true, refresh_token_hash = NULL,
+                            revoked_at = coalesce(revoked_at, $1)
+         WHERE id = $2",
+        &[&now, &device_id],
+    )
+    .await
+    .ctx("revoke device")?;
+    tx.execute(
+        "DELETE FROM access_tokens WHERE device_id = $1",
+        &[&device_id],
+    )
+    .await
+    .ctx("drop access tokens")?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! The PostgreSQL backend, for production: many stateless server instances share one
+//! database. A `deadpool-postgres` pool of `tokio-postgres` connections; writes run READ
+//! COMMITTED and serialize on the feed's version row (see [`records`] for why that makes
+//! the change feed commit-ordered); each pull reads one REPEATABLE READ snapshot.
+//!
+//! SQL lives in this module and its children only; callers see the [`Storage`] trait.
+//! Must not depend on HTTP.
+//!
+//! Not yet here: TLS to the database (the connector is `NoTls`; a rustls `MakeTlsConnect`
+//! goes where [`PgStorage::connect_with`] builds the manager, and `sslmode=require` is
+//! refused with a clear message until then), and LISTEN/NOTIFY pokes between instances.
+
+mod accounts;
+mod records;
+mod schema;
+mod write;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use desk_core::Agent;
+use desk_core::wire::Change;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{IsolationLevel, NoTls};
+
+use super::{
+    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
+    Storage, WriteReceipt,
+};
+use crate::error::{Error, Result};
+use crate::feed::{FeedPosition, Scope};
+
+pub use schema::LATEST as SCHEMA_VERSION;
+
+/// Tuning for [`PgStorage::connect_with`].
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Most connections this instance keeps open. Writers of the feed serialize on one row
+    /// anyway, so more connections mostly help concurrent readers.
+    pub max_connections: usize,
+    /// How long a request waits for a free connection (or a new one) before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct PgStorage {
+    pool: Pool,
+    /// Host, port and database, for logs: never the password.
+    target: String,
+}
+
+impl std::fmt::Debug for PgStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStorage")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attaches an operation's name to a driver or pool error.
+pub(crate) trait Ctx<T> {
+    fn ctx(self, what: &str) -> Result<T>;
+}
+
+impl<T> Ctx<T> for std::result::Result<T, tokio_postgres::Error> {
+    fn ctx(self, what: &str) -> Result<T> {
+        self.map_err(|e| Error::storage(what, e))
+    }
+}
+
+impl PgStorage {
+    /// Connects to `url` (`postgres://user:password@host:port/db?options`) with default
+    /// [`PgOptions`] and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PgOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, options: PgOptions) -> Result<Self> {
+        // The driver's parse errors never echo the URL, so no password reaches a log.
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| Error::storage("parse the database url", e))?;
+        if matches!(config.get_ssl_mode(), SslMode::Require) {
+            return Err(Error::Internal(
+                "sslmode=require: TLS to PostgreSQL is not built in yet; connect over a \
+                 trusted network or a local socket"
+                    .into(),
+            ));
+        }
+        if config.get_application_name().is_none() {
+            // Shows in pg_stat_activity, so an operator can tell our sessions apart.
+            config.application_name("desk-server");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.acquire_timeout);
+        }
+        let target = describe(&config);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.max_connections.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.acquire_timeout))
+            .create_timeout(Some(options.acquire_timeout))
+            .build()
+            .map_err(|e| Error::Internal(format!("build the connection pool: {e}")))?;
+        let storage = Self { pool, target };
+        let mut client = storage.client().await?;
+        schema::migrate(&mut client).await?;
+        Ok(storage)
+    }
+
+    /// Host, port and database name, for logs and messages.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    async fn client(&self) -> Result<Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| Error::storage(format!("connect to {}", self.target), e))
+    }
+}
+
+fn describe(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(name)) => name.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("(default database)");
+    format!("postgresql {host}:{port}/{db}")
+}
+
+/// Tries per operation when its connection turns out to be lost before it committed.
+const ATTEMPTS: u32 = 3;
+
+/// Whether `error` means the connection was lost (the server restarted, the network was
+/// cut, a pooled connection died while idle) rather than that the request was wrong.
+fn is_connection_lost(error: &Error) -> bool {
+    let Error::Storage { source, .. } = error else {
+        return false;
+    };
+    let Some(e) = source.downcast_ref::<tokio_postgres::Error>() else {
+        return false;
+    };
+    // Class 57P: the server is shutting down or restarting (admin_shutdown, …).
+    e.is_closed()
+        || e.code().is_some_and(|c| c.code().starts_with("57P"))
+        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+}
+
+impl PgStorage {
+    /// Called when a connection was found lost: after a server restart every idle
+    /// connection in the pool is dead too, so all of them are dropped and the next
+    /// requests open fresh ones instead of failing one by one.
+    fn forget_idle_connections(&self) {
+        self.pool.retain(|_, _| false);
+    }
+}
+
+/// Runs `$body` inside a READ COMMITTED transaction on a pooled connection and commits it;
+/// an early return or error drops the transaction, which rolls it back. When the
+/// connection is lost before COMMIT was sent, the server has rolled the transaction back,
+/// so the whole operation is run again on a fresh connection. A failure of COMMIT itself is
+/// never retried: whether it committed is unknown, and e.g. a refresh-token rotation must
+/// not run twice.
+macro_rules! in_transaction {
+    ($storage:expr, |$tx:ident| $body:expr) => {{
+        let mut attempt = 1;
+        loop {
+            let mut client = $storage.client().await?;
+            let done = async {
+                let $tx = client.transaction().await.ctx("begin")?;
+                let value = $body.await?;
+                Ok::<_, Error>(($tx, value))
+            }
+            .await;
+            match done {
+                Ok((tx, value)) => {
+                    tx.commit().await.ctx("commit")?;
+                    break Ok(value);
+                }
+                Err(e) if attempt < ATTEMPTS && is_connection_lost(&e) => {
+                    tracing::warn!(error = %e, attempt, "database connection lost; retrying");
+                    $storage.forget_idle_connections();
+                    attempt += 1;
+                }
+                Err(e) => break Err(e),
+            }
+        }
+    }};
+}
+
+/// Runs `$body` (which only reads, or writes idempotently) with a pooled connection, again
+/// on a fresh connection when the first one turns out to be lost.
+macro_rules! reading {
+    ($storage:expr, |$client:pat_param| $body:expr) => {{
+        let mut attempt = 1;
+        loop {
+            let $client = $storage.client().await?;
+            match $body.await {
+                Err(e) if attempt < ATTEMPTS && is_connection_lost(&e) => {
+                    tracing::warn!(error = %e, attempt, "database connection lost; retrying");
+                    $storage.forget_idle_connections();
+                    attempt += 1;
+                }
+                done => break done,
+            }
+        }
+    }};
+}
+
+#[async_trait]
+impl Storage for PgStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_agent(&self, new: NewAgent, now: i64) -> Result<Agent> {
+        in_transaction!(self, |tx| accounts::create_agent(&tx, new.clone(), now))
+    }
+
+    async fn set_agent_password(
+        &self,
+        email: &str,
+        password_hash: String,
+        now: i64,
+    ) -> Result<Agent> {
+        in_transaction!(self, |tx| accounts::set_agent_password(
+            &tx,
+            email,
+            &password_hash,
+            now
+        ))
+    }
+
+    async fn set_agent_disabled(&self, email: &str, disabled: bool, now: i64) -> Result<()> {
+        in_transaction!(self, |tx| accounts::set_agent_disabled(
+            &tx, email, disabled, now
+        ))
+    }
+
+    async fn list_agents(&self) -> Result<Vec<AgentRecord>> {
+        reading!(self, |client| accounts::list_agents(&client))
+    }
+
+    async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>> {
+        reading!(self, |client| accounts::login_info(&client, email))
+    }
+
+    async fn create_device(&self, new: NewDevice) -> Result<()> {
+        in_transaction!(self, |tx| accounts::create_device(&tx, new.clone()))
+    }
+
+    async fn rotate_refresh(&self, rotation: Rotation) -> Result<RotateOutcome> {
+        in_transaction!(self, |tx| accounts::rotate_refresh(&tx, rotation.clone()))
+    }
+
+    async fn session_for_access(&self, access_hash: &str, now: i64) -> Result<Option<Session>> {
+        // The touch is idempotent (`greatest`), so running this twice is harmless.
+        reading!(self, |client| async {
+            let Some((session, last_used_at)) =
+                accounts::session_for_access(&client, access_hash, now).await?
+            else {
+                return Ok(None);
+            };
+            // Keep `last_used_at` roughly current without a write on every request.
+            if now - last_used_at > accounts::LAST_USED_GRANULARITY_MS {
+                accounts::touch_device(&client, &session.device_id, now).await?;
+            }
+            Ok(Some(session))
+        })
+    }
+
+    async fn revoke_device(&self, device_id: &str, now: i64) -> Result<()> {
+        in_transaction!(self, |tx| accounts::revoke_device(&tx, device_id, now))
+    }
+
+    async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt> {
+        // Cloned per attempt: a retry must write the same batch again.
+        in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
+    }
+
+    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
+        reading!(self, |mut client| async {
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .ctx("begin read")?;
+            let page = records::pull(&tx, after, limit, scope).await?;
+            tx.commit().await.ctx("end read")?;
+            Ok(page)
+        })
+    }
+}

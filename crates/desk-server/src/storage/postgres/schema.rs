@@ -1,0 +1,190 @@
+//! The PostgreSQL schema and its versioned migrations, tracked in `schema_migrations`.
+//!
+//! Migrations only ever append: a released migration is never edited. All pending ones run
+//! in one transaction (PostgreSQL's DDL is transactional, so a crash leaves the database at
+//! a version, never between two) under a transaction-scoped advisory lock, so that several
+//! server instances starting together queue up instead of racing to create the same
+//! tables: the first applies, the others wait, then find nothing left to do.
+//! Must not depend on anything above the storage layer.
+
+use deadpool_postgres::Client;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+
+/// Any fixed number works; this one spells "desk" in ASCII so it is recognisable in
+/// `pg_locks` next to other applications' advisory locks.
+const MIGRATION_LOCK_KEY: i64 = 0x6465_736b;
+
+/// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
+const MIGRATIONS: &[&str] = &[
+    // 1: agents, devices and tokens, records, the change feed. The same shape as the
+    // SQLite schema, so the two backends answer alike; times are ms since the epoch.
+    r#"
+    CREATE TABLE agents (
+        id            TEXT PRIMARY KEY,
+        email         TEXT NOT NULL,
+        email_key     TEXT NOT NULL UNIQUE,   -- lower-cased email: unique case-insensitively
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        languages     TEXT[] NOT NULL,        -- BCP 47 tags
+        password_hash TEXT NOT NULL,          -- argon2id PHC string
+        disabled      BOOLEAN NOT NULL DEFAULT false,
+        created_at    BIGINT NOT NULL,
+        updated_at    BIGINT NOT NULL
+    );
+
+    -- A device is one signed-in console. Tokens are stored only as SHA-256 hashes.
+    CREATE TABLE devices (
+        id                 TEXT PRIMARY KEY,
+        agent_id           TEXT NOT NULL REFERENCES agents(id),
+        name               TEXT NOT NULL,
+        refresh_token_hash TEXT UNIQUE,       -- the current one; NULL once revoked
+        refresh_expires_at BIGINT NOT NULL,
+        revoked            BOOLEAN NOT NULL DEFAULT false,
+        created_at         BIGINT NOT NULL,
+        last_used_at       BIGINT NOT NULL,
+        revoked_at         BIGINT
+    );
+    CREATE INDEX devices_agent ON devices(agent_id);
+
+    -- Refresh tokens already rotated away: presenting one again means it was stolen.
+    CREATE TABLE retired_refresh_tokens (
+        hash       TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id),
+        retired_at BIGINT NOT NULL
+    );
+
+    CREATE TABLE access_tokens (
+        hash       TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id),
+        expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX access_tokens_device ON access_tokens(device_id);
+
+    -- Records: the columns queries filter on, plus the whole record. `json` (not `jsonb`)
+    -- keeps the text as written: jsonb refuses \u0000, which hostile customer text may hold.
+    CREATE TABLE customers (
+        id               TEXT PRIMARY KEY,
+        platform_user_id TEXT NOT NULL,
+        updated_at       BIGINT NOT NULL,
+        record           JSON NOT NULL
+    );
+    CREATE INDEX customers_platform_user ON customers(platform_user_id);
+
+    CREATE TABLE wallet_transactions (
+        id          TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        tx_hash     TEXT,
+        updated_at  BIGINT NOT NULL,
+        record      JSON NOT NULL
+    );
+    CREATE INDEX wallet_transactions_customer ON wallet_transactions(customer_id);
+    CREATE INDEX wallet_transactions_hash ON wallet_transactions(tx_hash);
+
+    CREATE TABLE tickets (
+        id          TEXT PRIMARY KEY,
+        number      BIGINT NOT NULL UNIQUE,   -- human number, assigned under the feed lock
+        customer_id TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        priority    TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        assignee_id TEXT,
+        created_at  BIGINT NOT NULL,
+        updated_at  BIGINT NOT NULL,
+        record      JSON NOT NULL
+    );
+    CREATE INDEX tickets_customer ON tickets(customer_id);
+    CREATE INDEX tickets_status ON tickets(status, updated_at);
+
+    CREATE TABLE messages (
+        id         TEXT PRIMARY KEY,
+        ticket_id  TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        record     JSON NOT NULL
+    );
+    CREATE INDEX messages_ticket ON messages(ticket_id, created_at);
+
+    -- Records nothing on the server queries by field yet (macros, KB articles, incidents,
+    -- SLA policies), by kind; a record that gains queries moves to its own table.
+    CREATE TABLE records (
+        kind   TEXT NOT NULL,
+        id     TEXT NOT NULL,
+        record JSON NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+
+    -- The change feed (DESIGN.md §4). Every writing transaction bumps the single version
+    -- row first and holds its row lock until it commits, so version order is commit order
+    -- (see records.rs). Each change row is stamped with that version and its index within
+    -- the transaction. Never a sequence: sequence values are handed out before commit.
+    CREATE TABLE feed_version (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version BIGINT NOT NULL
+    );
+    INSERT INTO feed_version (id, version) VALUES (1, 0);
+
+    CREATE TABLE changes (
+        version   BIGINT NOT NULL,
+        ord       BIGINT NOT NULL,
+        kind      TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        body      JSON NOT NULL,              -- the whole record
+        PRIMARY KEY (version, ord)
+    );
+    -- Only the latest change of a record is kept.
+    CREATE UNIQUE INDEX changes_record ON changes(kind, record_id);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST: i32 = MIGRATIONS.len() as i32;
+
+/// Brings the database up to [`LATEST`]. Refuses a database written by a newer build.
+pub(super) async fn migrate(client: &mut Client) -> Result<i32> {
+    let tx = client.transaction().await.ctx("begin migrations")?;
+    // Held until this transaction ends; taken before anything else, so even the creation
+    // of `schema_migrations` by two fresh instances is serialized.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
+        .await
+        .ctx("take the migration lock")?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .await
+    .ctx("create schema_migrations")?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await
+        .ctx("read schema version")?
+        .get(0);
+    if current > LATEST {
+        return Err(Error::Internal(format!(
+            "database schema version {current} is newer than this server understands ({LATEST})"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = index as i32 + 1;
+        tx.batch_execute(sql)
+            .await
+            .ctx(&format!("apply migration {version}"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[&version],
+        )
+        .await
+        .ctx("record schema version")?;
+        tracing::info!(version, "applied database migration");
+    }
+    tx.commit().await.ctx("commit migrations")?;
+    Ok(LATEST)
+}

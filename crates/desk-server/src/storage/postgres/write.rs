@@ -1,0 +1,324 @@
+//! Writing records (customers, transactions, tickets, messages, macros, KB articles,
+//! incidents, SLA policies) on PostgreSQL: look up, plan in memory, then send every
+//! statement in one pipeline.
+//!
+//! Every writer holds the feed's version row from its bump to its commit (see
+//! `records.rs`), so the time it holds it bounds the write throughput of the whole feed.
+//! Hence: statements are prepared before the bump; the bump and one lookup (existing ticket
+//! numbers, stored message ids, the highest number) go out together; the plan is made in
+//! memory; then all record statements go out at once (tokio-postgres sends requests that
+//! are polled together without waiting for each answer) and the server runs them in order.
+//! Three round trips hold the lock, however many records the batch has.
+
+use std::collections::{HashMap, HashSet};
+
+use deadpool_postgres::Transaction;
+use desk_core::wire::Change;
+use futures_util::future::try_join_all;
+use tokio_postgres::Statement;
+use tokio_postgres::types::ToSql;
+
+use super::Ctx;
+use super::records::{BUMP_VERSION, FeedWriter, encode, encode_record};
+use crate::error::{Error, Result};
+use crate::storage::WriteReceipt;
+
+/// Runs right after the bump, so its snapshot (READ COMMITTED: one per statement) already
+/// holds every earlier writer's records: the numbers and ids it returns are final for us.
+const LOOKUP: &str = "SELECT 'ticket'::text, id, number FROM tickets WHERE id = ANY($1::text[])
+     UNION ALL SELECT 'message', id, NULL::bigint FROM messages WHERE id = ANY($2::text[])
+     UNION ALL SELECT 'max', NULL::text, coalesce(max(number), 0) FROM tickets";
+
+// Each upsert writes the record and its change row in one statement. The change row
+// replaces the record's older change, so the feed keeps only the latest.
+const UPSERT_CUSTOMER: &str = "WITH upsert AS (
+         INSERT INTO customers (id, platform_user_id, updated_at, record)
+         VALUES ($1, $2, $3, $4::text::json)
+         ON CONFLICT (id) DO UPDATE
+             SET platform_user_id = excluded.platform_user_id,
+                 updated_at = excluded.updated_at, record = excluded.record)
+     INSERT INTO changes (version, ord, kind, record_id, body)
+     VALUES ($5, $6, 'customer', $1, $4::text::json)
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+
+const UPSERT_WALLET_TRANSACTION: &str = "WITH upsert AS (
+         INSERT INTO wallet_transactions (id, customer_id, status, tx_hash, updated_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6::text::json)
+         ON CONFLICT (id) DO UPDATE
+             SET customer_id = excluded.customer_id, status = excluded.status,
+                 tx_hash = excluded.tx_hash, updated_at = excluded.updated_at,
+                 record = excluded.record)
+     INSERT INTO changes (version, ord, kind, record_id, body)
+     VALUES ($7, $8, 'wallet_transaction', $1, $6::text::json)
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+
+/// The number is written on insert only: an existing ticket keeps the one it has.
+const UPSERT_TICKET: &str = "WITH upsert AS (
+         INSERT INTO tickets (id, number, customer_id, status, priority, category,
+                              assignee_id, created_at, updated_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::json)
+         ON CONFLICT (id) DO UPDATE
+             SET customer_id = excluded.customer_id, status = excluded.status,
+                 priority = excluded.priority, category = excluded.category,
+                 assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
+                 record = excluded.record)
+     INSERT INTO changes (version, ord, kind, record_id, body)
+     VALUES ($11, $12, 'ticket', $1, $10::text::json)
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+
+/// Only planned for messages the lookup did not find; `DO NOTHING` is a second guard.
+const INSERT_MESSAGE: &str = "WITH inserted AS (
+         INSERT INTO messages (id, ticket_id, kind, created_at, record)
+         VALUES ($1, $2, $3, $4, $5::text::json)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id)
+     INSERT INTO changes (version, ord, kind, record_id, body)
+     SELECT $6, $7, 'message', id, $5::text::json FROM inserted
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+
+const UPSERT_RECORD: &str = "WITH upsert AS (
+         INSERT INTO records (kind, id, record) VALUES ($1, $2, $3::text::json)
+         ON CONFLICT (kind, id) DO UPDATE SET record = excluded.record)
+     INSERT INTO changes (version, ord, kind, record_id, body)
+     VALUES ($4, $5, $1, $2, $3::text::json)
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+
+struct Statements {
+    bump: Statement,
+    lookup: Statement,
+    customer: Statement,
+    wallet_transaction: Statement,
+    ticket: Statement,
+    message: Statement,
+    record: Statement,
+}
+
+impl Statements {
+    /// From the connection's cache: no round trip once a connection has prepared them.
+    async fn prepare(tx: &Transaction<'_>) -> Result<Self> {
+        let prepare = |sql: &'static str| async move {
+            tx.prepare_cached(sql)
+                .await
+                .ctx("prepare a record statement")
+        };
+        Ok(Self {
+            bump: prepare(BUMP_VERSION).await?,
+            lookup: prepare(LOOKUP).await?,
+            customer: prepare(UPSERT_CUSTOMER).await?,
+            wallet_transaction: prepare(UPSERT_WALLET_TRANSACTION).await?,
+            ticket: prepare(UPSERT_TICKET).await?,
+            message: prepare(INSERT_MESSAGE).await?,
+            record: prepare(UPSERT_RECORD).await?,
+        })
+    }
+}
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// One statement of the pipeline with the values it binds.
+struct Step<'s> {
+    statement: &'s Statement,
+    params: Vec<Param>,
+}
+
+/// What the lookup found.
+#[derive(Default)]
+struct Existing {
+    numbers: HashMap<String, i64>,
+    messages: HashSet<String>,
+    next_number: i64,
+}
+
+pub(super) async fn write_records(
+    tx: &Transaction<'_>,
+    records: Vec<Change>,
+) -> Result<WriteReceipt> {
+    if let Some(Change::Agent(agent)) = records.iter().find(|c| matches!(c, Change::Agent(_))) {
+        return Err(Error::Internal(format!(
+            "agent {} must be written through the agent operations, not as a record",
+            agent.id
+        )));
+    }
+    let statements = Statements::prepare(tx).await?;
+    let ids = |kind: &str| -> Vec<&str> {
+        records
+            .iter()
+            .filter(|c| c.kind() == kind)
+            .map(Change::id)
+            .collect()
+    };
+    let (ticket_ids, message_ids) = (ids("ticket"), ids("message"));
+    let lookup_params: [&(dyn ToSql + Sync); 2] = [&ticket_ids, &message_ids];
+    // Sent together; the server runs the lookup once the bump holds the version row.
+    let (bumped, found) = tokio::try_join!(
+        tx.query_one(&statements.bump, &[]),
+        tx.query(&statements.lookup, &lookup_params),
+    )
+    .ctx("bump the feed version and look up stored records")?;
+    let mut existing = Existing::default();
+    for row in &found {
+        match row.get::<_, &str>(0) {
+            "ticket" => {
+                existing.numbers.insert(row.get(1), row.get(2));
+            }
+            "message" => {
+                existing.messages.insert(row.get(1));
+            }
+            _ => existing.next_number = row.get::<_, i64>(2) + 1,
+        }
+    }
+
+    let mut feed = FeedWriter::at(bumped.get(0));
+    let (steps, stored) = plan(&statements, &mut feed, &mut existing, records)?;
+    let params: Vec<Vec<&(dyn ToSql + Sync)>> = steps
+        .iter()
+        .map(|step| {
+            step.params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect()
+        })
+        .collect();
+    try_join_all(
+        steps
+            .iter()
+            .zip(&params)
+            .map(|(step, params)| tx.execute(step.statement, params)),
+    )
+    .await
+    .ctx("write records")?;
+    Ok(WriteReceipt {
+        last_position: feed.last(),
+        records: stored,
+    })
+}
+
+/// The statements for `records` in order, and the records as stored (tickets numbered).
+/// Positions are taken in order; a message already stored takes none, as on SQLite.
+fn plan<'s>(
+    statements: &'s Statements,
+    feed: &mut FeedWriter,
+    existing: &mut Existing,
+    records: Vec<Change>,
+) -> Result<(Vec<Step<'s>>, Vec<Change>)> {
+    let mut steps = Vec::with_capacity(records.len());
+    let mut stored = Vec::with_capacity(records.len());
+    for record in records {
+        match record {
+            Change::Customer(c) => {
+                let p = feed.advance();
+                steps.push(Step {
+                    statement: &statements.customer,
+                    params: vec![
+                        Box::new(c.id.clone()),
+                        Box::new(c.platform_user_id.clone()),
+                        Box::new(c.updated_at),
+                        Box::new(encode(&c)?),
+                        Box::new(p.version),
+                        Box::new(p.ord),
+                    ],
+                });
+                stored.push(Change::Customer(c));
+            }
+            Change::WalletTransaction(t) => {
+                let p = feed.advance();
+                steps.push(Step {
+                    statement: &statements.wallet_transaction,
+                    params: vec![
+                        Box::new(t.id.clone()),
+                        Box::new(t.customer_id.clone()),
+                        Box::new(t.status.as_str()),
+                        Box::new(t.tx_hash.clone()),
+                        Box::new(t.updated_at),
+                        Box::new(encode(&t)?),
+                        Box::new(p.version),
+                        Box::new(p.ord),
+                    ],
+                });
+                stored.push(Change::WalletTransaction(t));
+            }
+            Change::Ticket(mut t) => {
+                // The number is the server's: a client's guess is ignored.
+                let number = match existing.numbers.get(&t.id) {
+                    Some(number) => *number,
+                    None => {
+                        let number = existing.next_number;
+                        existing.next_number += 1;
+                        existing.numbers.insert(t.id.clone(), number);
+                        number
+                    }
+                };
+                t.number = Some(number);
+                let p = feed.advance();
+                steps.push(Step {
+                    statement: &statements.ticket,
+                    params: vec![
+                        Box::new(t.id.clone()),
+                        Box::new(number),
+                        Box::new(t.customer_id.clone()),
+                        Box::new(t.status.as_str()),
+                        Box::new(t.priority.as_str()),
+                        Box::new(t.category.as_str()),
+                        Box::new(t.assignee_id.clone()),
+                        Box::new(t.created_at),
+                        Box::new(t.updated_at),
+                        Box::new(encode(&t)?),
+                        Box::new(p.version),
+                        Box::new(p.ord),
+                    ],
+                });
+                stored.push(Change::Ticket(t));
+            }
+            Change::Message(m) => {
+                // Messages are append-only: one already stored is never replaced and
+                // produces no change.
+                if existing.messages.insert(m.id.clone()) {
+                    let p = feed.advance();
+                    steps.push(Step {
+                        statement: &statements.message,
+                        params: vec![
+                            Box::new(m.id.clone()),
+                            Box::new(m.ticket_id.clone()),
+                            Box::new(m.kind.as_str()),
+                            Box::new(m.created_at),
+                            Box::new(encode(&m)?),
+                            Box::new(p.version),
+                            Box::new(p.ord),
+                        ],
+                    });
+                }
+                stored.push(Change::Message(m));
+            }
+            // Records nothing on the server queries by field yet: one generic table.
+            change @ (Change::Macro(_)
+            | Change::KbArticle(_)
+            | Change::Incident(_)
+            | Change::SlaPolicy(_)) => {
+                let p = feed.advance();
+                steps.push(Step {
+                    statement: &statements.record,
+                    params: vec![
+                        Box::new(change.kind()),
+                        Box::new(change.id().to_owned()),
+                        Box::new(encode_record(&change)?),
+                        Box::new(p.version),
+                        Box::new(p.ord),
+                    ],
+                });
+                stored.push(change);
+            }
+            Change::Agent(agent) => {
+                return Err(Error::Internal(format!(
+                    "agent {} must be written through the agent operations",
+                    agent.id
+                )));
+            }
+        }
+    }
+    Ok((steps, stored))
+}

@@ -1,0 +1,367 @@
+//! Agents, devices and tokens: what sign-in, refresh and sign-out rely on.
+
+use std::sync::Arc;
+
+use desk_core::wire::Change;
+use desk_core::{Agent, Role};
+use desk_server::Error;
+use desk_server::storage::{NewAgent, NewDevice, RotateOutcome, Rotation, Storage};
+
+use super::everything;
+
+const NOW: i64 = 1_000_000;
+const HOUR: i64 = 3_600_000;
+
+fn new_agent(id: &str, email: &str) -> NewAgent {
+    NewAgent {
+        id: id.into(),
+        email: email.into(),
+        name: format!("Agent {id}"),
+        role: Role::Agent,
+        languages: vec!["zh-CN".into(), "en".into()],
+        password_hash: format!("hash-of-{id}"),
+    }
+}
+
+fn new_device(id: &str, agent_id: &str, refresh: &str, access: &str) -> NewDevice {
+    NewDevice {
+        id: id.into(),
+        agent_id: agent_id.into(),
+        name: "test laptop".into(),
+        refresh_hash: refresh.into(),
+        refresh_expires_at: NOW + 24 * HOUR,
+        access_hash: access.into(),
+        access_expires_at: NOW + HOUR,
+        now: NOW,
+    }
+}
+
+fn rotation(presented: &str, new_refresh: &str, new_access: &str, now: i64) -> Rotation {
+    Rotation {
+        presented_refresh_hash: presented.into(),
+        new_refresh_hash: new_refresh.into(),
+        refresh_expires_at: now + 24 * HOUR,
+        new_access_hash: new_access.into(),
+        access_expires_at: now + HOUR,
+        now,
+    }
+}
+
+/// An agent with one signed-in device (`d1`, refresh `r1`, access `a1`).
+async fn signed_in(storage: &dyn Storage) -> Agent {
+    let agent = storage
+        .create_agent(new_agent("ag1", "Lin.Wei@desk.test"), NOW)
+        .await
+        .expect("create agent");
+    storage
+        .create_device(new_device("d1", "ag1", "r1", "a1"))
+        .await
+        .expect("create device");
+    agent
+}
+
+pub async fn agents_are_unique_by_email_case_insensitively(storage: Arc<dyn Storage>) {
+    let created = storage
+        .create_agent(new_agent("ag1", "  Lin.Wei@desk.test "), NOW)
+        .await
+        .expect("create the first agent");
+    assert_eq!(
+        created.email, "Lin.Wei@desk.test",
+        "the email is kept as written, trimmed"
+    );
+    let duplicate = storage
+        .create_agent(new_agent("ag2", "lin.wei@DESK.test"), NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(duplicate, Error::Conflict(_)),
+        "the same email in other case is taken: {duplicate:?}"
+    );
+    storage
+        .create_agent(new_agent("ag3", "amy@desk.test"), NOW + 1)
+        .await
+        .expect("a different email is free");
+
+    let info = storage
+        .login_info("LIN.WEI@desk.test")
+        .await
+        .unwrap()
+        .expect("login finds the agent in any case");
+    assert_eq!(info.agent, created, "login sees the stored agent");
+    assert_eq!(
+        info.password_hash, "hash-of-ag1",
+        "the hash is stored as given"
+    );
+    assert!(!info.disabled, "new agents are enabled");
+    assert!(
+        storage
+            .login_info("nobody@desk.test")
+            .await
+            .unwrap()
+            .is_none(),
+        "an unknown email has no login"
+    );
+
+    let listed = storage.list_agents().await.unwrap();
+    let emails: Vec<_> = listed.iter().map(|a| a.agent.email.as_str()).collect();
+    assert_eq!(
+        emails,
+        ["amy@desk.test", "Lin.Wei@desk.test"],
+        "agents are listed by email key, and the refused duplicate is not among them"
+    );
+    assert_eq!(
+        listed[1].agent.languages,
+        ["zh-CN", "en"],
+        "languages keep their order"
+    );
+    assert_eq!(
+        listed[0].created_at,
+        NOW + 1,
+        "creation time is the caller's now"
+    );
+}
+
+pub async fn new_agents_ride_the_feed(storage: Arc<dyn Storage>) {
+    let agent = storage
+        .create_agent(new_agent("ag1", "lin@desk.test"), NOW)
+        .await
+        .unwrap();
+    let _ = storage
+        .create_agent(new_agent("ag2", "LIN@desk.test"), NOW)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        everything(storage.as_ref()).await,
+        vec![Change::Agent(agent)],
+        "clients learn agents' names from the feed; a refused duplicate adds nothing"
+    );
+}
+
+pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn Storage>) {
+    signed_in(storage.as_ref()).await;
+    let missing = storage
+        .set_agent_password("nobody@desk.test", "x".into(), NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, Error::NotFound(_)),
+        "setting an unknown agent's password is not found: {missing:?}"
+    );
+    let agent = storage
+        .set_agent_password("LIN.WEI@desk.test", "new-hash".into(), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        agent.id, "ag1",
+        "the password is set on the agent with that email"
+    );
+    let info = storage
+        .login_info("lin.wei@desk.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        info.password_hash, "new-hash",
+        "the new hash replaces the old"
+    );
+
+    assert!(
+        storage
+            .session_for_access("a1", NOW)
+            .await
+            .unwrap()
+            .is_some(),
+        "the device is signed in before the agent is disabled"
+    );
+    storage
+        .set_agent_disabled("lin.wei@desk.test", true, NOW)
+        .await
+        .unwrap();
+    assert!(
+        storage
+            .session_for_access("a1", NOW)
+            .await
+            .unwrap()
+            .is_none(),
+        "disabling an agent signs its devices out at once"
+    );
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r1", "r2", "a2", NOW))
+            .await
+            .unwrap(),
+        RotateOutcome::Invalid,
+        "a disabled agent's revoked device cannot refresh"
+    );
+    let listed = storage.list_agents().await.unwrap();
+    assert!(listed[0].disabled, "the listing shows the agent disabled");
+
+    storage
+        .set_agent_disabled("lin.wei@desk.test", false, NOW)
+        .await
+        .unwrap();
+    let info = storage
+        .login_info("lin.wei@desk.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!info.disabled, "an enabled agent may sign in again");
+    let missing = storage
+        .set_agent_disabled("nobody@desk.test", true, NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, Error::NotFound(_)),
+        "disabling an unknown agent is not found: {missing:?}"
+    );
+}
+
+pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_device(storage: Arc<dyn Storage>) {
+    let agent = signed_in(storage.as_ref()).await;
+    let later = NOW + 10 * HOUR;
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r1", "r2", "a2", later))
+            .await
+            .unwrap(),
+        RotateOutcome::Rotated {
+            agent,
+            device_id: "d1".into()
+        },
+        "the current refresh token is swapped for a new pair"
+    );
+    let session = storage
+        .session_for_access("a2", later)
+        .await
+        .unwrap()
+        .expect("the new access token works");
+    assert_eq!(
+        session.device_id, "d1",
+        "the new token belongs to the same device"
+    );
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("nope", "r9", "a9", later))
+            .await
+            .unwrap(),
+        RotateOutcome::Invalid,
+        "an unknown refresh token is invalid"
+    );
+
+    // r1 was already used: whoever presents it again holds a stolen copy.
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r1", "r3", "a3", later))
+            .await
+            .unwrap(),
+        RotateOutcome::Reused {
+            device_id: "d1".into()
+        },
+        "a rotated-away refresh token presented again is reuse"
+    );
+    assert!(
+        storage
+            .session_for_access("a2", later)
+            .await
+            .unwrap()
+            .is_none(),
+        "reuse revokes the device, so even the legitimate access token stops working"
+    );
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r2", "r4", "a4", later))
+            .await
+            .unwrap(),
+        RotateOutcome::Invalid,
+        "the legitimate refresh token of a revoked device is dead too"
+    );
+
+    // A refresh token past its expiry cannot be rotated.
+    storage
+        .create_device(new_device("d2", "ag1", "r10", "a10"))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r10", "r11", "a11", NOW + 25 * HOUR))
+            .await
+            .unwrap(),
+        RotateOutcome::Invalid,
+        "an expired refresh token is invalid"
+    );
+
+    // Disabling revokes every device; one made afterwards (storage allows it, login does
+    // not) still must not refresh while its agent is disabled.
+    storage
+        .set_agent_disabled("lin.wei@desk.test", true, NOW)
+        .await
+        .unwrap();
+    storage
+        .create_device(new_device("d3", "ag1", "r20", "a20"))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r20", "r21", "a21", NOW))
+            .await
+            .unwrap(),
+        RotateOutcome::Disabled,
+        "a disabled agent's token never rotates"
+    );
+    let session = storage
+        .session_for_access("a20", NOW)
+        .await
+        .unwrap()
+        .expect("the device's access token is still on record");
+    assert!(
+        session.agent_disabled,
+        "the session says the agent is disabled, so the request is refused"
+    );
+}
+
+pub async fn access_tokens_expire_and_die_with_their_device(storage: Arc<dyn Storage>) {
+    let agent = signed_in(storage.as_ref()).await;
+    let session = storage
+        .session_for_access("a1", NOW + HOUR - 1)
+        .await
+        .unwrap()
+        .expect("an access token works until it expires");
+    assert_eq!(session.agent, agent, "the session names the token's agent");
+    assert!(!session.agent_disabled, "the agent is enabled");
+    assert!(
+        storage
+            .session_for_access("a1", NOW + HOUR)
+            .await
+            .unwrap()
+            .is_none(),
+        "an access token is dead at its expiry"
+    );
+    assert!(
+        storage
+            .session_for_access("r1", NOW)
+            .await
+            .unwrap()
+            .is_none(),
+        "a refresh token is not an access token"
+    );
+
+    storage.revoke_device("d1", NOW).await.unwrap();
+    assert!(
+        storage
+            .session_for_access("a1", NOW)
+            .await
+            .unwrap()
+            .is_none(),
+        "signing out kills the device's access tokens"
+    );
+    storage.revoke_device("d1", NOW + 1).await.unwrap();
+    storage.revoke_device("no-such-device", NOW).await.unwrap();
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r1", "r2", "a2", NOW))
+            .await
+            .unwrap(),
+        RotateOutcome::Invalid,
+        "a signed-out device cannot refresh"
+    );
+}

@@ -1,0 +1,144 @@
+//! The API over each backend: sign in, page through the feed, refresh, sign out. The HTTP
+//! rules themselves are tested once, in `http.rs`, `auth.rs` and `sync.rs`; these cases
+//! check that a real client's path works the same on every backend.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use desk_core::Role;
+use desk_core::wire::{Change, TokenResponse};
+use desk_server::Storage;
+use desk_server::seed::{self, SeedOptions};
+use serde_json::json;
+
+use crate::support::{TestApp, code, position};
+
+pub async fn login_then_pull_pages_through_a_seeded_feed(storage: Arc<dyn Storage>) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("lin.wei@desk.test", Role::Agent).await;
+    let token = app.login("LIN.WEI@desk.test").await.access_token;
+    let summary = seed::seed_demo(
+        app.storage.as_ref(),
+        SeedOptions {
+            tickets: 80,
+            ..SeedOptions::default()
+        },
+    )
+    .await
+    .expect("seed");
+
+    let mut cursor = String::new();
+    let mut changes = Vec::new();
+    loop {
+        let page = app.pull(&token, &cursor, 37).await;
+        if !page.changes.is_empty() && !cursor.is_empty() {
+            assert!(
+                position(&page.next_cursor) > position(&cursor),
+                "the cursor only moves forward"
+            );
+        }
+        changes.extend(page.changes);
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    let ids: HashSet<_> = changes.iter().map(|c| (c.kind(), c.id())).collect();
+    assert_eq!(ids.len(), changes.len(), "no change arrives twice");
+    let expected =
+        summary.customers + summary.transactions + summary.tickets + summary.messages + 1;
+    assert_eq!(
+        changes.len(),
+        expected,
+        "every seeded record and the agent arrive"
+    );
+    assert_eq!(
+        cursor, summary.cursor,
+        "paging ends at the last committed change"
+    );
+    let (one_page, _) = app.pull_all(&token, "", 5000).await;
+    assert_eq!(
+        one_page, changes,
+        "page size must not change what arrives or in which order"
+    );
+
+    let idle = app.pull(&token, &cursor, 37).await;
+    assert!(
+        idle.changes.is_empty() && idle.next_cursor == cursor,
+        "a caught-up client gets nothing and keeps its cursor"
+    );
+    let mut ticket = changes
+        .iter()
+        .find_map(|c| match c {
+            Change::Ticket(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("the seed has tickets");
+    ticket.subject = "已处理".into();
+    app.storage
+        .write_records(vec![Change::Ticket(ticket.clone())])
+        .await
+        .unwrap();
+    let page = app.pull(&token, &cursor, 37).await;
+    assert_eq!(
+        page.changes.len(),
+        1,
+        "a caught-up client receives exactly the new change"
+    );
+    assert!(
+        matches!(&page.changes[0], Change::Ticket(t) if t.subject == "已处理" && t.number == ticket.number),
+        "the change carries the new state and the ticket's number"
+    );
+}
+
+pub async fn refresh_over_http_rotates_and_reuse_signs_the_device_out(storage: Arc<dyn Storage>) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("lin.wei@desk.test", Role::Agent).await;
+    let first = app.login("lin.wei@desk.test").await;
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({ "refresh_token": token }),
+            )
+            .await
+        }
+    };
+    let (status, body) = refresh(first.refresh_token.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a current refresh token is exchanged: {body}"
+    );
+    let second: TokenResponse = serde_json::from_value(body).unwrap();
+    let (status, _) = app.get("/api/v1/me", Some(&second.access_token)).await;
+    assert_eq!(status, StatusCode::OK, "the new access token works");
+
+    let (status, body) = refresh(first.refresh_token).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "session_expired"),
+        "a rotated-away refresh token is refused"
+    );
+    let (status, _) = app.get("/api/v1/me", Some(&second.access_token)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "its reuse signed the whole device out"
+    );
+
+    let third = app.login("lin.wei@desk.test").await;
+    let (status, _) = app
+        .post("/api/v1/auth/logout", Some(&third.access_token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "logout succeeds");
+    let (status, _) = app.get("/api/v1/me", Some(&third.access_token)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a signed-out device's access token stops working"
+    );
+}

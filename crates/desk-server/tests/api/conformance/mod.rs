@@ -1,0 +1,147 @@
+//! The storage conformance suite (DESIGN.md §6: two backends, one suite). Every case is an
+//! `async fn(Arc<dyn Storage>)` that knows nothing of the backend; [`conformance!`] runs
+//! each one against SQLite (a temp data dir) and PostgreSQL (a fresh database on the test
+//! binary's shared cluster), as `conformance::{sqlite,postgres}::<module>::<case>`.
+//!
+//! A behaviour a client relies on belongs here, so the two backends cannot drift apart;
+//! what only one backend has (files, migrations, concurrency on PostgreSQL) is tested next
+//! to it, in `storage.rs` and `postgres/`.
+
+mod accounts;
+mod feed;
+mod http;
+
+use std::sync::Arc;
+
+use desk_core::wire::Change;
+use desk_core::{Channel, Message, MessageKind, Priority, Ticket, TicketStatus};
+use desk_server::feed::{FeedPosition, Scope};
+use desk_server::{PgStorage, SqliteStorage, Storage};
+use tempfile::TempDir;
+use testsupport::Postgres;
+
+/// A SQLite storage in a new temp dir; keep the dir alive as long as the storage.
+pub fn open_sqlite() -> (Arc<dyn Storage>, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let storage = SqliteStorage::open_in_dir(dir.path()).expect("open sqlite storage");
+    (Arc::new(storage), dir)
+}
+
+/// A PostgreSQL storage on a new, empty database of the shared test cluster.
+pub async fn open_postgres() -> Arc<dyn Storage> {
+    let url = Postgres::shared().fresh_database();
+    Arc::new(
+        PgStorage::connect(&url)
+            .await
+            .expect("connect to the test database"),
+    )
+}
+
+/// Instantiates every listed case once per backend.
+macro_rules! conformance {
+    ($($module:ident: [$($case:ident),* $(,)?]),* $(,)?) => {
+        mod sqlite {
+            $(mod $module {
+                $(#[tokio::test]
+                async fn $case() {
+                    let (storage, _dir) = crate::conformance::open_sqlite();
+                    crate::conformance::$module::$case(storage).await;
+                })*
+            })*
+        }
+        mod postgres {
+            $(mod $module {
+                $(#[tokio::test]
+                async fn $case() {
+                    let storage = crate::conformance::open_postgres().await;
+                    crate::conformance::$module::$case(storage).await;
+                })*
+            })*
+        }
+    };
+}
+
+conformance! {
+    accounts: [
+        agents_are_unique_by_email_case_insensitively,
+        new_agents_ride_the_feed,
+        passwords_change_and_disabling_signs_devices_out,
+        refresh_tokens_rotate_and_a_reused_one_revokes_the_device,
+        access_tokens_expire_and_die_with_their_device,
+    ],
+    feed: [
+        ticket_numbers_are_the_servers,
+        messages_are_append_only,
+        agents_are_not_written_as_records,
+        a_refused_write_leaves_nothing_behind,
+        macros_kb_incidents_and_sla_policies_are_stored_and_fed,
+        pull_pages_in_commit_order_and_keeps_the_latest_change_per_record,
+        seeding_is_deterministic,
+    ],
+    http: [
+        login_then_pull_pages_through_a_seeded_feed,
+        refresh_over_http_rotates_and_reuse_signs_the_device_out,
+    ],
+}
+
+pub fn ticket(id: &str, number: Option<i64>) -> Ticket {
+    Ticket {
+        id: id.into(),
+        number,
+        subject: "充值未到账".into(),
+        customer_id: "c1".into(),
+        channel: Channel::Wechat,
+        status: TicketStatus::New,
+        priority: Priority::High,
+        category: desk_core::Category::FundsNotArrived,
+        tags: vec![],
+        assignee_id: None,
+        group: None,
+        language: "zh-CN".into(),
+        first_response_due_at: None,
+        resolution_due_at: None,
+        linked_transaction_ids: vec![],
+        incident_id: None,
+        merged_into: None,
+        csat: None,
+        created_at: 1,
+        updated_at: 1,
+        last_message_at: 1,
+    }
+}
+
+pub fn message(id: &str, text: &str) -> Message {
+    Message {
+        id: id.into(),
+        ticket_id: "t1".into(),
+        kind: MessageKind::PublicReply,
+        author: desk_core::Author {
+            kind: desk_core::AuthorKind::Customer,
+            id: None,
+            name: "王芳".into(),
+        },
+        body_text: text.into(),
+        body_html: None,
+        attachments: vec![],
+        created_at: 2,
+    }
+}
+
+/// The whole feed from zero, with positions.
+pub async fn feed_from_zero(storage: &dyn Storage) -> Vec<(FeedPosition, Change)> {
+    let page = storage
+        .pull(FeedPosition::ZERO, 100_000, &Scope::All)
+        .await
+        .expect("pull from zero");
+    assert!(!page.has_more, "the test feeds fit one page of 100k");
+    page.changes
+}
+
+/// The whole feed from zero, changes only.
+pub async fn everything(storage: &dyn Storage) -> Vec<Change> {
+    feed_from_zero(storage)
+        .await
+        .into_iter()
+        .map(|(_, change)| change)
+        .collect()
+}
