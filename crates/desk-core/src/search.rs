@@ -1,0 +1,74 @@
+//! The console's search box: what it asks the local cache and what comes back.
+//!
+//! Read models only, like [`crate::view`]: never sent to the server. The query language
+//! (plain words, `"quoted phrases"`, `prefix*`, Chinese and English mixed) is parsed by the
+//! store; here is only its shape. No I/O, no dependency on the store.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::domain::*;
+use crate::view::TicketSummary;
+
+/// Opens a highlighted run inside [`SearchHit::snippet`] (Unicode private use, U+E000).
+///
+/// Private-use characters, not HTML: the UI splits the snippet on these two characters and
+/// renders the pieces as text, so a customer's message can never smuggle markup through a
+/// highlight. The store removes both characters from indexed text, so they only ever
+/// appear as markers.
+pub const HIGHLIGHT_START: char = '\u{E000}';
+/// Closes a highlighted run (U+E001); see [`HIGHLIGHT_START`].
+pub const HIGHLIGHT_END: char = '\u{E001}';
+
+/// Narrows a search. Every field is optional; set ones combine with AND, list entries
+/// with OR (as in [`crate::view::TicketFilter`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SearchFilters {
+    pub statuses: Vec<TicketStatus>,
+    pub priorities: Vec<Priority>,
+    pub categories: Vec<Category>,
+    pub assignee_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// Only tickets that are not solved or closed.
+    pub open_only: bool,
+}
+
+/// What the agent typed, plus filters.
+///
+/// `text` understands: words (all must match, anywhere in a word: `draw` finds
+/// "withdrawal"), `"quoted phrases"`, `prefix*` (same as the bare word), Chinese of any
+/// length (确认, 锁, 交易未确认) mixed with English, tx hashes and emails as typed. Case is
+/// ignored. English terms of one or two letters are skipped (too common to narrow
+/// anything); a query of nothing else finds nothing. No input is an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SearchQuery {
+    pub text: String,
+    #[serde(default)]
+    pub filters: SearchFilters,
+    /// Most tickets to return, at most 200; 0 returns nothing.
+    pub limit: u32,
+}
+
+/// Which part of a ticket matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedIn {
+    Subject,
+    Message,
+    /// The ticket's customer: name, email or messenger handle.
+    Customer,
+    /// A wallet transaction (tx hash) linked to the ticket or of its customer.
+    Transaction,
+}
+
+/// One ticket found, best first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SearchHit {
+    pub ticket: TicketSummary,
+    pub matched_in: MatchedIn,
+    /// Plain text around the match, each highlighted run wrapped in [`HIGHLIGHT_START`]
+    /// (U+E000) and [`HIGHLIGHT_END`] (U+E001). Render the pieces as text, never as HTML.
+    /// `…` marks a cut at either end.
+    pub snippet: String,
+}
