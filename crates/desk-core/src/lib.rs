@@ -5,11 +5,19 @@
 //! (milliseconds since the Unix epoch) and ids in. That keeps every rule table-testable.
 //! It must not depend on any other Desk crate, on SQLite, HTTP or Tauri.
 
+// `string_enum!` is defined in `domain` and used by the modules declared after it.
+#[macro_use]
 pub mod domain;
+pub mod apply;
 pub mod error;
+pub mod mutation;
+pub mod ops;
+pub mod search;
 pub mod ts;
 pub mod view;
 pub mod wire;
 
 pub use domain::*;
 pub use error::{ApiError, ErrorCode};
+pub use mutation::{Mutation, MutationOp, MutationResult, OutboxEntry, OutboxState};
+pub use ops::*;

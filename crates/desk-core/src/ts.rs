@@ -9,6 +9,9 @@ use ts_rs::{Config, TS};
 
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode};
+use crate::mutation::*;
+use crate::ops::*;
+use crate::search::*;
 use crate::view::*;
 use crate::wire::{Change, PullResponse};
 
@@ -38,8 +41,32 @@ pub fn declarations() -> String {
         Author::decl(&cfg),
         Attachment::decl(&cfg),
         Message::decl(&cfg),
+        MacroAction::decl(&cfg),
+        Macro::decl(&cfg),
+        KbTranslation::decl(&cfg),
+        KbArticle::decl(&cfg),
+        IncidentStatus::decl(&cfg),
+        IncidentUpdate::decl(&cfg),
+        Incident::decl(&cfg),
+        SlaTarget::decl(&cfg),
+        BusinessWindow::decl(&cfg),
+        BusinessHours::decl(&cfg),
+        SlaPolicy::decl(&cfg),
+        VerificationMethod::decl(&cfg),
+        VerificationOutcome::decl(&cfg),
+        Verification::decl(&cfg),
+        ApprovalKind::decl(&cfg),
+        ApprovalState::decl(&cfg),
+        Approval::decl(&cfg),
+        CompensationKind::decl(&cfg),
+        Compensation::decl(&cfg),
         Change::decl(&cfg),
         PullResponse::decl(&cfg),
+        MutationOp::decl(&cfg),
+        Mutation::decl(&cfg),
+        MutationResult::decl(&cfg),
+        OutboxState::decl(&cfg),
+        OutboxEntry::decl(&cfg),
         InboxView::decl(&cfg),
         TicketSummary::decl(&cfg),
         TicketDetail::decl(&cfg),
@@ -54,6 +81,10 @@ pub fn declarations() -> String {
         HistoryEntry::decl(&cfg),
         CustomerHistory::decl(&cfg),
         SlaCounts::decl(&cfg),
+        SearchFilters::decl(&cfg),
+        SearchQuery::decl(&cfg),
+        MatchedIn::decl(&cfg),
+        SearchHit::decl(&cfg),
     ];
     for decl in &decls {
         out.push_str("export ");

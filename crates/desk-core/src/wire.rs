@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::domain::{Agent, Customer, Message, Ticket, WalletTransaction};
+use crate::ops::{Incident, KbArticle, Macro, SlaPolicy};
 
 /// The wire schema this build speaks.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,6 +51,42 @@ pub enum Change {
     Customer(Customer),
     WalletTransaction(WalletTransaction),
     Agent(Agent),
+    Macro(Macro),
+    KbArticle(KbArticle),
+    Incident(Incident),
+    SlaPolicy(SlaPolicy),
+}
+
+impl Change {
+    /// The record's kind, as the `kind` tag on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Ticket(_) => "ticket",
+            Change::Message(_) => "message",
+            Change::Customer(_) => "customer",
+            Change::WalletTransaction(_) => "wallet_transaction",
+            Change::Agent(_) => "agent",
+            Change::Macro(_) => "macro",
+            Change::KbArticle(_) => "kb_article",
+            Change::Incident(_) => "incident",
+            Change::SlaPolicy(_) => "sla_policy",
+        }
+    }
+
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Change::Ticket(r) => &r.id,
+            Change::Message(r) => &r.id,
+            Change::Customer(r) => &r.id,
+            Change::WalletTransaction(r) => &r.id,
+            Change::Agent(r) => &r.id,
+            Change::Macro(r) => &r.id,
+            Change::KbArticle(r) => &r.id,
+            Change::Incident(r) => &r.id,
+            Change::SlaPolicy(r) => &r.id,
+        }
+    }
 }
 
 /// `GET /api/v1/sync/pull?cursor=C&limit=N`. An empty or absent cursor means "from zero"

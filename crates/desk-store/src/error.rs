@@ -18,6 +18,18 @@ pub enum Error {
     CustomerNotFound(String),
     #[error("page cursor {0:?} does not belong to this list; start from the first page")]
     BadCursor(String),
+    /// An agent action the rules refuse (invalid status transition, claimed ticket, …);
+    /// nothing was written.
+    #[error("{0}")]
+    Refused(#[from] desk_core::apply::Refusal),
+    #[error("no mutation {0} in the outbox")]
+    MutationNotFound(String),
+    #[error("mutation {id} is {state}, so it cannot be {action}")]
+    OutboxState {
+        id: String,
+        state: &'static str,
+        action: &'static str,
+    },
     #[error("cache file {path}: {source}")]
     Io {
         path: String,

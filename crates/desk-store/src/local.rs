@@ -1,4 +1,381 @@
-//! Local agent work: the optimistic layer over confirmed server state, and the outbox.
+//! The agent's own work: the optimistic layer over confirmed server state, and the outbox
+//! (DESIGN.md §4 Offline, §5).
+//!
+//! Every action is applied to what the console shows *and* appended to the outbox in one
+//! SQLite transaction, so after any crash either both happened or neither did.
+//!
+//! **Two layers, kept apart only where they differ.** The record tables (`tickets`,
+//! `messages`, …) are the *effective* state the views and search read: confirmed server
+//! state with pending work applied. The confirmed version of a ticket is kept separately,
+//! in `tickets_confirmed`, only while the agent has local work on it (a "shadow"). Most
+//! tickets never have local work, so a pulled page writes them once, straight where views
+//! read them, with no second copy and no per-row replay; a 100k-ticket bootstrap pays one
+//! existence check per ticket only when some shadow exists at all.
+//!
+//! Invariants:
+//! - a ticket without a shadow row has effective == confirmed;
+//! - a ticket with pending or held outbox entries has a shadow row (body NULL when the
+//!   server has not sent the ticket: created here, or the cache was cleared);
+//! - effective == `desk_core::apply::replay(shadow, pending and held entries by seq)`,
+//!   except right after an `Applied` answer: its effect stays on screen (no flicker back to
+//!   the old value) until the next pull touching the ticket brings the server's version,
+//!   which replaces it. Replaying an edit onto a state that already holds it changes
+//!   nothing, so the order of "answer" and "pull" does not matter.
+//! - `seq` comes from `meta`, never from `max(seq)`: an emptied outbox must not hand out a
+//!   number the server has already seen from this client.
+//!
+//! Unsent replies and notes live in `messages` with `pending = 1`, so the conversation
+//! shows them; the server's copy (same id) replaces them.
+
+mod evict;
+mod outbox;
+mod rebase;
+
+use desk_core::apply::{apply_mutation, local_message};
+use desk_core::{Agent, Message, Mutation, MutationOp, MutationResult, OutboxState, Ticket};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::records::{RECORD_TABLES, parse, put_message, put_ticket};
+use crate::{Error, Result, Store};
+
+pub(crate) use rebase::Rebase;
+
+/// The meta key holding this cache's client id, made on the first local action.
+pub const CLIENT_ID_KEY: &str = "outbox.client_id";
+/// The meta key holding the last mutation sequence number handed out.
+pub const LAST_SEQ_KEY: &str = "outbox.last_seq";
 
 /// Schema step 2.
-pub(crate) const MIGRATION: &str = "SELECT 1;";
+pub(crate) const MIGRATION: &str = r#"
+    -- Replies and notes written here and not yet confirmed by the server.
+    ALTER TABLE messages ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    -- Few messages are ever pending: a partial index finds them without growing with history.
+    CREATE INDEX messages_pending ON messages(ticket_id) WHERE pending = 1;
+
+    -- The server's version of each ticket the agent has local work on (see local.rs).
+    -- body NULL: the server has not sent this ticket (yet).
+    CREATE TABLE tickets_confirmed (
+        id   TEXT PRIMARY KEY,
+        body TEXT
+    ) STRICT;
+
+    -- Agent actions not yet settled with the server, in the order they were made.
+    CREATE TABLE outbox (
+        seq         INTEGER PRIMARY KEY,
+        mutation_id TEXT NOT NULL UNIQUE,
+        ticket_id   TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'held', 'rejected')),
+        body        TEXT NOT NULL,   -- desk_core::Mutation, JSON
+        result      TEXT,            -- desk_core::MutationResult, JSON, once answered
+        created_at  INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_by_ticket ON outbox(ticket_id, seq);
+    CREATE INDEX outbox_by_state ON outbox(state, seq);
+
+    CREATE TABLE macros (
+        id         TEXT PRIMARY KEY,
+        title      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE kb_articles (
+        id         TEXT PRIMARY KEY,
+        updated_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE incidents (
+        id         TEXT PRIMARY KEY,
+        status     TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX incidents_by_status ON incidents(status, started_at DESC);
+
+    CREATE TABLE sla_policies (
+        id   TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE verifications (
+        id          TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX verifications_by_customer ON verifications(customer_id, at DESC);
+
+    CREATE TABLE approvals (
+        id           TEXT PRIMARY KEY,
+        state        TEXT NOT NULL,
+        subject_id   TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        body         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX approvals_by_state ON approvals(state, requested_at);
+    CREATE INDEX approvals_by_subject ON approvals(subject_id);
+
+    CREATE TABLE compensations (
+        id          TEXT PRIMARY KEY,
+        ticket_id   TEXT,
+        customer_id TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX compensations_by_ticket ON compensations(ticket_id);
+    CREATE INDEX compensations_by_customer ON compensations(customer_id, created_at DESC);
+"#;
+
+impl Store {
+    /// Applies an agent action to the local state and queues it for the server, in one
+    /// transaction. The rules decide first (`desk_core::apply`); a refused action writes
+    /// nothing and comes back as [`Error::Refused`].
+    ///
+    /// `actor` is the signed-in agent (claims are theirs, replies carry their name).
+    /// `new_id` makes the mutation's UUIDv7, and once per cache the client id.
+    pub fn apply_local(
+        &mut self,
+        actor: &Agent,
+        op: MutationOp,
+        now_ms: i64,
+        mut new_id: impl FnMut() -> String,
+    ) -> Result<Mutation> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let client_id = outbox::client_id_or_create(&tx, &mut new_id)?;
+        let seq = outbox::next_seq(&tx)?;
+        let m = Mutation {
+            id: new_id(),
+            client_id,
+            seq,
+            agent_id: actor.id.clone(),
+            created_at: now_ms,
+            op,
+        };
+        let ticket_id = m.op.ticket_id();
+        let current = effective(&tx, ticket_id)?;
+
+        // Plan: everything that can refuse, before anything is written.
+        let next = apply_mutation(current.as_ref(), &m)?;
+        let message = local_message(&m, &actor.name);
+        if let Some(msg) = &message
+            && message_exists(&tx, &msg.id)?
+        {
+            return Err(Error::Refused(desk_core::apply::Refusal {
+                code: desk_core::ErrorCode::Conflict,
+                reason: format!("message {} already exists", msg.id),
+            }));
+        }
+
+        // Apply.
+        rebase::keep_confirmed(&tx, ticket_id, current.as_ref())?;
+        put_ticket(&tx, &next)?;
+        if let Some(msg) = &message {
+            put_message(&tx, msg, true)?;
+        }
+        outbox::append(&tx, &m, OutboxState::Pending)?;
+        tx.commit()?;
+        Ok(m)
+    }
+
+    /// Records the server's answer to a pushed mutation.
+    ///
+    /// Applied: leaves the outbox; its effect stays shown until the pull brings the
+    /// server's version. Conflict: leaves the outbox and the ticket shows the confirmed
+    /// state until the server's resolution arrives. Rejected: stays (with the reason) for
+    /// the agent to see, its effect undone. Held: stays, still shown, until the agent
+    /// releases or discards it. An answer for a mutation no longer queued (a repeated
+    /// response) changes nothing.
+    pub fn acknowledge(&mut self, mutation_id: &str, result: &MutationResult) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(entry) = outbox::get(&tx, mutation_id)? else {
+            return Ok(());
+        };
+        let ticket_id = entry.mutation.op.ticket_id();
+        match result {
+            MutationResult::Applied => outbox::remove(&tx, mutation_id)?,
+            MutationResult::Conflict { .. } => {
+                outbox::remove(&tx, mutation_id)?;
+                rebase::rebase_ticket(&tx, ticket_id)?;
+            }
+            MutationResult::Rejected { .. } => {
+                outbox::set_state(&tx, mutation_id, OutboxState::Rejected, Some(result))?;
+                drop_local_message(&tx, &entry.mutation)?;
+                rebase::rebase_ticket(&tx, ticket_id)?;
+            }
+            MutationResult::Held { .. } => {
+                outbox::set_state(&tx, mutation_id, OutboxState::Held, Some(result))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The agent gives up a held or rejected mutation: it leaves the outbox and its effect
+    /// (an unsent reply in the conversation) disappears.
+    pub fn discard(&mut self, mutation_id: &str) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let entry = outbox::get(&tx, mutation_id)?
+            .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
+        if entry.state == OutboxState::Pending {
+            // It may be on the wire right now; the server's answer decides it.
+            return Err(Error::OutboxState {
+                id: mutation_id.to_owned(),
+                state: entry.state.as_str(),
+                action: "discarded",
+            });
+        }
+        outbox::remove(&tx, mutation_id)?;
+        drop_local_message(&tx, &entry.mutation)?;
+        rebase::rebase_ticket(&tx, entry.mutation.op.ticket_id())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The agent confirms a held reply after reading what arrived meanwhile: it is queued
+    /// again as a new mutation (new id, next seq), having now seen the latest message.
+    ///
+    /// A new id because the server keeps its first answer per id (a resend of the same id
+    /// would be held again), and a new seq because the server applies a client's
+    /// mutations in order and may have applied later ones already.
+    pub fn release_held(
+        &mut self,
+        mutation_id: &str,
+        new_id: impl FnOnce() -> String,
+    ) -> Result<Mutation> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let entry = outbox::get(&tx, mutation_id)?
+            .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
+        if entry.state != OutboxState::Held {
+            return Err(Error::OutboxState {
+                id: mutation_id.to_owned(),
+                state: entry.state.as_str(),
+                action: "released",
+            });
+        }
+        let mut m = entry.mutation;
+        if let MutationOp::Reply {
+            ticket_id,
+            last_seen_message_id,
+            ..
+        } = &mut m.op
+        {
+            *last_seen_message_id = latest_confirmed_message(&tx, ticket_id)?;
+        }
+        m.id = new_id();
+        m.seq = outbox::next_seq(&tx)?;
+        outbox::remove(&tx, mutation_id)?;
+        outbox::append(&tx, &m, OutboxState::Pending)?;
+        // Its seq moved behind later work on the ticket; replay in the new order.
+        rebase::rebase_ticket(&tx, m.op.ticket_id())?;
+        tx.commit()?;
+        Ok(m)
+    }
+
+    /// The ticket as the console shows it: confirmed state plus the agent's pending work.
+    pub fn effective_ticket(&self, id: &str) -> Result<Option<Ticket>> {
+        effective(&self.conn, id)
+    }
+
+    /// The server's version of a ticket as last pulled; `None` when the server has not
+    /// sent it (or it is not cached).
+    pub fn confirmed_ticket(&self, id: &str) -> Result<Option<Ticket>> {
+        match rebase::shadow(&self.conn, id)? {
+            Some(confirmed) => Ok(confirmed),
+            None => effective(&self.conn, id),
+        }
+    }
+
+    /// This cache's client id; `None` until the first local action.
+    pub fn client_id(&self) -> Result<Option<String>> {
+        self.meta(CLIENT_ID_KEY)
+    }
+}
+
+/// The ticket the views read.
+fn effective(conn: &Connection, id: &str) -> Result<Option<Ticket>> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    body.map(|b| parse("ticket", id, &b)).transpose()
+}
+
+fn message_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM messages WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Removes the unsent reply or note a mutation showed, if the server has not sent its copy.
+fn drop_local_message(conn: &Connection, m: &Mutation) -> Result<()> {
+    if let Some(id) = m.op.message_id() {
+        conn.prepare_cached("DELETE FROM messages WHERE id = ?1 AND pending = 1")?
+            .execute([id])?;
+    }
+    Ok(())
+}
+
+/// The newest message of a ticket that came from the server.
+fn latest_confirmed_message(conn: &Connection, ticket_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM messages WHERE ticket_id = ?1 AND pending = 0
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Forgets cached server records, keeping the file. With `wipe_outbox` false (an account
+/// switch, a damaged cache) the agent's queued work survives, still shown on top of
+/// whatever the next bootstrap brings; with true (sign-out with wipe) nothing is left.
+pub(crate) fn clear(conn: &mut Connection, wipe_outbox: bool) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let unsent: Vec<Message> = if wipe_outbox {
+        Vec::new()
+    } else {
+        let mut stmt = tx.prepare("SELECT id, body FROM messages WHERE pending = 1")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row?;
+            out.push(parse("message", &id, &body)?);
+        }
+        out
+    };
+    for table in RECORD_TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    tx.execute("DELETE FROM messages", [])?;
+    tx.execute("DELETE FROM tickets_confirmed", [])?;
+    // After the deletes: drops what their triggers queued along with the whole index.
+    crate::search::clear(&tx)?;
+    if wipe_outbox {
+        tx.execute("DELETE FROM outbox", [])?;
+        tx.execute("DELETE FROM meta", [])?;
+    } else {
+        tx.execute(
+            "DELETE FROM meta WHERE key NOT IN (?1, ?2)",
+            [CLIENT_ID_KEY, LAST_SEQ_KEY],
+        )?;
+        // Re-inserted, so search queues them again.
+        for m in &unsent {
+            put_message(&tx, m, true)?;
+        }
+        rebase::rebase_all_from_nothing(&tx)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -210,7 +210,8 @@ impl Client {
         let mut store = lock(&self.store);
         store.set_meta(ACCOUNT_KEY, None)?;
         if wipe {
-            store.clear()?;
+            // Wipe means nothing stays behind, unsent work included.
+            store.clear_all_including_outbox()?;
         }
         self.revision.fetch_add(1, Ordering::SeqCst);
         Ok(())

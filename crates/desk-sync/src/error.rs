@@ -46,6 +46,11 @@ impl Error {
                 desk_store::Error::TicketNotFound(_) | desk_store::Error::CustomerNotFound(_),
             ) => ErrorCode::NotFound,
             Error::Store(desk_store::Error::BadCursor(_)) => ErrorCode::BadRequest,
+            // The rules said no (e.g. an invalid status change): their code, not "storage".
+            Error::Store(desk_store::Error::Refused(r)) => r.code,
+            Error::Store(
+                desk_store::Error::MutationNotFound(_) | desk_store::Error::OutboxState { .. },
+            ) => ErrorCode::Conflict,
             Error::Store(_) | Error::Io { .. } => ErrorCode::Storage,
             Error::BadInput(_) => ErrorCode::BadRequest,
         }

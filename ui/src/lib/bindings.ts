@@ -94,7 +94,133 @@ body_text: string,
  */
 body_html: string | null, attachments: Array<Attachment>, created_at: number, };
 
-export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent };
+export type MacroAction = { "type": "set_status", status: TicketStatus, } | { "type": "set_priority", priority: Priority, } | { "type": "set_category", category: Category, } | { "type": "add_tags", tags: Array<string>, } | { "type": "remove_tags", tags: Array<string>, };
+
+export type Macro = { id: string, title: string, 
+/**
+ * Body per BCP 47 language tag (`zh-CN`, `en`), with `{{variable}}` placeholders.
+ */
+bodies: { [key in string]: string }, 
+/**
+ * The placeholders the bodies may use, e.g. `customer.name`, `ticket.number`.
+ */
+variables: Array<string>, actions: Array<MacroAction>, 
+/**
+ * Categories the macro is suggested for; empty means any.
+ */
+categories: Array<Category>, updated_at: number, };
+
+export type KbTranslation = { title: string, 
+/**
+ * Markdown.
+ */
+body: string, };
+
+export type KbArticle = { id: string, 
+/**
+ * Per BCP 47 language tag.
+ */
+translations: { [key in string]: KbTranslation }, tags: Array<string>, categories: Array<Category>, updated_at: number, };
+
+export type IncidentStatus = "investigating" | "identified" | "monitoring" | "resolved";
+
+export type IncidentUpdate = { at: number, status: IncidentStatus, 
+/**
+ * Per BCP 47 language tag.
+ */
+bodies: { [key in string]: string }, 
+/**
+ * The time estimate customers are given, when there is one.
+ */
+estimated_resolution_at: number | null, };
+
+export type Incident = { id: string, title: string, status: IncidentStatus, 
+/**
+ * What is affected, e.g. `TRON withdrawals`.
+ */
+affected: Array<string>, 
+/**
+ * Oldest first.
+ */
+updates: Array<IncidentUpdate>, started_at: number, resolved_at: number | null, };
+
+export type SlaTarget = { priority: Priority | null, tier: CustomerTier | null, category: Category | null, 
+/**
+ * Business minutes to the first public reply.
+ */
+first_response_minutes: number, 
+/**
+ * Business minutes to solved.
+ */
+resolution_minutes: number, };
+
+export type BusinessWindow = { 
+/**
+ * ISO weekday: 1 = Monday … 7 = Sunday.
+ */
+weekday: number, 
+/**
+ * Minutes after local midnight.
+ */
+start_minute: number, end_minute: number, };
+
+export type BusinessHours = { 
+/**
+ * IANA zone, e.g. `Asia/Shanghai`.
+ */
+time_zone: string, 
+/**
+ * Empty means around the clock (crypto markets never close).
+ */
+windows: Array<BusinessWindow>, 
+/**
+ * Local dates (`YYYY-MM-DD`) on which the clock does not tick.
+ */
+holidays: Array<string>, };
+
+export type SlaPolicy = { id: string, name: string, targets: Array<SlaTarget>, business_hours: BusinessHours, updated_at: number, };
+
+export type VerificationMethod = "email_code" | "sms_code" | "security_questions" | "kyc_document" | "video_call";
+
+export type VerificationOutcome = "passed" | "failed";
+
+export type Verification = { id: string, customer_id: string, ticket_id: string | null, method: VerificationMethod, 
+/**
+ * Agent id.
+ */
+verified_by: string, at: number, outcome: VerificationOutcome, note: string, };
+
+export type ApprovalKind = "freeze" | "unfreeze" | "unlock" | "compensation";
+
+export type ApprovalState = "requested" | "approved" | "rejected" | "cancelled";
+
+export type Approval = { id: string, kind: ApprovalKind, 
+/**
+ * What the action is on: a wallet transaction, a customer or a compensation id.
+ */
+subject_id: string, ticket_id: string | null, reason: string, 
+/**
+ * Agent ids.
+ */
+requested_by: string, approved_by: string | null, state: ApprovalState, requested_at: number, decided_at: number | null, };
+
+export type CompensationKind = "fee_rebate" | "coupon";
+
+export type Compensation = { id: string, ticket_id: string | null, customer_id: string, incident_id: string | null, kind: CompensationKind, 
+/**
+ * Decimal text, e.g. `12.50`: money never goes through a float.
+ */
+amount: string, 
+/**
+ * Asset symbol, e.g. `USDT`.
+ */
+asset: string, approval_id: string | null, 
+/**
+ * Agent id.
+ */
+created_by: string, created_at: number, };
+
+export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy };
 
 export type PullResponse = { schema_version: number, 
 /**
@@ -109,6 +235,41 @@ next_cursor: string,
  * More changes were committed before this page was read: pull again now.
  */
 has_more: boolean, };
+
+export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "create_ticket", ticket: Ticket, };
+
+export type Mutation = { 
+/**
+ * UUIDv7 made by the client; the server's idempotency key.
+ */
+id: string, 
+/**
+ * Made once per local cache.
+ */
+client_id: string, 
+/**
+ * Per client, strictly increasing, never reused (not even after the outbox empties).
+ */
+seq: number, 
+/**
+ * The agent who acted. The server refuses a mutation whose agent is not the one
+ * signed in on the pushing device, so queued work never changes hands on re-login.
+ */
+agent_id: string, 
+/**
+ * Client clock, for display only: order comes from `seq` and the server.
+ */
+created_at: number, op: MutationOp, };
+
+export type MutationResult = { "outcome": "applied" } | { "outcome": "conflict", resolution: string, } | { "outcome": "rejected", code: ErrorCode, reason: string, } | { "outcome": "held", reason: string, };
+
+export type OutboxState = "pending" | "held" | "rejected";
+
+export type OutboxEntry = { mutation: Mutation, state: OutboxState, 
+/**
+ * The server's answer for held and rejected entries.
+ */
+result: MutationResult | null, };
 
 export type InboxView = "open" | "mine" | "unassigned" | "awaiting_confirmation" | "all";
 
@@ -187,4 +348,26 @@ transactions: Array<WalletTransaction>,
 awaiting_confirmation: number, };
 
 export type SlaCounts = { at_risk: number, breached: number, };
+
+export type SearchFilters = { statuses: Array<TicketStatus>, priorities: Array<Priority>, categories: Array<Category>, assignee_id: string | null, customer_id: string | null, 
+/**
+ * Only tickets that are not solved or closed.
+ */
+open_only: boolean, };
+
+export type SearchQuery = { text: string, filters: SearchFilters, 
+/**
+ * Most tickets to return, at most 200; 0 returns nothing.
+ */
+limit: number, };
+
+export type MatchedIn = "subject" | "message" | "customer" | "transaction";
+
+export type SearchHit = { ticket: TicketSummary, matched_in: MatchedIn, 
+/**
+ * Plain text around the match, each highlighted run wrapped in [`HIGHLIGHT_START`]
+ * (U+E000) and [`HIGHLIGHT_END`] (U+E001). Render the pieces as text, never as HTML.
+ * `…` marks a cut at either end.
+ */
+snippet: string, };
 

@@ -1,5 +1,7 @@
 //! desk-store against real SQLite files.
 
+mod local;
+mod search;
 mod views;
 
 use desk_core::view::{InboxView, ViewCounts};

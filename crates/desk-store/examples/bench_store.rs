@@ -1,0 +1,405 @@
+//! `cargo xtask bench store`: the cache at support-desk scale (DESIGN.md §12).
+//!
+//! Generates a synthetic desk (default 1M tickets, 3M zh/en messages), applies it through
+//! the same `apply_pull_page` the sync client uses, then measures the console's reads.
+//! Prints one JSON line per metric on stdout: {"metric","value","unit","target","better"};
+//! progress goes to stderr. Run in release mode; timings on a shared machine are noisy, so
+//! latencies are p95 over many runs.
+
+use std::time::{Duration, Instant};
+
+use desk_core::view::*;
+use desk_core::wire::Change;
+use desk_core::*;
+use desk_store::Store;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const ZH: &[&str] = &[
+    "我的提币一直显示等待确认，已经两个小时了，请帮我查一下",
+    "充值未到账，交易哈希已经发给你们了，为什么还没有到账",
+    "账户被锁了，无法登录，提示风控限制，我没有做任何违规操作",
+    "找不到确认按钮，提币页面一直显示待确认，请问怎么操作",
+    "交易失败但是余额被扣了，请尽快退款",
+    "客服一直不回复，已经发了三次消息了，到底有没有人处理",
+    "换了新手机，谷歌验证器丢了，怎么重置二次验证",
+    "大额转账之前需要审核吗，我明天要转五十万USDT",
+    "有人冒充客服让我提供助记词，这是你们的人吗",
+    "手续费为什么这么高，能不能退还一部分",
+];
+const EN: &[&str] = &[
+    "My withdrawal has been awaiting confirmation for two hours, please check",
+    "Deposit not arrived yet, I already sent you the transaction hash",
+    "My account is locked and I cannot log in, I did nothing wrong",
+    "I cannot find the confirm button, the withdrawal page still says pending",
+    "The transaction failed but the funds were deducted from my balance",
+    "Support does not reply, this is my third message, is anyone there",
+    "I lost my phone and my authenticator, how do I reset two factor",
+    "Do large transfers need a review? I want to move 500k USDT tomorrow",
+    "Someone claiming to be support asked for my seed phrase, is that you",
+    "Why are the fees so high, can you refund part of them",
+];
+
+fn emit(metric: &str, value: f64, unit: &str, target: f64, better: &str) {
+    println!(
+        "{}",
+        serde_json::json!({ "metric": metric, "value": (value * 1000.0).round() / 1000.0, "unit": unit, "target": target, "better": better })
+    );
+}
+
+fn p95(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[(samples.len() * 95 / 100).min(samples.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn time_p95(runs: usize, mut f: impl FnMut(usize)) -> f64 {
+    // One warm-up pass: the first query after a bulk load pays for cold pages.
+    f(0);
+    p95((0..runs)
+        .map(|i| {
+            let t = Instant::now();
+            f(i);
+            t.elapsed()
+        })
+        .collect())
+}
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const NOW: i64 = 1_800_000_000_000;
+
+/// The synthetic desk, in pull pages of `page` records.
+fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<Change>)) -> u64 {
+    let mut rng = Rng(0x5EED);
+    let customers = (tickets / 3).max(1);
+    let agents = 200u64;
+    let mut rows = 0u64;
+    let mut buf: Vec<Change> = Vec::with_capacity(page);
+    let mut flush = |buf: &mut Vec<Change>, force: bool| {
+        if force || buf.len() >= page {
+            sink(std::mem::take(buf));
+        }
+    };
+    for a in 0..agents {
+        buf.push(Change::Agent(Agent {
+            id: format!("a{a}"),
+            name: format!("Agent {a}"),
+            email: format!("a{a}@desk.test"),
+            role: Role::Agent,
+            languages: vec!["zh-CN".into(), "en".into()],
+        }));
+    }
+    for c in 0..customers {
+        let zh = c % 2 == 0;
+        buf.push(Change::Customer(Customer {
+            id: format!("c{c}"),
+            platform_user_id: format!("U{c:08}"),
+            name: if zh {
+                format!("客户{c}")
+            } else {
+                format!("Customer {c}")
+            },
+            emails: vec![format!("user{c}@example.com")],
+            phones: vec![],
+            handles: vec![format!("telegram:@user{c}")],
+            preferred_language: if zh { "zh-CN" } else { "en" }.into(),
+            tier: if c % 20 == 0 {
+                CustomerTier::Vip
+            } else {
+                CustomerTier::Standard
+            },
+            kyc_level: 2,
+            risk_flags: vec![],
+            tags: vec![],
+            notes: String::new(),
+            created_at: NOW - 400 * 86_400_000,
+            updated_at: NOW - 400 * 86_400_000,
+        }));
+        rows += 1;
+        flush(&mut buf, false);
+    }
+    let per_ticket = messages as f64 / tickets as f64;
+    let mut made_messages = 0u64;
+    for t in 0..tickets {
+        let c = rng.below(customers);
+        let zh = c.is_multiple_of(2);
+        let at = NOW - (rng.below(180 * 86_400) as i64) * 1000;
+        let status = *rng.pick(&[
+            TicketStatus::New,
+            TicketStatus::Open,
+            TicketStatus::PendingCustomer,
+            TicketStatus::Solved,
+            TicketStatus::Closed,
+            TicketStatus::Closed,
+            TicketStatus::Closed,
+        ]);
+        let mut linked = vec![];
+        if t % 4 == 0 {
+            let id = format!("w{t}");
+            buf.push(Change::WalletTransaction(WalletTransaction {
+                id: id.clone(),
+                customer_id: format!("c{c}"),
+                asset: "USDT".into(),
+                chain: "TRON".into(),
+                amount: format!("{}.00", rng.below(100_000)),
+                direction: TxDirection::Withdrawal,
+                tx_hash: Some(format!(
+                    "{:016x}{:016x}{:016x}{:016x}",
+                    rng.next(),
+                    rng.next(),
+                    rng.next(),
+                    rng.next()
+                )),
+                status: if t % 12 == 0 {
+                    TxStatus::AwaitingCustomerConfirmation
+                } else {
+                    TxStatus::Confirmed
+                },
+                confirmations: 0,
+                required_confirmations: 19,
+                created_at: at,
+                updated_at: at,
+            }));
+            rows += 1;
+            linked.push(id);
+        }
+        let text = if zh { ZH } else { EN };
+        let subject: String = rng.pick(text).chars().take(24).collect();
+        let id = format!("t{t:08}");
+        buf.push(Change::Ticket(Ticket {
+            id: id.clone(),
+            number: Some(t as i64 + 1),
+            subject,
+            customer_id: format!("c{c}"),
+            channel: *rng.pick(Channel::ALL),
+            status,
+            priority: *rng.pick(Priority::ALL),
+            category: *rng.pick(Category::ALL),
+            tags: if t % 5 == 0 {
+                vec!["usdt".into()]
+            } else {
+                vec![]
+            },
+            assignee_id: (t % 3 != 0).then(|| format!("a{}", rng.below(agents))),
+            group: None,
+            language: if zh { "zh-CN" } else { "en" }.into(),
+            first_response_due_at: Some(at + 3_600_000),
+            resolution_due_at: Some(at + 86_400_000),
+            linked_transaction_ids: linked,
+            incident_id: None,
+            merged_into: None,
+            csat: None,
+            created_at: at,
+            updated_at: at,
+            last_message_at: at,
+        }));
+        rows += 1;
+        let n = ((t + 1) as f64 * per_ticket) as u64 - made_messages;
+        for m in 0..n {
+            buf.push(Change::Message(Message {
+                id: format!("m{t:08}-{m}"),
+                ticket_id: id.clone(),
+                kind: if m % 2 == 0 {
+                    MessageKind::PublicReply
+                } else {
+                    MessageKind::InternalNote
+                },
+                author: Author {
+                    kind: AuthorKind::Customer,
+                    id: Some(format!("c{c}")),
+                    name: String::new(),
+                },
+                body_text: format!("{} #{}", rng.pick(text), rng.below(1_000_000)),
+                body_html: None,
+                attachments: vec![],
+                created_at: at + m as i64 * 60_000,
+            }));
+            rows += 1;
+        }
+        made_messages += n;
+        flush(&mut buf, false);
+    }
+    flush(&mut buf, true);
+    rows
+}
+
+fn main() {
+    let tickets = arg("--tickets", 1_000_000);
+    let messages = arg("--messages", tickets * 3);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.sqlite3");
+    let mut store = Store::open(&path).expect("open cache");
+
+    eprintln!("bench store: generating and applying {tickets} tickets, {messages} messages");
+    let mut apply_time = Duration::ZERO;
+    let mut pages = 0u64;
+    let rows = generate(tickets, messages, 10_000, |page| {
+        let t = Instant::now();
+        store
+            .apply_pull_page(&page, &format!("1.{pages}"))
+            .expect("apply page");
+        apply_time += t.elapsed();
+        pages += 1;
+        if pages.is_multiple_of(50) {
+            eprintln!("  {pages} pages applied");
+        }
+    });
+    let apply_rate = rows as f64 / apply_time.as_secs_f64();
+    emit(
+        "store.apply_rows_per_s",
+        apply_rate,
+        "rows/s",
+        100_000.0,
+        "higher",
+    );
+
+    // The physical floor beside it: the same number of rows with the same JSON bodies into a
+    // bare table, in one transaction, on the same disk.
+    let raw_rate = {
+        let conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.pragma_update(None, "synchronous", "FULL").unwrap();
+        conn.execute_batch("CREATE TABLE raw(id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+            .unwrap();
+        let mut raw_time = Duration::ZERO;
+        let mut n = 0u64;
+        generate(tickets, messages, 10_000, |page| {
+            let bodies: Vec<(String, String)> = page
+                .iter()
+                .map(|c| {
+                    n += 1;
+                    (format!("r{n}"), serde_json::to_string(c).unwrap())
+                })
+                .collect();
+            let t = Instant::now();
+            let tx = conn.unchecked_transaction().unwrap();
+            {
+                let mut stmt = tx
+                    .prepare_cached("INSERT INTO raw(id, body) VALUES (?1, ?2)")
+                    .unwrap();
+                for (id, body) in &bodies {
+                    stmt.execute([id, body]).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+            raw_time += t.elapsed();
+        });
+        n as f64 / raw_time.as_secs_f64()
+    };
+    emit(
+        "store.apply_vs_raw_insert",
+        apply_rate / raw_rate,
+        "ratio",
+        0.5,
+        "higher",
+    );
+
+    let me = Some("a7");
+    for view in [
+        InboxView::Open,
+        InboxView::Mine,
+        InboxView::Unassigned,
+        InboxView::AwaitingConfirmation,
+        InboxView::All,
+    ] {
+        let q = TicketQuery {
+            view,
+            filter: Default::default(),
+            sort: TicketSort::LastActivity,
+            after: None,
+            limit: 50,
+        };
+        let ms = time_p95(200, |_| {
+            store.query_tickets(&q, me, NOW).unwrap();
+        });
+        emit(
+            &format!(
+                "store.first_page_p95.{}",
+                serde_json::to_value(view).unwrap().as_str().unwrap()
+            ),
+            ms,
+            "ms",
+            5.0,
+            "lower",
+        );
+    }
+    let sla_q = TicketQuery {
+        view: InboxView::Open,
+        filter: Default::default(),
+        sort: TicketSort::SlaDue,
+        after: None,
+        limit: 50,
+    };
+    emit(
+        "store.first_page_p95.sla_due",
+        time_p95(200, |_| {
+            store.query_tickets(&sla_q, me, NOW).unwrap();
+        }),
+        "ms",
+        5.0,
+        "lower",
+    );
+    emit(
+        "store.view_counts_p95",
+        time_p95(30, |_| {
+            store.view_counts(me).unwrap();
+        }),
+        "ms",
+        20.0,
+        "lower",
+    );
+    emit(
+        "store.sla_counts_p95",
+        time_p95(30, |_| {
+            store.sla_counts(NOW).unwrap();
+        }),
+        "ms",
+        20.0,
+        "lower",
+    );
+    let customers = (tickets / 3).max(1);
+    emit(
+        "store.customer_history_p95",
+        time_p95(200, |i| {
+            store
+                .customer_history(&format!("c{}", (i as u64 * 7919) % customers), 200)
+                .unwrap();
+        }),
+        "ms",
+        10.0,
+        "lower",
+    );
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(dir.path().join("bench.sqlite3-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    emit(
+        "store.bytes_per_1k_messages",
+        size as f64 / (messages as f64 / 1000.0),
+        "bytes",
+        1_000_000.0,
+        "lower",
+    );
+}

@@ -1,0 +1,160 @@
+//! The server's answers: rejected actions are undone and kept with their reason, held
+//! replies wait for the agent to release or discard them.
+
+use desk_core::wire::Change;
+use desk_core::*;
+use desk_store::Error;
+
+use super::*;
+use crate::message;
+
+#[test]
+fn a_rejected_action_is_undone_and_kept_with_its_reason() {
+    let (_dir, mut store) = seeded();
+    let solve = act(&mut store, 200, status(TicketStatus::Solved));
+    let answer = act(&mut store, 201, reply("r1", "已为您处理"));
+    let urgent = act(
+        &mut store,
+        202,
+        MutationOp::SetPriority {
+            ticket_id: "t1".into(),
+            priority: Priority::High,
+        },
+    );
+    store
+        .acknowledge(&solve.id, &rejected("ticket #1 was merged"))
+        .unwrap();
+    store
+        .acknowledge(&answer.id, &rejected("customer blocked"))
+        .unwrap();
+    let shown = t(&store, "t1");
+    assert_eq!(
+        shown.status,
+        TicketStatus::Open,
+        "the refused status change is undone"
+    );
+    assert_eq!(
+        shown.priority,
+        Priority::High,
+        "later pending work stays applied after the undo"
+    );
+    assert_eq!(
+        message_ids(&store, "t1"),
+        ["m1"],
+        "the refused reply leaves the conversation"
+    );
+    let outbox = store.outbox().unwrap();
+    assert_eq!(
+        outbox.len(),
+        3,
+        "rejected entries stay for the agent to see"
+    );
+    assert_eq!(outbox[0].state, OutboxState::Rejected);
+    assert_eq!(
+        outbox[0].result,
+        Some(rejected("ticket #1 was merged")),
+        "with the server's reason"
+    );
+    assert_eq!(
+        store.next_batch(10).unwrap(),
+        std::slice::from_ref(&urgent),
+        "a rejection does not block the queue and is not sent again"
+    );
+    assert_eq!(store.pending_count().unwrap(), 1);
+
+    store.discard(&solve.id).unwrap();
+    store.discard(&answer.id).unwrap();
+    assert_eq!(
+        store.outbox().unwrap().len(),
+        1,
+        "discarded entries are gone"
+    );
+    assert!(
+        matches!(store.discard(&urgent.id), Err(Error::OutboxState { .. })),
+        "a pending mutation may be on the wire: only the server's answer settles it"
+    );
+    assert!(
+        matches!(store.discard("nope"), Err(Error::MutationNotFound(_))),
+        "discarding an unknown mutation says so"
+    );
+}
+
+#[test]
+fn held_replies_wait_for_the_agent() {
+    let (_dir, mut store) = seeded();
+    let first = act(&mut store, 200, reply("r1", "稍等，正在查询"));
+    let second = act(&mut store, 201, reply("r2", "请重新发起转账"));
+    let held = MutationResult::Held {
+        reason: "the customer wrote again".into(),
+    };
+    store.acknowledge(&first.id, &held).unwrap();
+    store.acknowledge(&second.id, &held).unwrap();
+    assert_eq!(
+        store.pending_count().unwrap(),
+        0,
+        "held replies are not sent"
+    );
+    assert!(store.next_batch(10).unwrap().is_empty());
+    assert_eq!(
+        message_ids(&store, "t1"),
+        ["m1", "r1", "r2"],
+        "held replies stay in the conversation for the agent to decide"
+    );
+
+    // Meanwhile the customer's new message arrives.
+    store
+        .apply_pull_page(
+            &[Change::Message(message(
+                "m2",
+                "t1",
+                "还没到账",
+                MessageKind::PublicReply,
+                250,
+            ))],
+            "c2",
+        )
+        .unwrap();
+    let released = store.release_held(&first.id, new_id).unwrap();
+    assert_ne!(
+        released.id, first.id,
+        "a released reply is a new mutation for the server"
+    );
+    assert!(
+        released.seq > second.seq,
+        "and goes behind everything queued so far"
+    );
+    let MutationOp::Reply {
+        last_seen_message_id,
+        message_id,
+        ..
+    } = &released.op
+    else {
+        panic!("still a reply")
+    };
+    assert_eq!(
+        last_seen_message_id.as_deref(),
+        Some("m2"),
+        "the agent has now seen the latest message"
+    );
+    assert_eq!(message_id, "r1", "the same message in the conversation");
+    assert_eq!(store.next_batch(10).unwrap(), [released], "it is sent next");
+    assert!(
+        store.release_held(&second.id, new_id).is_ok(),
+        "each held reply is released on its own"
+    );
+
+    let third = act(&mut store, 300, reply("r3", "好的"));
+    store.acknowledge(&third.id, &held).unwrap();
+    store.discard(&third.id).unwrap();
+    assert!(
+        !message_ids(&store, "t1").contains(&"r3".to_string()),
+        "a discarded reply leaves the conversation"
+    );
+    assert!(
+        matches!(
+            store.release_held(&third.id, new_id),
+            Err(Error::MutationNotFound(_))
+        ),
+        "nothing left to release"
+    );
+}

@@ -1,0 +1,212 @@
+//! What outlives what: the outbox survives restarts and clears; eviction never takes a
+//! ticket with queued work.
+
+use desk_core::wire::Change;
+use desk_core::*;
+use desk_store::{Error, Store};
+
+use super::*;
+use crate::{message, ticket};
+
+#[test]
+fn the_outbox_survives_restart_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite3");
+    let (made, client_id) = {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .apply_pull_page(
+                &[Change::Ticket(ticket(
+                    "t1",
+                    1,
+                    "c1",
+                    TicketStatus::Open,
+                    None,
+                    100,
+                ))],
+                "c1",
+            )
+            .unwrap();
+        let mut new = ticket("t9", 0, "c1", TicketStatus::New, None, 0);
+        new.subject = "电话：账户被锁".into();
+        let made = vec![
+            act(
+                &mut store,
+                200,
+                MutationOp::CreateTicket {
+                    ticket: Box::new(new),
+                },
+            ),
+            act(&mut store, 201, status(TicketStatus::PendingCustomer)),
+            act(&mut store, 202, reply("r1", "我们正在核实")),
+        ];
+        store.set_meta("account", Some("{}")).unwrap();
+        (made, store.client_id().unwrap())
+    };
+
+    let mut store = Store::open(&path).unwrap();
+    let queued = |store: &Store| -> Vec<Mutation> {
+        store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.mutation)
+            .collect()
+    };
+    assert_eq!(queued(&store), made, "queued work survives a restart");
+
+    store.clear().unwrap();
+    assert_eq!(
+        queued(&store),
+        made,
+        "a clear (re-bootstrap, re-login) keeps the outbox"
+    );
+    assert_eq!(
+        store.cursor().unwrap(),
+        None,
+        "but the cache bootstraps from zero"
+    );
+    assert_eq!(
+        store.meta("account").unwrap(),
+        None,
+        "and other sync state is gone"
+    );
+    assert_eq!(
+        store.client_id().unwrap(),
+        client_id,
+        "the client id is kept"
+    );
+    assert_eq!(
+        t(&store, "t9").subject,
+        "电话：账户被锁",
+        "a ticket created here stays shown: only the outbox knows it"
+    );
+    assert_eq!(
+        store.effective_ticket("t1").unwrap(),
+        None,
+        "server tickets are gone until the bootstrap brings them"
+    );
+    assert!(
+        matches!(
+            store.apply_local(&me(), status(TicketStatus::Solved), 203, new_id),
+            Err(Error::Refused(r)) if r.code == ErrorCode::NotFound
+        ),
+        "a ticket the cache does not hold cannot be edited"
+    );
+    let next = act(
+        &mut store,
+        203,
+        MutationOp::AddTags {
+            ticket_id: "t9".into(),
+            tags: vec!["phone".into()],
+        },
+    )
+    .seq;
+    assert_eq!(
+        next, 4,
+        "seq continues after a clear: the server has seen 1..=3"
+    );
+
+    store
+        .apply_pull_page(
+            &[Change::Ticket(ticket(
+                "t1",
+                1,
+                "c1",
+                TicketStatus::Open,
+                None,
+                100,
+            ))],
+            "c9",
+        )
+        .unwrap();
+    let shown = t(&store, "t1");
+    assert_eq!(
+        shown.status,
+        TicketStatus::PendingCustomer,
+        "after re-bootstrap the pending work is replayed on top"
+    );
+    assert_eq!(
+        message_ids(&store, "t1"),
+        ["r1"],
+        "the unsent reply survived the clear"
+    );
+
+    store.clear_all_including_outbox().unwrap();
+    assert!(
+        store.outbox().unwrap().is_empty(),
+        "a wipe forgets queued work too"
+    );
+    assert_eq!(store.client_id().unwrap(), None, "and the client identity");
+    assert_eq!(
+        store.ticket_count().unwrap(),
+        0,
+        "and every ticket, local ones too"
+    );
+}
+
+#[test]
+fn eviction_keeps_open_recent_and_queued_tickets() {
+    let (dir, mut store) = open();
+    let old = 1_000;
+    let mut touched_lately = ticket("t4", 4, "c1", TicketStatus::Closed, None, old);
+    touched_lately.updated_at = 9_000;
+    let mut solved = ticket("t1", 1, "c1", TicketStatus::Solved, None, old);
+    solved.linked_transaction_ids = vec!["w1".into()];
+    let page = vec![
+        Change::Ticket(solved),
+        Change::Ticket(ticket("t2", 2, "c1", TicketStatus::Open, None, old)),
+        Change::Ticket(ticket("t3", 3, "c1", TicketStatus::Closed, None, 9_000)),
+        Change::Ticket(touched_lately),
+        Change::Ticket(ticket("t5", 5, "c1", TicketStatus::Solved, None, old)),
+        Change::Ticket(ticket("t6", 6, "c1", TicketStatus::Closed, None, old)),
+        Change::Message(message("m1", "t1", "谢谢", MessageKind::PublicReply, old)),
+    ];
+    store.apply_pull_page(&page, "c1").unwrap();
+    // t5 has a rejected note, t6 a pending one: both must stay.
+    let note = |id: &str, mid: &str| MutationOp::Note {
+        ticket_id: id.into(),
+        message_id: mid.into(),
+        body_text: "记录".into(),
+    };
+    let n5 = store
+        .apply_local(&me(), note("t5", "n5"), old, new_id)
+        .unwrap();
+    store.acknowledge(&n5.id, &rejected("no")).unwrap();
+    store
+        .apply_local(&me(), note("t6", "n6"), old, new_id)
+        .unwrap();
+
+    let evicted = store.evict_closed_older_than(5_000).unwrap();
+    assert_eq!(
+        evicted, 1,
+        "only t1 is solved, idle and free of queued work"
+    );
+    let present = |id| store.effective_ticket(id).unwrap().is_some();
+    assert!(!present("t1"), "an idle solved ticket is evicted");
+    let raw = rusqlite::Connection::open(dir.path().join("cache.sqlite3")).unwrap();
+    let count = |sql: &str| -> i64 { raw.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM messages WHERE ticket_id = 't1'"),
+        0,
+        "its messages go with it"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM ticket_transactions WHERE ticket_id = 't1'"),
+        0,
+        "and its transaction links"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM messages WHERE ticket_id IN ('t5', 't6')"),
+        1,
+        "the pending note stays, the rejected one was already undone"
+    );
+    assert!(present("t2"), "open tickets stay, however old");
+    assert!(present("t3"), "recently active closed tickets stay");
+    assert!(present("t4"), "a recent update counts as activity");
+    assert!(
+        present("t5"),
+        "a rejected entry keeps its ticket for the agent to see"
+    );
+    assert!(present("t6"), "pending work keeps its ticket");
+}
