@@ -52,6 +52,7 @@ pub(crate) const MIGRATION: &str = r#"
     CREATE INDEX tickets_by_status ON tickets(status, last_message_at DESC, id DESC);
     CREATE INDEX tickets_by_priority ON tickets(priority, is_open, last_message_at DESC, id DESC);
     CREATE INDEX tickets_created ON tickets(created_at DESC, id DESC);
+    CREATE INDEX wallet_transactions_by_status ON wallet_transactions(status);
 
     -- Tags as rows, kept in step with the ticket's JSON by triggers.
     CREATE TABLE ticket_tags (
@@ -107,7 +108,7 @@ impl Where {
     }
 }
 
-fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>) {
+fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>, counting: bool) {
     match view {
         InboxView::Open => w.push("t.is_open = 1", []),
         InboxView::Mine => w.push(
@@ -115,6 +116,15 @@ fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>) {
             [Value::Text(me.unwrap_or_default().to_owned())],
         ),
         InboxView::Unassigned => w.push("t.is_open = 1 AND t.assignee_id IS NULL", []),
+        // A page walks open tickets newest first and stops at the first 50 that wait on a
+        // customer: a probe per ticket is cheapest. A count must visit every match, so it
+        // starts from the (few) waiting transactions instead of probing every open ticket.
+        InboxView::AwaitingConfirmation if counting => w.push(
+            "t.is_open = 1 AND t.id IN (SELECT tt.ticket_id FROM wallet_transactions w
+                 JOIN ticket_transactions tt ON tt.transaction_id = w.id
+                 WHERE w.status = 'awaiting_customer_confirmation')",
+            [],
+        ),
         InboxView::AwaitingConfirmation => w.push(
             "t.is_open = 1 AND EXISTS (SELECT 1 FROM ticket_transactions tt
                  JOIN wallet_transactions w ON w.id = tt.transaction_id
@@ -220,7 +230,7 @@ impl Store {
     ) -> Result<TicketPage> {
         let (column, dir, tag) = sort_parts(q.sort);
         let mut w = Where::default();
-        view_clause(&mut w, q.view, me);
+        view_clause(&mut w, q.view, me, false);
         filter_clauses(&mut w, &q.filter, now_ms);
         if q.sort == TicketSort::SlaDue {
             w.push("t.sla_due_at IS NOT NULL", []);
@@ -328,7 +338,7 @@ impl Store {
     pub fn view_counts(&self, me: Option<&str>) -> Result<ViewCounts> {
         let count = |view: InboxView| -> Result<u32> {
             let mut w = Where::default();
-            view_clause(&mut w, view, me);
+            view_clause(&mut w, view, me, true);
             self.count_where(&w)
         };
         Ok(ViewCounts {
@@ -512,7 +522,7 @@ mod tests {
     #[test]
     fn view_sql_spells_enum_values_as_desk_core_does() {
         let mut w = Where::default();
-        view_clause(&mut w, InboxView::AwaitingConfirmation, None);
+        view_clause(&mut w, InboxView::AwaitingConfirmation, None, false);
         let sql = w.sql();
         assert!(
             sql.contains(TxStatus::AwaitingCustomerConfirmation.as_str()),
