@@ -10,7 +10,7 @@
 
 mod error;
 mod local;
-mod migrations;
+pub mod migrations;
 mod records;
 mod search;
 mod views;

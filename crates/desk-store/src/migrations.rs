@@ -88,6 +88,12 @@ const STEPS: &[&str] = &[
 pub const LATEST: u32 = STEPS.len() as u32;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST)
+}
+
+/// Brings the schema up to `target` (≤ [`LATEST`]). Tests use it to build caches as earlier
+/// releases left them and then check that opening them upgrades without losing anything.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > LATEST {
         return Err(Error::TooNew {
@@ -95,7 +101,8 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             known: LATEST,
         });
     }
-    for (i, step) in STEPS.iter().enumerate().skip(current as usize) {
+    let target = target.min(LATEST) as usize;
+    for (i, step) in STEPS.iter().enumerate().take(target).skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;

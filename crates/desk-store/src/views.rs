@@ -73,6 +73,9 @@ pub(crate) const MIGRATION: &str = r#"
     CREATE TRIGGER ticket_tags_delete AFTER DELETE ON tickets BEGIN
         DELETE FROM ticket_tags WHERE ticket_id = OLD.id;
     END;
+    -- Tickets cached before this step get their tag rows now; triggers keep them after.
+    INSERT OR IGNORE INTO ticket_tags(tag, ticket_id)
+        SELECT j.value, t.id FROM tickets t, json_each(t.body, '$.tags') j;
 "#;
 
 /// A condition on `tickets t` plus its bound values, in order of their `?` placeholders.

@@ -95,4 +95,11 @@ pub(crate) const MIGRATION: &str = r#"
     CREATE TRIGGER search_transactions_delete AFTER DELETE ON wallet_transactions BEGIN
         INSERT INTO search_pending(kind, source_id) VALUES (4, OLD.id);
     END;
+
+    -- Records cached before this step existed are queued once, so an upgraded cache finds
+    -- them too (the indexer skips what has no searchable text).
+    INSERT INTO search_pending(kind, source_id) SELECT 1, id FROM tickets;
+    INSERT INTO search_pending(kind, source_id) SELECT 2, id FROM messages;
+    INSERT INTO search_pending(kind, source_id) SELECT 3, id FROM customers;
+    INSERT INTO search_pending(kind, source_id) SELECT 4, id FROM wallet_transactions;
 "#;

@@ -2,6 +2,7 @@
 
 mod local;
 mod search;
+mod upgrade;
 mod views;
 
 use desk_core::view::{InboxView, ViewCounts};
