@@ -65,6 +65,21 @@ pub struct Client {
     sync_lock: tokio::sync::Mutex<()>,
 }
 
+/// The account a cache belongs to, from its meta table.
+fn read_account(store: &Store) -> Result<Option<Account>> {
+    store
+        .meta(ACCOUNT_KEY)?
+        .map(|r| {
+            serde_json::from_str(&r).map_err(|e| {
+                Error::Store(desk_store::Error::Corrupt {
+                    what: "account".into(),
+                    source: e,
+                })
+            })
+        })
+        .transpose()
+}
+
 /// Increments the revision when dropped.
 struct Bump<'a>(&'a AtomicU64);
 
@@ -114,16 +129,7 @@ impl Client {
     }
 
     pub fn account(&self) -> Result<Option<Account>> {
-        let raw = lock(&self.store).meta(ACCOUNT_KEY)?;
-        raw.map(|r| {
-            serde_json::from_str(&r).map_err(|e| {
-                Error::Store(desk_store::Error::Corrupt {
-                    what: "account".into(),
-                    source: e,
-                })
-            })
-        })
-        .transpose()
+        read_account(&lock(&self.store))
     }
 
     /// Signs in, keeps the refresh token in the OS keyring and the access token in memory.
@@ -163,7 +169,7 @@ impl Client {
         };
         {
             let mut store = lock(&self.store);
-            let same_owner = self.account_in(&store)?.is_some_and(|old| {
+            let same_owner = read_account(&store)?.is_some_and(|old| {
                 old.server_url == account.server_url && old.agent.id == account.agent.id
             });
             if !same_owner {
@@ -180,20 +186,6 @@ impl Client {
         });
         self.note_result(&Ok::<(), &Error>(()));
         Ok(account)
-    }
-
-    fn account_in(&self, store: &Store) -> Result<Option<Account>> {
-        store
-            .meta(ACCOUNT_KEY)?
-            .map(|r| {
-                serde_json::from_str(&r).map_err(|e| {
-                    Error::Store(desk_store::Error::Corrupt {
-                        what: "account".into(),
-                        source: e,
-                    })
-                })
-            })
-            .transpose()
     }
 
     /// Signs out: revokes the device on the server when reachable, forgets the tokens, and
