@@ -10,83 +10,33 @@ use desk_store::Store;
 
 const HASH: &str = "0x9f3c2a71be04d5e6c7a8b9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c";
 
+// The shared builders of tests/store/main.rs, with the fields these cases search on.
+
 fn customer(id: &str, name: &str, email: &str, handle: &str) -> Customer {
-    Customer {
-        id: id.into(),
-        platform_user_id: format!("u-{id}"),
-        name: name.into(),
-        emails: vec![email.into()],
-        phones: vec![],
-        handles: vec![handle.into()],
-        preferred_language: "zh-CN".into(),
-        tier: CustomerTier::Standard,
-        kyc_level: 1,
-        risk_flags: vec![],
-        tags: vec![],
-        notes: String::new(),
-        created_at: 1,
-        updated_at: 1,
-    }
+    let mut c = super::customer(id, name);
+    c.emails = vec![email.into()];
+    c.handles = vec![handle.into()];
+    c.tier = CustomerTier::Standard;
+    c.kyc_level = 1;
+    c
 }
 
 fn wallet_tx(id: &str, customer_id: &str, hash: &str) -> WalletTransaction {
-    WalletTransaction {
-        id: id.into(),
-        customer_id: customer_id.into(),
-        asset: "USDT".into(),
-        chain: "TRON".into(),
-        amount: "1250.00".into(),
-        direction: TxDirection::Withdrawal,
-        tx_hash: Some(hash.into()),
-        status: TxStatus::AwaitingCustomerConfirmation,
-        confirmations: 0,
-        required_confirmations: 19,
-        created_at: 5,
-        updated_at: 5,
-    }
+    let mut t = super::wallet_tx(id, customer_id, TxStatus::AwaitingCustomerConfirmation, 5);
+    t.tx_hash = Some(hash.into());
+    t
 }
 
 fn ticket(id: &str, customer_id: &str, subject: &str, status: TicketStatus, at: i64) -> Ticket {
-    Ticket {
-        id: id.into(),
-        number: None,
-        subject: subject.into(),
-        customer_id: customer_id.into(),
-        channel: Channel::Chat,
-        status,
-        priority: Priority::Normal,
-        category: Category::Other,
-        tags: vec![],
-        assignee_id: None,
-        group: None,
-        language: "zh-CN".into(),
-        first_response_due_at: None,
-        resolution_due_at: None,
-        linked_transaction_ids: vec![],
-        incident_id: None,
-        merged_into: None,
-        csat: None,
-        created_at: at,
-        updated_at: at,
-        last_message_at: at,
-    }
+    let mut t = super::ticket(id, 0, customer_id, status, None, at);
+    t.number = None;
+    t.subject = subject.into();
+    t.category = Category::Other;
+    t
 }
 
 fn message(id: &str, ticket_id: &str, text: &str, at: i64) -> Message {
-    Message {
-        id: id.into(),
-        ticket_id: ticket_id.into(),
-        kind: MessageKind::PublicReply,
-        author: Author {
-            kind: AuthorKind::Customer,
-            id: None,
-            name: "客户".into(),
-        },
-        body_text: text.into(),
-        body_html: None,
-        attachments: vec![],
-        created_at: at,
-    }
+    super::message(id, ticket_id, text, MessageKind::PublicReply, at)
 }
 
 /// A small desk in both languages, about the situations of DESIGN.md §1.
