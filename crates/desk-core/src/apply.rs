@@ -70,6 +70,9 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>, Refusal> {
         if tag.is_empty() {
             return Err(Refusal::new(ErrorCode::BadRequest, "a tag cannot be empty"));
         }
+        if tag.contains('\0') {
+            return Err(nul_refusal("a tag"));
+        }
         if tag.chars().count() > MAX_TAG_CHARS {
             return Err(Refusal::new(
                 ErrorCode::BadRequest,
@@ -83,7 +86,19 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>, Refusal> {
     Ok(out)
 }
 
+/// NUL has no business in text a person wrote, and PostgreSQL cannot store it in a text
+/// column: refused up front, on the client and the server alike.
+fn nul_refusal(what: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::BadRequest,
+        format!("{what} contains a NUL character"),
+    )
+}
+
 fn check_body(body: &str, what: &str) -> Result<(), Refusal> {
+    if body.contains('\0') {
+        return Err(nul_refusal(&format!("the {what}")));
+    }
     if body.trim().is_empty() {
         return Err(Refusal::new(
             ErrorCode::BadRequest,

@@ -304,3 +304,28 @@ fn replay_skips_what_no_longer_applies_and_is_idempotent() {
     );
     assert_eq!(replay(None, &pending), None, "no ticket, nothing to edit");
 }
+
+#[test]
+fn nul_characters_are_refused_as_bad_input() {
+    let reply = m(MutationOp::Note {
+        ticket_id: "t1".into(),
+        message_id: "n1".into(),
+        body_text: "已处理\0".into(),
+    });
+    let refusal = apply_mutation(Some(&ticket(TicketStatus::Open)), &reply).unwrap_err();
+    assert_eq!(
+        refusal.code,
+        ErrorCode::BadRequest,
+        "PostgreSQL cannot keep NUL in text; a note holding one is refused, not stored"
+    );
+    let refusal = apply_mutation(
+        Some(&ticket(TicketStatus::Open)),
+        &m(tags(true, &["vip\0"])),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refusal.code,
+        ErrorCode::BadRequest,
+        "a tag holding NUL is refused too"
+    );
+}
