@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::domain::{Agent, Customer, Message, Ticket, WalletTransaction};
+use crate::mutation::{Mutation, MutationResult};
 use crate::ops::{Incident, KbArticle, Macro, SlaPolicy};
 
 /// The wire schema this build speaks.
@@ -108,6 +109,35 @@ pub struct PullResponse {
     pub next_cursor: String,
     /// More changes were committed before this page was read: pull again now.
     pub has_more: bool,
+    /// Answers to mutations this device pushed, committed inside this page's range, so a
+    /// client that lost a push answer learns it from the next pull. Absent from servers
+    /// that predate push.
+    #[serde(default)]
+    #[ts(inline)]
+    pub acknowledged: Vec<Acknowledgement>,
+}
+
+/// The server's answer to one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Acknowledgement {
+    pub mutation_id: String,
+    pub result: MutationResult,
+}
+
+/// `POST /api/v1/push`: a batch of one device's queued mutations. The server applies each
+/// exactly once, in `seq` order per client; a replayed mutation gets its first answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The wire schema the client queued the mutations in.
+    pub schema_version: u32,
+    pub mutations: Vec<Mutation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub schema_version: u32,
+    /// One answer per mutation of the request, in request order.
+    pub results: Vec<Acknowledgement>,
 }
 
 /// `GET /healthz`.

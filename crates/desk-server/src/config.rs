@@ -36,6 +36,17 @@ pub struct Config {
     /// Page size of a pull when the client gives none, and the most it may ask for.
     pub pull_default_limit: u32,
     pub pull_max_limit: u32,
+    /// Most mutations in one push; a client with more sends several pushes.
+    pub push_max_batch: usize,
+    /// How long the answers to pushed mutations are kept. A client that has not pulled
+    /// for longer is told to re-bootstrap (`rebootstrap_required`): what it missed may be
+    /// gone. The change feed itself keeps one entry per record, so it needs no window.
+    pub feed_retention: Duration,
+    /// How often a serving instance prunes what `feed_retention` no longer keeps.
+    pub prune_interval: Duration,
+    /// How often an idle event stream sends a comment, so proxies keep it open and a dead
+    /// peer is noticed.
+    pub events_keep_alive: Duration,
 }
 
 impl Default for Config {
@@ -49,6 +60,10 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             pull_default_limit: 500,
             pull_max_limit: 5000,
+            push_max_batch: 200,
+            feed_retention: Duration::from_secs(30 * 24 * 3600),
+            prune_interval: Duration::from_secs(10 * 60),
+            events_keep_alive: Duration::from_secs(15),
         }
     }
 }

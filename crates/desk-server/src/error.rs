@@ -38,6 +38,10 @@ pub enum Error {
     Conflict(String),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The client's cursor is older than the server keeps: it must pull again from zero
+    /// (its outbox stays; replays are answered).
+    #[error("the cursor is older than the server keeps; pull again from an empty cursor")]
+    RebootstrapRequired,
     /// The storage backend failed. `context` says which operation; the source is logged only.
     #[error("storage failed: {context}")]
     Storage {
@@ -73,6 +77,7 @@ impl Error {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::RebootstrapRequired => ErrorCode::RebootstrapRequired,
             Self::Storage { .. } | Self::Internal(_) => ErrorCode::Internal,
         }
     }

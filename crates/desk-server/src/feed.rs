@@ -8,9 +8,9 @@
 
 use std::fmt;
 
-use desk_core::Agent;
 use desk_core::wire::{PullResponse, SCHEMA_VERSION};
 
+use crate::auth::Caller;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::storage::Storage;
@@ -57,14 +57,28 @@ impl fmt::Display for FeedPosition {
 /// What part of the feed an agent receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// Every change.
+    /// Every change, no mutation results (tools and tests).
     All,
+    /// Every change, and the results of the mutations this device pushed.
+    Device { device_id: String },
 }
 
-/// The one place that decides what an agent may pull. For now every agent sees every
+impl Scope {
+    /// The device whose mutation results the scope carries.
+    pub fn device_id(&self) -> Option<&str> {
+        match self {
+            Scope::All => None,
+            Scope::Device { device_id } => Some(device_id),
+        }
+    }
+}
+
+/// The one place that decides what a caller may pull. For now every agent sees every
 /// ticket; group- and role-based scoping (DESIGN.md §4 "Scope") lands here.
-pub fn scope_for(_agent: &Agent) -> Scope {
-    Scope::All
+pub fn scope_for(caller: &Caller) -> Scope {
+    Scope::Device {
+        device_id: caller.device_id.clone(),
+    }
 }
 
 /// The page size to use for a requested limit: default when absent, capped at the maximum,
@@ -75,20 +89,29 @@ pub fn page_limit(config: &Config, requested: Option<u32>) -> u32 {
         .clamp(1, config.pull_max_limit)
 }
 
+/// Whether a client at `after` may have missed what retention dropped: anything at or
+/// below the floor's version. A bootstrap (from zero) never has.
+pub fn is_behind_floor(after: FeedPosition, floor: i64) -> bool {
+    after != FeedPosition::ZERO && after.version <= floor
+}
+
 /// One pull, as the wire answers it.
 pub async fn pull(
     storage: &dyn Storage,
     config: &Config,
-    agent: &Agent,
+    caller: &Caller,
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<PullResponse> {
     let after = FeedPosition::parse_cursor(cursor)?;
     let page = storage
-        .pull(after, page_limit(config, limit), &scope_for(agent))
+        .pull(after, page_limit(config, limit), &scope_for(caller))
         .await?;
-    let next_cursor = match page.changes.last() {
-        Some((position, _)) => position.to_string(),
+    if is_behind_floor(after, page.floor) {
+        return Err(Error::RebootstrapRequired);
+    }
+    let next_cursor = match page.last_position() {
+        Some(position) => position.to_string(),
         // Nothing new: hand the client's own cursor back, so it keeps its place.
         None => cursor.unwrap_or("").to_owned(),
     };
@@ -97,6 +120,7 @@ pub async fn pull(
         changes: page.changes.into_iter().map(|(_, change)| change).collect(),
         next_cursor,
         has_more: page.has_more,
+        acknowledged: page.acknowledged.into_iter().map(|(_, ack)| ack).collect(),
     })
 }
 

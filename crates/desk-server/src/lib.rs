@@ -3,8 +3,8 @@
 //!
 //! Shape: [`app`] builds the axum router over an [`AppState`]; [`run`] serves it on a
 //! listener until a shutdown future resolves. Storage sits behind [`storage::Storage`]
-//! (SQLite embedded, PostgreSQL for production); `auth` and `feed` hold the rules and
-//! know nothing of HTTP; `http` is the only module that knows axum routing. `seed`
+//! (SQLite embedded, PostgreSQL for production); `auth`, `feed`, `push` and `retention`
+//! hold the rules and know nothing of HTTP; `http` is the only module that knows axum routing. `seed`
 //! generates the demo dataset. This crate must not depend on the client crates (desk-store, desk-sync) or
 //! on Tauri; it shares only `desk-core`'s types with them.
 
@@ -13,6 +13,8 @@ pub mod config;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod push;
+pub mod retention;
 pub mod seed;
 pub mod state;
 pub mod storage;
@@ -27,8 +29,8 @@ pub use storage::Storage;
 pub use storage::postgres::PgStorage;
 pub use storage::sqlite::SqliteStorage;
 
-/// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting and lets
-/// in-flight requests finish.
+/// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting, ends
+/// event streams and lets in-flight requests finish. Prunes past retention meanwhile.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -36,9 +38,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, storage = state.storage().backend(), "serving");
+    let pruning = tokio::spawn(retention::prune_periodically(state.clone()));
+    let closing = state.clone();
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Event streams never finish on their own; the graceful shutdown would wait
+            // for them for ever.
+            closing.close();
+        })
         .await?;
+    pruning.abort();
     tracing::info!("server stopped");
     Ok(())
 }

@@ -81,6 +81,11 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         data: DataDir,
+        /// Days the answers to pushed mutations are kept; a console offline for longer
+        /// re-bootstraps (its queued work is kept and answered).
+        #[arg(long, env = "DESK_FEED_RETENTION_DAYS", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=3650))]
+        feed_retention_days: u64,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -176,7 +181,17 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     match cli.command {
-        Command::Serve { listen, data } => serve(listen, data).await,
+        Command::Serve {
+            listen,
+            data,
+            feed_retention_days,
+        } => {
+            let config = Config {
+                feed_retention: Duration::from_secs(feed_retention_days * 24 * 3600),
+                ..Config::default()
+            };
+            serve(listen, data, config).await
+        }
         Command::Migrate { data } => {
             let opened = open(&data).await?;
             println!(
@@ -274,12 +289,12 @@ fn is_unreachable(error: &anyhow::Error) -> bool {
     )
 }
 
-async fn serve(listen: SocketAddr, data: DataDir) -> anyhow::Result<()> {
+async fn serve(listen: SocketAddr, data: DataDir, config: Config) -> anyhow::Result<()> {
     // Storage is open and migrated before the socket is bound, so /healthz answers only
     // once the server can serve.
     let opened = open_when_reachable(&data).await?;
     tracing::info!(database = %opened.location, "storage ready");
-    let state = AppState::new(opened.storage, Config::default());
+    let state = AppState::new(opened.storage, config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;

@@ -21,6 +21,9 @@ struct Inner {
     throttle: LoginThrottle,
     /// Verified against when the email is unknown, so both cases cost the same time.
     dummy_password_hash: OnceLock<String>,
+    /// Set once the server is shutting down: long-lived responses (event streams) end, so
+    /// a graceful shutdown does not wait for them for ever.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -48,6 +51,7 @@ impl AppState {
                 clock,
                 throttle,
                 dummy_password_hash: OnceLock::new(),
+                closing: tokio::sync::watch::Sender::new(false),
             }),
         }
     }
@@ -66,6 +70,18 @@ impl AppState {
 
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    /// Tells long-lived responses to end: the server is shutting down.
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once [`Self::close`] was called.
+    pub async fn closed(&self) {
+        let mut closing = self.inner.closing.subscribe();
+        // An error means the sender is gone, i.e. so is the state: closed too.
+        let _ = closing.wait_for(|closing| *closing).await;
     }
 
     pub(crate) fn throttle(&self) -> &LoginThrottle {

@@ -9,6 +9,7 @@ use crate::{bin_path, terminate};
 pub struct ServerProcess {
     child: Child,
     pub url: String,
+    /// The SQLite data directory; empty for a server on a database URL.
     pub data_dir: PathBuf,
 }
 
@@ -81,9 +82,29 @@ impl ServerProcess {
 
     /// Starts `desk-server serve` on 127.0.0.1:0 and waits for its `listening on` line.
     pub fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(bin_path("desk-server"))
+        let mut command = Command::new(bin_path("desk-server"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .env_remove("DESK_DATABASE_URL");
+        Self::spawn(command, data_dir.to_path_buf())
+    }
+
+    /// Starts `desk-server serve` on a PostgreSQL database, e.g. one of
+    /// [`crate::Postgres::fresh_database`]. Several may share one database, as production
+    /// instances behind a load balancer do. The URL goes through the environment, as a
+    /// deployment should pass it (a command line is readable by every user).
+    pub fn start_on_database(url: &str) -> Self {
+        let mut command = Command::new(bin_path("desk-server"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("DESK_DATA_DIR")
+            .env("DESK_DATABASE_URL", url);
+        Self::spawn(command, PathBuf::new())
+    }
+
+    fn spawn(mut command: Command, data_dir: PathBuf) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -110,7 +131,7 @@ impl ServerProcess {
         let server = Self {
             child,
             url,
-            data_dir: data_dir.to_path_buf(),
+            data_dir,
         };
         server.wait_healthy(Duration::from_secs(30));
         server

@@ -234,7 +234,13 @@ next_cursor: string,
 /**
  * More changes were committed before this page was read: pull again now.
  */
-has_more: boolean, };
+has_more: boolean, 
+/**
+ * Answers to mutations this device pushed, committed inside this page's range, so a
+ * client that lost a push answer learns it from the next pull. Absent from servers
+ * that predate push.
+ */
+acknowledged: Array<{ mutation_id: string, result: MutationResult, }>, };
 
 export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "create_ticket", ticket: Ticket, };
 

@@ -62,6 +62,13 @@ pub async fn login(state: &AppState, request: LoginRequest) -> Result<TokenRespo
     if request.password.len() > secrets::MAX_PASSWORD_BYTES || request.email.len() > 320 {
         return Err(Error::BadRequest("email or password is too long".into()));
     }
+    // No stored email holds one (see `validate_email`), and PostgreSQL refuses NUL in a
+    // lookup: answer the bad input as such, the same on every backend.
+    if request.email.chars().any(char::is_control) {
+        return Err(Error::BadRequest(
+            "email contains a control character".into(),
+        ));
+    }
     let now = state.now_ms();
     let key = email_key(&request.email);
     state
@@ -194,8 +201,11 @@ fn token_response(
     }
 }
 
+/// The name as shown in device lists: control characters (NUL included, which PostgreSQL
+/// cannot store) dropped, trimmed, bounded.
 fn device_name(requested: &str) -> String {
-    let trimmed: String = requested
+    let printable: String = requested.chars().filter(|c| !c.is_control()).collect();
+    let trimmed: String = printable
         .trim()
         .chars()
         .take(MAX_DEVICE_NAME_CHARS)
@@ -238,6 +248,16 @@ pub async fn add_agent(
     let name = new.name.trim().to_owned();
     if name.is_empty() {
         return Err(Error::BadRequest("agent name must not be empty".into()));
+    }
+    if name.chars().any(char::is_control)
+        || new
+            .languages
+            .iter()
+            .any(|l| l.chars().any(char::is_control))
+    {
+        return Err(Error::BadRequest(
+            "agent name and languages must not contain control characters".into(),
+        ));
     }
     validate_password(&new.password)?;
     let password = new.password;
@@ -290,7 +310,7 @@ fn validate_password(password: &str) -> Result<()> {
 
 fn validate_email(email: &str) -> Result<()> {
     let valid = email.len() <= 320
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && !domain.is_empty() && !domain.contains('@')
         });
@@ -334,7 +354,15 @@ mod tests {
 
     #[test]
     fn emails_must_look_like_emails() {
-        for bad in ["", "nobody", "@x.com", "a@", "a b@x.com", "a@b@c"] {
+        for bad in [
+            "",
+            "nobody",
+            "@x.com",
+            "a@",
+            "a b@x.com",
+            "a@b@c",
+            "a\0@x.com",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad:?} is not an email");
         }
         assert!(

@@ -4,6 +4,7 @@
 //! The only module that knows axum routing. Handlers stay thin: extract, call a
 //! transport-neutral function (`auth`, `feed`), serialize.
 
+pub mod events;
 pub mod extract;
 mod routes;
 
@@ -30,7 +31,9 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/refresh", post(routes::refresh))
         .route("/auth/logout", post(routes::logout))
         .route("/me", get(routes::me))
-        .route("/sync/pull", get(routes::pull));
+        .route("/sync/pull", get(routes::pull))
+        .route("/push", post(routes::push))
+        .route("/events", get(events::events));
     Router::new()
         .route("/healthz", get(routes::healthz))
         .nest(API_PREFIX, api)

@@ -5,13 +5,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use desk_core::Agent;
 use desk_core::wire::{
-    Health, LoginRequest, PullQuery, PullResponse, RefreshRequest, SCHEMA_VERSION, TokenResponse,
+    Health, LoginRequest, PullQuery, PullResponse, PushRequest, PushResponse, RefreshRequest,
+    SCHEMA_VERSION, TokenResponse,
 };
 
 use super::extract::{ApiJson, ApiQuery, AuthedAgent};
 use crate::error::Result;
 use crate::state::AppState;
-use crate::{auth, feed};
+use crate::{auth, feed, push};
 
 pub(super) async fn healthz() -> Json<Health> {
     Json(Health {
@@ -55,9 +56,25 @@ pub(super) async fn pull(
     feed::pull(
         state.storage(),
         state.config(),
-        caller.agent(),
+        &caller.0,
         query.cursor.as_deref(),
         query.limit,
+    )
+    .await
+    .map(Json)
+}
+
+pub(super) async fn push(
+    State(state): State<AppState>,
+    caller: AuthedAgent,
+    ApiJson(request): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>> {
+    push::push(
+        state.storage(),
+        state.config(),
+        &caller.0,
+        state.now_ms(),
+        request,
     )
     .await
     .map(Json)

@@ -11,15 +11,20 @@
 //! - The feed keeps only the latest change per record.
 //! - Emails compare case-insensitively, by [`email_key`].
 //! - Tokens are only ever stored as the hashes the caller passes in.
+//! - A pushed mutation's result is stored in the transaction that applies it, with a feed
+//!   position; the pushing device's pulls carry it (see [`merge_page`]).
+//! - Plain text columns never hold NUL: a record with one is refused as bad input
+//!   ([`refuse_nul`]), never a driver failure.
+//! - [`Storage::feed_moved`] fires after every commit that moved the feed.
 
 pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use desk_core::wire::Change;
-use desk_core::{Agent, Role};
+use desk_core::wire::{Acknowledgement, Change};
+use desk_core::{Agent, Mutation, MutationResult, Role};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
 /// The key under which an email is unique and looked up.
@@ -109,12 +114,128 @@ pub struct WriteReceipt {
 }
 
 /// One page of the change feed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeedPage {
     /// In commit order, each with its position.
     pub changes: Vec<(FeedPosition, Change)>,
-    /// More changes follow the last one returned.
+    /// Results of the scope's device's mutations, in commit order, with their positions,
+    /// interleaved with `changes` by position (both lie within the same range).
+    pub acknowledged: Vec<(FeedPosition, Acknowledgement)>,
+    /// More changes or results follow the last one returned.
     pub has_more: bool,
+    /// Feed versions up to this one may have lost mutation results to retention (0 when
+    /// nothing was pruned yet), read in the page's snapshot.
+    pub floor: i64,
+}
+
+impl FeedPage {
+    /// The position of the last entry of the page, change or result.
+    pub fn last_position(&self) -> Option<FeedPosition> {
+        let change = self.changes.last().map(|(p, _)| *p);
+        let ack = self.acknowledged.last().map(|(p, _)| *p);
+        change.max(ack)
+    }
+}
+
+/// Builds a page from the first `limit + 1` changes and the first `limit + 1` results
+/// after the cursor (each list in position order): the first `limit` entries of both by
+/// position. Whatever is left over lies after the page, so `has_more` is exactly "an
+/// entry was left over". Shared by the backends so they page alike.
+pub fn merge_page(
+    changes: Vec<(FeedPosition, Change)>,
+    acknowledged: Vec<(FeedPosition, Acknowledgement)>,
+    limit: u32,
+    floor: i64,
+) -> FeedPage {
+    let limit = limit as usize;
+    let total = changes.len() + acknowledged.len();
+    let mut page = FeedPage {
+        floor,
+        ..FeedPage::default()
+    };
+    let (mut changes, mut acks) = (
+        changes.into_iter().peekable(),
+        acknowledged.into_iter().peekable(),
+    );
+    while page.changes.len() + page.acknowledged.len() < limit {
+        let take_change = match (changes.peek(), acks.peek()) {
+            (Some((c, _)), Some((a, _))) => c < a,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if take_change {
+            page.changes.extend(changes.next());
+        } else {
+            page.acknowledged.extend(acks.next());
+        }
+    }
+    page.has_more = page.changes.len() + page.acknowledged.len() < total;
+    page
+}
+
+/// A batch of one device's mutations, made by its signed-in agent, in the order to apply
+/// them (see [`crate::push`]).
+#[derive(Debug, Clone)]
+pub struct PushBatch {
+    /// The signed-in agent: every mutation's `agent_id` is this agent's.
+    pub author: Agent,
+    pub device_id: String,
+    pub now: i64,
+    pub mutations: Vec<Mutation>,
+}
+
+/// What a push committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushReceipt {
+    /// One per mutation of the batch, in batch order.
+    pub results: Vec<MutationResult>,
+}
+
+/// A mutation's answer as stored, JSON text: the same on every backend.
+pub(crate) fn encode_result(result: &MutationResult) -> Result<String> {
+    serde_json::to_string(result)
+        .map_err(|e| Error::Internal(format!("encode mutation result: {e}")))
+}
+
+pub(crate) fn decode_result(text: &str) -> Result<MutationResult> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::Internal(format!("decode stored mutation result: {e}")))
+}
+
+/// Refuses a record whose plain text columns (ids and the fields stored beside the JSON
+/// body) hold NUL: PostgreSQL's text type cannot store it, and a record SQLite would keep
+/// but PostgreSQL not is a record the two backends disagree on. The JSON bodies keep NUL
+/// escaped, so message text with one is untouched.
+pub fn refuse_nul(change: &Change) -> Result<()> {
+    let mut columns: Vec<Option<&str>> = vec![Some(change.id())];
+    match change {
+        Change::Customer(c) => columns.push(Some(&c.platform_user_id)),
+        Change::WalletTransaction(t) => {
+            columns.extend([Some(t.customer_id.as_str()), t.tx_hash.as_deref()]);
+        }
+        Change::Ticket(t) => {
+            columns.extend([Some(t.customer_id.as_str()), t.assignee_id.as_deref()])
+        }
+        Change::Message(m) => columns.push(Some(&m.ticket_id)),
+        Change::Agent(_)
+        | Change::Macro(_)
+        | Change::KbArticle(_)
+        | Change::Incident(_)
+        | Change::SlaPolicy(_) => {}
+    }
+    if columns
+        .into_iter()
+        .flatten()
+        .any(|text| text.contains('\0'))
+    {
+        return Err(Error::BadRequest(format!(
+            "{} {:?} holds a NUL character in a field that cannot store one",
+            change.kind(),
+            change.id()
+        )));
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -154,6 +275,21 @@ pub trait Storage: Send + Sync + 'static {
     /// profiles) in one transaction, each producing a change in the given order. A ticket
     /// keeps the number it already has on the server, or gets the next one.
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt>;
-    /// Changes strictly after `after`, at most `limit`, read in one snapshot.
+    /// Changes (and, for a device's scope, that device's mutation results) strictly after
+    /// `after`, at most `limit` in all, read in one snapshot.
     async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage>;
+
+    // ---- push, retention, pokes ----
+
+    /// Applies a batch in one transaction: per mutation, [`crate::push::settle`] or
+    /// [`crate::push::decide`] decides, and the records and the result they produce are
+    /// written together. A failure rolls the whole batch back, leaving nothing stored.
+    async fn push(&self, batch: PushBatch) -> Result<PushReceipt>;
+    /// Drops mutation results stored before `before` (ms) and raises the feed's floor to
+    /// the highest version dropped. Returns how many were dropped. Clients' sequence
+    /// marks are kept, so a mutation whose result is gone is still never applied twice.
+    async fn prune(&self, before: i64) -> Result<u64>;
+    /// Changes after every commit that moved the feed: on SQLite, this process's writes;
+    /// on PostgreSQL, any instance's (LISTEN/NOTIFY, one connection per storage).
+    fn feed_moved(&self) -> tokio::sync::watch::Receiver<()>;
 }

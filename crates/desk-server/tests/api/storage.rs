@@ -47,3 +47,26 @@ async fn a_database_from_a_newer_build_is_refused() {
         "an old server must not write into a schema it does not know: {err}"
     );
 }
+
+#[tokio::test]
+async fn a_push_whose_answer_cannot_be_stored_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open_in_dir(dir.path()).unwrap();
+    let file = dir.path().join("desk.sqlite3");
+    let sql = |statement: &'static str| {
+        let file = file.clone();
+        async move {
+            rusqlite::Connection::open(file)
+                .unwrap()
+                .execute_batch(statement)
+                .unwrap();
+        }
+    };
+    crate::conformance::push::a_failed_push_leaves_nothing_behind(
+        std::sync::Arc::new(storage),
+        sql("CREATE TRIGGER desk_test_fail BEFORE INSERT ON mutations
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"),
+        sql("DROP TRIGGER desk_test_fail;"),
+    )
+    .await;
+}

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use desk_core::wire::{Change, PullResponse, TokenResponse};
-use desk_core::{Agent, Role};
+use desk_core::wire::{Change, PullResponse, PushResponse, SCHEMA_VERSION, TokenResponse};
+use desk_core::{Agent, Mutation, MutationResult, Role};
 use desk_server::auth::{self, AddAgent};
 use desk_server::{AppState, Config, ManualClock, PasswordCost, SqliteStorage, Storage};
 use http_body_util::BodyExt;
@@ -24,6 +24,7 @@ pub struct TestApp {
     pub dir: TempDir,
     pub storage: Arc<dyn Storage>,
     pub clock: ManualClock,
+    pub state: AppState,
     pub router: Router,
 }
 
@@ -40,8 +41,12 @@ impl TestApp {
 
     /// An app over `storage`, e.g. a PostgreSQL database.
     pub fn with_storage(storage: Arc<dyn Storage>) -> Self {
+        Self::with_storage_and_config(storage, Config::for_tests())
+    }
+
+    pub fn with_storage_and_config(storage: Arc<dyn Storage>, config: Config) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self::with_storage_in(dir, storage, Config::for_tests())
+        Self::with_storage_in(dir, storage, config)
     }
 
     fn with_storage_in(dir: TempDir, storage: Arc<dyn Storage>, config: Config) -> Self {
@@ -52,6 +57,7 @@ impl TestApp {
             dir,
             storage,
             clock,
+            state,
             router,
         }
     }
@@ -152,6 +158,37 @@ impl TestApp {
             "pull with a valid token must succeed: {body}"
         );
         serde_json::from_value(body).expect("pull response")
+    }
+
+    /// Pushes `mutations`; returns the status and the JSON answer.
+    pub async fn push_raw(&self, token: &str, mutations: &[Mutation]) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/push",
+            Some(token),
+            json!({ "schema_version": SCHEMA_VERSION, "mutations": mutations }),
+        )
+        .await
+    }
+
+    /// Pushes `mutations`, which must be answered; returns the results in request order.
+    pub async fn push(&self, token: &str, mutations: &[Mutation]) -> Vec<MutationResult> {
+        let (status, body) = self.push_raw(token, mutations).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a well-formed push is answered: {body}"
+        );
+        let response: PushResponse = serde_json::from_value(body).expect("push response");
+        assert_eq!(
+            response
+                .results
+                .iter()
+                .map(|a| a.mutation_id.as_str())
+                .collect::<Vec<_>>(),
+            mutations.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            "one answer per mutation, in request order"
+        );
+        response.results.into_iter().map(|a| a.result).collect()
     }
 
     /// Pulls from `cursor` until `has_more` is false; returns the changes and the final cursor.

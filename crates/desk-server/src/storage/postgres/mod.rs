@@ -6,15 +6,20 @@
 //! SQL lives in this module and its children only; callers see the [`Storage`] trait.
 //! Must not depend on HTTP.
 //!
+//! Instances learn of each other's commits through LISTEN/NOTIFY (`listen.rs`).
+//!
 //! Not yet here: TLS to the database (the connector is `NoTls`; a rustls `MakeTlsConnect`
 //! goes where [`PgStorage::connect_with`] builds the manager, and `sslmode=require` is
-//! refused with a clear message until then), and LISTEN/NOTIFY pokes between instances.
+//! refused with a clear message until then).
 
 mod accounts;
+mod listen;
+mod push;
 mod records;
 mod schema;
 mod write;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,8 +30,8 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{
-    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
-    Storage, WriteReceipt,
+    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
+    Rotation, Session, Storage, WriteReceipt,
 };
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
@@ -57,6 +62,9 @@ pub struct PgStorage {
     pool: Pool,
     /// Host, port and database, for logs: never the password.
     target: String,
+    /// For the listening connection, which lives outside the pool.
+    config: tokio_postgres::Config,
+    feed: Arc<listen::FeedSignal>,
 }
 
 impl std::fmt::Debug for PgStorage {
@@ -74,7 +82,17 @@ pub(crate) trait Ctx<T> {
 
 impl<T> Ctx<T> for std::result::Result<T, tokio_postgres::Error> {
     fn ctx(self, what: &str) -> Result<T> {
-        self.map_err(|e| Error::storage(what, e))
+        self.map_err(|e| {
+            // PostgreSQL's text type cannot hold NUL and says so with this code. The
+            // callers refuse NUL before it gets here; should one slip through, it is the
+            // input that was bad, not the server.
+            if e.code() == Some(&tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE) {
+                return Error::BadRequest(format!(
+                    "{what}: text holds a character that cannot be stored (NUL)"
+                ));
+            }
+            Error::storage(what, e)
+        })
     }
 }
 
@@ -106,7 +124,7 @@ impl PgStorage {
         }
         let target = describe(&config);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -119,7 +137,12 @@ impl PgStorage {
             .create_timeout(Some(options.acquire_timeout))
             .build()
             .map_err(|e| Error::Internal(format!("build the connection pool: {e}")))?;
-        let storage = Self { pool, target };
+        let storage = Self {
+            pool,
+            target,
+            config,
+            feed: listen::FeedSignal::new(),
+        };
         let mut client = storage.client().await?;
         schema::migrate(&mut client).await?;
         Ok(storage)
@@ -314,5 +337,17 @@ impl Storage for PgStorage {
             tx.commit().await.ctx("end read")?;
             Ok(page)
         })
+    }
+
+    async fn push(&self, batch: PushBatch) -> Result<PushReceipt> {
+        in_transaction!(self, |tx| push::push(&tx, &batch))
+    }
+
+    async fn prune(&self, before: i64) -> Result<u64> {
+        in_transaction!(self, |tx| push::prune(&tx, before))
+    }
+
+    fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
+        self.feed.subscribe(&self.config, &self.target)
     }
 }

@@ -24,13 +24,13 @@
 //! numbers are unique, gap-free and increasing in commit order, as on SQLite.
 
 use deadpool_postgres::Transaction;
-use desk_core::wire::Change;
+use desk_core::wire::{Acknowledgement, Change};
 use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::FeedPage;
+use crate::storage::{FeedPage, decode_result, merge_page};
 
 /// The bump every writing transaction starts with. Its row lock is held until commit.
 pub(super) const BUMP_VERSION: &str =
@@ -157,8 +157,8 @@ pub(super) async fn pull(
     limit: u32,
     scope: &Scope,
 ) -> Result<FeedPage> {
-    let Scope::All = scope;
-    let statement = tx
+    let fetch = i64::from(limit) + 1;
+    let changes_statement = tx
         .prepare_cached(
             "SELECT version, ord, kind, body::text FROM changes
              WHERE (version, ord) > ($1, $2)
@@ -167,26 +167,54 @@ pub(super) async fn pull(
         )
         .await
         .ctx("prepare pull")?;
+    let floor: i64 = tx
+        .query_one("SELECT version FROM feed_floor WHERE id = 1", &[])
+        .await
+        .ctx("read the feed floor")?
+        .get(0);
     let rows = tx
-        .query(
-            &statement,
-            &[&after.version, &after.ord, &(i64::from(limit) + 1)],
-        )
+        .query(&changes_statement, &[&after.version, &after.ord, &fetch])
         .await
         .ctx("pull changes")?;
-    let has_more = rows.len() > limit as usize;
+    let ack_rows = match scope.device_id() {
+        None => vec![],
+        Some(device_id) => {
+            let statement = tx
+                .prepare_cached(
+                    "SELECT version, ord, id, result FROM mutations
+                     WHERE device_id = $1 AND (version, ord) > ($2, $3)
+                     ORDER BY version, ord
+                     LIMIT $4",
+                )
+                .await
+                .ctx("prepare pull of mutation results")?;
+            tx.query(
+                &statement,
+                &[&device_id, &after.version, &after.ord, &fetch],
+            )
+            .await
+            .ctx("pull mutation results")?
+        }
+    };
+    let position = |row: &tokio_postgres::Row| FeedPosition {
+        version: row.get(0),
+        ord: row.get(1),
+    };
     let changes = rows
         .iter()
-        .take(limit as usize)
+        .map(|row| Ok((position(row), decode(row.get(2), row.get(3))?)))
+        .collect::<Result<Vec<_>>>()?;
+    let acks = ack_rows
+        .iter()
         .map(|row| {
-            let position = FeedPosition {
-                version: row.get(0),
-                ord: row.get(1),
+            let ack = Acknowledgement {
+                mutation_id: row.get(2),
+                result: decode_result(row.get(3))?,
             };
-            Ok((position, decode(row.get(2), row.get(3))?))
+            Ok((position(row), ack))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(FeedPage { changes, has_more })
+    Ok(merge_page(changes, acks, limit, floor))
 }
 
 #[cfg(test)]

@@ -138,6 +138,54 @@ const MIGRATIONS: &[&str] = &[
     -- Only the latest change of a record is kept.
     CREATE UNIQUE INDEX changes_record ON changes(kind, record_id);
     "#,
+    // 2: pushed mutations with their answers, clients' sequence marks, the retention
+    // floor, and the notification every instance listens for.
+    r#"
+    -- Each answer is stored in the transaction that applied the mutation, at a feed
+    -- position of that transaction, so the pushing device's pulls carry it.
+    CREATE TABLE mutations (
+        id        TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        seq       BIGINT NOT NULL,
+        agent_id  TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        version   BIGINT NOT NULL,
+        ord       BIGINT NOT NULL,
+        stored_at BIGINT NOT NULL,
+        result    TEXT NOT NULL           -- desk_core::MutationResult, JSON
+    );
+    CREATE INDEX mutations_device ON mutations(device_id, version, ord);
+    CREATE INDEX mutations_stored_at ON mutations(stored_at);
+
+    -- The highest seq answered per client and agent. Never pruned: a replay whose answer
+    -- retention dropped is still recognised, and never applied twice.
+    CREATE TABLE client_sequences (
+        client_id TEXT NOT NULL,
+        agent_id  TEXT NOT NULL,
+        last_seq  BIGINT NOT NULL,
+        PRIMARY KEY (client_id, agent_id)
+    );
+
+    -- Feed versions up to this one may have lost mutation answers to retention.
+    CREATE TABLE feed_floor (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version BIGINT NOT NULL
+    );
+    INSERT INTO feed_floor (id, version) VALUES (1, 0);
+
+    -- Every writer bumps the version row, so this fires once per writing transaction,
+    -- whoever wrote. NOTIFY is transactional: delivered on commit, never on rollback, and
+    -- repeats within one transaction collapse. The payload stays empty: listeners only
+    -- learn that the feed moved, and pull.
+    CREATE FUNCTION desk_feed_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('desk_feed', '');
+        RETURN NULL;
+    END
+    $$;
+    CREATE TRIGGER feed_moved AFTER UPDATE ON feed_version
+        FOR EACH STATEMENT EXECUTE FUNCTION desk_feed_moved();
+    "#,
 ];
 
 /// The schema version this build writes.

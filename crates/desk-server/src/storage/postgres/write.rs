@@ -21,7 +21,7 @@ use tokio_postgres::types::ToSql;
 use super::Ctx;
 use super::records::{BUMP_VERSION, FeedWriter, encode, encode_record};
 use crate::error::{Error, Result};
-use crate::storage::WriteReceipt;
+use crate::storage::{WriteReceipt, refuse_nul};
 
 /// Runs right after the bump, so its snapshot (READ COMMITTED: one per statement) already
 /// holds every earlier writer's records: the numbers and ids it returns are final for us.
@@ -138,21 +138,9 @@ pub(super) async fn write_records(
     tx: &Transaction<'_>,
     records: Vec<Change>,
 ) -> Result<WriteReceipt> {
-    if let Some(Change::Agent(agent)) = records.iter().find(|c| matches!(c, Change::Agent(_))) {
-        return Err(Error::Internal(format!(
-            "agent {} must be written through the agent operations, not as a record",
-            agent.id
-        )));
-    }
+    check(&records)?;
     let statements = Statements::prepare(tx).await?;
-    let ids = |kind: &str| -> Vec<&str> {
-        records
-            .iter()
-            .filter(|c| c.kind() == kind)
-            .map(Change::id)
-            .collect()
-    };
-    let (ticket_ids, message_ids) = (ids("ticket"), ids("message"));
+    let (ticket_ids, message_ids) = (ids(&records, "ticket"), ids(&records, "message"));
     let lookup_params: [&(dyn ToSql + Sync); 2] = [&ticket_ids, &message_ids];
     // Sent together; the server runs the lookup once the bump holds the version row.
     let (bumped, found) = tokio::try_join!(
@@ -160,8 +148,59 @@ pub(super) async fn write_records(
         tx.query(&statements.lookup, &lookup_params),
     )
     .ctx("bump the feed version and look up stored records")?;
+    let mut feed = FeedWriter::at(bumped.get(0));
+    let stored = finish(tx, &statements, &mut feed, &found, records).await?;
+    Ok(WriteReceipt {
+        last_position: feed.last(),
+        records: stored,
+    })
+}
+
+/// Writes `records` inside a transaction that already bumped the feed version into
+/// `feed` (a push): its lookup runs after the bump, so it sees every earlier writer.
+pub(super) async fn write_after_bump(
+    tx: &Transaction<'_>,
+    feed: &mut FeedWriter,
+    records: Vec<Change>,
+) -> Result<Vec<Change>> {
+    check(&records)?;
+    let statements = Statements::prepare(tx).await?;
+    let (ticket_ids, message_ids) = (ids(&records, "ticket"), ids(&records, "message"));
+    let found = tx
+        .query(&statements.lookup, &[&ticket_ids, &message_ids])
+        .await
+        .ctx("look up stored records")?;
+    finish(tx, &statements, feed, &found, records).await
+}
+
+fn check(records: &[Change]) -> Result<()> {
+    if let Some(Change::Agent(agent)) = records.iter().find(|c| matches!(c, Change::Agent(_))) {
+        return Err(Error::Internal(format!(
+            "agent {} must be written through the agent operations, not as a record",
+            agent.id
+        )));
+    }
+    records.iter().try_for_each(refuse_nul)
+}
+
+fn ids<'r>(records: &'r [Change], kind: &str) -> Vec<&'r str> {
+    records
+        .iter()
+        .filter(|c| c.kind() == kind)
+        .map(Change::id)
+        .collect()
+}
+
+/// Plans the writes from the lookup's rows and sends them all in one pipeline.
+async fn finish(
+    tx: &Transaction<'_>,
+    statements: &Statements,
+    feed: &mut FeedWriter,
+    found: &[tokio_postgres::Row],
+    records: Vec<Change>,
+) -> Result<Vec<Change>> {
     let mut existing = Existing::default();
-    for row in &found {
+    for row in found {
         match row.get::<_, &str>(0) {
             "ticket" => {
                 existing.numbers.insert(row.get(1), row.get(2));
@@ -172,9 +211,7 @@ pub(super) async fn write_records(
             _ => existing.next_number = row.get::<_, i64>(2) + 1,
         }
     }
-
-    let mut feed = FeedWriter::at(bumped.get(0));
-    let (steps, stored) = plan(&statements, &mut feed, &mut existing, records)?;
+    let (steps, stored) = plan(statements, feed, &mut existing, records)?;
     let params: Vec<Vec<&(dyn ToSql + Sync)>> = steps
         .iter()
         .map(|step| {
@@ -192,10 +229,7 @@ pub(super) async fn write_records(
     )
     .await
     .ctx("write records")?;
-    Ok(WriteReceipt {
-        last_position: feed.last(),
-        records: stored,
-    })
+    Ok(stored)
 }
 
 /// The statements for `records` in order, and the records as stored (tickets numbered).

@@ -5,6 +5,7 @@
 //! Must not depend on HTTP.
 
 mod accounts;
+mod push;
 mod records;
 mod schema;
 
@@ -17,8 +18,8 @@ use desk_core::wire::Change;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
-    Storage, WriteReceipt,
+    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
+    Rotation, Session, Storage, WriteReceipt,
 };
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
@@ -40,6 +41,9 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Poked after each commit that moved the feed. One process owns the file, so its own
+    /// writes are all there is to hear about.
+    feed_moved: tokio::sync::watch::Sender<()>,
 }
 
 impl std::fmt::Debug for SqliteStorage {
@@ -80,6 +84,7 @@ impl SqliteStorage {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                feed_moved: tokio::sync::watch::Sender::new(()),
             }),
         })
     }
@@ -102,6 +107,17 @@ impl SqliteStorage {
             f(&mut conn)
         })
         .await
+    }
+
+    /// [`Self::write`] for a write that moves the feed: pokes listeners once it committed.
+    async fn write_feed<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let value = self.write(f).await?;
+        self.inner.feed_moved.send_replace(());
+        Ok(value)
     }
 
     /// Runs `f` on a read-only connection, off the async threads.
@@ -174,7 +190,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn create_agent(&self, new: NewAgent, now: i64) -> Result<Agent> {
-        self.write(move |conn| accounts::create_agent(conn, new, now))
+        self.write_feed(move |conn| accounts::create_agent(conn, new, now))
             .await
     }
 
@@ -239,7 +255,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt> {
-        self.write(move |conn| records::write_records(conn, records))
+        self.write_feed(move |conn| records::write_records(conn, records))
             .await
     }
 
@@ -247,5 +263,17 @@ impl Storage for SqliteStorage {
         let scope = scope.clone();
         self.read(move |conn| records::pull(conn, after, limit, &scope))
             .await
+    }
+
+    async fn push(&self, batch: PushBatch) -> Result<PushReceipt> {
+        self.write_feed(move |conn| push::push(conn, batch)).await
+    }
+
+    async fn prune(&self, before: i64) -> Result<u64> {
+        self.write(move |conn| push::prune(conn, before)).await
+    }
+
+    fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
+        self.inner.feed_moved.subscribe()
     }
 }

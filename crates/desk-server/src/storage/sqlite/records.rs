@@ -4,14 +4,14 @@
 //! bumps the single `feed_version` row (taking SQLite's write lock, so version order is
 //! commit order) and stamps each change row with that version and its index `ord`.
 
-use desk_core::wire::Change;
+use desk_core::wire::{Acknowledgement, Change};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, WriteReceipt};
+use crate::storage::{FeedPage, WriteReceipt, decode_result, merge_page, refuse_nul};
 
 const KIND_TICKET: &str = "ticket";
 const KIND_MESSAGE: &str = "message";
@@ -46,13 +46,19 @@ impl<'c> FeedWriter<'c> {
         })
     }
 
-    /// Records that `(kind, record_id)` now has `body`, replacing its older change.
-    fn push_raw(&mut self, kind: &str, record_id: &str, body: &str) -> Result<FeedPosition> {
+    /// The next position of this transaction, e.g. for a mutation's result.
+    pub(super) fn advance(&mut self) -> FeedPosition {
         let position = FeedPosition {
             version: self.version,
             ord: self.next_ord,
         };
         self.next_ord += 1;
+        position
+    }
+
+    /// Records that `(kind, record_id)` now has `body`, replacing its older change.
+    fn push_raw(&mut self, kind: &str, record_id: &str, body: &str) -> Result<FeedPosition> {
+        let position = self.advance();
         self.conn
             .prepare_cached("DELETE FROM changes WHERE kind = ?1 AND record_id = ?2")
             .and_then(|mut s| s.execute(params![kind, record_id]))
@@ -122,153 +128,173 @@ fn decode(kind: &str, body: &str) -> Result<Change> {
 }
 
 pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Result<WriteReceipt> {
+    for record in &records {
+        refuse_nul(record)?;
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
     let mut feed = FeedWriter::begin(&tx)?;
-    let mut next_number: Option<i64> = None;
-    let mut stored = Vec::with_capacity(records.len());
-    for record in records {
-        match record {
-            Change::Customer(customer) => {
-                let body = encode(&customer)?;
-                tx.prepare_cached(
-                    "INSERT INTO customers (id, platform_user_id, updated_at, record)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO UPDATE SET platform_user_id = excluded.platform_user_id,
-                         updated_at = excluded.updated_at, record = excluded.record",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        customer.id,
-                        customer.platform_user_id,
-                        customer.updated_at,
-                        body
-                    ])
-                })
-                .ctx("upsert customer")?;
-                feed.push_raw(KIND_CUSTOMER, &customer.id, &body)?;
-                stored.push(Change::Customer(customer));
-            }
-            Change::WalletTransaction(t) => {
-                let body = encode(&t)?;
-                tx.prepare_cached(
-                    "INSERT INTO wallet_transactions (id, customer_id, status, tx_hash, updated_at, record)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
-                         status = excluded.status, tx_hash = excluded.tx_hash,
-                         updated_at = excluded.updated_at, record = excluded.record",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![t.id, t.customer_id, t.status.as_str(), t.tx_hash, t.updated_at, body])
-                })
-                .ctx("upsert wallet transaction")?;
-                feed.push_raw(KIND_TRANSACTION, &t.id, &body)?;
-                stored.push(Change::WalletTransaction(t));
-            }
-            Change::Ticket(mut ticket) => {
-                let existing: Option<i64> = tx
-                    .prepare_cached("SELECT number FROM tickets WHERE id = ?1")
-                    .and_then(|mut s| s.query_row([&ticket.id], |row| row.get(0)).optional())
-                    .ctx("find ticket number")?;
-                // The number is the server's: a client's guess is ignored.
-                let number = match existing {
-                    Some(number) => number,
-                    None => {
-                        let next = match next_number {
-                            Some(n) => n,
-                            None => tx
-                                .query_row(
-                                    "SELECT coalesce(max(number), 0) + 1 FROM tickets",
-                                    [],
-                                    |r| r.get(0),
-                                )
-                                .ctx("next ticket number")?,
-                        };
-                        next_number = Some(next + 1);
-                        next
-                    }
-                };
-                ticket.number = Some(number);
-                let body = encode(&ticket)?;
-                tx.prepare_cached(
-                    "INSERT INTO tickets (id, number, customer_id, status, priority, category,
-                                          assignee_id, created_at, updated_at, record)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                     ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
-                         status = excluded.status, priority = excluded.priority,
-                         category = excluded.category, assignee_id = excluded.assignee_id,
-                         updated_at = excluded.updated_at, record = excluded.record",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        ticket.id,
-                        number,
-                        ticket.customer_id,
-                        ticket.status.as_str(),
-                        ticket.priority.as_str(),
-                        ticket.category.as_str(),
-                        ticket.assignee_id,
-                        ticket.created_at,
-                        ticket.updated_at,
-                        body
-                    ])
-                })
-                .ctx("upsert ticket")?;
-                feed.push_raw(KIND_TICKET, &ticket.id, &body)?;
-                stored.push(Change::Ticket(ticket));
-            }
-            Change::Message(message) => {
-                let body = encode(&message)?;
-                // Messages are append-only: a message already stored is never replaced.
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO messages (id, ticket_id, kind, created_at, record)
-                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            message.id,
-                            message.ticket_id,
-                            message.kind.as_str(),
-                            message.created_at,
-                            body
-                        ])
-                    })
-                    .ctx("insert message")?;
-                if inserted == 1 {
-                    feed.push_raw(KIND_MESSAGE, &message.id, &body)?;
-                }
-                stored.push(Change::Message(message));
-            }
-            // Records nothing on the server queries by field yet: one generic table.
-            change @ (Change::Macro(_)
-            | Change::KbArticle(_)
-            | Change::Incident(_)
-            | Change::SlaPolicy(_)) => {
-                let body = encode_record(&change)?;
-                tx.prepare_cached(
-                    "INSERT INTO records (kind, id, record) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (kind, id) DO UPDATE SET record = excluded.record",
-                )
-                .and_then(|mut s| s.execute(params![change.kind(), change.id(), body]))
-                .ctx("upsert record")?;
-                feed.push_raw(change.kind(), change.id(), &body)?;
-                stored.push(change);
-            }
-            Change::Agent(agent) => {
-                return Err(Error::Internal(format!(
-                    "agent {} must be written through the agent operations, not as a record",
-                    agent.id
-                )));
-            }
-        }
-    }
+    let mut numbers = TicketNumbers::default();
+    let stored = records
+        .into_iter()
+        .map(|record| write_record(&tx, &mut feed, &mut numbers, record))
+        .collect::<Result<Vec<_>>>()?;
     let last_position = feed.last();
     tx.commit().ctx("commit records")?;
     Ok(WriteReceipt {
         last_position,
         records: stored,
+    })
+}
+
+/// The next new ticket's number, read once per transaction.
+#[derive(Default)]
+pub(super) struct TicketNumbers {
+    next: Option<i64>,
+}
+
+/// Upserts one record inside the caller's transaction, appending its change to `feed`;
+/// returns the record as stored (a ticket with its number).
+pub(super) fn write_record(
+    tx: &Connection,
+    feed: &mut FeedWriter<'_>,
+    numbers: &mut TicketNumbers,
+    record: Change,
+) -> Result<Change> {
+    Ok(match record {
+        Change::Customer(customer) => {
+            let body = encode(&customer)?;
+            tx.prepare_cached(
+                "INSERT INTO customers (id, platform_user_id, updated_at, record)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET platform_user_id = excluded.platform_user_id,
+                     updated_at = excluded.updated_at, record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    customer.id,
+                    customer.platform_user_id,
+                    customer.updated_at,
+                    body
+                ])
+            })
+            .ctx("upsert customer")?;
+            feed.push_raw(KIND_CUSTOMER, &customer.id, &body)?;
+            Change::Customer(customer)
+        }
+        Change::WalletTransaction(t) => {
+            let body = encode(&t)?;
+            tx.prepare_cached(
+                "INSERT INTO wallet_transactions (id, customer_id, status, tx_hash, updated_at, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
+                     status = excluded.status, tx_hash = excluded.tx_hash,
+                     updated_at = excluded.updated_at, record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![t.id, t.customer_id, t.status.as_str(), t.tx_hash, t.updated_at, body])
+            })
+            .ctx("upsert wallet transaction")?;
+            feed.push_raw(KIND_TRANSACTION, &t.id, &body)?;
+            Change::WalletTransaction(t)
+        }
+        Change::Ticket(mut ticket) => {
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT number FROM tickets WHERE id = ?1")
+                .and_then(|mut s| s.query_row([&ticket.id], |row| row.get(0)).optional())
+                .ctx("find ticket number")?;
+            // The number is the server's: a client's guess is ignored.
+            let number = match existing {
+                Some(number) => number,
+                None => {
+                    let next = match numbers.next {
+                        Some(n) => n,
+                        None => tx
+                            .query_row(
+                                "SELECT coalesce(max(number), 0) + 1 FROM tickets",
+                                [],
+                                |r| r.get(0),
+                            )
+                            .ctx("next ticket number")?,
+                    };
+                    numbers.next = Some(next + 1);
+                    next
+                }
+            };
+            ticket.number = Some(number);
+            let body = encode(&ticket)?;
+            tx.prepare_cached(
+                "INSERT INTO tickets (id, number, customer_id, status, priority, category,
+                                      assignee_id, created_at, updated_at, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
+                     status = excluded.status, priority = excluded.priority,
+                     category = excluded.category, assignee_id = excluded.assignee_id,
+                     updated_at = excluded.updated_at, record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    ticket.id,
+                    number,
+                    ticket.customer_id,
+                    ticket.status.as_str(),
+                    ticket.priority.as_str(),
+                    ticket.category.as_str(),
+                    ticket.assignee_id,
+                    ticket.created_at,
+                    ticket.updated_at,
+                    body
+                ])
+            })
+            .ctx("upsert ticket")?;
+            feed.push_raw(KIND_TICKET, &ticket.id, &body)?;
+            Change::Ticket(ticket)
+        }
+        Change::Message(message) => {
+            let body = encode(&message)?;
+            // Messages are append-only: a message already stored is never replaced.
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO messages (id, ticket_id, kind, created_at, record)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        message.id,
+                        message.ticket_id,
+                        message.kind.as_str(),
+                        message.created_at,
+                        body
+                    ])
+                })
+                .ctx("insert message")?;
+            if inserted == 1 {
+                feed.push_raw(KIND_MESSAGE, &message.id, &body)?;
+            }
+            Change::Message(message)
+        }
+        // Records nothing on the server queries by field yet: one generic table.
+        change @ (Change::Macro(_)
+        | Change::KbArticle(_)
+        | Change::Incident(_)
+        | Change::SlaPolicy(_)) => {
+            let body = encode_record(&change)?;
+            tx.prepare_cached(
+                "INSERT INTO records (kind, id, record) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, id) DO UPDATE SET record = excluded.record",
+            )
+            .and_then(|mut s| s.execute(params![change.kind(), change.id(), body]))
+            .ctx("upsert record")?;
+            feed.push_raw(change.kind(), change.id(), &body)?;
+            change
+        }
+        Change::Agent(agent) => {
+            return Err(Error::Internal(format!(
+                "agent {} must be written through the agent operations, not as a record",
+                agent.id
+            )));
+        }
     })
 }
 
@@ -278,43 +304,68 @@ pub(super) fn pull(
     limit: u32,
     scope: &Scope,
 ) -> Result<FeedPage> {
-    let Scope::All = scope;
     // One read transaction: the page is a snapshot, whatever commits meanwhile.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Deferred)
         .ctx("begin read")?;
-    let rows: Vec<(FeedPosition, String, String)> = {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT version, ord, kind, body FROM changes
-                 WHERE (version, ord) > (?1, ?2)
-                 ORDER BY version, ord
-                 LIMIT ?3",
-            )
-            .ctx("prepare pull")?;
-        stmt.query_map(
-            params![after.version, after.ord, i64::from(limit) + 1],
-            |row| {
-                Ok((
-                    FeedPosition {
-                        version: row.get(0)?,
-                        ord: row.get(1)?,
-                    },
-                    row.get(2)?,
-                    row.get(3)?,
-                ))
-            },
+    let floor: i64 = tx
+        .prepare_cached("SELECT version FROM feed_floor WHERE id = 1")
+        .and_then(|mut s| s.query_row([], |row| row.get(0)))
+        .ctx("read the feed floor")?;
+    let fetch = i64::from(limit) + 1;
+    let position = |row: &rusqlite::Row<'_>| -> rusqlite::Result<FeedPosition> {
+        Ok(FeedPosition {
+            version: row.get(0)?,
+            ord: row.get(1)?,
+        })
+    };
+    let rows: Vec<(FeedPosition, String, String)> = tx
+        .prepare_cached(
+            "SELECT version, ord, kind, body FROM changes
+             WHERE (version, ord) > (?1, ?2)
+             ORDER BY version, ord
+             LIMIT ?3",
         )
-        .ctx("pull changes")?
-        .collect::<rusqlite::Result<_>>()
-        .ctx("read changes")?
+        .and_then(|mut stmt| {
+            stmt.query_map(params![after.version, after.ord, fetch], |row| {
+                Ok((position(row)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect()
+        })
+        .ctx("pull changes")?;
+    let acks: Vec<(FeedPosition, String, String)> = match scope.device_id() {
+        None => vec![],
+        Some(device_id) => tx
+            .prepare_cached(
+                "SELECT version, ord, id, result FROM mutations
+                 WHERE device_id = ?1 AND (version, ord) > (?2, ?3)
+                 ORDER BY version, ord
+                 LIMIT ?4",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![device_id, after.version, after.ord, fetch], |row| {
+                    Ok((position(row)?, row.get(2)?, row.get(3)?))
+                })?
+                .collect()
+            })
+            .ctx("pull mutation results")?,
     };
     tx.commit().ctx("end read")?;
-    let has_more = rows.len() > limit as usize;
     let changes = rows
         .into_iter()
-        .take(limit as usize)
         .map(|(position, kind, body)| Ok((position, decode(&kind, &body)?)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(FeedPage { changes, has_more })
+    let acks = acks
+        .into_iter()
+        .map(|(position, mutation_id, result)| {
+            Ok((
+                position,
+                Acknowledgement {
+                    mutation_id,
+                    result: decode_result(&result)?,
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(merge_page(changes, acks, limit, floor))
 }

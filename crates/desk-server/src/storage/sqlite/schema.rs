@@ -130,6 +130,40 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     ) WITHOUT ROWID;
     "#,
+    // 3: pushed mutations with their answers, clients' sequence marks, the retention floor.
+    r#"
+    -- Each answer is stored in the transaction that applied the mutation, at a feed
+    -- position of that transaction, so the pushing device's pulls carry it.
+    CREATE TABLE mutations (
+        id        TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        agent_id  TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        ord       INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL,
+        result    TEXT NOT NULL           -- desk_core::MutationResult, JSON
+    );
+    CREATE INDEX mutations_device ON mutations(device_id, version, ord);
+    CREATE INDEX mutations_stored_at ON mutations(stored_at);
+
+    -- The highest seq answered per client and agent. Never pruned: a replay whose answer
+    -- retention dropped is still recognised, and never applied twice.
+    CREATE TABLE client_sequences (
+        client_id TEXT NOT NULL,
+        agent_id  TEXT NOT NULL,
+        last_seq  INTEGER NOT NULL,
+        PRIMARY KEY (client_id, agent_id)
+    ) WITHOUT ROWID;
+
+    -- Feed versions up to this one may have lost mutation answers to retention.
+    CREATE TABLE feed_floor (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+    );
+    INSERT INTO feed_floor (id, version) VALUES (1, 0);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,8 @@
 mod accounts;
 mod feed;
 mod http;
+pub mod push;
+mod realtime;
 
 use std::sync::Arc;
 
@@ -81,6 +83,23 @@ conformance! {
     http: [
         login_then_pull_pages_through_a_seeded_feed,
         refresh_over_http_rotates_and_reuse_signs_the_device_out,
+    ],
+    push: [
+        a_push_applies_once_and_a_replay_changes_nothing,
+        mutations_apply_in_seq_order_per_client,
+        claims_are_compare_and_set_and_assign_is_last_writer_wins,
+        rejections_do_not_block_later_mutations,
+        tags_merge_as_sets,
+        a_reply_is_held_when_someone_else_wrote_meanwhile,
+        only_the_signed_in_agents_mutations_are_applied,
+        an_agent_opens_a_ticket_and_the_server_numbers_it,
+        the_pull_carries_the_devices_answers,
+        bad_push_input_is_a_4xx_never_a_5xx,
+        nul_in_plain_text_is_bad_input_not_an_internal_error,
+    ],
+    realtime: [
+        answers_past_retention_are_pruned_and_old_cursors_rebootstrap,
+        event_streams_poke_when_the_feed_moves,
     ],
 }
 

@@ -5,6 +5,7 @@
 
 mod cli;
 mod concurrency;
+mod realtime;
 mod schema;
 
 use testsupport::Postgres;

@@ -1,0 +1,150 @@
+//! Retention and realtime on each backend: answers pruned past the window with old
+//! cursors told to re-bootstrap, and event-stream pokes when the feed moves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use desk_core::{ErrorCode, MutationOp, MutationResult, TicketStatus};
+use desk_server::{Config, Storage, retention};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use super::everything;
+use super::push::{Console, app_with_ticket, app_with_ticket_and_config, reply, set_status};
+use crate::support::code;
+
+pub async fn answers_past_retention_are_pruned_and_old_cursors_rebootstrap(
+    storage: Arc<dyn Storage>,
+) {
+    let config = Config {
+        feed_retention: Duration::from_secs(3600),
+        ..Config::for_tests()
+    };
+    let app = app_with_ticket_and_config(storage, config).await;
+    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    let (_, old_cursor) = app.pull_all(&lin.token, "", 1000).await;
+    let solve = lin.make(set_status("t1", TicketStatus::Solved));
+    let reopen = lin.make(set_status("t1", TicketStatus::Open));
+    app.push(&lin.token, &[solve.clone(), reopen]).await;
+
+    app.clock.advance(Duration::from_secs(2 * 3600));
+    // The access token expired meanwhile; the same console signs in again.
+    lin.token = app.login("lin.wei@desk.test").await.access_token;
+    let recent = lin.make(MutationOp::Claim {
+        ticket_id: "t1".into(),
+    });
+    let recent_answer = app.push(&lin.token, std::slice::from_ref(&recent)).await;
+    let dropped = retention::prune_once(&app.state).await.expect("prune");
+    assert_eq!(dropped, 2, "the two answers older than an hour are dropped");
+
+    let (status, body) = app
+        .get(
+            &format!("/api/v1/sync/pull?cursor={old_cursor}"),
+            Some(&lin.token),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::GONE, "rebootstrap_required"),
+        "a cursor from before what the server keeps is told to re-bootstrap: {body}"
+    );
+    let (changes, cursor) = app.pull_all(&lin.token, "", 1000).await;
+    assert!(
+        !changes.is_empty(),
+        "a re-bootstrap (a pull from zero) is always served"
+    );
+    let page = app.pull(&lin.token, &cursor, 1000).await;
+    assert!(
+        page.changes.is_empty(),
+        "the new cursor is inside what the server keeps"
+    );
+
+    let replay = app.push(&lin.token, &[solve]).await;
+    assert!(
+        matches!(
+            &replay[0],
+            MutationResult::Rejected {
+                code: ErrorCode::Conflict,
+                ..
+            }
+        ),
+        "a replay whose answer was pruned is refused, not applied a second time: {replay:?}"
+    );
+    let feed = everything(app.storage.as_ref()).await;
+    let t1 = feed
+        .iter()
+        .find_map(|c| match c {
+            desk_core::wire::Change::Ticket(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        t1.status,
+        TicketStatus::Open,
+        "the ticket was not solved again behind the later reopen"
+    );
+    assert_eq!(
+        app.push(&lin.token, &[recent]).await,
+        recent_answer,
+        "an answer inside the window is still stored"
+    );
+}
+
+/// Reads the event stream until a poke arrives, or `within` passes (false).
+async fn poke_within(body: &mut Body, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return false,
+            Ok(None) => panic!("the event stream ended"),
+            Ok(Some(frame)) => frame.expect("stream frame"),
+        };
+        if let Ok(data) = frame.into_data()
+            && String::from_utf8_lossy(&data).contains("event: poke")
+        {
+            return true;
+        }
+    }
+}
+
+pub async fn event_streams_poke_when_the_feed_moves(storage: Arc<dyn Storage>) {
+    let app = app_with_ticket(storage).await;
+    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    let (status, body) = app.get("/api/v1/events", None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthorized"),
+        "the event stream is authenticated like every route"
+    );
+
+    let request = Request::get("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream",
+        "Server-Sent Events"
+    );
+    let mut events = response.into_body();
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "a new stream pokes at once, covering what committed before it opened"
+    );
+    // Let any startup poke (a listener that just connected) pass, then expect quiet.
+    while poke_within(&mut events, Duration::from_millis(500)).await {}
+    assert!(
+        !poke_within(&mut events, Duration::from_millis(500)).await,
+        "no poke while nothing commits"
+    );
+    lin.push(&app, vec![reply("t1", "马上处理", Some("m1"))])
+        .await;
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "a push that moved the feed pokes the stream"
+    );
+}
