@@ -96,6 +96,7 @@ conformance! {
         the_pull_carries_the_devices_answers,
         bad_push_input_is_a_4xx_never_a_5xx,
         nul_in_plain_text_is_bad_input_not_an_internal_error,
+        concurrent_claims_have_exactly_one_winner,
     ],
     realtime: [
         answers_past_retention_are_pruned_and_old_cursors_rebootstrap,

@@ -767,3 +767,51 @@ pub async fn a_failed_push_leaves_nothing_behind(
         "the retried mutation applies: nothing of the failed attempt was kept"
     );
 }
+
+pub async fn concurrent_claims_have_exactly_one_winner(storage: Arc<dyn Storage>) {
+    let app = Arc::new(app_with_ticket(storage).await);
+    let mut consoles = Vec::new();
+    for email in ["lin.wei@desk.test", "amy@desk.test"] {
+        for _ in 0..4 {
+            consoles.push(Console::sign_in(&app, email).await);
+        }
+    }
+    let pushes = consoles.into_iter().map(|mut console| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let answer = console
+                .push(
+                    &app,
+                    vec![MutationOp::Claim {
+                        ticket_id: "t1".into(),
+                    }],
+                )
+                .await;
+            (console.agent_id, answer[0].clone())
+        })
+    });
+    let answers: Vec<(String, MutationResult)> = futures_util::future::join_all(pushes)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("push task"))
+        .collect();
+    let feed = everything(app.storage.as_ref()).await;
+    let winner = stored_ticket(&feed, "t1")
+        .assignee_id
+        .expect("one claim won");
+    for (agent, answer) in &answers {
+        let expected_applied = *agent == winner;
+        assert_eq!(
+            *answer == MutationResult::Applied,
+            expected_applied,
+            "the winner's consoles are applied (a claim of one's own ticket is a no-op), \
+             every other claim is a conflict: {answers:?}"
+        );
+        if !expected_applied {
+            assert!(
+                matches!(answer, MutationResult::Conflict { .. }),
+                "a losing claim is answered as a conflict: {answer:?}"
+            );
+        }
+    }
+}
