@@ -8,6 +8,7 @@
 //! It knows nothing of HTTP, the keyring or Tauri, and nothing secret is ever written here
 //! (no tokens, no passwords): the sync client keeps those in the OS keyring.
 
+mod derived;
 mod error;
 mod local;
 pub mod migrations;
@@ -57,6 +58,12 @@ impl Store {
         // more than the 2 MiB default holds.
         conn.pragma_update(None, "cache_size", -32768)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if (derived::SINCE_VERSION..migrations::LATEST).contains(&version) {
+            // A bulk load cut short by an older build: restore what it deferred, so the
+            // migration steps meet the schema they were written against.
+            derived::finish(&mut conn)?;
+        }
         migrations::migrate(&mut conn)?;
         Ok(Self { conn, path })
     }
@@ -95,6 +102,19 @@ impl Store {
                 .execute("DELETE FROM meta WHERE key = ?1", [key])?,
         };
         Ok(())
+    }
+
+    /// Ends a bootstrap's bulk load: builds the indexes and derived state it deferred (see
+    /// [`Store::apply_pull_page`]). Call it when a pull ends, successfully or not; without
+    /// a bulk load in progress it does nothing.
+    pub fn finish_bulk_load(&mut self) -> Result<()> {
+        derived::finish(&mut self.conn)
+    }
+
+    /// Whether a bootstrap's bulk load is in progress: views are correct meanwhile, but
+    /// answer without their indexes.
+    pub fn bulk_load_in_progress(&self) -> Result<bool> {
+        derived::in_progress(&self.conn)
     }
 
     /// Forgets every cached server record, the cursor and the other sync state, keeping

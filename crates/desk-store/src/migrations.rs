@@ -2,15 +2,18 @@
 //!
 //! Each step runs in its own transaction together with the version bump, so a crash leaves
 //! the file at one version or the next, never between. Steps are append-only: never edit a
-//! released one, add another.
+//! released one, add another. From step 5 on, a bulk load may have dropped indexes and
+//! triggers (see `derived.rs`): `Store::open` restores them before running any step, so a
+//! step always meets the whole schema.
 
 use rusqlite::Connection;
 
 use crate::{Error, Result};
 
-const STEPS: &[&str] = &[
+/// Each step is one or more SQL batches, run in order in the step's transaction.
+const STEPS: &[&[&str]] = &[
     // 1: confirmed server records, each as its JSON body plus the columns views index.
-    r#"
+    &[r#"
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -75,13 +78,19 @@ const STEPS: &[&str] = &[
         body       TEXT NOT NULL
     ) STRICT;
     CREATE INDEX messages_by_ticket ON messages(ticket_id, created_at, id);
-    "#,
+    "#],
     // 2: the remaining domain records, the confirmed/optimistic split and the outbox.
-    crate::local::MIGRATION,
+    &[crate::local::MIGRATION],
     // 3: full-text search (Chinese and English) and its background indexing queue.
-    crate::search::MIGRATION,
+    &[crate::search::MIGRATION],
     // 4: what the views sort and filter on (SLA due, incident, creation, tags).
-    crate::views::MIGRATION,
+    &[crate::views::MIGRATION],
+    // 5: plain view columns, derived counts and the awaiting flag, bulk-load bookkeeping.
+    &[
+        crate::derived::MIGRATION,
+        crate::derived::REBUILD,
+        crate::derived::TRIGGERS,
+    ],
 ];
 
 /// The schema version this build writes.
@@ -104,7 +113,9 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
     let target = target.min(LATEST) as usize;
     for (i, step) in STEPS.iter().enumerate().take(target).skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(step)?;
+        for batch in *step {
+            tx.execute_batch(batch)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         tx.commit()?;
     }

@@ -12,7 +12,7 @@ use desk_core::{
     Agent, Customer, Incident, KbArticle, Macro, Message, SlaPolicy, Ticket, TicketStatus,
     WalletTransaction,
 };
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
 use crate::local::Rebase;
@@ -26,6 +26,7 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
     "wallet_transactions",
     "tickets",
     "ticket_transactions",
+    "ticket_tags",
     "macros",
     "kb_articles",
     "incidents",
@@ -39,14 +40,44 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
 pub const CURSOR_KEY: &str = "sync.cursor";
 
 impl Store {
+    /// Applies the last page of a pull: [`Store::apply_page`] with nothing more to come.
+    pub fn apply_pull_page(&mut self, changes: &[Change], next_cursor: &str) -> Result<()> {
+        self.apply_page(changes, next_cursor, false)
+    }
+
     /// Applies one pulled page and records `next_cursor`, atomically; tickets the agent
     /// has pending work on are rebased in the same transaction.
-    pub fn apply_pull_page(&mut self, changes: &[Change], next_cursor: &str) -> Result<()> {
+    ///
+    /// The first page of a pull from zero into an empty cache starts a bulk load (see
+    /// derived.rs): indexes and derived state are built once, after the page that comes
+    /// with `has_more` false, in a transaction of their own. A pull that stops early
+    /// should end with [`Store::finish_bulk_load`]; views are correct either way.
+    pub fn apply_page(
+        &mut self,
+        changes: &[Change],
+        next_cursor: &str,
+        has_more: bool,
+    ) -> Result<()> {
+        self.write_page(changes, next_cursor)?;
+        if !has_more {
+            self.finish_bulk_load()?;
+        }
+        Ok(())
+    }
+
+    fn write_page(&mut self, changes: &[Change], next_cursor: &str) -> Result<()> {
         // Immediate: take the write lock up front rather than fail to upgrade a read lock
         // when another process (the CLI) touched the file meanwhile.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let cursor: Option<String> = tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([CURSOR_KEY], |r| r.get(0))
+            .optional()?;
+        // A pull from zero into an empty cache defers indexes and derived state until
+        // `finish_bulk_load` (see derived.rs).
+        crate::derived::begin_if_empty(&tx, cursor.as_deref())?;
         let mut rebase = Rebase::begin(&tx)?;
         for change in changes {
             match change {
@@ -79,6 +110,14 @@ pub(crate) fn json(value: &impl serde::Serialize) -> String {
 
 fn is_open(status: TicketStatus) -> bool {
     !matches!(status, TicketStatus::Solved | TicketStatus::Closed)
+}
+
+/// The earlier of the ticket's due times: what the SLA views sort and count by.
+fn sla_due_at(t: &Ticket) -> Option<i64> {
+    match (t.first_response_due_at, t.resolution_due_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn apply_change(conn: &Connection, change: &Change) -> Result<()> {
@@ -130,18 +169,22 @@ fn put_transaction(conn: &Connection, t: &WalletTransaction) -> Result<()> {
     Ok(())
 }
 
-/// Writes the ticket the views read (confirmed, or confirmed plus local work).
+/// Writes the ticket the views read (confirmed, or confirmed plus local work), with its
+/// transaction links and tags. `waiting_txs` is not written: triggers keep it.
 pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, subject, customer_id, status, is_open, priority, category,
-             assignee_id, language, last_message_at, first_response_due_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             assignee_id, language, last_message_at, first_response_due_at, sla_due_at,
+             incident_id, created_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT(id) DO UPDATE SET number = excluded.number, subject = excluded.subject,
              customer_id = excluded.customer_id, status = excluded.status,
              is_open = excluded.is_open, priority = excluded.priority,
              category = excluded.category, assignee_id = excluded.assignee_id,
              language = excluded.language, last_message_at = excluded.last_message_at,
-             first_response_due_at = excluded.first_response_due_at, body = excluded.body",
+             first_response_due_at = excluded.first_response_due_at,
+             sla_due_at = excluded.sla_due_at, incident_id = excluded.incident_id,
+             created_at = excluded.created_at, body = excluded.body",
     )?
     .execute(params![
         t.id,
@@ -156,8 +199,12 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
         t.language,
         t.last_message_at,
         t.first_response_due_at,
+        sla_due_at(t),
+        t.incident_id,
+        t.created_at,
         json(t)
     ])?;
+    // Both keyed by ticket first: a key-range delete, cheap even during a bulk load.
     conn.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
         .execute([&t.id])?;
     let mut link = conn.prepare_cached(
@@ -165,6 +212,13 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
     )?;
     for tx_id in &t.linked_transaction_ids {
         link.execute(params![t.id, tx_id])?;
+    }
+    conn.prepare_cached("DELETE FROM ticket_tags WHERE ticket_id = ?1")?
+        .execute([&t.id])?;
+    let mut tag =
+        conn.prepare_cached("INSERT OR IGNORE INTO ticket_tags(ticket_id, tag) VALUES (?1, ?2)")?;
+    for name in &t.tags {
+        tag.execute(params![t.id, name])?;
     }
     Ok(())
 }
@@ -174,6 +228,8 @@ pub(crate) fn delete_ticket(conn: &Connection, id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM tickets WHERE id = ?1")?
         .execute([id])?;
     conn.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM ticket_tags WHERE ticket_id = ?1")?
         .execute([id])?;
     Ok(())
 }

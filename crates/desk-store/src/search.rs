@@ -52,6 +52,26 @@ pub(crate) fn clear(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Queues every searchable record for indexing, in the caller's transaction: after a
+/// bulk load, whose rows went in while the queueing triggers were deferred. The indexer
+/// takes the newest entries first, so messages go last, in the order they were written
+/// (the server's), and the latest conversations become searchable first.
+pub(crate) fn enqueue_all(tx: &Transaction<'_>) -> Result<()> {
+    use text::DocKind;
+    for (kind, table) in [
+        (DocKind::Customer, "customers"),
+        (DocKind::Transaction, "wallet_transactions"),
+        (DocKind::Subject, "tickets"),
+        (DocKind::Message, "messages"),
+    ] {
+        tx.execute(
+            &format!("INSERT INTO search_pending(kind, source_id) SELECT ?1, id FROM {table}"),
+            [kind as i64],
+        )?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use desk_core::search::SearchQuery;

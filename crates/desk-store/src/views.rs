@@ -111,7 +111,19 @@ impl Where {
     }
 }
 
-fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>, counting: bool) {
+/// How the awaiting-confirmation view finds its tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaiting {
+    /// By `waiting_txs`, which triggers keep (see derived.rs): an indexed range.
+    Flag,
+    /// During a bulk load `waiting_txs` is not kept. A page walks open tickets newest
+    /// first and stops at the first matches, so a probe per ticket is cheapest...
+    Probe,
+    /// ...while a count must visit every match, so it starts from the waiting transactions.
+    FromWaitingTxs,
+}
+
+fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>, awaiting: Awaiting) {
     match view {
         InboxView::Open => w.push("t.is_open = 1", []),
         InboxView::Mine => w.push(
@@ -119,21 +131,21 @@ fn view_clause(w: &mut Where, view: InboxView, me: Option<&str>, counting: bool)
             [Value::Text(me.unwrap_or_default().to_owned())],
         ),
         InboxView::Unassigned => w.push("t.is_open = 1 AND t.assignee_id IS NULL", []),
-        // A page walks open tickets newest first and stops at the first 50 that wait on a
-        // customer: a probe per ticket is cheapest. A count must visit every match, so it
-        // starts from the (few) waiting transactions instead of probing every open ticket.
-        InboxView::AwaitingConfirmation if counting => w.push(
-            "t.is_open = 1 AND t.id IN (SELECT tt.ticket_id FROM wallet_transactions w
-                 JOIN ticket_transactions tt ON tt.transaction_id = w.id
-                 WHERE w.status = 'awaiting_customer_confirmation')",
-            [],
-        ),
-        InboxView::AwaitingConfirmation => w.push(
-            "t.is_open = 1 AND EXISTS (SELECT 1 FROM ticket_transactions tt
-                 JOIN wallet_transactions w ON w.id = tt.transaction_id
-                 WHERE tt.ticket_id = t.id AND w.status = 'awaiting_customer_confirmation')",
-            [],
-        ),
+        InboxView::AwaitingConfirmation => match awaiting {
+            Awaiting::Flag => w.push("t.is_open = 1 AND t.waiting_txs > 0", []),
+            Awaiting::Probe => w.push(
+                "t.is_open = 1 AND EXISTS (SELECT 1 FROM ticket_transactions tt
+                     JOIN wallet_transactions w ON w.id = tt.transaction_id
+                     WHERE tt.ticket_id = t.id AND w.status = 'awaiting_customer_confirmation')",
+                [],
+            ),
+            Awaiting::FromWaitingTxs => w.push(
+                "t.is_open = 1 AND t.id IN (SELECT tt.ticket_id FROM wallet_transactions w
+                     JOIN ticket_transactions tt ON tt.transaction_id = w.id
+                     WHERE w.status = 'awaiting_customer_confirmation')",
+                [],
+            ),
+        },
         InboxView::All => {}
     }
 }
@@ -232,8 +244,13 @@ impl Store {
         now_ms: i64,
     ) -> Result<TicketPage> {
         let (column, dir, tag) = sort_parts(q.sort);
+        let awaiting = if crate::derived::in_progress(&self.conn)? {
+            Awaiting::Probe
+        } else {
+            Awaiting::Flag
+        };
         let mut w = Where::default();
-        view_clause(&mut w, q.view, me, false);
+        view_clause(&mut w, q.view, me, awaiting);
         filter_clauses(&mut w, &q.filter, now_ms);
         if q.sort == TicketSort::SlaDue {
             w.push("t.sla_due_at IS NOT NULL", []);
@@ -337,32 +354,77 @@ impl Store {
             .query_row(params_from_iter(&w.values), |r| r.get(0))?)
     }
 
-    /// How many tickets each view holds.
+    /// How many tickets each view holds: a sum over the few hundred rows of
+    /// `ticket_counts`, or, during a bulk load, counted from the records.
     pub fn view_counts(&self, me: Option<&str>) -> Result<ViewCounts> {
-        let count = |view: InboxView| -> Result<u32> {
-            let mut w = Where::default();
-            view_clause(&mut w, view, me, true);
-            self.count_where(&w)
-        };
-        Ok(ViewCounts {
-            open: count(InboxView::Open)?,
-            mine: count(InboxView::Mine)?,
-            unassigned: count(InboxView::Unassigned)?,
-            awaiting_confirmation: count(InboxView::AwaitingConfirmation)?,
-            all: count(InboxView::All)?,
-        })
+        if crate::derived::in_progress(&self.conn)? {
+            let count = |view: InboxView| -> Result<u32> {
+                let mut w = Where::default();
+                view_clause(&mut w, view, me, Awaiting::FromWaitingTxs);
+                self.count_where(&w)
+            };
+            return Ok(ViewCounts {
+                open: count(InboxView::Open)?,
+                mine: count(InboxView::Mine)?,
+                unassigned: count(InboxView::Unassigned)?,
+                awaiting_confirmation: count(InboxView::AwaitingConfirmation)?,
+                all: count(InboxView::All)?,
+            });
+        }
+        // `me` is never '' (agent ids are not empty), so it cannot match the unassigned
+        // bucket; None matches nothing.
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(n * is_open), 0),
+                        coalesce(sum(CASE WHEN is_open = 1 AND assignee_id = ?1 THEN n END), 0),
+                        coalesce(sum(CASE WHEN is_open = 1 AND assignee_id = '' THEN n END), 0),
+                        coalesce(sum(n * awaiting), 0),
+                        coalesce(sum(n), 0)
+                 FROM ticket_counts",
+            )?
+            .query_row([me.filter(|m| !m.is_empty())], |r| {
+                Ok(ViewCounts {
+                    open: r.get(0)?,
+                    mine: r.get(1)?,
+                    unassigned: r.get(2)?,
+                    awaiting_confirmation: r.get(3)?,
+                    all: r.get(4)?,
+                })
+            })?)
     }
 
-    /// Open tickets at risk of breaching, and breached, at `now_ms`.
+    /// Open tickets at risk of breaching, and breached, at `now_ms`. Breached ones are the
+    /// whole hours before this one from `sla_hours` plus an index range over this hour's
+    /// start to now; at-risk ones are an index range (the window is an hour).
     pub fn sla_counts(&self, now_ms: i64) -> Result<SlaCounts> {
         let count = |sla| {
             let mut w = Where::default();
             sla_clause(&mut w, sla, now_ms);
             self.count_where(&w)
         };
+        let at_risk = count(SlaState::AtRisk)?;
+        if crate::derived::in_progress(&self.conn)? {
+            return Ok(SlaCounts {
+                at_risk,
+                breached: count(SlaState::Breached)?,
+            });
+        }
+        let hour = now_ms.div_euclid(crate::derived::SLA_BUCKET_MS);
+        let hour_start = hour * crate::derived::SLA_BUCKET_MS;
+        let earlier: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM sla_hours WHERE hour < ?1")?
+            .query_row([hour], |r| r.get(0))?;
+        let mut w = Where::default();
+        w.push(
+            "t.is_open = 1 AND t.sla_due_at >= ? AND t.sla_due_at < ?",
+            [Value::Integer(hour_start), Value::Integer(now_ms)],
+        );
+        let this_hour = self.count_where(&w)?;
         Ok(SlaCounts {
-            at_risk: count(SlaState::AtRisk)?,
-            breached: count(SlaState::Breached)?,
+            at_risk,
+            breached: u32::try_from(earlier).unwrap_or(u32::MAX) + this_hour,
         })
     }
 
@@ -524,13 +586,15 @@ mod tests {
 
     #[test]
     fn view_sql_spells_enum_values_as_desk_core_does() {
-        let mut w = Where::default();
-        view_clause(&mut w, InboxView::AwaitingConfirmation, None, false);
-        let sql = w.sql();
-        assert!(
-            sql.contains(TxStatus::AwaitingCustomerConfirmation.as_str()),
-            "the awaiting-confirmation view must match the wire spelling of the status"
-        );
+        for awaiting in [Awaiting::Probe, Awaiting::FromWaitingTxs] {
+            let mut w = Where::default();
+            view_clause(&mut w, InboxView::AwaitingConfirmation, None, awaiting);
+            assert!(
+                w.sql()
+                    .contains(TxStatus::AwaitingCustomerConfirmation.as_str()),
+                "the awaiting-confirmation view must match the wire spelling of the status"
+            );
+        }
         let list_sql_kind = MessageKind::SystemEvent.as_str();
         assert_eq!(
             list_sql_kind, "system_event",

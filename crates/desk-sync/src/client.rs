@@ -241,6 +241,11 @@ impl Client {
     /// are applied in one transaction.
     pub async fn sync(&self) -> Result<SyncReport> {
         let result = self.sync_inner().await;
+        if result.is_err() {
+            // A bootstrap cut short leaves its indexes unbuilt; build them now, so the
+            // agent's offline views are fast. The next pull carries on from the cursor.
+            lock(&self.store).finish_bulk_load()?;
+        }
         self.note_result(&result.as_ref().map(|_| ()));
         result
     }
@@ -278,7 +283,7 @@ impl Client {
                     ),
                 });
             }
-            lock(&self.store).apply_pull_page(&page.changes, &page.next_cursor)?;
+            lock(&self.store).apply_page(&page.changes, &page.next_cursor, page.has_more)?;
             report.changes += page.changes.len();
             report.pages += 1;
             if !page.has_more {

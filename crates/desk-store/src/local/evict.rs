@@ -3,6 +3,7 @@
 
 use rusqlite::{TransactionBehavior, params};
 
+use crate::records::delete_ticket;
 use crate::{Result, Store};
 
 impl Store {
@@ -27,16 +28,12 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         {
             let mut messages = tx.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1")?;
-            let mut links =
-                tx.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?;
             // A shadow left by an answered, not yet pulled edit: nothing pending, so it goes too.
             let mut shadow = tx.prepare_cached("DELETE FROM tickets_confirmed WHERE id = ?1")?;
-            let mut ticket = tx.prepare_cached("DELETE FROM tickets WHERE id = ?1")?;
             for id in &ids {
                 messages.execute([id])?;
-                links.execute([id])?;
                 shadow.execute([id])?;
-                ticket.execute([id])?;
+                delete_ticket(&tx, id)?;
             }
         }
         tx.commit()?;

@@ -6,8 +6,9 @@ use desk_core::view::{InboxView, TicketFilter, TicketQuery, TicketSort};
 use desk_store::Store;
 use desk_store::migrations::{LATEST, migrate_to};
 
-use super::{customer, message, ticket};
-use desk_core::{MessageKind, TicketStatus};
+use super::{customer, message, ticket, wallet_tx};
+use desk_core::view::{SlaCounts, ViewCounts};
+use desk_core::{MessageKind, TicketStatus, TxStatus};
 
 /// Rows as the version-1 schema stores them; every later step only adds columns with
 /// defaults, generated columns, tables and triggers, so the same rows are valid at any
@@ -24,6 +25,7 @@ fn insert_v1_rows(conn: &rusqlite::Connection) {
     t.subject = "提币一直显示等待确认".into();
     t.first_response_due_at = Some(1_700_000_600_000);
     t.tags = vec!["vip".into()];
+    t.linked_transaction_ids = vec!["w-old".into()];
     let c = customer("c1", "王小明");
     let m = message(
         "m-old",
@@ -54,6 +56,23 @@ fn insert_v1_rows(conn: &rusqlite::Connection) {
     conn.execute(
         "INSERT INTO messages(id, ticket_id, kind, created_at, body) VALUES (?1, ?2, 'public_reply', ?3, ?4)",
         rusqlite::params![m.id, m.ticket_id, m.created_at, serde_json::to_string(&m).unwrap()],
+    )
+    .unwrap();
+    let w = wallet_tx(
+        "w-old",
+        "c1",
+        TxStatus::AwaitingCustomerConfirmation,
+        1_700_000_000_000,
+    );
+    conn.execute(
+        "INSERT INTO wallet_transactions(id, customer_id, status, created_at, body)
+         VALUES (?1, 'c1', 'awaiting_customer_confirmation', ?2, ?3)",
+        rusqlite::params![w.id, w.created_at, serde_json::to_string(&w).unwrap()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO ticket_transactions(ticket_id, transaction_id) VALUES ('t-old', 'w-old')",
+        [],
     )
     .unwrap();
     conn.execute(
@@ -117,6 +136,36 @@ fn a_cache_from_every_earlier_version_upgrades_with_nothing_lost() {
             rows.len(),
             1,
             "v{version}: SLA order and tag filter see the old ticket"
+        );
+
+        // Counts kept since step 5 start from the rows already cached.
+        assert_eq!(
+            store.view_counts(Some("a1")).unwrap(),
+            ViewCounts {
+                open: 1,
+                mine: 0,
+                unassigned: 1,
+                awaiting_confirmation: 1,
+                all: 1
+            },
+            "v{version}: view counts include the old ticket"
+        );
+        assert_eq!(
+            store.sla_counts(1_700_000_600_001).unwrap(),
+            SlaCounts {
+                at_risk: 0,
+                breached: 1
+            },
+            "v{version}: so do SLA counts"
+        );
+        let awaiting = TicketQuery {
+            view: InboxView::AwaitingConfirmation,
+            ..by_sla.clone()
+        };
+        assert_eq!(
+            store.query_tickets(&awaiting, None, 0).unwrap().rows.len(),
+            1,
+            "v{version}: the old ticket awaits its customer"
         );
 
         // Rows written before search existed are indexed once the cache catches up.

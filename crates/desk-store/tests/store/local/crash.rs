@@ -129,7 +129,10 @@ fn crash_child() {
     let mut now = 1_000 + k as i64 * 100;
     loop {
         k += 1;
-        store.apply_pull_page(&page(k), &k.to_string()).unwrap();
+        // Pulls of several pages: a bootstrap's bulk load then spans pages (and local
+        // actions), and kills land inside it too.
+        let more = rng.below(8) != 0;
+        store.apply_page(&page(k), &k.to_string(), more).unwrap();
         for _ in 0..1 + rng.below(4) {
             now += 1;
             store
@@ -182,6 +185,11 @@ fn kill_9_at_random_moments_leaves_a_consistent_cache() {
     // Bounded by time, so a slow machine runs fewer trials rather than a slower test.
     while trials < 40 && started.elapsed() < Duration::from_secs(12) {
         trials += 1;
+        // From an empty cache again now and then: a bootstrap's bulk load, killed.
+        let fresh = trials % 6 == 1;
+        if fresh {
+            desk_store::remove_cache_files(&path).unwrap();
+        }
         let mut child = Command::new(&exe)
             .args([
                 "local::crash::crash_child",
@@ -198,6 +206,8 @@ fn kill_9_at_random_moments_leaves_a_consistent_cache() {
         // The first trials die early (during open and the first page), later ones mid-run.
         let delay = if trials <= 3 {
             rng.below(30)
+        } else if fresh {
+            rng.below(300)
         } else {
             20 + rng.below(400)
         };
@@ -228,10 +238,56 @@ fn kill_9_at_random_moments_leaves_a_consistent_cache() {
     );
 }
 
+/// After a bulk load (finished or not), the schema is whole and the counts agree with the
+/// records.
+fn check_derived_state(store: &Store, path: &Path, trial: u32) {
+    let raw = rusqlite::Connection::open(path).unwrap();
+    let schema = |conn: &rusqlite::Connection| -> Vec<String> {
+        conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type IN ('index', 'trigger') ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    };
+    let mut fresh = rusqlite::Connection::open_in_memory().unwrap();
+    desk_store::migrations::migrate(&mut fresh).unwrap();
+    assert_eq!(
+        schema(&raw),
+        schema(&fresh),
+        "trial {trial}: every index and trigger is back"
+    );
+    let count = |sql: &str| -> u32 { raw.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let counts = store.view_counts(Some("a1")).unwrap();
+    assert_eq!(
+        counts.all,
+        count("SELECT count(*) FROM tickets"),
+        "trial {trial}: all"
+    );
+    assert_eq!(
+        counts.open,
+        count("SELECT count(*) FROM tickets WHERE is_open = 1"),
+        "trial {trial}: open"
+    );
+    assert_eq!(
+        counts.mine,
+        count("SELECT count(*) FROM tickets WHERE is_open = 1 AND assignee_id = 'a1'"),
+        "trial {trial}: mine"
+    );
+}
+
 /// Opens the cache a killed child left and checks it; returns its cursor.
 fn check_cache(path: &Path, trial: u32) -> u64 {
-    let store = Store::open(path)
+    let mut store = Store::open(path)
         .unwrap_or_else(|e| panic!("trial {trial}: the cache must open after a kill: {e}"));
+    // A bulk load the kill cut short ends as the sync client ends it, whole.
+    if store.bulk_load_in_progress().unwrap() {
+        eprintln!("trial {trial}: killed during a bulk load");
+    }
+    store.finish_bulk_load().unwrap();
+    check_derived_state(&store, path, trial);
     let raw = rusqlite::Connection::open(path).unwrap();
     let integrity: String = raw
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

@@ -1,0 +1,306 @@
+//! State derived from the records, kept so the console's counts cost one small read at a
+//! million tickets, and the bulk load that skips maintaining it row by row.
+//!
+//! **Derived state** (schema step 5), maintained by triggers in every writing transaction,
+//! whichever code path writes (pull, local action, rebase, eviction, clear):
+//! - `tickets.waiting_txs`: how many of the ticket's linked wallet transactions wait on the
+//!   customer's confirmation. It turns the awaiting-confirmation view into an indexed range.
+//! - `ticket_counts`: tickets per (open, assignee, awaiting) bucket; every view count is a
+//!   sum over a few hundred rows.
+//! - `sla_hours`: open tickets per hour of SLA due time; an SLA count is a sum of whole hours
+//!   plus an index range over the current hour.
+//!
+//! **Bulk load.** A pull from zero into an empty cache (a bootstrap) writes millions of rows.
+//! Maintaining a dozen secondary indexes and the triggers row by row costs ten times what the
+//! rows themselves cost once the indexes outgrow the page cache. So the first page of a
+//! bootstrap *defers* them: their DDL is moved into `deferred_schema` and the objects are
+//! dropped, in the page's own transaction. [`finish`] builds the indexes (a sorted build is
+//! far cheaper than random inserts), recomputes the derived state from the records and
+//! queues everything for search, again in one transaction. A crash in between leaves the
+//! DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
+//! ends, successful or not, and `Store::open` before any migration) restores it.
+//!
+//! While a bulk load is in progress the derived state is not maintained, so the views
+//! answer from the records themselves (see `views.rs`), correct and slower, for the minute
+//! a bootstrap lasts.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::Result;
+
+/// The schema version that introduced bulk loads.
+pub(crate) const SINCE_VERSION: u32 = 5;
+
+/// The meta key present while a bulk load is in progress.
+pub(crate) const BULK_KEY: &str = "sync.bulk_load";
+
+/// One hour in ms: the bucket width of `sla_hours`.
+pub(crate) const SLA_BUCKET_MS: i64 = 3_600_000;
+
+/// Schema step 5.
+pub(crate) const MIGRATION: &str = r#"
+    -- Plain columns, written by the record writer, replace step 4's json_extract generated
+    -- columns: parsing the body three times per write was a large share of a bulk apply.
+    DROP INDEX tickets_sla_due;
+    DROP INDEX tickets_by_incident;
+    DROP INDEX tickets_created;
+    -- Each value copied from the generated column it replaces, which computes it alike.
+    ALTER TABLE tickets ADD COLUMN sla_due_at_v5 INTEGER;
+    ALTER TABLE tickets ADD COLUMN incident_id_v5 TEXT;
+    ALTER TABLE tickets ADD COLUMN created_at_v5 INTEGER NOT NULL DEFAULT 0;
+    UPDATE tickets SET sla_due_at_v5 = sla_due_at, incident_id_v5 = incident_id,
+        created_at_v5 = coalesce(created_at, 0);
+    ALTER TABLE tickets DROP COLUMN sla_due_at;
+    ALTER TABLE tickets DROP COLUMN incident_id;
+    ALTER TABLE tickets DROP COLUMN created_at;
+    ALTER TABLE tickets RENAME COLUMN sla_due_at_v5 TO sla_due_at;
+    ALTER TABLE tickets RENAME COLUMN incident_id_v5 TO incident_id;
+    ALTER TABLE tickets RENAME COLUMN created_at_v5 TO created_at;
+    ALTER TABLE tickets ADD COLUMN waiting_txs INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tickets_sla_due ON tickets(is_open, sla_due_at, id);
+    CREATE INDEX tickets_by_incident ON tickets(incident_id, last_message_at DESC, id DESC)
+        WHERE incident_id IS NOT NULL;
+    CREATE INDEX tickets_created ON tickets(created_at DESC, id DESC);
+    -- assignee_id rides along so the counts' rebuild reads this index alone.
+    CREATE INDEX tickets_awaiting ON tickets(last_message_at DESC, id DESC, assignee_id)
+        WHERE is_open = 1 AND waiting_txs > 0;
+
+    -- Tag rows written by the record writer (no json_each trigger), keyed by ticket first
+    -- so rewriting a ticket's tags is a key-range delete even before any index exists.
+    DROP TRIGGER ticket_tags_insert;
+    DROP TRIGGER ticket_tags_update;
+    DROP TRIGGER ticket_tags_delete;
+    DROP TABLE ticket_tags;
+    CREATE TABLE ticket_tags (
+        ticket_id TEXT NOT NULL,
+        tag       TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, tag)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ticket_tags_by_tag ON ticket_tags(tag);
+    INSERT OR IGNORE INTO ticket_tags(ticket_id, tag)
+        SELECT t.id, j.value FROM tickets t, json_each(t.body, '$.tags') j;
+
+    CREATE TABLE ticket_counts (
+        is_open     INTEGER NOT NULL,
+        assignee_id TEXT NOT NULL,      -- '' when unassigned
+        awaiting    INTEGER NOT NULL,   -- is_open = 1 AND waiting_txs > 0
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (is_open, assignee_id, awaiting)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE sla_hours (
+        hour INTEGER PRIMARY KEY,       -- sla_due_at / 3600000, open tickets only
+        n    INTEGER NOT NULL
+    ) STRICT;
+
+    -- The DDL of indexes and triggers a bulk load dropped, to be restored by its finish.
+    CREATE TABLE deferred_schema (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        sql  TEXT NOT NULL
+    ) STRICT;
+"#;
+
+/// The triggers that keep the derived state (created by step 5 after its backfill, and
+/// restored like any deferred trigger after a bulk load).
+pub(crate) const TRIGGERS: &str = r#"
+    CREATE TRIGGER counts_insert AFTER INSERT ON tickets BEGIN
+        INSERT INTO ticket_counts VALUES
+            (NEW.is_open, coalesce(NEW.assignee_id, ''), NEW.is_open = 1 AND NEW.waiting_txs > 0, 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        INSERT INTO sla_hours SELECT NEW.sla_due_at / 3600000, 1
+            WHERE NEW.is_open = 1 AND NEW.sla_due_at IS NOT NULL
+            ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER counts_delete AFTER DELETE ON tickets BEGIN
+        UPDATE ticket_counts SET n = n - 1
+            WHERE is_open = OLD.is_open AND assignee_id = coalesce(OLD.assignee_id, '')
+              AND awaiting = (OLD.is_open = 1 AND OLD.waiting_txs > 0);
+        UPDATE sla_hours SET n = n - 1
+            WHERE OLD.is_open = 1 AND hour = OLD.sla_due_at / 3600000;
+    END;
+    CREATE TRIGGER counts_update AFTER UPDATE OF is_open, assignee_id, waiting_txs, sla_due_at
+    ON tickets
+    WHEN OLD.is_open IS NOT NEW.is_open OR OLD.assignee_id IS NOT NEW.assignee_id
+        OR (OLD.waiting_txs > 0) IS NOT (NEW.waiting_txs > 0)
+        OR OLD.sla_due_at IS NOT NEW.sla_due_at BEGIN
+        UPDATE ticket_counts SET n = n - 1
+            WHERE is_open = OLD.is_open AND assignee_id = coalesce(OLD.assignee_id, '')
+              AND awaiting = (OLD.is_open = 1 AND OLD.waiting_txs > 0);
+        INSERT INTO ticket_counts VALUES
+            (NEW.is_open, coalesce(NEW.assignee_id, ''), NEW.is_open = 1 AND NEW.waiting_txs > 0, 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+        UPDATE sla_hours SET n = n - 1
+            WHERE OLD.is_open = 1 AND hour = OLD.sla_due_at / 3600000;
+        INSERT INTO sla_hours SELECT NEW.sla_due_at / 3600000, 1
+            WHERE NEW.is_open = 1 AND NEW.sla_due_at IS NOT NULL
+            ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE TRIGGER waiting_link_insert AFTER INSERT ON ticket_transactions
+    WHEN (SELECT status FROM wallet_transactions WHERE id = NEW.transaction_id)
+        = 'awaiting_customer_confirmation' BEGIN
+        UPDATE tickets SET waiting_txs = waiting_txs + 1 WHERE id = NEW.ticket_id;
+    END;
+    CREATE TRIGGER waiting_link_delete AFTER DELETE ON ticket_transactions
+    WHEN (SELECT status FROM wallet_transactions WHERE id = OLD.transaction_id)
+        = 'awaiting_customer_confirmation' BEGIN
+        UPDATE tickets SET waiting_txs = waiting_txs - 1 WHERE id = OLD.ticket_id;
+    END;
+    CREATE TRIGGER waiting_tx_insert AFTER INSERT ON wallet_transactions
+    WHEN NEW.status = 'awaiting_customer_confirmation' BEGIN
+        UPDATE tickets SET waiting_txs = waiting_txs + 1
+            WHERE id IN (SELECT ticket_id FROM ticket_transactions WHERE transaction_id = NEW.id);
+    END;
+    CREATE TRIGGER waiting_tx_update AFTER UPDATE OF status ON wallet_transactions
+    WHEN (OLD.status = 'awaiting_customer_confirmation')
+        IS NOT (NEW.status = 'awaiting_customer_confirmation') BEGIN
+        UPDATE tickets
+            SET waiting_txs = waiting_txs
+                + iif(NEW.status = 'awaiting_customer_confirmation', 1, -1)
+            WHERE id IN (SELECT ticket_id FROM ticket_transactions WHERE transaction_id = NEW.id);
+    END;
+    CREATE TRIGGER waiting_tx_delete AFTER DELETE ON wallet_transactions
+    WHEN OLD.status = 'awaiting_customer_confirmation' BEGIN
+        UPDATE tickets SET waiting_txs = waiting_txs - 1
+            WHERE id IN (SELECT ticket_id FROM ticket_transactions WHERE transaction_id = OLD.id);
+    END;
+"#;
+
+/// Recomputes the derived state from the records. Runs with the derived-state triggers
+/// absent (step 5, a bulk load's finish), so it writes each value once. Assumes every
+/// `waiting_txs` is 0, as a new column or a bulk-loaded row has it.
+pub(crate) const REBUILD: &str = r#"
+    UPDATE tickets SET waiting_txs = w.n
+    FROM (SELECT tt.ticket_id AS id, count(*) AS n
+          FROM wallet_transactions w JOIN ticket_transactions tt ON tt.transaction_id = w.id
+          WHERE w.status = 'awaiting_customer_confirmation'
+          GROUP BY tt.ticket_id) AS w
+    WHERE tickets.id = w.id;
+    -- Counted off indexes, never the table (a scan of a million ticket bodies takes
+    -- seconds): every ticket in its (open, assignee) bucket, then the open ones that await
+    -- the customer moved to buckets of their own.
+    DELETE FROM ticket_counts;
+    INSERT INTO ticket_counts(is_open, assignee_id, awaiting, n)
+        SELECT is_open, coalesce(assignee_id, ''), 0, count(*)
+        FROM tickets INDEXED BY tickets_assignee_recent GROUP BY assignee_id, is_open;
+    INSERT INTO ticket_counts(is_open, assignee_id, awaiting, n)
+        SELECT 1, coalesce(assignee_id, ''), 1, count(*)
+        FROM tickets WHERE is_open = 1 AND waiting_txs > 0 GROUP BY 2;
+    UPDATE ticket_counts
+        SET n = n - (SELECT a.n FROM ticket_counts a
+                     WHERE a.awaiting = 1 AND a.assignee_id = ticket_counts.assignee_id)
+        WHERE is_open = 1 AND awaiting = 0
+          AND assignee_id IN (SELECT assignee_id FROM ticket_counts WHERE awaiting = 1);
+    DELETE FROM sla_hours;
+    INSERT INTO sla_hours(hour, n)
+        SELECT sla_due_at / 3600000, count(*) FROM tickets
+        WHERE is_open = 1 AND sla_due_at IS NOT NULL GROUP BY 1;
+"#;
+
+/// Tables a bootstrap fills by the million. Their secondary indexes and triggers are
+/// deferred during a bulk load; the primary keys stay (upserts need them).
+const BULK_TABLES: &[&str] = &[
+    "tickets",
+    "messages",
+    "ticket_transactions",
+    "ticket_tags",
+    "wallet_transactions",
+    "customers",
+];
+
+/// Kept during a bulk load: tiny (few messages are ever pending) and read by the rebase of
+/// tickets with local work.
+const KEEP: &[&str] = &["messages_pending"];
+
+/// Whether a bulk load is in progress (its deferred objects not yet restored).
+pub(crate) fn in_progress(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM meta WHERE key = ?1")?
+        .query_row([BULK_KEY], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Starts a bulk load inside the caller's transaction when the cache holds no tickets and
+/// no messages yet, and has never pulled: a bootstrap. Returns whether one is in progress.
+pub(crate) fn begin_if_empty(tx: &Transaction<'_>, cursor: Option<&str>) -> Result<bool> {
+    if in_progress(tx)? {
+        return Ok(true);
+    }
+    let empty: bool = tx.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM tickets) AND NOT EXISTS (SELECT 1 FROM messages)",
+        [],
+        |r| r.get(0),
+    )?;
+    if cursor.is_some() || !empty {
+        return Ok(false);
+    }
+    let marks = vec!["?"; BULK_TABLES.len()].join(", ");
+    let objects: Vec<(String, String, String)> = tx
+        .prepare(&format!(
+            "SELECT name, type, sql FROM sqlite_schema
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({marks})"
+        ))?
+        .query_map(rusqlite::params_from_iter(BULK_TABLES), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, kind, sql) in objects {
+        if KEEP.contains(&name.as_str()) {
+            continue;
+        }
+        tx.prepare_cached("INSERT INTO deferred_schema(name, type, sql) VALUES (?1, ?2, ?3)")?
+            .execute(params![name, kind, sql])?;
+        // Names come from sqlite_schema, not from input; quoted all the same.
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        tx.execute_batch(&format!("DROP {kind} {quoted}"))?;
+    }
+    tx.execute("INSERT INTO meta(key, value) VALUES (?1, '1')", [BULK_KEY])?;
+    Ok(true)
+}
+
+/// Ends a bulk load, if one is in progress: builds the deferred indexes, recomputes the
+/// derived state, queues every loaded record for search and restores the triggers, all in
+/// one transaction. A no-op otherwise, so callers may call it whenever a pull ends.
+pub(crate) fn finish(conn: &mut Connection) -> Result<()> {
+    if !in_progress(conn)? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let objects: Vec<(String, String)> = tx
+        .prepare("SELECT type, sql FROM deferred_schema")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Indexes first: the rebuild and the search queue read through them.
+    for (_, sql) in objects.iter().filter(|(kind, _)| kind == "index") {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch(REBUILD)?;
+    crate::search::enqueue_all(&tx)?;
+    for (_, sql) in objects.iter().filter(|(kind, _)| kind == "trigger") {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute("DELETE FROM deferred_schema", [])?;
+    tx.execute("DELETE FROM meta WHERE key = ?1", [BULK_KEY])?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use desk_core::TxStatus;
+
+    #[test]
+    fn derived_sql_spells_the_awaiting_status_as_desk_core_does() {
+        let spelled = TxStatus::AwaitingCustomerConfirmation.as_str();
+        for sql in [TRIGGERS, REBUILD] {
+            assert!(sql.contains(&format!("'{spelled}'")));
+        }
+        assert_eq!(
+            SLA_BUCKET_MS, 3_600_000,
+            "the SQL above divides by this literal"
+        );
+    }
+}
