@@ -176,3 +176,54 @@ fn a_push_to_one_instance_pokes_the_event_streams_of_another() {
     );
     a.stop();
 }
+
+/// Waits for a poke on `moved` for at most `within`.
+async fn poked(moved: &mut tokio::sync::watch::Receiver<()>, within: Duration) -> bool {
+    tokio::time::timeout(within, moved.changed())
+        .await
+        .is_ok_and(|changed| changed.is_ok())
+}
+
+#[tokio::test]
+async fn the_listener_reconnects_after_postgres_restarts() {
+    // Its own cluster: restarting the shared one would break the tests running beside us.
+    let mut cluster = testsupport::Postgres::start();
+    let url = cluster.fresh_database();
+    let listening = PgStorage::connect(&url).await.unwrap();
+    let writer = PgStorage::connect(&url).await.unwrap();
+    let mut moved = listening.feed_moved();
+    // Once listening, it pokes (covering commits it could not hear); then all is quiet.
+    assert!(
+        poked(&mut moved, Duration::from_secs(10)).await,
+        "the listener starts"
+    );
+    while poked(&mut moved, Duration::from_millis(300)).await {}
+    writer
+        .write_records(vec![desk_core::wire::Change::Ticket(
+            crate::conformance::ticket("t1", None),
+        )])
+        .await
+        .unwrap();
+    assert!(
+        poked(&mut moved, Duration::from_secs(5)).await,
+        "another storage's commit is heard"
+    );
+
+    cluster.restart();
+    // The reconnected listener pokes once it listens again; let that pass.
+    assert!(
+        poked(&mut moved, Duration::from_secs(20)).await,
+        "the listener comes back after the restart and pokes: commits meanwhile were unheard"
+    );
+    while poked(&mut moved, Duration::from_millis(300)).await {}
+    writer
+        .write_records(vec![desk_core::wire::Change::Ticket(
+            crate::conformance::ticket("t2", None),
+        )])
+        .await
+        .unwrap();
+    assert!(
+        poked(&mut moved, Duration::from_secs(5)).await,
+        "commits after the restart are heard again"
+    );
+}
