@@ -290,6 +290,7 @@ pub trait Storage: Send + Sync + 'static {
     /// marks are kept, so a mutation whose result is gone is still never applied twice.
     async fn prune(&self, before: i64) -> Result<u64>;
     /// Changes after every commit that moved the feed: on SQLite, this process's writes;
-    /// on PostgreSQL, any instance's (LISTEN/NOTIFY, one connection per storage).
+    /// on PostgreSQL, any instance's (LISTEN/NOTIFY, one connection per storage, started
+    /// by the first call, which must therefore run inside a tokio runtime).
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()>;
 }
