@@ -50,6 +50,29 @@ pub struct SearchQuery {
     pub limit: u32,
 }
 
+/// A search of the knowledge base (DESIGN.md §11), in the same query language as
+/// [`SearchQuery`]; each translation of an article is searched on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct KbSearchQuery {
+    pub text: String,
+    /// Translations in this BCP 47 language rank first (the customer's, when answering).
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Most translations to return, at most 200; 0 returns nothing.
+    pub limit: u32,
+}
+
+/// One translation of a KB article that matches, best first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct KbHit {
+    pub article_id: String,
+    /// The translation's BCP 47 tag.
+    pub language: String,
+    pub title: String,
+    /// As [`SearchHit::snippet`]: plain text, highlights between the private-use markers.
+    pub snippet: String,
+}
+
 /// Which part of a ticket matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -85,11 +85,13 @@ const STEPS: &[&[&str]] = &[
     &[crate::search::MIGRATION],
     // 4: what the views sort and filter on (SLA due, incident, creation, tags).
     &[crate::views::MIGRATION],
-    // 5: plain view columns, derived counts and the awaiting flag, bulk-load bookkeeping.
+    // 5: plain view columns, derived counts and the awaiting flag, bulk-load bookkeeping;
+    // KB articles in search.
     &[
         crate::derived::MIGRATION,
         crate::derived::REBUILD,
         crate::derived::TRIGGERS,
+        crate::search::KB_MIGRATION,
     ],
 ];
 

@@ -1,8 +1,7 @@
 //! Full-text search over the cache, Chinese and English in one box (DESIGN.md §5).
 //!
-//! Documents are ticket subjects, message texts, customers (name, emails, handles) and
-//! wallet transactions (tx hash); KB articles have a reserved kind (see
-//! [`text::DocKind::Kb`]). Two FTS5 indexes share one document id space:
+//! Documents are ticket subjects, message texts, customers (name, emails, handles),
+//! wallet transactions (tx hash) and KB article translations (`kb`, searched apart). Two FTS5 indexes share one document id space:
 //! - `search_text`, trigram: any substring of 3+ chars, in any script (等待确认,
 //!   "funds not arrived", a tx hash, an email);
 //! - `search_grams`, CJK unigrams and bigrams: 1–2 char Chinese queries (锁, 确认),
@@ -24,6 +23,7 @@
 mod candidates;
 mod find;
 mod index;
+mod kb;
 mod query;
 mod schema;
 mod snippet;
@@ -33,7 +33,7 @@ use rusqlite::Transaction;
 
 use crate::Result;
 
-pub(crate) use schema::MIGRATION;
+pub(crate) use schema::{KB_MIGRATION, MIGRATION};
 
 /// Empties the search index and its queue, in the caller's transaction.
 ///

@@ -15,7 +15,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 
 use super::query::Plan;
-use super::text::DocKind;
+use super::text::{DocKind, KB_DOCS};
 use crate::Result;
 
 /// Matching documents mapped per round, and so the ranking window: only the newest this
@@ -24,7 +24,7 @@ const WINDOW: usize = 500;
 /// Most index rows read per search. Bounds the rare slow shapes (a very common term under
 /// a very narrow filter; two very common terms that seldom meet, one Chinese 1–2 char and
 /// one longer): they return what the newest matches yielded instead of walking millions.
-const SCAN_BUDGET: usize = 20_000;
+pub(crate) const SCAN_BUDGET: usize = 20_000;
 /// Most tickets one customer or transaction match expands to, and most of a filtered
 /// customer's tickets read.
 const TICKETS_PER_OWNER: u32 = 50;
@@ -58,10 +58,10 @@ pub(crate) fn from_index(
 ) -> Result<Vec<Credit>> {
     let mut out = Vec::new();
     let mut tickets = HashSet::new();
-    let mut before = i64::MAX;
+    let mut before = KB_DOCS;
     let mut read = 0;
     loop {
-        let (docs, more) = next_docs(conn, plan, before, &mut read)?;
+        let (docs, more) = next_docs(conn, plan, 0, before, &mut read)?;
         let Some(&last) = docs.last() else {
             break;
         };
@@ -76,22 +76,23 @@ pub(crate) fn from_index(
     Ok(out)
 }
 
-/// Up to [`WINDOW`] ids of documents matching every term, newest first, below `before`;
-/// and whether more may follow.
-fn next_docs(
+/// Up to [`WINDOW`] ids of documents matching every term, newest first, in
+/// `from..before`; and whether more may follow.
+pub(crate) fn next_docs(
     conn: &Connection,
     plan: &Plan,
+    from: i64,
     before: i64,
     read: &mut usize,
 ) -> Result<(Vec<i64>, bool)> {
-    const TEXT: &str = "SELECT rowid FROM search_text WHERE search_text MATCH ?1 AND rowid < ?2
-                        ORDER BY rowid DESC";
-    const GRAMS: &str = "SELECT rowid FROM search_grams WHERE search_grams MATCH ?1 AND rowid < ?2
-                         ORDER BY rowid DESC";
+    const TEXT: &str = "SELECT rowid FROM search_text WHERE search_text MATCH ?1
+                        AND rowid < ?2 AND rowid >= ?3 ORDER BY rowid DESC";
+    const GRAMS: &str = "SELECT rowid FROM search_grams WHERE search_grams MATCH ?1
+                         AND rowid < ?2 AND rowid >= ?3 ORDER BY rowid DESC";
     let one = |sql: &str, expr: String, read: &mut usize| -> Result<(Vec<i64>, bool)> {
         let ids: Vec<i64> = conn
-            .prepare_cached(&format!("{sql} LIMIT ?3"))?
-            .query_map(params![expr, before, WINDOW as i64], |r| r.get(0))?
+            .prepare_cached(&format!("{sql} LIMIT ?4"))?
+            .query_map(params![expr, before, from, WINDOW as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         *read += ids.len();
         let more = ids.len() == WINDOW;
@@ -106,8 +107,8 @@ fn next_docs(
         (Some(text), Some(grams)) => {
             let mut a = conn.prepare_cached(TEXT)?;
             let mut b = conn.prepare_cached(GRAMS)?;
-            let mut a = a.query(params![text, before])?;
-            let mut b = b.query(params![grams, before])?;
+            let mut a = a.query(params![text, before, from])?;
+            let mut b = b.query(params![grams, before, from])?;
             let mut ids = Vec::new();
             let (mut x, mut y) = (step(&mut a, read)?, step(&mut b, read)?);
             while let (Some(i), Some(j)) = (x, y) {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::text::{DocKind, doc_source, grams};
+use super::text::{DocKind, KB_DOCS, doc_source, grams};
 use crate::{Result, Store};
 
 impl Store {
@@ -93,6 +93,7 @@ fn plan_one(
     let source = doc_source(tx, kind, source_id)?;
     let doc = match (existing, &source) {
         (Some((doc, ..)), _) => doc,
+        (None, Some(_)) if kind == DocKind::Kb => allocate_kb_doc(tx, source_id, taken)?,
         (None, Some(s)) => allocate_doc(tx, s.created_at, source_id, taken)?,
         // Gone and never indexed: nothing to do (the doc id is never used).
         (None, None) => 0,
@@ -158,9 +159,25 @@ fn allocate_doc(
     source_id: &str,
     taken_in_batch: &mut HashSet<i64>,
 ) -> Result<i64> {
-    // 2^43 ms is the year 2248; the clamp keeps nonsense times from overflowing the shift.
-    let base = created_at.clamp(0, (1 << (63 - TIE_BITS)) - 1) << TIE_BITS;
-    let mut doc = base + (fnv1a(source_id.as_bytes()) & ((1 << TIE_BITS) - 1)) as i64;
+    // 2^42 ms is the year 2109; the clamp keeps nonsense times below the KB range.
+    let base = created_at.clamp(0, (KB_DOCS >> TIE_BITS) - 1) << TIE_BITS;
+    let doc = base + (fnv1a(source_id.as_bytes()) & ((1 << TIE_BITS) - 1)) as i64;
+    free_doc(tx, doc, taken_in_batch)
+}
+
+/// A free id in the KB range, spread by a hash of the source id (recency does not order
+/// KB hits: every match is ranked, the KB being small).
+fn allocate_kb_doc(
+    tx: &Transaction<'_>,
+    source_id: &str,
+    taken_in_batch: &mut HashSet<i64>,
+) -> Result<i64> {
+    let doc = KB_DOCS + (fnv1a(source_id.as_bytes()) & ((1 << 40) - 1)) as i64;
+    free_doc(tx, doc, taken_in_batch)
+}
+
+/// The first id from `doc` up that no document holds.
+fn free_doc(tx: &Transaction<'_>, mut doc: i64, taken_in_batch: &mut HashSet<i64>) -> Result<i64> {
     let mut taken = tx.prepare_cached("SELECT 1 FROM search_docs WHERE doc = ?1")?;
     while taken_in_batch.contains(&doc) || taken.exists([doc])? {
         doc = doc.checked_add(1).unwrap_or(0);

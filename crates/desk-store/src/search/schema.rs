@@ -103,3 +103,26 @@ pub(crate) const MIGRATION: &str = r#"
     INSERT INTO search_pending(kind, source_id) SELECT 3, id FROM customers;
     INSERT INTO search_pending(kind, source_id) SELECT 4, id FROM wallet_transactions;
 "#;
+
+/// Part of schema step 5: KB articles, one document per translation (source ids as
+/// [`super::text::DocKind::Kb`] says; `char(31)` is its separator).
+pub(crate) const KB_MIGRATION: &str = r#"
+    CREATE TRIGGER search_kb_insert AFTER INSERT ON kb_articles BEGIN
+        INSERT INTO search_pending(kind, source_id)
+            SELECT 5, NEW.id || char(31) || key FROM json_each(NEW.body, '$.translations');
+    END;
+    -- Old and new languages both: a translation removed must leave the index.
+    CREATE TRIGGER search_kb_update AFTER UPDATE ON kb_articles BEGIN
+        INSERT INTO search_pending(kind, source_id)
+            SELECT 5, OLD.id || char(31) || key FROM json_each(OLD.body, '$.translations')
+            UNION
+            SELECT 5, NEW.id || char(31) || key FROM json_each(NEW.body, '$.translations');
+    END;
+    CREATE TRIGGER search_kb_delete AFTER DELETE ON kb_articles BEGIN
+        INSERT INTO search_pending(kind, source_id)
+            SELECT 5, OLD.id || char(31) || key FROM json_each(OLD.body, '$.translations');
+    END;
+    INSERT INTO search_pending(kind, source_id)
+        SELECT 5, a.id || char(31) || j.key
+        FROM kb_articles a, json_each(a.body, '$.translations') j;
+"#;

@@ -4,6 +4,7 @@
 //!
 //! Reads the record tables only; knows nothing of the FTS tables.
 
+use desk_core::KbArticle;
 use desk_core::search::{HIGHLIGHT_END, HIGHLIGHT_START};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -30,11 +31,9 @@ pub(crate) enum DocKind {
     Customer = 3,
     /// A wallet transaction's tx hash.
     Transaction = 4,
-    /// Reserved for KB articles (DESIGN.md §11). The KB table belongs to another part of
-    /// the store and does not exist yet. To index it: add triggers on that table that
-    /// enqueue `(5, article id)` into `search_pending` (see `schema.rs`), an arm in
-    /// [`doc_source`] that reads the article's title and body, and a KB query beside
-    /// `Store::search` (a KB hit is an article, not a ticket, so it is not a `SearchHit`).
+    /// One translation of a KB article (DESIGN.md §11): its title and body. The source
+    /// id is the article id and the language tag joined by [`FIELD_SEP`] (which neither
+    /// holds); the document id lies at or above [`KB_DOCS`].
     Kb = 5,
 }
 
@@ -52,6 +51,44 @@ impl DocKind {
 }
 
 /// A document's live text, read from its record.
+/// KB documents take ids from here up, apart from the record documents below (whose ids
+/// are creation times shifted 20 bits: below 2^62 until the year 2109). A ticket search
+/// never reads them and a KB search reads nothing else.
+pub(crate) const KB_DOCS: i64 = 1 << 62;
+
+/// One translation of a KB article, as searched.
+pub(crate) struct KbDoc {
+    pub article_id: String,
+    pub language: String,
+    pub title: String,
+    /// Title and body, normalized and joined by [`FIELD_SEP`]: the indexed text.
+    pub text: String,
+    pub updated_at: i64,
+}
+
+/// Reads one translation of a KB article (source id: see [`DocKind::Kb`]); `None` when
+/// the article or the translation is gone.
+pub(crate) fn kb_doc(conn: &Connection, source_id: &str) -> Result<Option<KbDoc>> {
+    let Some((article_id, language)) = source_id.split_once(FIELD_SEP) else {
+        return Ok(None);
+    };
+    let Some(body) = conn
+        .prepare_cached("SELECT body FROM kb_articles WHERE id = ?1")?
+        .query_row([article_id], |r| r.get::<_, String>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let article: KbArticle = crate::records::parse("KB article", article_id, &body)?;
+    Ok(article.translations.get(language).map(|t| KbDoc {
+        article_id: article_id.to_owned(),
+        language: language.to_owned(),
+        title: t.title.clone(),
+        text: join_fields(&[t.title.clone(), t.body.clone()]),
+        updated_at: article.updated_at,
+    }))
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct DocSource {
     /// Normalized (see [`normalize`]), at most [`MAX_DOC_CHARS`] chars.
@@ -131,7 +168,10 @@ pub(crate) fn doc_source(
                 })
             })
             .optional()?,
-        DocKind::Kb => None,
+        DocKind::Kb => kb_doc(conn, source_id)?.map(|d| DocSource {
+            text: d.text,
+            created_at: d.updated_at,
+        }),
     };
     Ok(row)
 }

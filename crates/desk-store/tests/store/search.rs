@@ -535,5 +535,6 @@ fn the_index_survives_a_restart() {
 }
 
 mod hostile;
+mod kb;
 mod props;
 mod timing;
