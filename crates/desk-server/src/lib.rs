@@ -8,6 +8,7 @@
 //! generates the demo dataset. This crate must not depend on the client crates (desk-store, desk-sync) or
 //! on Tauri; it shares only `desk-core`'s types with them.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod error;

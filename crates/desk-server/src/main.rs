@@ -1,4 +1,4 @@
-//! `desk-server`: serve the API, manage agents, seed the demo dataset.
+//! `desk-server`: serve the API, manage agents, seed the demo dataset, verify the audit log.
 //!
 //! A thin shell over the library: parse arguments, open storage, call one function,
 //! report. Logs go to stderr; stdout carries only what scripts read (the listening
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use desk_core::Role;
+use desk_server::audit::{self, Actor};
 use desk_server::auth::{self, AddAgent};
 use desk_server::seed::{self, SeedOptions};
 use desk_server::{
@@ -95,6 +96,9 @@ enum Command {
     /// Manage agents.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write a deterministic, realistic demo dataset (zh-CN and en tickets).
     SeedDemo {
         #[command(flatten)]
@@ -158,6 +162,15 @@ enum AgentCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first broken row, 0 when it is intact.
+    Verify {
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     text.parse::<Role>()
         .map_err(|_| "expected one of: agent, supervisor, admin".to_owned())
@@ -201,6 +214,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Agent(command) => agent(command).await,
+        Command::Audit(AuditCommand::Verify { data }) => {
+            let storage = open(&data).await?.storage;
+            match audit::verify(storage.as_ref())
+                .await
+                .context("read the audit log")?
+            {
+                Ok(rows) => {
+                    println!("audit log intact: {rows} rows");
+                    Ok(())
+                }
+                Err(broken) => {
+                    eprintln!("audit log broken: {broken}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::SeedDemo {
             data,
             tickets,
@@ -335,8 +364,19 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
+/// Who runs an admin command, for the audit log: the OS user, as far as the environment
+/// tells (the log records it; it does not authenticate anyone).
+fn operator() -> Actor {
+    let name = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Actor::Operator(name)
+}
+
 async fn agent(command: AgentCommand) -> anyhow::Result<()> {
     let now = SystemClock.now_ms();
+    let by = operator();
     let cost = Config::default().password_cost;
     match command {
         AgentCommand::Add {
@@ -366,13 +406,14 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
                     role,
                     languages,
                     password: password.clone(),
+                    by: by.clone(),
                 },
             )
             .await;
             let agent = match added {
                 Ok(agent) => agent,
                 Err(desk_server::Error::Conflict(_)) if update_password => {
-                    auth::set_password(storage, cost, now, &email, password)
+                    auth::set_password(storage, cost, now, &email, password, &by)
                         .await
                         .with_context(|| format!("set the password of {email}"))?
                 }
@@ -415,13 +456,13 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
         AgentCommand::Disable { data, email } => open(&data)
             .await?
             .storage
-            .set_agent_disabled(&email, true, now)
+            .set_agent_disabled(&email, true, now, &by)
             .await
             .with_context(|| format!("disable {email}")),
         AgentCommand::Enable { data, email } => open(&data)
             .await?
             .storage
-            .set_agent_disabled(&email, false, now)
+            .set_agent_disabled(&email, false, now, &by)
             .await
             .with_context(|| format!("enable {email}")),
     }

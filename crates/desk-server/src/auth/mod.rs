@@ -11,6 +11,7 @@ pub mod throttle;
 use desk_core::wire::{LoginRequest, RefreshRequest, TokenResponse};
 use desk_core::{Agent, Role};
 
+use crate::audit::Actor;
 use crate::config::{PasswordCost, millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -159,7 +160,11 @@ pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenR
 pub async fn logout(state: &AppState, caller: &Caller) -> Result<()> {
     state
         .storage()
-        .revoke_device(&caller.device_id, state.now_ms())
+        .revoke_device(
+            &caller.device_id,
+            state.now_ms(),
+            &Actor::Agent(caller.agent.id.clone()),
+        )
         .await?;
     tracing::info!(agent_id = %caller.agent.id, device_id = %caller.device_id, "agent signed out");
     Ok(())
@@ -233,6 +238,8 @@ pub struct AddAgent {
     pub role: Role,
     pub languages: Vec<String>,
     pub password: String,
+    /// Who adds the agent, for the audit log.
+    pub by: Actor,
 }
 
 /// Validates and stores a new agent with a hashed password. `Conflict` when the email is
@@ -271,6 +278,7 @@ pub async fn add_agent(
                 role: new.role,
                 languages: new.languages,
                 password_hash,
+                by: new.by,
             },
             now,
         )
@@ -284,10 +292,11 @@ pub async fn set_password(
     now: i64,
     email: &str,
     password: String,
+    by: &Actor,
 ) -> Result<Agent> {
     validate_password(&password)?;
     let hash = blocking(move || secrets::hash_password(&password, cost)).await??;
-    storage.set_agent_password(email, hash, now).await
+    storage.set_agent_password(email, hash, now, by).await
 }
 
 /// Minimum length for passwords set through the admin commands.

@@ -16,6 +16,8 @@
 //! - Plain text columns never hold NUL: a record with one is refused as bad input
 //!   ([`refuse_nul`]), never a driver failure.
 //! - [`Storage::feed_moved`] fires after every commit that moved the feed.
+//! - Every agent and admin action appends its audit rows ([`crate::audit`]) in the
+//!   transaction that does it, last, so the chain's lock is held only to the commit.
 
 pub mod postgres;
 pub mod sqlite;
@@ -24,6 +26,7 @@ use async_trait::async_trait;
 use desk_core::wire::{Acknowledgement, Change};
 use desk_core::{Agent, Mutation, MutationResult, Role};
 
+use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
@@ -50,6 +53,8 @@ pub struct NewAgent {
     pub languages: Vec<String>,
     /// PHC string (argon2id).
     pub password_hash: String,
+    /// Who adds the agent, for the audit log.
+    pub by: Actor,
 }
 
 /// What a login needs to decide.
@@ -253,21 +258,31 @@ pub trait Storage: Send + Sync + 'static {
         email: &str,
         password_hash: String,
         now: i64,
+        by: &Actor,
     ) -> Result<Agent>;
     /// NotFound when no agent has this email. A disabled agent's devices are revoked.
-    async fn set_agent_disabled(&self, email: &str, disabled: bool, now: i64) -> Result<()>;
+    async fn set_agent_disabled(
+        &self,
+        email: &str,
+        disabled: bool,
+        now: i64,
+        by: &Actor,
+    ) -> Result<()>;
     /// Ordered by email key.
     async fn list_agents(&self) -> Result<Vec<AgentRecord>>;
     async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>>;
 
     // ---- devices and tokens ----
 
+    /// A sign-in: audited as the device's agent logging in.
     async fn create_device(&self, new: NewDevice) -> Result<()>;
+    /// A reuse (which revokes the device) is audited; a plain rotation is not.
     async fn rotate_refresh(&self, rotation: Rotation) -> Result<RotateOutcome>;
     /// The session of an unexpired access token of a device that is not revoked.
     async fn session_for_access(&self, access_hash: &str, now: i64) -> Result<Option<Session>>;
-    /// Revokes the device and drops all its tokens. Idempotent.
-    async fn revoke_device(&self, device_id: &str, now: i64) -> Result<()>;
+    /// Revokes the device and drops all its tokens. Idempotent: only a device that was
+    /// signed in is audited.
+    async fn revoke_device(&self, device_id: &str, now: i64, by: &Actor) -> Result<()>;
 
     // ---- records and the change feed ----
 
@@ -293,4 +308,11 @@ pub trait Storage: Send + Sync + 'static {
     /// on PostgreSQL, any instance's (LISTEN/NOTIFY, one connection per storage, started
     /// by the first call, which must therefore run inside a tokio runtime).
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()>;
+
+    // ---- the audit log ----
+
+    /// The newest row's seq and hash, as the last append recorded them.
+    async fn audit_head(&self) -> Result<AuditHead>;
+    /// Rows with seq above `after`, in seq order, at most `limit`.
+    async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>>;
 }

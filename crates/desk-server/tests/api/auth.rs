@@ -290,7 +290,12 @@ async fn disabled_agents_cannot_sign_in_and_lose_their_sessions() {
     app.add_agent("lin.wei@desk.test", Role::Agent).await;
     let tokens = app.login("lin.wei@desk.test").await;
     storage(&app)
-        .set_agent_disabled("lin.wei@desk.test", true, app.clock.now())
+        .set_agent_disabled(
+            "lin.wei@desk.test",
+            true,
+            app.clock.now(),
+            &desk_server::audit::Actor::System,
+        )
         .await
         .unwrap();
 
@@ -368,6 +373,7 @@ async fn duplicate_emails_are_refused_case_insensitively() {
             role: Role::Admin,
             languages: vec![],
             password: PASSWORD.into(),
+            by: desk_server::audit::Actor::System,
         },
     )
     .await

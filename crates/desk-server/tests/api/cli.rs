@@ -221,3 +221,44 @@ mod reqwest {
         })
     }
 }
+
+#[test]
+fn audit_verify_passes_an_intact_log_and_names_the_first_broken_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for email in ["lin.wei@desk.test", "amy@desk.test"] {
+        stdout(&add_agent(data, email, "a long enough password", &[]));
+    }
+    stdout(&run(
+        &[
+            "agent",
+            "disable",
+            "--data-dir",
+            data,
+            "--email",
+            "amy@desk.test",
+        ],
+        "",
+    ));
+    let intact = stdout(&run(&["audit", "verify", "--data-dir", data], ""));
+    assert!(
+        intact.contains("intact: 3 rows"),
+        "two agents added and one disabled, each audited: {intact}"
+    );
+
+    rusqlite::Connection::open(dir.path().join("desk.sqlite3"))
+        .unwrap()
+        .execute_batch("UPDATE audit_log SET actor = 'operator:nobody' WHERE seq = 2")
+        .unwrap();
+    let broken = run(&["audit", "verify", "--data-dir", data], "");
+    assert_eq!(
+        broken.status.code(),
+        Some(1),
+        "a broken chain exits non-zero, for cron and CI"
+    );
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        err.contains("audit row 2"),
+        "the first broken row is named: {err}"
+    );
+}

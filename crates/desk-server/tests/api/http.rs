@@ -142,6 +142,7 @@ async fn serves_on_a_real_socket_and_shuts_down_gracefully() {
             role: Role::Agent,
             languages: vec!["zh-CN".into()],
             password: PASSWORD.into(),
+            by: desk_server::audit::Actor::System,
         },
     )
     .await

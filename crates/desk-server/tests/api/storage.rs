@@ -70,3 +70,20 @@ async fn a_push_whose_answer_cannot_be_stored_changes_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_tampered_audit_log_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open_in_dir(dir.path()).unwrap();
+    let file = dir.path().join("desk.sqlite3");
+    crate::conformance::audit::tampering_is_detected(std::sync::Arc::new(storage), |sql| {
+        let file = file.clone();
+        async move {
+            rusqlite::Connection::open(file)
+                .unwrap()
+                .execute_batch(&sql)
+                .unwrap();
+        }
+    })
+    .await;
+}

@@ -73,6 +73,7 @@ impl TestApp {
                 role,
                 languages: vec!["zh-CN".into(), "en".into()],
                 password: PASSWORD.into(),
+                by: desk_server::audit::Actor::Operator("test".into()),
             },
         )
         .await
@@ -131,6 +132,16 @@ impl TestApp {
             "/api/v1/auth/login",
             None,
             json!({ "email": email, "password": password, "device_name": "test laptop" }),
+        )
+        .await
+    }
+
+    /// Exchanges a refresh token; returns the status and the JSON answer.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": refresh_token }),
         )
         .await
     }

@@ -11,7 +11,9 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::Ctx;
+use super::audit::append as audit;
 use super::records::FeedWriter;
+use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
     AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
@@ -79,6 +81,8 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
     let change = Change::Agent(agent.clone());
     let body = super::records::encode_record(&change)?;
     feed.push_raw(tx, change.kind(), change.id(), &body).await?;
+    let entry = rules::agent_added(&new.by, &agent.id, &agent.email, agent.role.as_str());
+    audit(tx, now, vec![entry]).await?;
     Ok(agent)
 }
 
@@ -103,6 +107,7 @@ pub(super) async fn set_agent_password(
     email: &str,
     password_hash: &str,
     now: i64,
+    by: &Actor,
 ) -> Result<Agent> {
     let agent = lock_agent_by_email(tx, email).await?;
     tx.execute(
@@ -111,6 +116,7 @@ pub(super) async fn set_agent_password(
     )
     .await
     .ctx("update password")?;
+    audit(tx, now, vec![rules::agent_password_set(by, &agent.id)]).await?;
     Ok(agent)
 }
 
@@ -119,6 +125,7 @@ pub(super) async fn set_agent_disabled(
     email: &str,
     disabled: bool,
     now: i64,
+    by: &Actor,
 ) -> Result<()> {
     let agent = lock_agent_by_email(tx, email).await?;
     tx.execute(
@@ -127,6 +134,7 @@ pub(super) async fn set_agent_disabled(
     )
     .await
     .ctx("update disabled")?;
+    let mut revoked = 0;
     if disabled {
         let devices = tx
             .query(
@@ -135,12 +143,14 @@ pub(super) async fn set_agent_disabled(
             )
             .await
             .ctx("list devices")?;
+        revoked = devices.len();
         for row in devices {
             let device: String = row.get(0);
             revoke_in(tx, &device, now).await?;
         }
     }
-    Ok(())
+    let entry = rules::agent_disabled(by, &agent.id, disabled, revoked);
+    audit(tx, now, vec![entry]).await
 }
 
 pub(super) async fn list_agents(client: &Client) -> Result<Vec<AgentRecord>> {
@@ -211,7 +221,9 @@ pub(super) async fn create_device(tx: &Transaction<'_>, new: NewDevice) -> Resul
         new.access_expires_at,
         new.now,
     )
-    .await
+    .await?;
+    let entry = rules::login(&new.agent_id, &new.id, &new.name);
+    audit(tx, new.now, vec![entry]).await
 }
 
 async fn insert_access(
@@ -266,6 +278,7 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
             Some(row) => {
                 let device_id: String = row.get(0);
                 revoke_in(tx, &device_id, r.now).await?;
+                audit(tx, r.now, vec![rules::refresh_reused(&device_id)]).await?;
                 RotateOutcome::Reused { device_id }
             }
             None => RotateOutcome::Invalid,
@@ -353,24 +366,35 @@ pub(super) async fn touch_device(client: &Client, device_id: &str, now: i64) -> 
     Ok(())
 }
 
-pub(super) async fn revoke_device(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<()> {
-    revoke_in(tx, device_id, now).await
+pub(super) async fn revoke_device(
+    tx: &Transaction<'_>,
+    device_id: &str,
+    now: i64,
+    by: &Actor,
+) -> Result<()> {
+    // Idempotent, and an unknown device is no action: only a revocation is recorded.
+    if revoke_in(tx, device_id, now).await? {
+        audit(tx, now, vec![rules::device_revoked(by, device_id)]).await?;
+    }
+    Ok(())
 }
 
-async fn revoke_in(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE devices SET revoked = true, refresh_token_hash = NULL,
-                            revoked_at = coalesce(revoked_at, $1)
-         WHERE id = $2",
-        &[&now, &device_id],
-    )
-    .await
-    .ctx("revoke device")?;
+/// Whether the device was signed in until now.
+async fn revoke_in(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<bool> {
+    let revoked = tx
+        .execute(
+            "UPDATE devices SET revoked = true, refresh_token_hash = NULL,
+                                revoked_at = coalesce(revoked_at, $1)
+             WHERE id = $2 AND NOT revoked",
+            &[&now, &device_id],
+        )
+        .await
+        .ctx("revoke device")?;
     tx.execute(
         "DELETE FROM access_tokens WHERE device_id = $1",
         &[&device_id],
     )
     .await
     .ctx("drop access tokens")?;
-    Ok(())
+    Ok(revoked == 1)
 }

@@ -13,6 +13,7 @@
 //! refused with a clear message until then).
 
 mod accounts;
+mod audit;
 mod listen;
 mod push;
 mod records;
@@ -33,6 +34,7 @@ use super::{
     AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
     Rotation, Session, Storage, WriteReceipt,
 };
+use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
@@ -268,18 +270,26 @@ impl Storage for PgStorage {
         email: &str,
         password_hash: String,
         now: i64,
+        by: &Actor,
     ) -> Result<Agent> {
         in_transaction!(self, |tx| accounts::set_agent_password(
             &tx,
             email,
             &password_hash,
-            now
+            now,
+            by
         ))
     }
 
-    async fn set_agent_disabled(&self, email: &str, disabled: bool, now: i64) -> Result<()> {
+    async fn set_agent_disabled(
+        &self,
+        email: &str,
+        disabled: bool,
+        now: i64,
+        by: &Actor,
+    ) -> Result<()> {
         in_transaction!(self, |tx| accounts::set_agent_disabled(
-            &tx, email, disabled, now
+            &tx, email, disabled, now, by
         ))
     }
 
@@ -315,8 +325,8 @@ impl Storage for PgStorage {
         })
     }
 
-    async fn revoke_device(&self, device_id: &str, now: i64) -> Result<()> {
-        in_transaction!(self, |tx| accounts::revoke_device(&tx, device_id, now))
+    async fn revoke_device(&self, device_id: &str, now: i64, by: &Actor) -> Result<()> {
+        in_transaction!(self, |tx| accounts::revoke_device(&tx, device_id, now, by))
     }
 
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt> {
@@ -349,5 +359,13 @@ impl Storage for PgStorage {
 
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
         self.feed.subscribe(&self.config, &self.target)
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead> {
+        reading!(self, |client| audit::head(&client))
+    }
+
+    async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
+        reading!(self, |client| audit::rows(&client, after, limit))
     }
 }

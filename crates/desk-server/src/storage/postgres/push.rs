@@ -10,6 +10,7 @@ use deadpool_postgres::Transaction;
 use desk_core::{Message, Mutation, MutationResult, Ticket};
 
 use super::Ctx;
+use super::audit::append as audit;
 use super::records::{BUMP_VERSION, FeedWriter};
 use super::write::write_after_bump;
 use crate::error::{Error, Result};
@@ -24,6 +25,7 @@ pub(super) async fn push(tx: &Transaction<'_>, batch: &PushBatch) -> Result<Push
         .get(0);
     let mut feed = FeedWriter::at(version);
     let mut results = Vec::with_capacity(batch.mutations.len());
+    let mut audited = Vec::with_capacity(batch.mutations.len());
     for m in &batch.mutations {
         let stored = stored(tx, &m.id).await?;
         let last_seq = last_seq(tx, &m.client_id, &m.agent_id).await?;
@@ -39,9 +41,16 @@ pub(super) async fn push(tx: &Transaction<'_>, batch: &PushBatch) -> Result<Push
         }
         if decision.record {
             record(tx, &mut feed, batch, m, &decision.result).await?;
+            audited.push(crate::audit::mutation(
+                &batch.author.id,
+                &batch.device_id,
+                m,
+                &decision.result,
+            ));
         }
         results.push(decision.result);
     }
+    audit(tx, batch.now, audited).await?;
     Ok(PushReceipt { results })
 }
 

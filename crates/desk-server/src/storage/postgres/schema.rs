@@ -186,6 +186,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER feed_moved AFTER UPDATE ON feed_version
         FOR EACH STATEMENT EXECUTE FUNCTION desk_feed_moved();
     "#,
+    // 3: the hash-chained audit log (see crate::audit) and its head.
+    r#"
+    CREATE TABLE audit_log (
+        seq       BIGINT PRIMARY KEY,
+        at        BIGINT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        details   TEXT NOT NULL,          -- canonical JSON as text: hashed byte for byte
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    -- The last row's seq and hash. Every append locks this row (FOR UPDATE) and updates it
+    -- in its transaction: appenders queue on it, so the chain stays linear across
+    -- instances, and a deleted newest row is noticed. Appends come last in a transaction,
+    -- after the feed's version row, so the two locks are always taken in that order.
+    CREATE TABLE audit_head (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        seq  BIGINT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (id, seq, hash)
+        VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+    "#,
 ];
 
 /// The schema version this build writes.

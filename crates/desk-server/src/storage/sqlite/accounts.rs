@@ -5,7 +5,9 @@ use desk_core::{Agent, Role};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::Ctx;
+use super::audit::append as audit;
 use super::records::FeedWriter;
+use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
     AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
@@ -81,6 +83,8 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
     };
     // Clients need agents' names and roles (assignees, authors), so they ride the feed.
     feed.push(&Change::Agent(agent.clone()))?;
+    let entry = rules::agent_added(&new.by, &agent.id, &agent.email, agent.role.as_str());
+    audit(&tx, now, vec![entry])?;
     tx.commit().ctx("commit agent")?;
     Ok(agent)
 }
@@ -100,6 +104,7 @@ pub(super) fn set_agent_password(
     email: &str,
     password_hash: &str,
     now: i64,
+    by: &Actor,
 ) -> Result<Agent> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -111,6 +116,7 @@ pub(super) fn set_agent_password(
         params![password_hash, now, agent.id],
     )
     .ctx("update password")?;
+    audit(&tx, now, vec![rules::agent_password_set(by, &agent.id)])?;
     tx.commit().ctx("commit password")?;
     Ok(agent)
 }
@@ -120,6 +126,7 @@ pub(super) fn set_agent_disabled(
     email: &str,
     disabled: bool,
     now: i64,
+    by: &Actor,
 ) -> Result<()> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -131,6 +138,7 @@ pub(super) fn set_agent_disabled(
         params![disabled, now, agent.id],
     )
     .ctx("update disabled")?;
+    let mut revoked = 0;
     if disabled {
         let devices: Vec<String> = {
             let mut stmt = tx
@@ -141,10 +149,13 @@ pub(super) fn set_agent_disabled(
                 .collect::<rusqlite::Result<_>>()
                 .ctx("read devices")?
         };
+        revoked = devices.len();
         for device in devices {
             revoke_in(&tx, &device, now)?;
         }
     }
+    let entry = rules::agent_disabled(by, &agent.id, disabled, revoked);
+    audit(&tx, now, vec![entry])?;
     tx.commit().ctx("commit disabled")
 }
 
@@ -209,6 +220,8 @@ pub(super) fn create_device(conn: &mut Connection, new: NewDevice) -> Result<()>
         new.access_expires_at,
         new.now,
     )?;
+    let entry = rules::login(&new.agent_id, &new.id, &new.name);
+    audit(&tx, new.now, vec![entry])?;
     tx.commit().ctx("commit device")
 }
 
@@ -296,6 +309,7 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
             match retired {
                 Some(device_id) => {
                     revoke_in(&tx, &device_id, r.now)?;
+                    audit(&tx, r.now, vec![rules::refresh_reused(&device_id)])?;
                     RotateOutcome::Reused { device_id }
                 }
                 None => RotateOutcome::Invalid,
@@ -345,26 +359,36 @@ pub(super) fn touch_device(conn: &mut Connection, device_id: &str, now: i64) -> 
     Ok(())
 }
 
-pub(super) fn revoke_device(conn: &mut Connection, device_id: &str, now: i64) -> Result<()> {
+pub(super) fn revoke_device(
+    conn: &mut Connection,
+    device_id: &str,
+    now: i64,
+    by: &Actor,
+) -> Result<()> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
-    revoke_in(&tx, device_id, now)?;
+    // Idempotent, and an unknown device is no action: only a revocation is recorded.
+    if revoke_in(&tx, device_id, now)? {
+        audit(&tx, now, vec![rules::device_revoked(by, device_id)])?;
+    }
     tx.commit().ctx("commit revoke")
 }
 
-fn revoke_in(conn: &Connection, device_id: &str, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE devices SET revoked = 1, refresh_token_hash = NULL,
-                            revoked_at = coalesce(revoked_at, ?1)
-         WHERE id = ?2",
-        params![now, device_id],
-    )
-    .ctx("revoke device")?;
+/// Whether the device was signed in until now.
+fn revoke_in(conn: &Connection, device_id: &str, now: i64) -> Result<bool> {
+    let revoked = conn
+        .execute(
+            "UPDATE devices SET revoked = 1, refresh_token_hash = NULL,
+                                revoked_at = coalesce(revoked_at, ?1)
+             WHERE id = ?2 AND revoked = 0",
+            params![now, device_id],
+        )
+        .ctx("revoke device")?;
     conn.execute(
         "DELETE FROM access_tokens WHERE device_id = ?1",
         [device_id],
     )
     .ctx("drop access tokens")?;
-    Ok(())
+    Ok(revoked == 1)
 }

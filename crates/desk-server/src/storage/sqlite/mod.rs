@@ -5,6 +5,7 @@
 //! Must not depend on HTTP.
 
 mod accounts;
+mod audit;
 mod push;
 mod records;
 mod schema;
@@ -21,6 +22,7 @@ use super::{
     AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
     Rotation, Session, Storage, WriteReceipt,
 };
+use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
@@ -199,15 +201,22 @@ impl Storage for SqliteStorage {
         email: &str,
         password_hash: String,
         now: i64,
+        by: &Actor,
     ) -> Result<Agent> {
-        let email = email.to_owned();
-        self.write(move |conn| accounts::set_agent_password(conn, &email, &password_hash, now))
+        let (email, by) = (email.to_owned(), by.clone());
+        self.write(move |conn| accounts::set_agent_password(conn, &email, &password_hash, now, &by))
             .await
     }
 
-    async fn set_agent_disabled(&self, email: &str, disabled: bool, now: i64) -> Result<()> {
-        let email = email.to_owned();
-        self.write(move |conn| accounts::set_agent_disabled(conn, &email, disabled, now))
+    async fn set_agent_disabled(
+        &self,
+        email: &str,
+        disabled: bool,
+        now: i64,
+        by: &Actor,
+    ) -> Result<()> {
+        let (email, by) = (email.to_owned(), by.clone());
+        self.write(move |conn| accounts::set_agent_disabled(conn, &email, disabled, now, &by))
             .await
     }
 
@@ -248,9 +257,9 @@ impl Storage for SqliteStorage {
         Ok(Some(session))
     }
 
-    async fn revoke_device(&self, device_id: &str, now: i64) -> Result<()> {
-        let device_id = device_id.to_owned();
-        self.write(move |conn| accounts::revoke_device(conn, &device_id, now))
+    async fn revoke_device(&self, device_id: &str, now: i64, by: &Actor) -> Result<()> {
+        let (device_id, by) = (device_id.to_owned(), by.clone());
+        self.write(move |conn| accounts::revoke_device(conn, &device_id, now, &by))
             .await
     }
 
@@ -275,5 +284,13 @@ impl Storage for SqliteStorage {
 
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
         self.inner.feed_moved.subscribe()
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead> {
+        self.read(|conn| audit::head(conn)).await
+    }
+
+    async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
+        self.read(move |conn| audit::rows(conn, after, limit)).await
     }
 }

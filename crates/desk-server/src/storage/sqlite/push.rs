@@ -6,6 +6,7 @@ use desk_core::{Message, Mutation, MutationResult, Ticket};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::Ctx;
+use super::audit::append as audit;
 use super::records::{FeedWriter, TicketNumbers, write_record};
 use crate::error::{Error, Result};
 use crate::push::{self, Facts, Lookups, StoredMutation};
@@ -20,6 +21,7 @@ pub(super) fn push(conn: &mut Connection, batch: PushBatch) -> Result<PushReceip
     let mut feed = FeedWriter::begin(&tx)?;
     let mut numbers = TicketNumbers::default();
     let mut results = Vec::with_capacity(batch.mutations.len());
+    let mut audited = Vec::with_capacity(batch.mutations.len());
     for m in &batch.mutations {
         let stored = stored(&tx, &m.id)?;
         let last_seq = last_seq(&tx, &m.client_id, &m.agent_id)?;
@@ -36,9 +38,16 @@ pub(super) fn push(conn: &mut Connection, batch: PushBatch) -> Result<PushReceip
         }
         if decision.record {
             record(&tx, &mut feed, &batch, m, &decision.result)?;
+            audited.push(crate::audit::mutation(
+                &batch.author.id,
+                &batch.device_id,
+                m,
+                &decision.result,
+            ));
         }
         results.push(decision.result);
     }
+    audit(&tx, batch.now, audited)?;
     tx.commit().ctx("commit push")?;
     Ok(PushReceipt { results })
 }

@@ -164,6 +164,28 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO feed_floor (id, version) VALUES (1, 0);
     "#,
+    // 4: the hash-chained audit log (see crate::audit) and its head.
+    r#"
+    CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY,
+        at        INTEGER NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        details   TEXT NOT NULL,          -- canonical JSON, hashed as stored
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    -- The last row's seq and hash: appends update it in their transaction, so a deleted
+    -- newest row is noticed.
+    CREATE TABLE audit_head (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        seq  INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (id, seq, hash)
+        VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+    "#,
 ];
 
 /// The schema version this build writes.

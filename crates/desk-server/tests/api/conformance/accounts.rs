@@ -5,11 +5,17 @@ use std::sync::Arc;
 use desk_core::wire::Change;
 use desk_core::{Agent, Role};
 use desk_server::Error;
+use desk_server::audit::Actor;
 use desk_server::storage::{NewAgent, NewDevice, RotateOutcome, Rotation, Storage};
 
 use super::everything;
 
 const NOW: i64 = 1_000_000;
+
+/// The operator the audit log names for these admin actions.
+fn admin() -> Actor {
+    Actor::Operator("root".into())
+}
 const HOUR: i64 = 3_600_000;
 
 fn new_agent(id: &str, email: &str) -> NewAgent {
@@ -20,6 +26,7 @@ fn new_agent(id: &str, email: &str) -> NewAgent {
         role: Role::Agent,
         languages: vec!["zh-CN".into(), "en".into()],
         password_hash: format!("hash-of-{id}"),
+        by: admin(),
     }
 }
 
@@ -140,7 +147,7 @@ pub async fn new_agents_ride_the_feed(storage: Arc<dyn Storage>) {
 pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn Storage>) {
     signed_in(storage.as_ref()).await;
     let missing = storage
-        .set_agent_password("nobody@desk.test", "x".into(), NOW)
+        .set_agent_password("nobody@desk.test", "x".into(), NOW, &admin())
         .await
         .unwrap_err();
     assert!(
@@ -148,7 +155,7 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
         "setting an unknown agent's password is not found: {missing:?}"
     );
     let agent = storage
-        .set_agent_password("LIN.WEI@desk.test", "new-hash".into(), NOW)
+        .set_agent_password("LIN.WEI@desk.test", "new-hash".into(), NOW, &admin())
         .await
         .unwrap();
     assert_eq!(
@@ -174,7 +181,7 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
         "the device is signed in before the agent is disabled"
     );
     storage
-        .set_agent_disabled("lin.wei@desk.test", true, NOW)
+        .set_agent_disabled("lin.wei@desk.test", true, NOW, &admin())
         .await
         .unwrap();
     assert!(
@@ -197,7 +204,7 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
     assert!(listed[0].disabled, "the listing shows the agent disabled");
 
     storage
-        .set_agent_disabled("lin.wei@desk.test", false, NOW)
+        .set_agent_disabled("lin.wei@desk.test", false, NOW, &admin())
         .await
         .unwrap();
     let info = storage
@@ -207,7 +214,7 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
         .unwrap();
     assert!(!info.disabled, "an enabled agent may sign in again");
     let missing = storage
-        .set_agent_disabled("nobody@desk.test", true, NOW)
+        .set_agent_disabled("nobody@desk.test", true, NOW, &admin())
         .await
         .unwrap_err();
     assert!(
@@ -293,7 +300,7 @@ pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_device(storage: 
     // Disabling revokes every device; one made afterwards (storage allows it, login does
     // not) still must not refresh while its agent is disabled.
     storage
-        .set_agent_disabled("lin.wei@desk.test", true, NOW)
+        .set_agent_disabled("lin.wei@desk.test", true, NOW, &admin())
         .await
         .unwrap();
     storage
@@ -345,7 +352,7 @@ pub async fn access_tokens_expire_and_die_with_their_device(storage: Arc<dyn Sto
         "a refresh token is not an access token"
     );
 
-    storage.revoke_device("d1", NOW).await.unwrap();
+    storage.revoke_device("d1", NOW, &admin()).await.unwrap();
     assert!(
         storage
             .session_for_access("a1", NOW)
@@ -354,8 +361,14 @@ pub async fn access_tokens_expire_and_die_with_their_device(storage: Arc<dyn Sto
             .is_none(),
         "signing out kills the device's access tokens"
     );
-    storage.revoke_device("d1", NOW + 1).await.unwrap();
-    storage.revoke_device("no-such-device", NOW).await.unwrap();
+    storage
+        .revoke_device("d1", NOW + 1, &admin())
+        .await
+        .unwrap();
+    storage
+        .revoke_device("no-such-device", NOW, &admin())
+        .await
+        .unwrap();
     assert_eq!(
         storage
             .rotate_refresh(rotation("r1", "r2", "a2", NOW))

@@ -96,18 +96,7 @@ pub async fn refresh_over_http_rotates_and_reuse_signs_the_device_out(storage: A
     let app = TestApp::with_storage(storage);
     app.add_agent("lin.wei@desk.test", Role::Agent).await;
     let first = app.login("lin.wei@desk.test").await;
-    let refresh = |token: String| {
-        let app = &app;
-        async move {
-            app.post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({ "refresh_token": token }),
-            )
-            .await
-        }
-    };
-    let (status, body) = refresh(first.refresh_token.clone()).await;
+    let (status, body) = app.refresh(&first.refresh_token).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -117,7 +106,7 @@ pub async fn refresh_over_http_rotates_and_reuse_signs_the_device_out(storage: A
     let (status, _) = app.get("/api/v1/me", Some(&second.access_token)).await;
     assert_eq!(status, StatusCode::OK, "the new access token works");
 
-    let (status, body) = refresh(first.refresh_token).await;
+    let (status, body) = app.refresh(&first.refresh_token).await;
     assert_eq!(
         (status, code(&body)),
         (StatusCode::UNAUTHORIZED, "session_expired"),

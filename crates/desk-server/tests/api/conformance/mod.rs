@@ -8,6 +8,7 @@
 //! to it, in `storage.rs` and `postgres/`.
 
 mod accounts;
+pub mod audit;
 mod feed;
 mod http;
 pub mod push;
@@ -64,6 +65,9 @@ macro_rules! conformance {
 }
 
 conformance! {
+    audit: [
+        a_realistic_run_leaves_an_intact_chain,
+    ],
     accounts: [
         agents_are_unique_by_email_case_insensitively,
         new_agents_ride_the_feed,

@@ -47,7 +47,7 @@ fn every_subcommand_takes_a_database_url() {
     let url = fresh_url();
     let migrated = stdout(&run(&["migrate", "--database-url", &url], "", None));
     assert!(
-        migrated.contains("is at schema version 2") && migrated.contains("127.0.0.1"),
+        migrated.contains("is at schema version 3") && migrated.contains("127.0.0.1"),
         "migrate names the database and its schema version: {migrated}"
     );
     assert!(
@@ -106,6 +106,12 @@ fn every_subcommand_takes_a_database_url() {
     .unwrap();
     assert_eq!(listed[0]["id"], id.as_str(), "agent list shows the agent");
     assert_eq!(listed[0]["disabled"], true, "agent disable took effect");
+
+    let verified = stdout(&run(&["audit", "verify", "--database-url", &url], "", None));
+    assert!(
+        verified.contains("intact: 2 rows"),
+        "the agent's addition and its disabling are audited: {verified}"
+    );
 }
 
 #[test]

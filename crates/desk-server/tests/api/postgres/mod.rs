@@ -3,6 +3,7 @@
 //! `--database-url`. Everything runs on the test binary's one throwaway cluster
 //! ([`testsupport::Postgres::shared`]), each test in its own database.
 
+mod audit;
 mod cli;
 mod concurrency;
 mod realtime;
