@@ -9,15 +9,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use desk_core::ApiError;
+use desk_core::search::{HIGHLIGHT_END, HIGHLIGHT_START, SearchQuery};
 use desk_core::view::InboxView;
+use desk_core::{
+    ApiError, Category, ErrorCode, MutationOp, MutationResult, Priority, TicketStatus,
+};
 use desk_sync::{Client, Profile};
 
 #[derive(Parser)]
 #[command(
     name = "desk",
     version,
-    about = "Desk from the command line: sign in, sync, list tickets"
+    about = "Desk from the command line: sign in, sync, triage and answer tickets, online or not"
 )]
 struct Cli {
     /// Named profile: an isolated cache and keyring entry (two agents on one machine).
@@ -56,6 +59,52 @@ enum Command {
     },
     /// Show who is signed in and the state of the cache.
     Status,
+    /// One ticket with its conversation and customer (works offline).
+    Show { id: String },
+    /// Search the cached tickets: words, "phrases", prefix*, Chinese of any length.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Answer a ticket (or add an internal note); queued when offline.
+    Reply {
+        id: String,
+        /// The reply's text, from this file (`-` for standard input).
+        #[arg(long)]
+        body_file: PathBuf,
+        /// An internal note, not sent to the customer.
+        #[arg(long)]
+        internal: bool,
+    },
+    /// Change a ticket; each change is queued when offline and applied in order.
+    Set {
+        id: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        priority: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        /// Assign to this agent id (`none` unassigns).
+        #[arg(long, conflicts_with = "claim")]
+        assignee: Option<String>,
+        /// Take the ticket if nobody has it (the first claim the server sees wins).
+        #[arg(long)]
+        claim: bool,
+        /// `+name` adds a tag, `-name` removes one; repeatable.
+        #[arg(long = "tag", allow_hyphen_values = true)]
+        tags: Vec<String>,
+    },
+    /// What is queued for the server; release a held reply or discard held/rejected work.
+    Outbox {
+        /// Send a held reply after all (the agent has read what arrived meanwhile).
+        #[arg(long, conflicts_with = "discard")]
+        release: Option<String>,
+        /// Give up a held or rejected mutation.
+        #[arg(long)]
+        discard: Option<String>,
+    },
     /// Sign out; --wipe also deletes the cache.
     Logout {
         #[arg(long)]
@@ -111,6 +160,160 @@ fn main() -> ExitCode {
     }
 }
 
+fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string(value).expect("output serializes")
+    );
+}
+
+fn usage(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, message)
+}
+
+fn read_body(path: &std::path::Path) -> Result<String, ApiError> {
+    let mut body = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut body).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|b| body = b)
+    };
+    read.map_err(|e| usage(&format!("read {}: {e}", path.display())))?;
+    if body.trim().is_empty() {
+        return Err(usage("the reply is empty"));
+    }
+    Ok(body)
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, ApiError> {
+    value
+        .parse()
+        .map_err(|_| usage(&format!("unknown {what} {value:?}")))
+}
+
+/// The flags of `desk set`, as mutations in a fixed order.
+fn set_ops(
+    id: &str,
+    status: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    assignee: Option<String>,
+    claim: bool,
+    tags: Vec<String>,
+) -> Result<Vec<MutationOp>, ApiError> {
+    let ticket_id = || id.to_owned();
+    let mut ops = Vec::new();
+    if let Some(s) = status {
+        ops.push(MutationOp::SetStatus {
+            ticket_id: ticket_id(),
+            status: parse::<TicketStatus>("status", &s)?,
+        });
+    }
+    if let Some(p) = priority {
+        ops.push(MutationOp::SetPriority {
+            ticket_id: ticket_id(),
+            priority: parse::<Priority>("priority", &p)?,
+        });
+    }
+    if let Some(c) = category {
+        ops.push(MutationOp::SetCategory {
+            ticket_id: ticket_id(),
+            category: parse::<Category>("category", &c)?,
+        });
+    }
+    if claim {
+        ops.push(MutationOp::Claim {
+            ticket_id: ticket_id(),
+        });
+    }
+    if let Some(a) = assignee {
+        ops.push(MutationOp::Assign {
+            ticket_id: ticket_id(),
+            assignee_id: (a != "none").then_some(a),
+        });
+    }
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    for t in tags {
+        match (t.strip_prefix('+'), t.strip_prefix('-')) {
+            (Some(name), _) if !name.is_empty() => add.push(name.to_owned()),
+            (_, Some(name)) if !name.is_empty() => remove.push(name.to_owned()),
+            _ => return Err(usage(&format!("--tag {t:?}: write +name or -name"))),
+        }
+    }
+    if !add.is_empty() {
+        ops.push(MutationOp::AddTags {
+            ticket_id: ticket_id(),
+            tags: add,
+        });
+    }
+    if !remove.is_empty() {
+        ops.push(MutationOp::RemoveTags {
+            ticket_id: ticket_id(),
+            tags: remove,
+        });
+    }
+    Ok(ops)
+}
+
+fn op_name(op: &MutationOp) -> &'static str {
+    match op {
+        MutationOp::Reply { .. } => "reply",
+        MutationOp::Note { .. } => "note",
+        MutationOp::SetStatus { .. } => "status",
+        MutationOp::SetPriority { .. } => "priority",
+        MutationOp::SetCategory { .. } => "category",
+        MutationOp::Claim { .. } => "claim",
+        MutationOp::Assign { .. } => "assign",
+        MutationOp::AddTags { .. } => "add tags",
+        MutationOp::RemoveTags { .. } => "remove tags",
+        MutationOp::CreateTicket { .. } => "new ticket",
+    }
+}
+
+/// What an action verb prints: the mutations made, whether they reached the server now,
+/// and where each stands. Offline is not a failure: the work is queued.
+async fn report_actions(
+    client: &Client,
+    made: Vec<desk_core::Mutation>,
+    json: bool,
+) -> Result<(), ApiError> {
+    let (sent, answers) = match client.sync().await {
+        Ok(report) => (true, report.answers),
+        Err(e) if e.is_offline() => (false, Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let outbox = client.outbox()?;
+    let states: Vec<serde_json::Value> = made
+        .iter()
+        .map(|m| {
+            let entry = outbox.iter().find(|e| e.mutation.id == m.id);
+            let answer = answers.iter().find(|a| a.mutation_id == m.id);
+            serde_json::json!({
+                "mutation_id": m.id,
+                "op": op_name(&m.op),
+                "state": entry.map_or("settled", |e| e.state.as_str()),
+                "result": answer.map(|a| &a.result).or(entry.and_then(|e| e.result.as_ref())),
+            })
+        })
+        .collect();
+    if json {
+        print_json(&serde_json::json!({ "sent": sent, "mutations": states }));
+    } else {
+        for s in &states {
+            println!(
+                "{} {}: {}",
+                s["op"].as_str().unwrap_or("?"),
+                s["mutation_id"].as_str().unwrap_or("?"),
+                s["state"].as_str().unwrap_or("?")
+            );
+        }
+        if !sent {
+            println!("offline: queued, sent at the next sync");
+        }
+    }
+    Ok(())
+}
+
 fn device_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
@@ -164,9 +367,27 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 );
             } else {
                 println!(
-                    "synced: {} changes in {} pages",
-                    report.changes, report.pages
+                    "synced: {} changes in {} pages; {} answers; {} still queued",
+                    report.changes,
+                    report.pages,
+                    report.answers.len(),
+                    report.pending
                 );
+                for a in &report.answers {
+                    match &a.result {
+                        MutationResult::Applied => {}
+                        MutationResult::Conflict { resolution } => {
+                            println!("  {}: conflict — {resolution}", a.mutation_id)
+                        }
+                        MutationResult::Rejected { reason, .. } => {
+                            println!("  {}: rejected — {reason}", a.mutation_id)
+                        }
+                        MutationResult::Held { reason } => println!(
+                            "  {}: held — {reason} (desk outbox --release {} to send)",
+                            a.mutation_id, a.mutation_id
+                        ),
+                    }
+                }
             }
         }
         Command::Tickets { view, limit } => {
@@ -209,6 +430,123 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 );
             } else {
                 println!("not signed in; {} cached tickets", state.cached_tickets);
+            }
+        }
+        Command::Show { id } => {
+            let detail = client.ticket(&id)?;
+            if cli.json {
+                print_json(&detail);
+            } else {
+                let t = &detail.ticket;
+                println!(
+                    "#{} {} [{} / {} / {}]",
+                    t.number
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    t.subject,
+                    t.status.as_str(),
+                    t.priority.as_str(),
+                    t.assignee_id.as_deref().unwrap_or("unassigned")
+                );
+                if let Some(c) = &detail.customer {
+                    println!("customer: {} ({})", c.name, c.tier.as_str());
+                }
+                for m in &detail.messages {
+                    println!(
+                        "--- {} {} ({})",
+                        m.author.name,
+                        m.created_at,
+                        m.kind.as_str()
+                    );
+                    println!("{}", m.body_text);
+                }
+            }
+        }
+        Command::Search { query, limit } => {
+            // The CLI has no background indexer: catch up before searching.
+            while client.index_pending(20_000)? > 0 {}
+            let hits = client.search(&SearchQuery {
+                text: query,
+                limit,
+                ..Default::default()
+            })?;
+            if cli.json {
+                print_json(&hits);
+            } else {
+                for h in hits {
+                    let snippet: String = h
+                        .snippet
+                        .chars()
+                        .map(|c| match c {
+                            HIGHLIGHT_START | HIGHLIGHT_END => '*',
+                            c => c,
+                        })
+                        .collect();
+                    println!("{}  {}  — {}", h.ticket.id, h.ticket.subject, snippet);
+                }
+            }
+        }
+        Command::Reply {
+            id,
+            body_file,
+            internal,
+        } => {
+            let body = read_body(&body_file)?;
+            let m = client.reply(&id, &body, internal)?;
+            report_actions(&client, vec![m], cli.json).await?;
+        }
+        Command::Set {
+            id,
+            status,
+            priority,
+            category,
+            assignee,
+            claim,
+            tags,
+        } => {
+            let ops = set_ops(&id, status, priority, category, assignee, claim, tags)?;
+            if ops.is_empty() {
+                return Err(usage(
+                    "nothing to change: give --status, --priority, --category, --assignee, --claim or --tag",
+                ));
+            }
+            let mut made = Vec::new();
+            for op in ops {
+                made.push(client.act(op)?);
+            }
+            report_actions(&client, made, cli.json).await?;
+        }
+        Command::Outbox { release, discard } => {
+            if let Some(id) = release {
+                let m = client.release_held(&id)?;
+                report_actions(&client, vec![m], cli.json).await?;
+                return Ok(());
+            }
+            if let Some(id) = discard {
+                client.discard(&id)?;
+            }
+            let entries = client.outbox()?;
+            if cli.json {
+                print_json(&entries);
+            } else if entries.is_empty() {
+                println!("nothing queued");
+            } else {
+                for e in entries {
+                    let why = match &e.result {
+                        Some(MutationResult::Held { reason }) => format!(" — held: {reason}"),
+                        Some(MutationResult::Rejected { reason, .. }) => {
+                            format!(" — rejected: {reason}")
+                        }
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{}  {:<8} {} on {}{why}",
+                        e.mutation.id,
+                        e.state.as_str(),
+                        op_name(&e.mutation.op),
+                        e.mutation.op.ticket_id()
+                    );
+                }
             }
         }
         Command::Logout { wipe } => {

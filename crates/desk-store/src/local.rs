@@ -189,13 +189,19 @@ impl Store {
     /// the agent to see, its effect undone. Held: stays, still shown, until the agent
     /// releases or discards it. An answer for a mutation no longer queued (a repeated
     /// response) changes nothing.
-    pub fn acknowledge(&mut self, mutation_id: &str, result: &MutationResult) -> Result<()> {
+    ///
+    /// Returns whether the answer was news: false for a repeat, or for an answer that does
+    /// not change the entry's state (a held reply answered "held" again).
+    pub fn acknowledge(&mut self, mutation_id: &str, result: &MutationResult) -> Result<bool> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let Some(entry) = outbox::get(&tx, mutation_id)? else {
-            return Ok(());
+            return Ok(false);
         };
+        if entry.result.as_ref() == Some(result) {
+            return Ok(false);
+        }
         let ticket_id = entry.mutation.op.ticket_id();
         match result {
             MutationResult::Applied => outbox::remove(&tx, mutation_id)?,
@@ -213,7 +219,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// The agent gives up a held or rejected mutation: it leaves the outbox and its effect
@@ -293,6 +299,12 @@ impl Store {
             Some(confirmed) => Ok(confirmed),
             None => effective(&self.conn, id),
         }
+    }
+
+    /// The newest message of a ticket that came from the server: what a reply written now
+    /// has seen (`MutationOp::Reply::last_seen_message_id`).
+    pub fn latest_confirmed_message(&self, ticket_id: &str) -> Result<Option<String>> {
+        latest_confirmed_message(&self.conn, ticket_id)
     }
 
     /// This cache's client id; `None` until the first local action.

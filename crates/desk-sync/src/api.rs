@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use desk_core::wire::{API_PREFIX, LoginRequest, PullResponse, RefreshRequest, TokenResponse};
+use desk_core::wire::{
+    API_PREFIX, LoginRequest, PullResponse, PushRequest, PushResponse, RefreshRequest,
+    TokenResponse,
+};
 use desk_core::{Agent, ApiError, ErrorCode};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -133,6 +136,13 @@ impl Api {
             query.push(("cursor", c.to_owned()));
         }
         self.send(url, req.bearer_auth(access.expose()).query(&query))
+            .await
+    }
+
+    /// Pushes a batch of one agent's queued mutations; the server answers each.
+    pub async fn push(&self, access: &Secret, body: &PushRequest) -> Result<PushResponse> {
+        let (url, req) = self.request(Method::POST, "/push");
+        self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
     }
 }

@@ -6,11 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
     Connectivity, InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts,
 };
-use desk_core::wire::{LoginRequest, SCHEMA_VERSION};
-use desk_core::{Agent, ApiError, ErrorCode};
+use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
+use desk_core::{Agent, ApiError, ErrorCode, Mutation, MutationOp, OutboxEntry};
 use desk_store::{Store, ViewQuery};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,8 @@ use crate::{Error, Result};
 
 /// How many changes to ask for per pull page.
 const PULL_PAGE: u32 = 1000;
+/// Most mutations per push request (the server takes up to 200).
+const PUSH_BATCH: u32 = 100;
 /// Refresh the access token this long before it expires, so a request never races expiry.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
@@ -51,6 +54,11 @@ pub struct SyncReport {
     /// Changes applied to the cache.
     pub changes: usize,
     pub pages: usize,
+    /// The server's answers to queued mutations (from push responses, or from pulls when
+    /// a response was lost), so the agent is told of conflicts, holds and rejections.
+    pub answers: Vec<Acknowledgement>,
+    /// This agent's mutations still waiting to be sent (none after a clean sync).
+    pub pending: u64,
 }
 
 pub struct Client {
@@ -87,6 +95,11 @@ impl Drop for Bump<'_> {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
+}
+
+/// A UUIDv7: time-ordered, so ids the console makes sort roughly by creation.
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 fn now_ms() -> i64 {
@@ -255,6 +268,8 @@ impl Client {
         let account = self.account()?.ok_or(Error::NotSignedIn)?;
         let api = Api::new(&account.server_url)?;
         let mut report = SyncReport::default();
+        // Push first: the pull that follows then brings the effects of what was applied.
+        self.push_pending(&api, &account, &mut report).await?;
         let mut retried_auth = false;
         loop {
             let access = self.access_token(&api).await?;
@@ -268,7 +283,8 @@ impl Client {
                     continue;
                 }
                 Err(Error::Server(e)) if e.code == ErrorCode::RebootstrapRequired => {
-                    // The server no longer keeps our cursor: pull everything again.
+                    // The server no longer keeps our cursor: pull everything again. The
+                    // outbox is untouched (DESIGN.md §4).
                     lock(&self.store).set_meta(desk_store::CURSOR_KEY, None)?;
                     continue;
                 }
@@ -283,7 +299,17 @@ impl Client {
                     ),
                 });
             }
-            lock(&self.store).apply_page(&page.changes, &page.next_cursor, page.has_more)?;
+            {
+                let mut store = lock(&self.store);
+                store.apply_page(&page.changes, &page.next_cursor, page.has_more)?;
+                // Answers to pushes whose response was lost on the way; the rest repeat
+                // what the push responses said.
+                for ack in page.acknowledged {
+                    if store.acknowledge(&ack.mutation_id, &ack.result)? {
+                        report.answers.push(ack);
+                    }
+                }
+            }
             report.changes += page.changes.len();
             report.pages += 1;
             if !page.has_more {
@@ -291,7 +317,126 @@ impl Client {
             }
         }
         lock(&self.store).set_meta(LAST_SYNCED_KEY, Some(&now_ms().to_string()))?;
+        report.pending = self.pending_count(&account)?;
         Ok(report)
+    }
+
+    /// Sends the signed-in agent's queued mutations, oldest first, and records each
+    /// answer. Stops at the first failure (the next sync resumes: the server answers a
+    /// resent mutation with its first answer, so nothing applies twice).
+    async fn push_pending(
+        &self,
+        api: &Api,
+        account: &Account,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let mut retried_auth = false;
+        loop {
+            let batch = lock(&self.store).next_batch(&account.agent.id, PUSH_BATCH)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let access = self.access_token(api).await?;
+            let request = PushRequest {
+                schema_version: SCHEMA_VERSION,
+                mutations: batch,
+            };
+            let response = match api.push(&access, &request).await {
+                Ok(r) => r,
+                Err(e) if is_unauthorized(&e) && !retried_auth => {
+                    retried_auth = true;
+                    *lock(&self.access) = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let answered = response.results.len();
+            {
+                let mut store = lock(&self.store);
+                for ack in response.results {
+                    if store.acknowledge(&ack.mutation_id, &ack.result)? {
+                        report.answers.push(ack);
+                    }
+                }
+            }
+            if answered < request.mutations.len() {
+                // The server left some unanswered: resending now would loop. The next
+                // sync tries again.
+                return Ok(());
+            }
+        }
+    }
+
+    fn pending_count(&self, account: &Account) -> Result<u64> {
+        // Counts only what this agent can send; another agent's work waits for them.
+        Ok(lock(&self.store)
+            .outbox()?
+            .iter()
+            .filter(|e| {
+                e.state == desk_core::OutboxState::Pending
+                    && e.mutation.agent_id == account.agent.id
+            })
+            .count() as u64)
+    }
+
+    /// Applies an agent action to the cache and queues it for the server, in one
+    /// transaction; the next sync sends it. Works offline.
+    pub fn act(&self, op: MutationOp) -> Result<Mutation> {
+        let account = self.account()?.ok_or(Error::NotSignedIn)?;
+        let _bump = Bump(&self.revision);
+        Ok(lock(&self.store).apply_local(&account.agent, op, now_ms(), new_id)?)
+    }
+
+    /// A public reply (or with `internal`, a note) to a ticket, as seen now: if someone
+    /// else writes before it reaches the server, the server holds it for the agent.
+    pub fn reply(&self, ticket_id: &str, body_text: &str, internal: bool) -> Result<Mutation> {
+        let ticket_id = ticket_id.to_owned();
+        let message_id = new_id();
+        let body_text = body_text.to_owned();
+        let op = if internal {
+            MutationOp::Note {
+                ticket_id,
+                message_id,
+                body_text,
+            }
+        } else {
+            let last_seen_message_id = lock(&self.store).latest_confirmed_message(&ticket_id)?;
+            MutationOp::Reply {
+                ticket_id,
+                message_id,
+                body_text,
+                last_seen_message_id,
+            }
+        };
+        self.act(op)
+    }
+
+    /// Every queued mutation with its state: pending, held (waiting for the agent to
+    /// confirm) or rejected (with the server's reason).
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        Ok(lock(&self.store).outbox()?)
+    }
+
+    /// The agent confirms a held reply: it is queued again, having seen the conversation.
+    pub fn release_held(&self, mutation_id: &str) -> Result<Mutation> {
+        let _bump = Bump(&self.revision);
+        Ok(lock(&self.store).release_held(mutation_id, new_id)?)
+    }
+
+    /// The agent gives up a held or rejected mutation.
+    pub fn discard(&self, mutation_id: &str) -> Result<()> {
+        let _bump = Bump(&self.revision);
+        Ok(lock(&self.store).discard(mutation_id)?)
+    }
+
+    /// Indexes up to `max` queued records for search; 0 when caught up.
+    pub fn index_pending(&self, max: usize) -> Result<usize> {
+        Ok(lock(&self.store).index_pending(max)?)
+    }
+
+    /// Searches the cache (what is indexed so far).
+    pub fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        Ok(lock(&self.store).search(q)?)
     }
 
     fn note_result(&self, result: &std::result::Result<(), &Error>) {

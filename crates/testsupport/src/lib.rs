@@ -17,7 +17,7 @@ use std::process::Command;
 pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
 pub use postgres::Postgres;
-pub use server::{ServerProcess, server_cmd};
+pub use server::{ServerProcess, StoppedServer, server_cmd};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test
 /// executable's target directory. `cargo test --workspace` builds them all.

@@ -164,6 +164,38 @@ impl ServerProcess {
     pub fn stop(mut self) {
         terminate(&mut self.child);
     }
+
+    /// Stops the server and returns what [`StoppedServer::restart`] needs to bring it
+    /// back on the same address, as an outage ends: clients keep their server URL.
+    pub fn go_down(mut self) -> StoppedServer {
+        terminate(&mut self.child);
+        StoppedServer {
+            url: std::mem::take(&mut self.url),
+            data_dir: std::mem::take(&mut self.data_dir),
+        }
+    }
+}
+
+/// A SQLite-backed server stopped by [`ServerProcess::go_down`].
+pub struct StoppedServer {
+    pub url: String,
+    pub data_dir: PathBuf,
+}
+
+impl StoppedServer {
+    /// Starts it again on its old address and data.
+    pub fn restart(self) -> ServerProcess {
+        let addr = self
+            .url
+            .strip_prefix("http://")
+            .expect("servers listen on http://ADDR");
+        let mut command = Command::new(bin_path("desk-server"));
+        command
+            .args(["serve", "--listen", addr, "--data-dir"])
+            .arg(&self.data_dir)
+            .env_remove("DESK_DATABASE_URL");
+        ServerProcess::spawn(command, self.data_dir)
+    }
 }
 
 impl Drop for ServerProcess {

@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod outage;
+
 const EMAIL: &str = "amy@desk.test";
 const PASSWORD: &str = "s3cret passw0rd 密码";
 
@@ -59,6 +61,26 @@ fn err_code(out: &Output) -> String {
         "every error says what failed"
     );
     err["code"].as_str().unwrap().to_owned()
+}
+
+/// Adds a second agent, Bo, to a running server's data.
+fn add_agent(server: &ServerProcess, email: &str, role: &str, password: &str) {
+    server_cmd(
+        &[
+            "agent",
+            "add",
+            "--data-dir",
+            server.data_dir.to_str().unwrap(),
+            "--email",
+            email,
+            "--name",
+            "Bo 波",
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
 }
 
 fn login(keyring: &KeyringSession, home: &Path, url: &str, email: &str, password: &str) -> Output {
@@ -181,22 +203,7 @@ fn wrong_password_is_refused_and_leaves_no_credential() {
 fn two_profiles_on_one_machine_are_isolated() {
     let tmp = tempfile::tempdir().unwrap();
     let server = ServerProcess::seeded(&tmp.path().join("server"), 5, EMAIL, PASSWORD);
-    server_cmd(
-        &[
-            "agent",
-            "add",
-            "--data-dir",
-            server.data_dir.to_str().unwrap(),
-            "--email",
-            "bo@desk.test",
-            "--name",
-            "Bo 波",
-            "--role",
-            "supervisor",
-            "--password-stdin",
-        ],
-        "bo-password\n",
-    );
+    add_agent(&server, "bo@desk.test", "supervisor", "bo-password");
     let keyring = KeyringSession::start(tmp.path());
     let (amy, bo) = (tmp.path().join("amy"), tmp.path().join("bo"));
     ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));

@@ -26,14 +26,16 @@ impl Store {
             .query_row([], |r| r.get(0))?)
     }
 
-    /// The next mutations to push, oldest first: the server applies a client's mutations
-    /// in `seq` order.
-    pub fn next_batch(&self, limit: u32) -> Result<Vec<Mutation>> {
+    /// The next mutations of `agent_id` to push, oldest first: the server applies a
+    /// client's mutations in `seq` order. Another agent's queued work (left by an account
+    /// switch) waits for that agent: the server only takes an agent's own mutations.
+    pub fn next_batch(&self, agent_id: &str, limit: u32) -> Result<Vec<Mutation>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT mutation_id, state, body, result FROM outbox
-             WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+             WHERE state = 'pending' AND json_extract(body, '$.agent_id') = ?1
+             ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map([limit], row)?;
+        let rows = stmt.query_map(params![agent_id, limit], row)?;
         rows.map(|r| entry(r?).map(|e| e.mutation)).collect()
     }
 }

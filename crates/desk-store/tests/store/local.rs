@@ -194,13 +194,51 @@ fn each_action_shows_at_once_and_waits_in_the_outbox() {
         "one client id per cache"
     );
     assert_eq!(store.pending_count().unwrap(), 9);
-    let batch = store.next_batch(4).unwrap();
+    let batch = store.next_batch("me", 4).unwrap();
     assert_eq!(batch, made[..4], "the uploader takes the oldest first");
     assert_eq!(
         store.confirmed_ticket("t1").unwrap().unwrap().status,
         TicketStatus::Open,
         "the server's version is kept apart from the local edits"
     );
+}
+
+#[test]
+fn each_agent_pushes_only_their_own_queued_work() {
+    // Amy queued work, signed out without wiping, Bob signed in on the same console.
+    let (_dir, mut store) = seeded();
+    let amy = act(
+        &mut store,
+        200,
+        MutationOp::AddTags {
+            ticket_id: "t1".into(),
+            tags: vec!["vip".into()],
+        },
+    );
+    let bob = agent("bob");
+    let bobs = store
+        .apply_local(
+            &bob,
+            MutationOp::Claim {
+                ticket_id: "t1".into(),
+            },
+            300,
+            new_id,
+        )
+        .unwrap();
+    assert_eq!(
+        store.next_batch("me", 10).unwrap(),
+        [amy],
+        "Amy's, not Bob's"
+    );
+    assert_eq!(store.next_batch("bob", 10).unwrap(), [bobs]);
+    assert!(store.next_batch("nobody", 10).unwrap().is_empty());
+    assert_eq!(
+        t(&store, "t1").assignee_id.as_deref(),
+        Some("bob"),
+        "both agents' work stays shown"
+    );
+    assert_eq!(t(&store, "t1").tags, ["tron", "vip"]);
 }
 
 #[test]
@@ -243,9 +281,12 @@ fn a_pull_keeps_pending_edits_on_top_and_settles_to_the_servers_state() {
     assert_eq!(store.cursor().unwrap().as_deref(), Some("c2"));
 
     // The server applies both; the answers come before the pull that carries them.
-    store
-        .acknowledge(&urgent.id, &MutationResult::Applied)
-        .unwrap();
+    assert!(
+        store
+            .acknowledge(&urgent.id, &MutationResult::Applied)
+            .unwrap(),
+        "a first answer is news"
+    );
     store
         .acknowledge(&vip.id, &MutationResult::Applied)
         .unwrap();
@@ -258,9 +299,12 @@ fn a_pull_keeps_pending_edits_on_top_and_settles_to_the_servers_state() {
         Priority::Urgent,
         "an applied edit does not flicker back before the pull brings it"
     );
-    store
-        .acknowledge(&urgent.id, &MutationResult::Applied)
-        .expect("a repeated answer is harmless");
+    assert!(
+        !store
+            .acknowledge(&urgent.id, &MutationResult::Applied)
+            .expect("a repeated answer is harmless"),
+        "and says it was no news"
+    );
 
     let mut applied = server.clone();
     applied.priority = Priority::Urgent;

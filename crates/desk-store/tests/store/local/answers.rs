@@ -56,7 +56,7 @@ fn a_rejected_action_is_undone_and_kept_with_its_reason() {
         "with the server's reason"
     );
     assert_eq!(
-        store.next_batch(10).unwrap(),
+        store.next_batch("me", 10).unwrap(),
         std::slice::from_ref(&urgent),
         "a rejection does not block the queue and is not sent again"
     );
@@ -89,12 +89,16 @@ fn held_replies_wait_for_the_agent() {
     };
     store.acknowledge(&first.id, &held).unwrap();
     store.acknowledge(&second.id, &held).unwrap();
+    assert!(
+        !store.acknowledge(&first.id, &held).unwrap(),
+        "the same answer again (a pull repeating the push's) is no news"
+    );
     assert_eq!(
         store.pending_count().unwrap(),
         0,
         "held replies are not sent"
     );
-    assert!(store.next_batch(10).unwrap().is_empty());
+    assert!(store.next_batch("me", 10).unwrap().is_empty());
     assert_eq!(
         message_ids(&store, "t1"),
         ["m1", "r1", "r2"],
@@ -137,7 +141,11 @@ fn held_replies_wait_for_the_agent() {
         "the agent has now seen the latest message"
     );
     assert_eq!(message_id, "r1", "the same message in the conversation");
-    assert_eq!(store.next_batch(10).unwrap(), [released], "it is sent next");
+    assert_eq!(
+        store.next_batch("me", 10).unwrap(),
+        [released],
+        "it is sent next"
+    );
     assert!(
         store.release_held(&second.id, new_id).is_ok(),
         "each held reply is released on its own"

@@ -143,7 +143,7 @@ fn crash_child() {
         // the server posts anyway): their effect stays shown until a pull brings the
         // server's version, which this fake server never sends, so the checks could not
         // tell it from a lost write.
-        for m in store.next_batch(1 + rng.below(3) as u32).unwrap() {
+        for m in store.next_batch("me", 1 + rng.below(3) as u32).unwrap() {
             let adds_message = m.op.message_id().is_some();
             let result = match rng.below(3) {
                 0 => MutationResult::Rejected {

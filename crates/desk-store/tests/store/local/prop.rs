@@ -200,7 +200,7 @@ impl World {
                 hold_replies,
                 refuse,
             } => {
-                for m in self.store.next_batch(n).unwrap() {
+                for m in self.store.next_batch("me", n).unwrap() {
                     let ticket_id = m.op.ticket_id().to_owned();
                     let result = if refuse {
                         MutationResult::Rejected {
