@@ -7,7 +7,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::domain::{Agent, Customer, Message, Ticket, WalletTransaction};
+use crate::domain::{
+    Agent, Channel, Customer, CustomerTier, Message, Ticket, TxDirection, TxStatus,
+    WalletTransaction,
+};
 use crate::mutation::{Mutation, MutationResult};
 use crate::ops::{Incident, KbArticle, Macro, SlaPolicy};
 
@@ -146,4 +149,148 @@ pub struct Health {
     pub status: String,
     pub version: String,
     pub schema_version: u32,
+}
+
+// ---- ingestion (platform and channel bridges → server, HMAC-signed; DESIGN.md §11) ----
+//
+// Not exported to TypeScript: the console never sends these. Unknown fields are refused,
+// so a misspelt field fails loudly instead of being dropped.
+
+/// `POST /api/v1/ingest/events`: platform events, applied in order in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestEventsRequest {
+    pub events: Vec<PlatformEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PlatformEvent {
+    /// The platform's view of a customer; agents' tags and notes are kept.
+    CustomerUpserted { customer: PlatformCustomer },
+    /// A new transaction (or the same one again: then it replaces an older state).
+    TransactionCreated { transaction: PlatformTransaction },
+    /// A transaction's confirmation state moved.
+    TransactionConfirmationChanged {
+        transaction_id: String,
+        status: TxStatus,
+        confirmations: u32,
+        #[serde(default)]
+        required_confirmations: Option<u32>,
+        /// Platform time of the change (ms): an older change never overwrites a newer one.
+        occurred_at: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformCustomer {
+    /// The platform's user id: how Desk finds the customer again.
+    pub platform_user_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub handles: Vec<String>,
+    #[serde(default)]
+    pub preferred_language: String,
+    #[serde(default = "standard_tier")]
+    pub tier: CustomerTier,
+    #[serde(default)]
+    pub kyc_level: u8,
+    #[serde(default)]
+    pub risk_flags: Vec<String>,
+}
+
+fn standard_tier() -> CustomerTier {
+    CustomerTier::Standard
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformTransaction {
+    /// The platform's transaction id, kept as Desk's id.
+    pub id: String,
+    /// Whose transaction: the customer must be known (sent as `customer_upserted` first).
+    pub platform_user_id: String,
+    pub asset: String,
+    pub chain: String,
+    /// Decimal text, e.g. `"1250.50"`.
+    pub amount: String,
+    pub direction: TxDirection,
+    #[serde(default)]
+    pub tx_hash: Option<String>,
+    pub status: TxStatus,
+    #[serde(default)]
+    pub confirmations: u32,
+    #[serde(default)]
+    pub required_confirmations: u32,
+    /// Platform time the transaction was made (ms).
+    pub created_at: i64,
+    /// Platform time of this state (ms).
+    pub occurred_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestEventsResponse {
+    /// One per event, in request order.
+    pub results: Vec<IngestEventResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestEventResult {
+    /// `customer` or `wallet_transaction`.
+    pub kind: String,
+    /// Desk's id of the record.
+    pub id: String,
+    /// False when the event was older than the stored state and changed nothing.
+    pub applied: bool,
+}
+
+/// `POST /api/v1/ingest/messages`: one customer message from a channel bridge.
+///
+/// Threading: `(channel, conversation_id)` names a conversation. Its first message opens
+/// a ticket; later ones join that ticket while it is open (a solved one reopens); once it
+/// is closed, the next message opens a new ticket. A message is stored once per
+/// `(channel, conversation_id, external_id)`, so a bridge may safely deliver it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundMessage {
+    pub channel: Channel,
+    /// The bridge's id for the conversation (chat session, messenger chat, form thread).
+    pub conversation_id: String,
+    /// The bridge's id for this message.
+    pub external_id: String,
+    pub customer: InboundCustomer,
+    /// Subject of the ticket a new conversation opens; the first line of the text if absent.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Plain text. HTML is kept as text, never rendered.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundCustomer {
+    pub platform_user_id: String,
+    pub name: String,
+    /// Messenger handle, e.g. `telegram:@alice`; added to the customer's handles.
+    #[serde(default)]
+    pub handle: Option<String>,
+    /// BCP 47 language, when the bridge knows it.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundMessageResponse {
+    pub ticket_id: String,
+    pub ticket_number: i64,
+    pub message_id: String,
+    /// This message opened the ticket.
+    pub created_ticket: bool,
+    /// The message was stored before (a re-delivery); nothing changed.
+    pub duplicate: bool,
 }

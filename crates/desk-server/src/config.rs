@@ -47,6 +47,12 @@ pub struct Config {
     /// How often an idle event stream sends a comment, so proxies keep it open and a dead
     /// peer is noticed.
     pub events_keep_alive: Duration,
+    /// Secrets that sign ingestion requests (see `crate::ingest`); any of them is
+    /// accepted, so a secret is rotated by adding the new one, moving senders over, then
+    /// dropping the old one. Empty: ingestion is refused.
+    pub ingest_secrets: Vec<IngestSecret>,
+    /// How far an ingestion request's timestamp may be from the server's clock, either way.
+    pub ingest_window: Duration,
 }
 
 impl Default for Config {
@@ -64,6 +70,8 @@ impl Default for Config {
             feed_retention: Duration::from_secs(30 * 24 * 3600),
             prune_interval: Duration::from_secs(10 * 60),
             events_keep_alive: Duration::from_secs(15),
+            ingest_secrets: Vec::new(),
+            ingest_window: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -75,6 +83,61 @@ impl Config {
             password_cost: PasswordCost::InsecureFastForTests,
             ..Self::default()
         }
+    }
+}
+
+/// One secret that may sign ingestion requests. Printed with `{:?}`, the key is masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IngestSecret {
+    /// Names the secret in the audit log (`ingest:<id>`); not secret.
+    pub id: String,
+    pub key: Vec<u8>,
+}
+
+/// Shorter keys are refused: the HMAC is only as strong as its key.
+pub const MIN_INGEST_KEY_BYTES: usize = 32;
+
+impl IngestSecret {
+    /// Parses `id=key,id2=key2` (as in `DESK_INGEST_SECRETS`).
+    pub fn parse_list(text: &str) -> Result<Vec<Self>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (id, key) = part
+                    .split_once('=')
+                    .ok_or_else(|| "expected id=secret pairs separated by commas".to_owned())?;
+                let id = id.trim();
+                let valid_id = !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !valid_id {
+                    return Err(format!(
+                        "ingestion secret id {id:?} must be 1-64 letters, digits, - or _"
+                    ));
+                }
+                if key.len() < MIN_INGEST_KEY_BYTES {
+                    return Err(format!(
+                        "ingestion secret {id:?} is shorter than {MIN_INGEST_KEY_BYTES} bytes"
+                    ));
+                }
+                Ok(Self {
+                    id: id.to_owned(),
+                    key: key.as_bytes().to_vec(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for IngestSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestSecret")
+            .field("id", &self.id)
+            .field("key", &"***")
+            .finish()
     }
 }
 
@@ -179,6 +242,27 @@ pub(crate) fn millis(d: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ingestion_secrets_parse_and_never_reach_a_log() {
+        let key = "k".repeat(MIN_INGEST_KEY_BYTES);
+        let secrets = IngestSecret::parse_list(&format!("old={key}, new={key}x")).unwrap();
+        assert_eq!(
+            secrets.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            ["old", "new"],
+            "every listed secret is active, for rotation"
+        );
+        assert!(
+            !format!("{secrets:?}").contains(&key),
+            "the config is logged with {{:?}}"
+        );
+        for bad in ["nokey", "short=abc", &format!("bad id={key}")] {
+            assert!(
+                IngestSecret::parse_list(bad).is_err(),
+                "{bad:?} is refused at startup"
+            );
+        }
+    }
 
     #[test]
     fn database_passwords_never_reach_a_log() {

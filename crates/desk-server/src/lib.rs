@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod ingest;
 pub mod push;
 pub mod retention;
 pub mod seed;

@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use desk_core::Role;
 use desk_server::audit::{self, Actor};
 use desk_server::auth::{self, AddAgent};
+use desk_server::config::IngestSecret;
 use desk_server::seed::{self, SeedOptions};
 use desk_server::{
     AppState, Clock, Config, PgStorage, SqliteStorage, Storage, StorageConfig, SystemClock,
@@ -87,6 +88,16 @@ enum Command {
         #[arg(long, env = "DESK_FEED_RETENTION_DAYS", default_value_t = 30,
               value_parser = clap::value_parser!(u64).range(1..=3650))]
         feed_retention_days: u64,
+        /// Secrets that sign ingestion requests (platform events, channel messages), as
+        /// `id=secret,id2=secret2`, each at least 32 bytes; all listed are accepted, for
+        /// rotation. Unset: ingestion is refused. Prefer the environment variable.
+        #[arg(
+            long,
+            env = "DESK_INGEST_SECRETS",
+            hide_env_values = true,
+            default_value = ""
+        )]
+        ingest_secrets: String,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -198,9 +209,13 @@ async fn main() -> anyhow::Result<()> {
             listen,
             data,
             feed_retention_days,
+            ingest_secrets,
         } => {
             let config = Config {
                 feed_retention: Duration::from_secs(feed_retention_days * 24 * 3600),
+                // Never echo the value: it is the secrets.
+                ingest_secrets: IngestSecret::parse_list(&ingest_secrets)
+                    .map_err(|e| anyhow::anyhow!("--ingest-secrets: {e}"))?,
                 ..Config::default()
             };
             serve(listen, data, config).await

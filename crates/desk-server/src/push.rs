@@ -269,7 +269,7 @@ fn bad(reason: String) -> Refusal {
 }
 
 /// An id the server can store and index: non-empty, bounded, no control characters.
-fn check_id(what: &str, id: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_id(what: &str, id: &str) -> std::result::Result<(), String> {
     if id.trim().is_empty() {
         return Err(format!("{what} is empty"));
     }

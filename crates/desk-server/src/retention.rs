@@ -4,6 +4,8 @@
 //! rather than silently miss an answer. The change feed itself keeps one entry per record
 //! and needs no window.
 //!
+//! Ingestion nonces are forgotten here too, once their timestamps have left the window.
+//!
 //! Every serving instance prunes on its own timer: deleting what is already gone is
 //! harmless, so instances need not agree on who prunes.
 
@@ -19,6 +21,11 @@ pub async fn prune_once(state: &AppState) -> Result<u64> {
     let dropped = state.storage().prune(before).await?;
     if dropped > 0 {
         tracing::info!(dropped, before, "pruned mutation results past retention");
+    }
+    // Expired nonces: their requests' timestamps are refused now, replayed or not.
+    let nonces = state.storage().prune_ingest_nonces(state.now_ms()).await?;
+    if nonces > 0 {
+        tracing::debug!(nonces, "forgot expired ingestion nonces");
     }
     Ok(dropped)
 }

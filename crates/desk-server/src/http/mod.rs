@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod extract;
+mod ingest;
 mod routes;
 
 use std::any::Any;
@@ -33,7 +34,8 @@ pub fn app(state: AppState) -> Router {
         .route("/me", get(routes::me))
         .route("/sync/pull", get(routes::pull))
         .route("/push", post(routes::push))
-        .route("/events", get(events::events));
+        .route("/events", get(events::events))
+        .merge(ingest::routes());
     Router::new()
         .route("/healthz", get(routes::healthz))
         .nest(API_PREFIX, api)

@@ -29,6 +29,7 @@ use desk_core::{Agent, Mutation, MutationResult, Role};
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
+use crate::ingest::{IngestItem, IngestOutcome};
 
 /// The key under which an email is unique and looked up.
 pub fn email_key(email: &str) -> String {
@@ -197,6 +198,24 @@ pub struct PushReceipt {
     pub results: Vec<MutationResult>,
 }
 
+/// One signed ingestion request, to store in one transaction (see [`crate::ingest`]).
+#[derive(Debug, Clone)]
+pub struct IngestBatch {
+    pub nonce: String,
+    /// Until when the nonce must be remembered.
+    pub nonce_expires_at: i64,
+    pub now: i64,
+    /// The signing secret, for the audit log.
+    pub actor: Actor,
+    pub items: Vec<IngestItem>,
+}
+
+/// What an ingestion committed: one outcome per item, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestReceipt {
+    pub outcomes: Vec<IngestOutcome>,
+}
+
 /// A mutation's answer as stored, JSON text: the same on every backend.
 pub(crate) fn encode_result(result: &MutationResult) -> Result<String> {
     serde_json::to_string(result)
@@ -308,6 +327,17 @@ pub trait Storage: Send + Sync + 'static {
     /// on PostgreSQL, any instance's (LISTEN/NOTIFY, one connection per storage, started
     /// by the first call, which must therefore run inside a tokio runtime).
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()>;
+
+    // ---- ingestion ----
+
+    /// In one transaction: remembers the nonce (refusing a replay with
+    /// [`crate::ingest::REPLAYED`]), then per item looks up [`IngestItem::lookups`], asks
+    /// [`crate::ingest::decide`] and writes what it says, each record through the feed,
+    /// and appends the audit rows. An item refused by the rules refuses the whole batch,
+    /// leaving nothing stored (the nonce included).
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestReceipt>;
+    /// Forgets nonces that expired before `now`; returns how many.
+    async fn prune_ingest_nonces(&self, now: i64) -> Result<u64>;
 
     // ---- the audit log ----
 

@@ -14,6 +14,7 @@
 
 mod accounts;
 mod audit;
+mod ingest;
 mod listen;
 mod push;
 mod records;
@@ -31,8 +32,8 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{
-    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
-    Rotation, Session, Storage, WriteReceipt,
+    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PushBatch,
+    PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
@@ -359,6 +360,14 @@ impl Storage for PgStorage {
 
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
         self.feed.subscribe(&self.config, &self.target)
+    }
+
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestReceipt> {
+        in_transaction!(self, |tx| ingest::ingest(&tx, &batch))
+    }
+
+    async fn prune_ingest_nonces(&self, now: i64) -> Result<u64> {
+        in_transaction!(self, |tx| ingest::prune_nonces(&tx, now))
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {

@@ -100,7 +100,7 @@ async fn exists(tx: &Transaction<'_>, sql: &str, id: Option<&str>) -> Result<boo
         .is_some())
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Internal(format!("decode stored record: {e}")))
 }
 

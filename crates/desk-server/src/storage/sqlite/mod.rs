@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod ingest;
 mod push;
 mod records;
 mod schema;
@@ -19,8 +20,8 @@ use desk_core::wire::Change;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    AgentRecord, FeedPage, LoginInfo, NewAgent, NewDevice, PushBatch, PushReceipt, RotateOutcome,
-    Rotation, Session, Storage, WriteReceipt,
+    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PushBatch,
+    PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
@@ -284,6 +285,16 @@ impl Storage for SqliteStorage {
 
     fn feed_moved(&self) -> tokio::sync::watch::Receiver<()> {
         self.inner.feed_moved.subscribe()
+    }
+
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestReceipt> {
+        self.write_feed(move |conn| ingest::ingest(conn, batch))
+            .await
+    }
+
+    async fn prune_ingest_nonces(&self, now: i64) -> Result<u64> {
+        self.write(move |conn| ingest::prune_nonces(conn, now))
+            .await
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {

@@ -87,7 +87,7 @@ fn exists(tx: &Connection, sql: &str, id: &str) -> Result<bool> {
         .ctx("look up a record")
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Internal(format!("decode stored record: {e}")))
 }
 

@@ -186,6 +186,25 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO audit_head (id, seq, hash)
         VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
     "#,
+    // 5: ingestion: replay protection and conversation threading.
+    r#"
+    -- Nonces of signed ingestion requests, until their timestamp would be refused anyway.
+    CREATE TABLE ingest_nonces (
+        nonce      TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX ingest_nonces_expiry ON ingest_nonces(expires_at);
+
+    -- Threading of inbound messages: a channel's conversation leads to its customer and
+    -- its current ticket (see desk_core::wire::InboundMessage).
+    CREATE TABLE ingest_conversations (
+        channel         TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        customer_id     TEXT NOT NULL,
+        ticket_id       TEXT NOT NULL,
+        PRIMARY KEY (channel, conversation_id)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -11,6 +11,7 @@ mod accounts;
 pub mod audit;
 mod feed;
 mod http;
+mod ingest;
 pub mod push;
 mod realtime;
 
@@ -67,6 +68,13 @@ macro_rules! conformance {
 conformance! {
     audit: [
         a_realistic_run_leaves_an_intact_chain,
+    ],
+    ingest: [
+        platform_events_become_records_consoles_pull,
+        forged_stale_replayed_and_tampered_requests_are_refused,
+        expired_nonces_are_forgotten,
+        messages_thread_onto_their_conversations_open_ticket,
+        hostile_content_is_refused_or_kept_as_plain_text,
     ],
     accounts: [
         agents_are_unique_by_email_case_insensitively,

@@ -1,0 +1,498 @@
+//! What an ingested event or message does to the stored records, given what a backend
+//! looked up inside its transaction. Pure: the backends fetch and write, the choices are
+//! made here once, so SQLite and PostgreSQL answer alike.
+
+use desk_core::wire::{
+    Change, InboundMessage, InboundMessageResponse, IngestEventResult, PlatformCustomer,
+    PlatformEvent, PlatformTransaction,
+};
+use desk_core::{
+    Author, AuthorKind, Category, Channel, Customer, CustomerTier, Message, MessageKind, Priority,
+    Ticket, TicketStatus, WalletTransaction,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Actor, AuditEntry};
+use crate::error::{Error, Result};
+
+/// One unit of ingestion, with the ids a new record would get (made by the caller, so
+/// this module never invents one).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestItem {
+    Event {
+        event: PlatformEvent,
+        /// For a customer seen for the first time.
+        fresh_customer_id: String,
+    },
+    Message {
+        message: InboundMessage,
+        fresh_customer_id: String,
+        fresh_ticket_id: String,
+    },
+}
+
+/// What a backend must look up before [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookups<'i> {
+    /// The customer with this platform user id.
+    pub platform_user_id: Option<&'i str>,
+    /// The stored transaction with this id.
+    pub transaction_id: Option<&'i str>,
+    /// The conversation, and its current ticket.
+    pub conversation: Option<(Channel, &'i str)>,
+    /// The ticket of an already-stored message with this id.
+    pub message_id: Option<String>,
+}
+
+impl IngestItem {
+    pub fn lookups(&self) -> Lookups<'_> {
+        let none = Lookups {
+            platform_user_id: None,
+            transaction_id: None,
+            conversation: None,
+            message_id: None,
+        };
+        match self {
+            IngestItem::Event { event, .. } => match event {
+                PlatformEvent::CustomerUpserted { customer } => Lookups {
+                    platform_user_id: Some(&customer.platform_user_id),
+                    ..none
+                },
+                PlatformEvent::TransactionCreated { transaction } => Lookups {
+                    platform_user_id: Some(&transaction.platform_user_id),
+                    transaction_id: Some(&transaction.id),
+                    ..none
+                },
+                PlatformEvent::TransactionConfirmationChanged { transaction_id, .. } => Lookups {
+                    transaction_id: Some(transaction_id),
+                    ..none
+                },
+            },
+            IngestItem::Message { message, .. } => Lookups {
+                platform_user_id: Some(&message.customer.platform_user_id),
+                conversation: Some((message.channel, &message.conversation_id)),
+                message_id: Some(message_id(message)),
+                ..none
+            },
+        }
+    }
+}
+
+/// The message id an inbound message is stored under: the same for every delivery of it,
+/// fixed-length whatever the bridge's ids look like.
+pub fn message_id(m: &InboundMessage) -> String {
+    let mut hasher = Sha256::new();
+    for part in [m.channel.as_str(), &m.conversation_id, &m.external_id] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    format!("in-{}", &hex::encode(hasher.finalize())[..32])
+}
+
+/// A conversation's owner and current ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub customer_id: String,
+    pub ticket_id: String,
+}
+
+/// The answers to [`Lookups`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub customer: Option<Customer>,
+    pub transaction: Option<WalletTransaction>,
+    pub conversation: Option<Conversation>,
+    /// The conversation's current ticket.
+    pub ticket: Option<Ticket>,
+    /// The ticket a message with the same id was already delivered to.
+    pub delivered_to: Option<Ticket>,
+}
+
+/// What the answer to one item says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Event(IngestEventResult),
+    Message(InboundMessageResponse),
+}
+
+/// What to write for one item, in the ingesting transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Records, in order, each with a feed change.
+    pub writes: Vec<Change>,
+    /// `(channel, conversation id)` now leads to this customer and ticket.
+    pub thread: Option<(Channel, String, Conversation)>,
+    pub audit: AuditEntry,
+    /// The answer; a new ticket's number is filled in from the stored records by
+    /// [`Decision::outcome`].
+    outcome: IngestOutcome,
+}
+
+impl Decision {
+    /// The answer, with the ticket's number as `stored` (the records as written) has it.
+    pub fn outcome(&self, stored: &[Change]) -> IngestOutcome {
+        let mut outcome = self.outcome.clone();
+        if let IngestOutcome::Message(answer) = &mut outcome
+            && let Some(number) = stored.iter().find_map(|c| match c {
+                Change::Ticket(t) if t.id == answer.ticket_id => t.number,
+                _ => None,
+            })
+        {
+            answer.ticket_number = number;
+        }
+        outcome
+    }
+}
+
+/// Decides item `index` of a request signed by `actor` with `nonce`, at server time `now`.
+pub fn decide(
+    index: usize,
+    item: &IngestItem,
+    facts: Facts,
+    now: i64,
+    actor: &Actor,
+    nonce: &str,
+) -> Result<Decision> {
+    match item {
+        IngestItem::Event {
+            event,
+            fresh_customer_id,
+        } => event_decision(index, event, facts, fresh_customer_id, now, actor, nonce),
+        IngestItem::Message {
+            message,
+            fresh_customer_id,
+            fresh_ticket_id,
+        } => message_decision(
+            message,
+            facts,
+            fresh_customer_id,
+            fresh_ticket_id,
+            now,
+            actor,
+            nonce,
+        ),
+    }
+}
+
+fn event_decision(
+    index: usize,
+    event: &PlatformEvent,
+    facts: Facts,
+    fresh_customer_id: &str,
+    now: i64,
+    actor: &Actor,
+    nonce: &str,
+) -> Result<Decision> {
+    let (change, applied, action) = match event {
+        PlatformEvent::CustomerUpserted { customer } => (
+            Change::Customer(upsert_customer(
+                customer,
+                facts.customer,
+                fresh_customer_id,
+                now,
+            )),
+            true,
+            "ingest.customer_upserted",
+        ),
+        PlatformEvent::TransactionCreated { transaction } => {
+            let customer = facts.customer.ok_or_else(|| {
+                Error::NotFound(format!(
+                    "event {index}: no customer with platform user id {:?}; send customer_upserted first",
+                    transaction.platform_user_id
+                ))
+            })?;
+            let stale = facts
+                .transaction
+                .as_ref()
+                .is_some_and(|stored| stored.updated_at > transaction.occurred_at);
+            let record = match facts.transaction {
+                Some(stored) if stale => stored,
+                _ => new_transaction(transaction, &customer.id),
+            };
+            (
+                Change::WalletTransaction(record),
+                !stale,
+                "ingest.transaction_created",
+            )
+        }
+        PlatformEvent::TransactionConfirmationChanged {
+            transaction_id,
+            status,
+            confirmations,
+            required_confirmations,
+            occurred_at,
+        } => {
+            let mut record = facts.transaction.ok_or_else(|| {
+                Error::NotFound(format!("event {index}: no transaction {transaction_id:?}"))
+            })?;
+            // Platform time orders the platform's own events: a late, older change
+            // must not undo a newer one.
+            let applied = record.updated_at <= *occurred_at;
+            if applied {
+                record.status = *status;
+                record.confirmations = *confirmations;
+                if let Some(required) = required_confirmations {
+                    record.required_confirmations = *required;
+                }
+                record.updated_at = *occurred_at;
+            }
+            (
+                Change::WalletTransaction(record),
+                applied,
+                "ingest.transaction_confirmation_changed",
+            )
+        }
+    };
+    let result = IngestEventResult {
+        kind: change.kind().to_owned(),
+        id: change.id().to_owned(),
+        applied,
+    };
+    let audit = AuditEntry::new(
+        actor,
+        action,
+        format!("{}:{}", result.kind, result.id),
+        json!({ "nonce": nonce, "applied": applied }),
+    );
+    Ok(Decision {
+        writes: if applied { vec![change] } else { vec![] },
+        thread: None,
+        audit,
+        outcome: IngestOutcome::Event(result),
+    })
+}
+
+/// The platform owns the profile; agents own tags and notes, which are kept.
+fn upsert_customer(
+    c: &PlatformCustomer,
+    stored: Option<Customer>,
+    fresh_id: &str,
+    now: i64,
+) -> Customer {
+    let (id, tags, notes, created_at) = match stored {
+        Some(s) => (s.id, s.tags, s.notes, s.created_at),
+        None => (fresh_id.to_owned(), vec![], String::new(), now),
+    };
+    Customer {
+        id,
+        platform_user_id: c.platform_user_id.clone(),
+        name: c.name.clone(),
+        emails: c.emails.clone(),
+        phones: c.phones.clone(),
+        handles: c.handles.clone(),
+        preferred_language: c.preferred_language.clone(),
+        tier: c.tier,
+        kyc_level: c.kyc_level,
+        risk_flags: c.risk_flags.clone(),
+        tags,
+        notes,
+        created_at,
+        updated_at: now,
+    }
+}
+
+fn new_transaction(t: &PlatformTransaction, customer_id: &str) -> WalletTransaction {
+    WalletTransaction {
+        id: t.id.clone(),
+        customer_id: customer_id.to_owned(),
+        asset: t.asset.clone(),
+        chain: t.chain.clone(),
+        amount: t.amount.clone(),
+        direction: t.direction,
+        tx_hash: t.tx_hash.clone(),
+        status: t.status,
+        confirmations: t.confirmations,
+        required_confirmations: t.required_confirmations,
+        created_at: t.created_at,
+        updated_at: t.occurred_at,
+    }
+}
+
+/// Longest subject made from a message's first line, in characters.
+const SUBJECT_CHARS: usize = 80;
+
+fn message_decision(
+    m: &InboundMessage,
+    facts: Facts,
+    fresh_customer_id: &str,
+    fresh_ticket_id: &str,
+    now: i64,
+    actor: &Actor,
+    nonce: &str,
+) -> Result<Decision> {
+    let message_id = message_id(m);
+    let audit = |ticket_id: &str, created: bool, duplicate: bool| {
+        AuditEntry::new(
+            actor,
+            "ingest.message",
+            format!("ticket:{ticket_id}"),
+            json!({
+                "nonce": nonce,
+                "message_id": message_id,
+                "channel": m.channel,
+                "conversation_id": m.conversation_id,
+                "created_ticket": created,
+                "duplicate": duplicate,
+            }),
+        )
+    };
+    if let Some(ticket) = facts.delivered_to {
+        return Ok(Decision {
+            writes: vec![],
+            thread: None,
+            audit: audit(&ticket.id, false, true),
+            outcome: IngestOutcome::Message(InboundMessageResponse {
+                ticket_number: ticket.number.unwrap_or(0),
+                ticket_id: ticket.id,
+                message_id,
+                created_ticket: false,
+                duplicate: true,
+            }),
+        });
+    }
+
+    let mut writes = Vec::with_capacity(3);
+    let customer = match facts.customer {
+        Some(mut c) => {
+            let new_handle = m
+                .customer
+                .handle
+                .as_ref()
+                .filter(|h| !c.handles.contains(h));
+            if let Some(handle) = new_handle {
+                c.handles.push(handle.clone());
+                c.updated_at = now;
+                writes.push(Change::Customer(c.clone()));
+            }
+            c
+        }
+        None => {
+            let c = Customer {
+                id: fresh_customer_id.to_owned(),
+                platform_user_id: m.customer.platform_user_id.clone(),
+                name: m.customer.name.clone(),
+                emails: vec![],
+                phones: vec![],
+                handles: m.customer.handle.iter().cloned().collect(),
+                preferred_language: m.customer.language.clone().unwrap_or_default(),
+                tier: CustomerTier::Standard,
+                kyc_level: 0,
+                risk_flags: vec![],
+                tags: vec![],
+                notes: String::new(),
+                created_at: now,
+                updated_at: now,
+            };
+            writes.push(Change::Customer(c.clone()));
+            c
+        }
+    };
+    if let Some(conversation) = &facts.conversation
+        && conversation.customer_id != customer.id
+    {
+        return Err(Error::Conflict(format!(
+            "conversation {:?} on {} belongs to another customer",
+            m.conversation_id, m.channel
+        )));
+    }
+
+    // A solved ticket reopens when the customer writes again; a closed (or merged) one is
+    // done for good, and the conversation moves on to a new ticket.
+    let open = facts
+        .ticket
+        .filter(|t| t.status != TicketStatus::Closed && t.merged_into.is_none());
+    let created = open.is_none();
+    let ticket = match open {
+        Some(mut t) => {
+            if matches!(
+                t.status,
+                TicketStatus::PendingCustomer | TicketStatus::Solved
+            ) {
+                t.status = TicketStatus::Open;
+            }
+            t.last_message_at = now;
+            t.updated_at = now;
+            t
+        }
+        None => new_ticket(m, &customer, fresh_ticket_id, now),
+    };
+    let message = Message {
+        id: message_id.clone(),
+        ticket_id: ticket.id.clone(),
+        kind: MessageKind::PublicReply,
+        author: Author {
+            kind: AuthorKind::Customer,
+            id: Some(customer.id.clone()),
+            name: customer.name.clone(),
+        },
+        // Kept as plain text: whatever markup it holds is shown, never rendered.
+        body_text: m.text.clone(),
+        body_html: None,
+        attachments: vec![],
+        created_at: now,
+    };
+    let answer = InboundMessageResponse {
+        ticket_id: ticket.id.clone(),
+        ticket_number: ticket.number.unwrap_or(0),
+        message_id: message_id.clone(),
+        created_ticket: created,
+        duplicate: false,
+    };
+    let thread = Conversation {
+        customer_id: customer.id.clone(),
+        ticket_id: ticket.id.clone(),
+    };
+    let audit = audit(&ticket.id, created, false);
+    writes.push(Change::Ticket(ticket));
+    writes.push(Change::Message(message));
+    Ok(Decision {
+        writes,
+        thread: Some((m.channel, m.conversation_id.clone(), thread)),
+        audit,
+        outcome: IngestOutcome::Message(answer),
+    })
+}
+
+fn new_ticket(m: &InboundMessage, customer: &Customer, id: &str, now: i64) -> Ticket {
+    let subject = m
+        .subject
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| {
+            let first = m.text.trim().lines().next().unwrap_or("").trim();
+            first.chars().take(SUBJECT_CHARS).collect()
+        });
+    let language = m
+        .customer
+        .language
+        .clone()
+        .or_else(|| Some(customer.preferred_language.clone()).filter(|l| !l.is_empty()))
+        .unwrap_or_else(|| "und".to_owned());
+    Ticket {
+        id: id.to_owned(),
+        number: None,
+        subject,
+        customer_id: customer.id.clone(),
+        channel: m.channel,
+        status: TicketStatus::New,
+        priority: match customer.tier {
+            CustomerTier::Standard => Priority::Normal,
+            CustomerTier::Vip | CustomerTier::Institutional => Priority::High,
+        },
+        category: Category::Other,
+        tags: vec![],
+        assignee_id: None,
+        group: None,
+        language,
+        first_response_due_at: None,
+        resolution_due_at: None,
+        linked_transaction_ids: vec![],
+        incident_id: None,
+        merged_into: None,
+        csat: None,
+        created_at: now,
+        updated_at: now,
+        last_message_at: now,
+    }
+}

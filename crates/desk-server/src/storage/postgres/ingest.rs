@@ -1,0 +1,131 @@
+//! Ingestion on PostgreSQL: the nonce, the facts [`crate::ingest::decide`] asks for, and
+//! the records, threads and audit rows its decisions name, in one transaction.
+//!
+//! Locks are taken in the order every writer keeps: the nonce first (a concurrent replay
+//! of the same request waits on its unique entry, then finds it taken), then the feed's
+//! version row, then the audit head.
+
+use deadpool_postgres::Transaction;
+use tokio_postgres::types::ToSql;
+
+use super::Ctx;
+use super::audit::append as audit;
+use super::push::parse;
+use super::records::FeedWriter;
+use super::write::write_after_bump;
+use crate::error::{Error, Result};
+use crate::ingest::{self, Conversation, Facts, Lookups};
+use crate::storage::{IngestBatch, IngestReceipt};
+
+pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<IngestReceipt> {
+    let fresh = tx
+        .execute(
+            "INSERT INTO ingest_nonces (nonce, expires_at) VALUES ($1, $2)
+             ON CONFLICT (nonce) DO NOTHING",
+            &[&batch.nonce, &batch.nonce_expires_at],
+        )
+        .await
+        .ctx("remember nonce")?;
+    if fresh == 0 {
+        return Err(Error::Unauthorized(ingest::REPLAYED));
+    }
+    let mut feed = FeedWriter::begin(tx).await?;
+    let mut outcomes = Vec::with_capacity(batch.items.len());
+    let mut audited = Vec::with_capacity(batch.items.len());
+    for (index, item) in batch.items.iter().enumerate() {
+        let facts = facts(tx, item.lookups()).await?;
+        let decision = ingest::decide(index, item, facts, batch.now, &batch.actor, &batch.nonce)?;
+        let stored = if decision.writes.is_empty() {
+            vec![]
+        } else {
+            write_after_bump(tx, &mut feed, decision.writes.clone()).await?
+        };
+        if let Some((channel, conversation_id, thread)) = &decision.thread {
+            tx.execute(
+                "INSERT INTO ingest_conversations (channel, conversation_id, customer_id, ticket_id)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (channel, conversation_id) DO UPDATE
+                     SET customer_id = excluded.customer_id, ticket_id = excluded.ticket_id",
+                &[
+                    &channel.as_str(),
+                    conversation_id,
+                    &thread.customer_id,
+                    &thread.ticket_id,
+                ],
+            )
+            .await
+            .ctx("thread conversation")?;
+        }
+        outcomes.push(decision.outcome(&stored));
+        audited.push(decision.audit);
+    }
+    audit(tx, batch.now, audited).await?;
+    Ok(IngestReceipt { outcomes })
+}
+
+async fn record<T: serde::de::DeserializeOwned>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    key: &[&(dyn ToSql + Sync)],
+    what: &str,
+) -> Result<Option<T>> {
+    let row = tx.query_opt(sql, key).await.ctx(what)?;
+    row.map(|row| parse(row.get(0))).transpose()
+}
+
+async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
+    let mut facts = Facts::default();
+    if let Some(id) = lookups.platform_user_id {
+        facts.customer = record(
+            tx,
+            "SELECT record::text FROM customers WHERE platform_user_id = $1 ORDER BY id LIMIT 1",
+            &[&id],
+            "find customer by platform user id",
+        )
+        .await?;
+    }
+    if let Some(id) = lookups.transaction_id {
+        facts.transaction = record(
+            tx,
+            "SELECT record::text FROM wallet_transactions WHERE id = $1",
+            &[&id],
+            "load wallet transaction",
+        )
+        .await?;
+    }
+    if let Some((channel, conversation_id)) = lookups.conversation {
+        let found = tx
+            .query_opt(
+                "SELECT c.customer_id, c.ticket_id, t.record::text FROM ingest_conversations c
+                 LEFT JOIN tickets t ON t.id = c.ticket_id
+                 WHERE c.channel = $1 AND c.conversation_id = $2",
+                &[&channel.as_str(), &conversation_id],
+            )
+            .await
+            .ctx("find conversation")?;
+        if let Some(row) = found {
+            facts.ticket = row.get::<_, Option<&str>>(2).map(parse).transpose()?;
+            facts.conversation = Some(Conversation {
+                customer_id: row.get(0),
+                ticket_id: row.get(1),
+            });
+        }
+    }
+    if let Some(id) = &lookups.message_id {
+        facts.delivered_to = record(
+            tx,
+            "SELECT t.record::text FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.id = $1",
+            &[id],
+            "find delivered message",
+        )
+        .await?;
+    }
+    Ok(facts)
+}
+
+pub(super) async fn prune_nonces(tx: &Transaction<'_>, now: i64) -> Result<u64> {
+    tx.execute("DELETE FROM ingest_nonces WHERE expires_at < $1", &[&now])
+        .await
+        .ctx("prune ingestion nonces")
+}
