@@ -138,6 +138,19 @@ impl Postgres {
         }
     }
 
+    /// Stops the server (fast), leaving its data, until [`Self::start_again`]: the
+    /// database an app was using is gone, as in an outage.
+    pub fn stop(&self) {
+        self.pg_ctl_stop("fast");
+    }
+
+    /// Starts a cluster stopped by [`Self::stop`] on the same port and data.
+    pub fn start_again(&self) {
+        if let Err(e) = self.pg_ctl_start() {
+            panic!("PostgreSQL did not start again: {e}");
+        }
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

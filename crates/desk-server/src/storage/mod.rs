@@ -345,4 +345,27 @@ pub trait Storage: Send + Sync + 'static {
     async fn audit_head(&self) -> Result<AuditHead>;
     /// Rows with seq above `after`, in seq order, at most `limit`.
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>>;
+
+    // ---- operations ----
+
+    /// Asks the database, with a real round trip, which schema version it holds, so
+    /// `/readyz` reports an unreachable database or a schema this build does not write.
+    async fn schema_version(&self) -> Result<u32>;
+    /// The schema version this build writes (what [`Self::schema_version`] must answer).
+    fn expected_schema_version(&self) -> u32;
+    /// Connection figures for `/metrics`; never touches the database.
+    fn pool_status(&self) -> PoolStatus;
+}
+
+/// Connection pool figures, as far as a backend knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStatus {
+    /// Most connections the pool opens (SQLite: idle readers kept, plus the writer).
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not in use.
+    pub idle: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
 }

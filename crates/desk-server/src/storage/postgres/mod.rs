@@ -32,8 +32,8 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{
-    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PushBatch,
-    PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
+    PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
@@ -376,5 +376,41 @@ impl Storage for PgStorage {
 
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
         reading!(self, |client| audit::rows(&client, after, limit))
+    }
+
+    async fn schema_version(&self) -> Result<u32> {
+        // No retry: a probe must report the database as it is, not wait for it.
+        let client = self.client().await?;
+        let version: i32 = match client
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await
+        {
+            Ok(row) => row.get(0),
+            Err(e) => {
+                let error = Error::storage("read schema version", e);
+                if is_connection_lost(&error) {
+                    self.forget_idle_connections();
+                }
+                return Err(error);
+            }
+        };
+        Ok(u32::try_from(version).unwrap_or(0))
+    }
+
+    fn expected_schema_version(&self) -> u32 {
+        SCHEMA_VERSION as u32
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+        }
     }
 }

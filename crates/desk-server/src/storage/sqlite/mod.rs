@@ -20,8 +20,8 @@ use desk_core::wire::Change;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PushBatch,
-    PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
+    PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
@@ -303,5 +303,33 @@ impl Storage for SqliteStorage {
 
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
         self.read(move |conn| audit::rows(conn, after, limit)).await
+    }
+
+    async fn schema_version(&self) -> Result<u32> {
+        self.read(|conn| {
+            conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+                .ctx("read schema version")
+        })
+        .await
+    }
+
+    fn expected_schema_version(&self) -> u32 {
+        SCHEMA_VERSION
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        // Readers in use are not tracked; the writer is one connection held for good.
+        let idle = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        PoolStatus {
+            max_size: MAX_IDLE_READERS + 1,
+            size: idle + 1,
+            idle,
+            waiting: 0,
+        }
     }
 }
