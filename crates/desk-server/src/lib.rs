@@ -15,9 +15,11 @@ pub mod error;
 pub mod feed;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod push;
 pub mod retention;
 pub mod seed;
+pub mod settings;
 pub mod state;
 pub mod storage;
 
@@ -25,7 +27,7 @@ use std::future::Future;
 
 pub use config::{Clock, Config, ManualClock, PasswordCost, StorageConfig, SystemClock};
 pub use error::{Error, Result};
-pub use http::app;
+pub use http::{app, metrics_app};
 pub use state::AppState;
 pub use storage::Storage;
 pub use storage::postgres::PgStorage;

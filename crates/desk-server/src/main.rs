@@ -5,7 +5,6 @@
 //! address, new ids, listings).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,8 +14,8 @@ use clap::{Args, Parser, Subcommand};
 use desk_core::Role;
 use desk_server::audit::{self, Actor};
 use desk_server::auth::{self, AddAgent};
-use desk_server::config::IngestSecret;
 use desk_server::seed::{self, SeedOptions};
+use desk_server::settings::{self, LogFormat, ServeSettings, Sources};
 use desk_server::{
     AppState, Clock, Config, PgStorage, SqliteStorage, Storage, StorageConfig, SystemClock,
 };
@@ -28,6 +27,10 @@ use desk_server::{
     about = "Desk's backend: API, auth and change feed"
 )]
 struct Cli {
+    /// Log lines as `text` or `json` (one object per line) on stderr. Env DESK_LOG_FORMAT;
+    /// for `serve` also the config file's `log_format`.
+    #[arg(long, global = true)]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -76,29 +79,10 @@ struct Opened {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API until SIGTERM or ctrl-c.
-    Serve {
-        /// Address to listen on; port 0 picks a free port.
-        #[arg(long, env = "DESK_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        data: DataDir,
-        /// Days the answers to pushed mutations are kept; a console offline for longer
-        /// re-bootstraps (its queued work is kept and answered).
-        #[arg(long, env = "DESK_FEED_RETENTION_DAYS", default_value_t = 30,
-              value_parser = clap::value_parser!(u64).range(1..=3650))]
-        feed_retention_days: u64,
-        /// Secrets that sign ingestion requests (platform events, channel messages), as
-        /// `id=secret,id2=secret2`, each at least 32 bytes; all listed are accepted, for
-        /// rotation. Unset: ingestion is refused. Prefer the environment variable.
-        #[arg(
-            long,
-            env = "DESK_INGEST_SECRETS",
-            hide_env_values = true,
-            default_value = ""
-        )]
-        ingest_secrets: String,
-    },
+    /// Serve the HTTP API until SIGTERM or ctrl-c. Settings come from the config file,
+    /// then the environment (DESK_<KEY>), then these flags, each overriding the one
+    /// before; README lists every key.
+    Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate {
         #[command(flatten)]
@@ -125,6 +109,72 @@ enum Command {
         #[arg(long, default_value_t = seed::DEFAULT_SEED)]
         seed: u64,
     },
+}
+
+/// `serve`'s flags. Values are checked with the other layers' (see `settings`), so a bad
+/// one is reported the same way wherever it came from.
+#[derive(Args)]
+struct ServeArgs {
+    /// TOML config file.
+    #[arg(long, env = "DESK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory holding desk.sqlite3 (embedded SQLite, one server instance).
+    #[arg(long)]
+    data_dir: Option<String>,
+    /// PostgreSQL URL; wins over --data-dir. Prefer DESK_DATABASE_URL: every user of the
+    /// machine can read a command line.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Address of the Prometheus /metrics endpoint (off unless set).
+    #[arg(long)]
+    metrics_listen: Option<String>,
+    /// A tracing filter, e.g. `info` or `desk_server=debug,info` [default: info].
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Days the answers to pushed mutations are kept [default: 30].
+    #[arg(long)]
+    feed_retention_days: Option<String>,
+    /// Secrets that sign ingestion requests, `id=secret,id2=secret2`, each at least 32
+    /// bytes; all listed are accepted, for rotation. Unset: ingestion is refused. Prefer
+    /// DESK_INGEST_SECRETS: every user of the machine can read a command line.
+    #[arg(long)]
+    ingest_secrets: Option<String>,
+}
+
+impl ServeArgs {
+    fn flags(&self, log_format: Option<&String>) -> Vec<(&'static str, String)> {
+        [
+            ("listen", self.listen.as_ref()),
+            ("data_dir", self.data_dir.as_ref()),
+            ("database_url", self.database_url.as_ref()),
+            ("metrics_listen", self.metrics_listen.as_ref()),
+            ("log_level", self.log_level.as_ref()),
+            ("log_format", log_format),
+            ("feed_retention_days", self.feed_retention_days.as_ref()),
+            ("ingest_secrets", self.ingest_secrets.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?.clone())))
+        .collect()
+    }
+
+    fn settings(&self, log_format: Option<&String>) -> anyhow::Result<ServeSettings> {
+        let text = match &self.config {
+            Some(path) => Some(settings::read_file(path)?),
+            None => None,
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let flags = self.flags(log_format);
+        let sources = Sources {
+            file: self.config.as_deref().zip(text.as_deref()),
+            env: &env,
+            flags: &flags,
+        };
+        Ok(sources.resolve()?)
+    }
 }
 
 #[derive(Subcommand)]
@@ -190,36 +240,27 @@ fn parse_role(text: &str) -> Result<Role, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let default_filter = if matches!(cli.command, Command::Serve { .. }) {
-        "info"
-    } else {
-        "warn"
+    if let Command::Serve(args) = &cli.command {
+        let settings = args.settings(cli.log_format.as_ref())?;
+        init_logging(settings.log_format, &settings.log_level);
+        return serve(settings).await;
+    }
+    // Other subcommands print results on stdout; their logs are for trouble only.
+    let format = match cli
+        .log_format
+        .clone()
+        .or_else(|| std::env::var("DESK_LOG_FORMAT").ok())
+    {
+        Some(text) => parse_log_format(&text)?,
+        None => LogFormat::Text,
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
-        )
-        .init();
+    let filter = std::env::var("DESK_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn".into());
+    init_logging(format, &filter);
 
     match cli.command {
-        Command::Serve {
-            listen,
-            data,
-            feed_retention_days,
-            ingest_secrets,
-        } => {
-            let config = Config {
-                feed_retention: Duration::from_secs(feed_retention_days * 24 * 3600),
-                // Never echo the value: it is the secrets.
-                ingest_secrets: IngestSecret::parse_list(&ingest_secrets)
-                    .map_err(|e| anyhow::anyhow!("--ingest-secrets: {e}"))?,
-                ..Config::default()
-            };
-            serve(listen, data, config).await
-        }
+        Command::Serve(_) => unreachable!("handled above"),
         Command::Migrate { data } => {
             let opened = open(&data).await?;
             println!(
@@ -277,9 +318,39 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+fn parse_log_format(text: &str) -> anyhow::Result<LogFormat> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => bail!("invalid log_format = {text:?}: expected `text` or `json`"),
+    }
+}
+
+/// Logs on stderr. JSON lines carry the current span (the request's method, route,
+/// request id, status and latency) beside each event.
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 /// Opens (creating, migrating) the storage `data` names.
 async fn open(data: &DataDir) -> anyhow::Result<Opened> {
-    match data.config() {
+    open_storage(data.config()).await
+}
+
+async fn open_storage(config: StorageConfig) -> anyhow::Result<Opened> {
+    match config {
         StorageConfig::Sqlite { data_dir } => {
             let storage = SqliteStorage::open_in_dir(&data_dir)
                 .with_context(|| format!("open the database in {}", data_dir.display()))?;
@@ -308,11 +379,11 @@ const DATABASE_WAIT: Duration = Duration::from_secs(60);
 
 /// [`open`], retrying while the database cannot be reached. Other failures (a schema from a
 /// newer server, a bad URL) end at once: waiting would not fix them.
-async fn open_when_reachable(data: &DataDir) -> anyhow::Result<Opened> {
+async fn open_when_reachable(storage: &StorageConfig) -> anyhow::Result<Opened> {
     let deadline = Instant::now() + DATABASE_WAIT;
     let mut pause = Duration::from_millis(250);
     loop {
-        match open(data).await {
+        match open_storage(storage.clone()).await {
             Ok(opened) => return Ok(opened),
             Err(e) if is_unreachable(&e) && Instant::now() + pause < deadline => {
                 let error = format!("{e:#}");
@@ -333,21 +404,49 @@ fn is_unreachable(error: &anyhow::Error) -> bool {
     )
 }
 
-async fn serve(listen: SocketAddr, data: DataDir, config: Config) -> anyhow::Result<()> {
+async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
+    if settings.both_storages_set {
+        tracing::warn!("both a database url and a data directory are set; using PostgreSQL");
+    }
     // Storage is open and migrated before the socket is bound, so /healthz answers only
     // once the server can serve.
-    let opened = open_when_reachable(&data).await?;
+    let opened = open_when_reachable(&settings.storage).await?;
     tracing::info!(database = %opened.location, "storage ready");
-    let state = AppState::new(opened.storage, config);
+    let state = AppState::new(opened.storage, settings.config);
+    let listen = settings.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;
     let address = listener.local_addr().context("read the bound address")?;
-    // Scripts and tests read this line to learn the port; keep its shape.
+    let metrics = match settings.metrics_listen {
+        Some(at) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listen for metrics on {at}"))?,
+        ),
+        None => None,
+    };
+    // Scripts and tests read the first line to learn the port; keep its shape.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{address}").context("write to stdout")?;
+    if let Some(metrics) = &metrics {
+        let at = metrics.local_addr().context("read the metrics address")?;
+        writeln!(stdout, "metrics on http://{at}/metrics").context("write to stdout")?;
+    }
     stdout.flush().context("flush stdout")?;
     drop(stdout);
+    if let Some(metrics) = metrics {
+        let app = desk_server::metrics_app(state.clone());
+        let closing = state.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(metrics, app)
+                .with_graceful_shutdown(async move { closing.closed().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "metrics endpoint failed");
+            }
+        });
+    }
     desk_server::run(listener, state, shutdown_signal()).await
 }
 

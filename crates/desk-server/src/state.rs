@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{Clock, Config, SystemClock, millis};
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -24,6 +25,7 @@ struct Inner {
     /// Set once the server is shutting down: long-lived responses (event streams) end, so
     /// a graceful shutdown does not wait for them for ever.
     closing: tokio::sync::watch::Sender<bool>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 throttle,
                 dummy_password_hash: OnceLock::new(),
                 closing: tokio::sync::watch::Sender::new(false),
+                metrics: Metrics::new(),
             }),
         }
     }
@@ -75,6 +78,16 @@ impl AppState {
     /// Tells long-lived responses to end: the server is shutting down.
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+    }
+
+    /// Whether [`Self::close`] was called: `/readyz` then says "not ready", so a load
+    /// balancer stops sending requests while in-flight ones finish.
+    pub fn is_closing(&self) -> bool {
+        *self.inner.closing.borrow()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Resolves once [`Self::close`] was called.

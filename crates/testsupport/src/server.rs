@@ -11,6 +11,8 @@ pub struct ServerProcess {
     pub url: String,
     /// The SQLite data directory; empty for a server on a database URL.
     pub data_dir: PathBuf,
+    /// `http://host:port/metrics` when the server was started with a metrics listener.
+    pub metrics_url: Option<String>,
 }
 
 /// Runs a `desk-server` subcommand to completion, feeding `stdin`; panics with its output on
@@ -103,19 +105,49 @@ impl ServerProcess {
         Self::spawn(command, PathBuf::new())
     }
 
-    fn spawn(mut command: Command, data_dir: PathBuf) -> Self {
+    /// Starts `desk-server serve` with exactly `args` and `env` added to ours (nothing
+    /// else: no data directory is chosen for it), its stderr written to `stderr` when given
+    /// (to read its logs), and waits until it is healthy. With `metrics`, also waits for the
+    /// metrics line.
+    pub fn start_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: Option<&Path>,
+        metrics: bool,
+    ) -> Self {
+        let mut command = Command::new(bin_path("desk-server"));
+        command
+            .arg("serve")
+            .args(args)
+            .env_remove("DESK_DATA_DIR")
+            .env_remove("DESK_DATABASE_URL")
+            .envs(env.iter().copied());
+        if let Some(path) = stderr {
+            let file = std::fs::File::create(path).expect("create the stderr file");
+            command.stderr(Stdio::from(file));
+        }
+        Self::spawn_with(command, PathBuf::new(), metrics)
+    }
+
+    fn spawn(command: Command, data_dir: PathBuf) -> Self {
+        Self::spawn_with(command, data_dir, false)
+    }
+
+    fn spawn_with(mut command: Command, data_dir: PathBuf, metrics: bool) -> Self {
+        // `start_with` may have sent stderr to a file; everything else inherits it.
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn desk-server serve");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
+            for _ in 0..2 {
+                if let Some(Ok(line)) = lines.next() {
+                    let _ = tx.send(line);
+                }
             }
             // Keep draining so the server never blocks on a full pipe.
             for _ in lines {}
@@ -128,10 +160,20 @@ impl ServerProcess {
             .unwrap_or_else(|| panic!("unexpected first line from desk-server: {line:?}"))
             .trim()
             .to_owned();
+        let metrics_url = metrics.then(|| {
+            let line = rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("desk-server printed no metrics line");
+            line.strip_prefix("metrics on ")
+                .unwrap_or_else(|| panic!("expected the metrics line, got {line:?}"))
+                .trim()
+                .to_owned()
+        });
         let server = Self {
             child,
             url,
             data_dir,
+            metrics_url,
         };
         server.wait_healthy(Duration::from_secs(30));
         server

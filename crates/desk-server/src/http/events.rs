@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::extract::AuthedAgent;
+use crate::metrics::GaugeGuard;
 use crate::state::AppState;
 
 /// The event's name; its data is empty.
@@ -29,9 +30,16 @@ pub(super) async fn events(
     let moved = state.storage().feed_moved();
     let until = Instant::now() + state.config().access_ttl;
     let keep_alive = state.config().events_keep_alive;
+    // Lives in the stream's state, so the gauge drops when the client disconnects.
+    let connected = state.metrics().event_stream_opened();
     let stream = futures_util::stream::unfold(
-        (moved, state, true),
-        move |(mut moved, state, first): (watch::Receiver<()>, AppState, bool)| async move {
+        (moved, state, true, connected),
+        move |(mut moved, state, first, connected): (
+            watch::Receiver<()>,
+            AppState,
+            bool,
+            GaugeGuard,
+        )| async move {
             if !first {
                 tokio::select! {
                     changed = moved.changed() => changed.ok()?,
@@ -40,7 +48,7 @@ pub(super) async fn events(
                 }
             }
             let poke = Event::default().event(POKE).data("");
-            Some((Ok(poke), (moved, state, false)))
+            Some((Ok(poke), (moved, state, false, connected)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(keep_alive))

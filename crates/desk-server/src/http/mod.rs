@@ -7,7 +7,12 @@
 pub mod events;
 pub mod extract;
 mod ingest;
+mod openapi;
+mod ops;
 mod routes;
+
+pub use openapi::document as openapi_document;
+pub use ops::{REQUEST_ID, metrics_app};
 
 use std::any::Any;
 
@@ -19,7 +24,6 @@ use axum::routing::{get, post};
 use desk_core::wire::API_PREFIX;
 use desk_core::{ApiError, ErrorCode};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::error::api_error_response;
 use crate::state::AppState;
@@ -35,15 +39,20 @@ pub fn app(state: AppState) -> Router {
         .route("/sync/pull", get(routes::pull))
         .route("/push", post(routes::push))
         .route("/events", get(events::events))
-        .merge(ingest::routes());
+        .merge(ingest::routes())
+        .merge(ops::api_routes());
     Router::new()
         .route("/healthz", get(routes::healthz))
+        .merge(ops::routes())
         .nest(API_PREFIX, api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(json_errors))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe,
+        ))
         .with_state(state)
 }
 

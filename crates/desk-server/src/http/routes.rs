@@ -26,7 +26,11 @@ pub(super) async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>> {
-    auth::login(&state, request).await.map(Json)
+    let result = auth::login(&state, request).await;
+    if let Err(e) = &result {
+        state.metrics().login_failed(e.code());
+    }
+    result.map(Json)
 }
 
 pub(super) async fn refresh(
@@ -53,15 +57,16 @@ pub(super) async fn pull(
     caller: AuthedAgent,
     ApiQuery(query): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>> {
-    feed::pull(
+    let response = feed::pull(
         state.storage(),
         state.config(),
         &caller.0,
         query.cursor.as_deref(),
         query.limit,
     )
-    .await
-    .map(Json)
+    .await?;
+    state.metrics().pulled(response.changes.len());
+    Ok(Json(response))
 }
 
 pub(super) async fn push(
@@ -69,13 +74,16 @@ pub(super) async fn push(
     caller: AuthedAgent,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>> {
-    push::push(
+    let response = push::push(
         state.storage(),
         state.config(),
         &caller.0,
         state.now_ms(),
         request,
     )
-    .await
-    .map(Json)
+    .await?;
+    state
+        .metrics()
+        .pushed(response.results.iter().map(|a| &a.result));
+    Ok(Json(response))
 }

@@ -1,0 +1,939 @@
+//! The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+//!
+//! Written by hand rather than derived: the wire types live in `desk-core`, which must not
+//! depend on an OpenAPI crate (the desktop client shares them), and the orphan rule keeps
+//! this crate from deriving schemas for them. What keeps it honest instead: enum values are
+//! taken from the Rust enums here, and the tests check that every router path is documented
+//! and exists, and validate real responses (a seeded demo pull, logins, errors) against
+//! these schemas with `additionalProperties: false`, so a field added to a wire type fails
+//! them until it is documented.
+
+use std::sync::OnceLock;
+
+use desk_core::domain::{
+    AuthorKind, Category, Channel, CustomerTier, MessageKind, Priority, Role, TicketStatus,
+    TxDirection, TxStatus,
+};
+use desk_core::ops::IncidentStatus;
+use desk_core::wire::{API_PREFIX, SCHEMA_VERSION};
+use serde_json::{Map, Value, json};
+
+/// Every error code this server answers with. `unavailable` comes from `/readyz` only.
+pub const ERROR_CODES: &[&str] = &[
+    "bad_request",
+    "invalid_credentials",
+    "unauthorized",
+    "session_expired",
+    "forbidden",
+    "account_disabled",
+    "not_found",
+    "conflict",
+    "rate_limited",
+    "payload_too_large",
+    "rebootstrap_required",
+    "internal",
+    "unavailable",
+];
+
+/// The document, built once.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "Desk server API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!(
+                "The API Desk consoles sync with (wire schema version {SCHEMA_VERSION}). Every \
+                 error is JSON `{{code, message}}`: branch on `code`, never on `message`. \
+                 Prometheus metrics are not part of this API: they are served on the \
+                 separate `metrics_listen` address."
+            ),
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" }
+        },
+        "paths": paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token from login or refresh (short-lived)."
+                },
+                "ingestSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Desk-Signature",
+                    "description": "`v1=<hex HMAC-SHA256 of \"timestamp.nonce.body\">` with one of the \
+                        server's ingestion secrets, beside `X-Desk-Timestamp` (seconds since the epoch, \
+                        within the server's window) and `X-Desk-Nonce` (fresh per request)."
+                }
+            },
+            "responses": responses(),
+            "schemas": schemas(),
+        }
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({ "content": { "application/json": { "schema": schema_ref(schema) } } })
+}
+
+fn error_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/responses/{name}") })
+}
+
+/// One operation. `errors` are `(status, description)` pairs answered with `Error`.
+fn operation(
+    id: &str,
+    summary: &str,
+    authed: bool,
+    ok: (&str, Value),
+    errors: &[(&str, &str)],
+) -> Value {
+    let mut responses = Map::new();
+    responses.insert(ok.0.to_owned(), ok.1);
+    let mut errors: Vec<(&str, &str)> = errors.to_vec();
+    if authed {
+        errors.push((
+            "401",
+            "no, a malformed, an expired or a revoked access token",
+        ));
+        errors.push((
+            "403",
+            "the agent account is disabled, or its role is too low",
+        ));
+    }
+    for (status, description) in errors {
+        let mut response = responses_error(description);
+        if status == "429" {
+            response["headers"] = json!({
+                "Retry-After": { "schema": { "type": "integer", "minimum": 0 },
+                                 "description": "seconds to wait" }
+            });
+        }
+        responses.insert(status.to_owned(), response);
+    }
+    // Wrong methods (405) and server failures (500) can happen anywhere.
+    responses.insert("default".into(), error_ref("Error"));
+    let mut op = json!({
+        "operationId": id,
+        "summary": summary,
+        "responses": responses,
+    });
+    if authed {
+        op["security"] = json!([{ "bearer": [] }]);
+    }
+    op
+}
+
+fn responses_error(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema_ref("Error") } }
+    })
+}
+
+fn paths() -> Value {
+    let api = |path: &str| format!("{API_PREFIX}{path}");
+    let ok = |description: &str, schema: &str| {
+        let mut response = json_body(schema);
+        response["description"] = json!(description);
+        response
+    };
+    let mut paths = Map::new();
+    paths.insert(
+        "/healthz".into(),
+        json!({ "get": operation("healthz", "Liveness: the process serves HTTP", false,
+            ("200", ok("alive", "Health")), &[]) }),
+    );
+    let mut readyz = operation(
+        "readyz",
+        "Readiness: the database answers and its schema is the one this build writes",
+        false,
+        ("200", ok("ready to serve", "Ready")),
+        &[],
+    );
+    readyz["responses"]["503"] = responses_error(
+        "not ready (`unavailable`): the database is unreachable, its schema differs, or the \
+         server is shutting down",
+    );
+    paths.insert("/readyz".into(), json!({ "get": readyz }));
+
+    let mut login = operation(
+        "login",
+        "Sign in a device with email and password",
+        false,
+        (
+            "200",
+            ok("a new device with its token pair", "TokenResponse"),
+        ),
+        &[
+            ("400", "malformed body"),
+            ("401", "`invalid_credentials`"),
+            ("403", "`account_disabled`"),
+            ("413", "body too large"),
+            (
+                "429",
+                "`rate_limited`: too many failed logins for this email",
+            ),
+        ],
+    );
+    login["requestBody"] = json_body("LoginRequest");
+    login["requestBody"]["required"] = json!(true);
+    paths.insert(api("/auth/login"), json!({ "post": login }));
+
+    let mut refresh = operation(
+        "refresh",
+        "Swap a refresh token for a new pair (the presented one is retired; reusing it revokes the device)",
+        false,
+        ("200", ok("the new token pair", "TokenResponse")),
+        &[
+            ("400", "malformed body"),
+            (
+                "401",
+                "`session_expired`: unknown, expired, revoked or reused token",
+            ),
+            ("403", "`account_disabled`"),
+            ("413", "body too large"),
+        ],
+    );
+    refresh["requestBody"] = json_body("RefreshRequest");
+    refresh["requestBody"]["required"] = json!(true);
+    paths.insert(api("/auth/refresh"), json!({ "post": refresh }));
+
+    paths.insert(
+        api("/auth/logout"),
+        json!({ "post": operation("logout", "Sign out this device: its tokens stop working", true,
+            ("204", json!({ "description": "signed out" })), &[]) }),
+    );
+    paths.insert(
+        api("/me"),
+        json!({ "get": operation("me", "The signed-in agent", true,
+            ("200", ok("the agent", "Agent")), &[]) }),
+    );
+
+    let mut pull = operation(
+        "pull",
+        "Changes after a cursor, with this device's mutation answers, in one snapshot",
+        true,
+        ("200", ok("one page of the change feed", "PullResponse")),
+        &[
+            ("400", "malformed cursor or limit"),
+            (
+                "410",
+                "`rebootstrap_required`: the cursor is older than the server keeps",
+            ),
+        ],
+    );
+    pull["parameters"] = json!([
+        { "name": "cursor", "in": "query", "required": false,
+          "description": "Opaque; from the previous answer's `next_cursor`. Absent or empty: from zero (bootstrap).",
+          "schema": { "type": "string" } },
+        { "name": "limit", "in": "query", "required": false,
+          "description": "Page size; the server's default when absent, capped at its maximum.",
+          "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX } }
+    ]);
+    paths.insert(api("/sync/pull"), json!({ "get": pull }));
+
+    let mut push = operation(
+        "push",
+        "Apply a batch of this device's queued mutations, each exactly once, in order",
+        true,
+        (
+            "200",
+            ok("one answer per mutation, in request order", "PushResponse"),
+        ),
+        &[
+            (
+                "400",
+                "malformed body, unknown schema version, or a batch too large",
+            ),
+            ("413", "body too large"),
+        ],
+    );
+    push["requestBody"] = json_body("PushRequest");
+    push["requestBody"]["required"] = json!(true);
+    paths.insert(api("/push"), json!({ "post": push }));
+
+    paths.insert(
+        api("/events"),
+        json!({ "get": operation("events",
+            "Server-sent events: a `poke` (no data) whenever the feed moved; pull then. Lasts at most one access-token lifetime.",
+            true,
+            ("200", json!({
+                "description": "an event stream; the first poke is sent at once",
+                "content": { "text/event-stream": { "schema": { "type": "string" } } }
+            })), &[]) }),
+    );
+    for (path, id, summary, request, answer) in [
+        (
+            "/ingest/events",
+            "ingestEvents",
+            "Platform events: customers, wallet transactions and their confirmation changes",
+            "IngestEventsRequest",
+            "IngestEventsResponse",
+        ),
+        (
+            "/ingest/messages",
+            "ingestMessage",
+            "One inbound customer message from a channel bridge, opening or threading a ticket",
+            "InboundMessage",
+            "InboundMessageResponse",
+        ),
+    ] {
+        let mut op = operation(
+            id,
+            summary,
+            false,
+            ("200", ok("stored (or recognised as a re-delivery)", answer)),
+            &[
+                ("400", "malformed or invalid body"),
+                (
+                    "401",
+                    "missing or wrong signature, stale timestamp, replayed nonce, or ingestion not configured",
+                ),
+                ("413", "body too large"),
+            ],
+        );
+        op["security"] = json!([{ "ingestSignature": [] }]);
+        op["parameters"] = json!([
+            { "name": "X-Desk-Timestamp", "in": "header", "required": true,
+              "schema": { "type": "string" }, "description": "seconds since the Unix epoch" },
+            { "name": "X-Desk-Nonce", "in": "header", "required": true,
+              "schema": { "type": "string" }, "description": "fresh per request" }
+        ]);
+        op["requestBody"] = json_body(request);
+        op["requestBody"]["required"] = json!(true);
+        paths.insert(api(path), json!({ "post": op }));
+    }
+    paths.insert(
+        api("/openapi.json"),
+        json!({ "get": operation("openapi", "This document", false,
+            ("200", json!({
+                "description": "the OpenAPI 3.1 document",
+                "content": { "application/json": { "schema": { "type": "object" } } }
+            })), &[]) }),
+    );
+    Value::Object(paths)
+}
+
+fn responses() -> Value {
+    json!({ "Error": {
+        "description": "an error: method not allowed, or an internal failure",
+        "content": { "application/json": { "schema": schema_ref("Error") } }
+    } })
+}
+
+fn string_enum(values: impl IntoIterator<Item = &'static str>) -> Value {
+    json!({ "type": "string", "enum": values.into_iter().collect::<Vec<_>>() })
+}
+
+/// A closed object: every listed property required, no others.
+fn object(properties: Value) -> Value {
+    let required: Vec<String> = properties
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn nullable_string() -> Value {
+    json!({ "type": ["string", "null"] })
+}
+
+fn strings() -> Value {
+    json!({ "type": "array", "items": string() })
+}
+
+/// Milliseconds since the Unix epoch.
+fn time() -> Value {
+    json!({ "type": "integer", "format": "int64" })
+}
+
+fn nullable_time() -> Value {
+    json!({ "type": ["integer", "null"], "format": "int64" })
+}
+
+fn unsigned(max: u64) -> Value {
+    json!({ "type": "integer", "minimum": 0, "maximum": max })
+}
+
+fn array_of(name: &str) -> Value {
+    json!({ "type": "array", "items": schema_ref(name) })
+}
+
+fn string_map(values: Value) -> Value {
+    json!({ "type": "object", "additionalProperties": values })
+}
+
+fn nullable(name: &str) -> Value {
+    json!({ "oneOf": [schema_ref(name), { "type": "null" }] })
+}
+
+/// A serde internally tagged variant: `{tag: value, ...fields}`.
+fn tagged(tag: &str, value: &str, fields: Value) -> Value {
+    let mut properties = fields.as_object().cloned().unwrap_or_default();
+    properties.insert(tag.into(), json!({ "const": value }));
+    object(Value::Object(properties))
+}
+
+fn schemas() -> Value {
+    let mut s = Map::new();
+    let mut put = |name: &str, schema: Value| {
+        s.insert(name.to_owned(), schema);
+    };
+
+    put(
+        "Error",
+        object(json!({
+            "code": string_enum(ERROR_CODES.iter().copied()),
+            "message": { "type": "string", "description": "for people; lowercase, no trailing period" },
+        })),
+    );
+    put("Role", string_enum(Role::ALL.iter().map(|v| v.as_str())));
+    put(
+        "Channel",
+        string_enum(Channel::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "TicketStatus",
+        string_enum(TicketStatus::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "Priority",
+        string_enum(Priority::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "Category",
+        string_enum(Category::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "MessageKind",
+        string_enum(MessageKind::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "AuthorKind",
+        string_enum(AuthorKind::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "TxDirection",
+        string_enum(TxDirection::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "TxStatus",
+        string_enum(TxStatus::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "CustomerTier",
+        string_enum(CustomerTier::ALL.iter().map(|v| v.as_str())),
+    );
+    put(
+        "IncidentStatus",
+        string_enum(IncidentStatus::ALL.iter().map(|v| v.as_str())),
+    );
+
+    put(
+        "Health",
+        object(json!({
+            "status": { "const": "ok" },
+            "version": string(),
+            "schema_version": unsigned(u32::MAX.into()),
+        })),
+    );
+    put(
+        "Ready",
+        object(json!({
+            "status": { "const": "ready" },
+            "storage": { "type": "string", "enum": ["sqlite", "postgres"] },
+            "schema_version": unsigned(u32::MAX.into()),
+        })),
+    );
+    // Requests: serde ignores unknown fields, so these stay open.
+    put(
+        "LoginRequest",
+        json!({
+            "type": "object",
+            "required": ["email", "password", "device_name"],
+            "properties": {
+                "email": string(),
+                "password": { "type": "string", "format": "password" },
+                "device_name": string(),
+            }
+        }),
+    );
+    put(
+        "RefreshRequest",
+        json!({
+            "type": "object",
+            "required": ["refresh_token"],
+            "properties": { "refresh_token": string() }
+        }),
+    );
+    put(
+        "TokenResponse",
+        object(json!({
+            "access_token": string(),
+            "access_expires_in": { "type": "integer", "minimum": 0, "description": "seconds" },
+            "refresh_token": string(),
+            "device_id": string(),
+            "agent": schema_ref("Agent"),
+        })),
+    );
+    put(
+        "Agent",
+        object(json!({
+            "id": string(),
+            "name": string(),
+            "email": string(),
+            "role": schema_ref("Role"),
+            "languages": strings(),
+        })),
+    );
+    put(
+        "Customer",
+        object(json!({
+            "id": string(),
+            "platform_user_id": string(),
+            "name": string(),
+            "emails": strings(),
+            "phones": strings(),
+            "handles": strings(),
+            "preferred_language": string(),
+            "tier": schema_ref("CustomerTier"),
+            "kyc_level": unsigned(u8::MAX.into()),
+            "risk_flags": strings(),
+            "tags": strings(),
+            "notes": string(),
+            "created_at": time(),
+            "updated_at": time(),
+        })),
+    );
+    put(
+        "WalletTransaction",
+        object(json!({
+            "id": string(),
+            "customer_id": string(),
+            "asset": string(),
+            "chain": string(),
+            "amount": { "type": "string", "description": "decimal text, never a float" },
+            "direction": schema_ref("TxDirection"),
+            "tx_hash": nullable_string(),
+            "status": schema_ref("TxStatus"),
+            "confirmations": unsigned(u32::MAX.into()),
+            "required_confirmations": unsigned(u32::MAX.into()),
+            "created_at": time(),
+            "updated_at": time(),
+        })),
+    );
+    put(
+        "Ticket",
+        object(json!({
+            "id": string(),
+            "number": nullable_time(),
+            "subject": string(),
+            "customer_id": string(),
+            "channel": schema_ref("Channel"),
+            "status": schema_ref("TicketStatus"),
+            "priority": schema_ref("Priority"),
+            "category": schema_ref("Category"),
+            "tags": strings(),
+            "assignee_id": nullable_string(),
+            "group": nullable_string(),
+            "language": string(),
+            "first_response_due_at": nullable_time(),
+            "resolution_due_at": nullable_time(),
+            "linked_transaction_ids": strings(),
+            "incident_id": nullable_string(),
+            "merged_into": nullable_string(),
+            "csat": { "type": ["integer", "null"], "minimum": 0, "maximum": 255 },
+            "created_at": time(),
+            "updated_at": time(),
+            "last_message_at": time(),
+        })),
+    );
+    put(
+        "Author",
+        object(json!({
+            "kind": schema_ref("AuthorKind"),
+            "id": nullable_string(),
+            "name": string(),
+        })),
+    );
+    put(
+        "Attachment",
+        object(json!({
+            "sha256": string(),
+            "file_name": string(),
+            "content_type": string(),
+            "size": { "type": "integer", "minimum": 0 },
+        })),
+    );
+    put(
+        "Message",
+        object(json!({
+            "id": string(),
+            "ticket_id": string(),
+            "kind": schema_ref("MessageKind"),
+            "author": schema_ref("Author"),
+            "body_text": string(),
+            "body_html": nullable_string(),
+            "attachments": array_of("Attachment"),
+            "created_at": time(),
+        })),
+    );
+    put(
+        "MacroAction",
+        json!({ "oneOf": [
+            tagged("type", "set_status", json!({ "status": schema_ref("TicketStatus") })),
+            tagged("type", "set_priority", json!({ "priority": schema_ref("Priority") })),
+            tagged("type", "set_category", json!({ "category": schema_ref("Category") })),
+            tagged("type", "add_tags", json!({ "tags": strings() })),
+            tagged("type", "remove_tags", json!({ "tags": strings() })),
+        ] }),
+    );
+    put(
+        "Macro",
+        object(json!({
+            "id": string(),
+            "title": string(),
+            "bodies": string_map(string()),
+            "variables": strings(),
+            "actions": array_of("MacroAction"),
+            "categories": array_of("Category"),
+            "updated_at": time(),
+        })),
+    );
+    put(
+        "KbTranslation",
+        object(json!({ "title": string(), "body": string() })),
+    );
+    put(
+        "KbArticle",
+        object(json!({
+            "id": string(),
+            "translations": string_map(schema_ref("KbTranslation")),
+            "tags": strings(),
+            "categories": array_of("Category"),
+            "updated_at": time(),
+        })),
+    );
+    put(
+        "IncidentUpdate",
+        object(json!({
+            "at": time(),
+            "status": schema_ref("IncidentStatus"),
+            "bodies": string_map(string()),
+            "estimated_resolution_at": nullable_time(),
+        })),
+    );
+    put(
+        "Incident",
+        object(json!({
+            "id": string(),
+            "title": string(),
+            "status": schema_ref("IncidentStatus"),
+            "affected": strings(),
+            "updates": array_of("IncidentUpdate"),
+            "started_at": time(),
+            "resolved_at": nullable_time(),
+        })),
+    );
+    put(
+        "SlaTarget",
+        object(json!({
+            "priority": nullable("Priority"),
+            "tier": nullable("CustomerTier"),
+            "category": nullable("Category"),
+            "first_response_minutes": unsigned(u32::MAX.into()),
+            "resolution_minutes": unsigned(u32::MAX.into()),
+        })),
+    );
+    put(
+        "BusinessWindow",
+        object(json!({
+            "weekday": unsigned(u8::MAX.into()),
+            "start_minute": unsigned(u16::MAX.into()),
+            "end_minute": unsigned(u16::MAX.into()),
+        })),
+    );
+    put(
+        "BusinessHours",
+        object(json!({
+            "time_zone": string(),
+            "windows": array_of("BusinessWindow"),
+            "holidays": strings(),
+        })),
+    );
+    put(
+        "SlaPolicy",
+        object(json!({
+            "id": string(),
+            "name": string(),
+            "targets": array_of("SlaTarget"),
+            "business_hours": schema_ref("BusinessHours"),
+            "updated_at": time(),
+        })),
+    );
+    let change = |kind: &str, record: &str| {
+        object(json!({ "kind": { "const": kind }, "record": schema_ref(record) }))
+    };
+    put(
+        "Change",
+        json!({
+            "description": "one committed change: the whole record, tagged by kind",
+            "oneOf": [
+                change("ticket", "Ticket"),
+                change("message", "Message"),
+                change("customer", "Customer"),
+                change("wallet_transaction", "WalletTransaction"),
+                change("agent", "Agent"),
+                change("macro", "Macro"),
+                change("kb_article", "KbArticle"),
+                change("incident", "Incident"),
+                change("sla_policy", "SlaPolicy"),
+            ]
+        }),
+    );
+    put(
+        "MutationResult",
+        json!({ "oneOf": [
+            tagged("outcome", "applied", json!({})),
+            tagged("outcome", "conflict", json!({ "resolution": string() })),
+            tagged("outcome", "rejected", json!({
+                "code": string_enum(ERROR_CODES.iter().copied()),
+                "reason": string(),
+            })),
+            tagged("outcome", "held", json!({ "reason": string() })),
+        ] }),
+    );
+    put(
+        "Acknowledgement",
+        object(json!({ "mutation_id": string(), "result": schema_ref("MutationResult") })),
+    );
+    put(
+        "PullResponse",
+        object(json!({
+            "schema_version": unsigned(u32::MAX.into()),
+            "changes": array_of("Change"),
+            "next_cursor": string(),
+            "has_more": { "type": "boolean" },
+            "acknowledged": array_of("Acknowledgement"),
+        })),
+    );
+    put(
+        "MutationOp",
+        json!({ "oneOf": [
+            tagged("type", "reply", json!({
+                "ticket_id": string(), "message_id": string(), "body_text": string(),
+                "last_seen_message_id": nullable_string(),
+            })),
+            tagged("type", "note", json!({
+                "ticket_id": string(), "message_id": string(), "body_text": string(),
+            })),
+            tagged("type", "set_status", json!({
+                "ticket_id": string(), "status": schema_ref("TicketStatus"),
+            })),
+            tagged("type", "set_priority", json!({
+                "ticket_id": string(), "priority": schema_ref("Priority"),
+            })),
+            tagged("type", "set_category", json!({
+                "ticket_id": string(), "category": schema_ref("Category"),
+            })),
+            tagged("type", "claim", json!({ "ticket_id": string() })),
+            tagged("type", "assign", json!({
+                "ticket_id": string(), "assignee_id": nullable_string(),
+            })),
+            tagged("type", "add_tags", json!({ "ticket_id": string(), "tags": strings() })),
+            tagged("type", "remove_tags", json!({ "ticket_id": string(), "tags": strings() })),
+            tagged("type", "create_ticket", json!({ "ticket": schema_ref("Ticket") })),
+        ] }),
+    );
+    put(
+        "Mutation",
+        object(json!({
+            "id": { "type": "string", "description": "UUIDv7 made by the client; the idempotency key" },
+            "client_id": string(),
+            "seq": { "type": "integer", "minimum": 1, "maximum": i64::MAX, "description": "per client, strictly increasing" },
+            "agent_id": string(),
+            "created_at": time(),
+            "op": schema_ref("MutationOp"),
+        })),
+    );
+    put(
+        "PushRequest",
+        json!({
+            "type": "object",
+            "required": ["schema_version", "mutations"],
+            "properties": {
+                "schema_version": unsigned(u32::MAX.into()),
+                "mutations": array_of("Mutation"),
+            }
+        }),
+    );
+    // Ingestion requests refuse unknown fields (serde `deny_unknown_fields`), so they are
+    // closed; fields with a serde default are optional.
+    let closed = |properties: Value, required: &[&str]| {
+        json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        })
+    };
+    put(
+        "PlatformCustomer",
+        closed(
+            json!({
+                "platform_user_id": string(),
+                "name": string(),
+                "emails": strings(),
+                "phones": strings(),
+                "handles": strings(),
+                "preferred_language": string(),
+                "tier": schema_ref("CustomerTier"),
+                "kyc_level": unsigned(u8::MAX.into()),
+                "risk_flags": strings(),
+            }),
+            &["platform_user_id", "name"],
+        ),
+    );
+    put(
+        "PlatformTransaction",
+        closed(
+            json!({
+                "id": string(),
+                "platform_user_id": string(),
+                "asset": string(),
+                "chain": string(),
+                "amount": { "type": "string", "description": "decimal text, e.g. \"1250.50\"" },
+                "direction": schema_ref("TxDirection"),
+                "tx_hash": nullable_string(),
+                "status": schema_ref("TxStatus"),
+                "confirmations": unsigned(u32::MAX.into()),
+                "required_confirmations": unsigned(u32::MAX.into()),
+                "created_at": time(),
+                "occurred_at": time(),
+            }),
+            &[
+                "id",
+                "platform_user_id",
+                "asset",
+                "chain",
+                "amount",
+                "direction",
+                "status",
+                "created_at",
+                "occurred_at",
+            ],
+        ),
+    );
+    let event = |kind: &str, properties: Value, required: &[&str]| {
+        let mut properties = properties.as_object().cloned().unwrap_or_default();
+        properties.insert("type".into(), json!({ "const": kind }));
+        let mut required: Vec<&str> = required.to_vec();
+        required.push("type");
+        closed(Value::Object(properties), &required)
+    };
+    put(
+        "PlatformEvent",
+        json!({ "oneOf": [
+            event("customer_upserted", json!({ "customer": schema_ref("PlatformCustomer") }), &["customer"]),
+            event("transaction_created", json!({ "transaction": schema_ref("PlatformTransaction") }), &["transaction"]),
+            event(
+                "transaction_confirmation_changed",
+                json!({
+                    "transaction_id": string(),
+                    "status": schema_ref("TxStatus"),
+                    "confirmations": unsigned(u32::MAX.into()),
+                    "required_confirmations": { "type": ["integer", "null"], "minimum": 0, "maximum": u32::MAX },
+                    "occurred_at": time(),
+                }),
+                &["transaction_id", "status", "confirmations", "occurred_at"],
+            ),
+        ] }),
+    );
+    put(
+        "IngestEventsRequest",
+        closed(json!({ "events": array_of("PlatformEvent") }), &["events"]),
+    );
+    put(
+        "IngestEventResult",
+        object(json!({
+            "kind": { "type": "string", "enum": ["customer", "wallet_transaction"] },
+            "id": string(),
+            "applied": { "type": "boolean" },
+        })),
+    );
+    put(
+        "IngestEventsResponse",
+        object(json!({ "results": array_of("IngestEventResult") })),
+    );
+    put(
+        "InboundCustomer",
+        closed(
+            json!({
+                "platform_user_id": string(),
+                "name": string(),
+                "handle": nullable_string(),
+                "language": nullable_string(),
+            }),
+            &["platform_user_id", "name"],
+        ),
+    );
+    put(
+        "InboundMessage",
+        closed(
+            json!({
+                "channel": schema_ref("Channel"),
+                "conversation_id": string(),
+                "external_id": string(),
+                "customer": schema_ref("InboundCustomer"),
+                "subject": nullable_string(),
+                "text": string(),
+            }),
+            &[
+                "channel",
+                "conversation_id",
+                "external_id",
+                "customer",
+                "text",
+            ],
+        ),
+    );
+    put(
+        "InboundMessageResponse",
+        object(json!({
+            "ticket_id": string(),
+            "ticket_number": { "type": "integer", "format": "int64" },
+            "message_id": string(),
+            "created_ticket": { "type": "boolean" },
+            "duplicate": { "type": "boolean" },
+        })),
+    );
+    put(
+        "PushResponse",
+        object(json!({
+            "schema_version": unsigned(u32::MAX.into()),
+            "results": array_of("Acknowledgement"),
+        })),
+    );
+    Value::Object(s)
+}
