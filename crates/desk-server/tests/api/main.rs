@@ -3,6 +3,7 @@
 //! throwaway PostgreSQL cluster this binary starts (`conformance`, `postgres`).
 
 mod auth;
+mod authz;
 mod cli;
 mod conformance;
 mod http;

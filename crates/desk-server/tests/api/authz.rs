@@ -1,0 +1,313 @@
+//! The authorization matrix: every route × role × token state → the expected status and
+//! error code, on SQLite. A route added without a row here fails
+//! `the_matrix_covers_every_documented_route`.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use desk_core::Role;
+use desk_core::wire::{SCHEMA_VERSION, TokenResponse};
+use desk_server::audit::Actor;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// How a route authenticates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Auth {
+    /// No token needed; a token sent anyway, good or bad, changes nothing.
+    Public,
+    /// `Authorization: Bearer <access token>`, and at least this role.
+    Bearer(Role),
+    /// The refresh token in the JSON body.
+    RefreshBody,
+    /// An HMAC signature (ingestion): no access token, whatever its state, lets a request
+    /// in without one.
+    Signed,
+}
+
+struct Route {
+    method: Method,
+    path: &'static str,
+    auth: Auth,
+    /// Status for a caller who is let in.
+    ok: StatusCode,
+    body: fn() -> Option<Value>,
+}
+
+fn no_body() -> Option<Value> {
+    None
+}
+
+fn login_body() -> Option<Value> {
+    Some(json!({ "email": EMAIL, "password": PASSWORD, "device_name": "matrix" }))
+}
+
+fn empty_push() -> Option<Value> {
+    Some(json!({ "schema_version": SCHEMA_VERSION, "mutations": [] }))
+}
+
+fn ingest_events() -> Option<Value> {
+    Some(json!({ "events": [] }))
+}
+
+fn ingest_message() -> Option<Value> {
+    Some(json!({
+        "channel": "chat",
+        "conversation_id": "c1",
+        "external_id": "m1",
+        "customer": { "platform_user_id": "u1", "name": "Alice" },
+        "text": "hello"
+    }))
+}
+
+const EMAIL: &str = "matrix@desk.test";
+
+// One row per route, so the table reads as a table.
+#[rustfmt::skip]
+fn routes() -> Vec<Route> {
+    use Auth::*;
+    let r = |method, path, auth, ok, body| Route { method, path, auth, ok, body };
+    vec![
+        r(Method::GET, "/healthz", Public, StatusCode::OK, no_body),
+        r(Method::GET, "/readyz", Public, StatusCode::OK, no_body),
+        r(Method::GET, "/api/v1/openapi.json", Public, StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/auth/login", Public, StatusCode::OK, login_body),
+        r(Method::POST, "/api/v1/auth/refresh", RefreshBody, StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/auth/logout", Bearer(Role::Agent), StatusCode::NO_CONTENT, no_body),
+        r(Method::GET, "/api/v1/me", Bearer(Role::Agent), StatusCode::OK, no_body),
+        r(Method::GET, "/api/v1/sync/pull", Bearer(Role::Agent), StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/push", Bearer(Role::Agent), StatusCode::OK, empty_push),
+        r(Method::GET, "/api/v1/events", Bearer(Role::Agent), StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/ingest/events", Signed, StatusCode::OK, ingest_events),
+        r(Method::POST, "/api/v1/ingest/messages", Signed, StatusCode::OK, ingest_message),
+    ]
+}
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TokenState {
+    /// No token at all.
+    NoToken,
+    /// Not a token this server issued (or not even a bearer header).
+    Malformed,
+    /// Issued, but past its lifetime.
+    Expired,
+    /// Its device signed out.
+    Revoked,
+    /// Its device's previous refresh token was used again after rotation, which revokes
+    /// the device: the newest pair stops working too.
+    RotatedAndReused,
+    /// The agent was disabled after signing in (which revokes its devices).
+    Disabled,
+    Valid,
+}
+
+const STATES: &[TokenState] = &[
+    TokenState::NoToken,
+    TokenState::Malformed,
+    TokenState::Expired,
+    TokenState::Revoked,
+    TokenState::RotatedAndReused,
+    TokenState::Disabled,
+    TokenState::Valid,
+];
+
+/// Status and error code (`None` for success) a route must answer.
+fn expected(route: &Route, role: Role, state: TokenState) -> (StatusCode, Option<&'static str>) {
+    use TokenState::*;
+    match route.auth {
+        Auth::Public => (route.ok, None),
+        Auth::Bearer(min) => match state {
+            Valid if role >= min => (route.ok, None),
+            Valid => (StatusCode::FORBIDDEN, Some("forbidden")),
+            // Disabling an agent revokes its devices, so its tokens are simply dead.
+            NoToken | Malformed | Expired | Revoked | RotatedAndReused | Disabled => {
+                (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+            }
+        },
+        Auth::RefreshBody => match state {
+            Valid => (route.ok, None),
+            NoToken => (StatusCode::BAD_REQUEST, Some("bad_request")),
+            Malformed | Expired | Revoked | RotatedAndReused | Disabled => {
+                (StatusCode::UNAUTHORIZED, Some("session_expired"))
+            }
+        },
+        // The matrix never signs (signed ingestion is proven in conformance::ingest and
+        // openapi): every cell, even with a valid access token, is refused.
+        Auth::Signed => (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+    }
+}
+
+/// A token pair in `state` for a fresh login of the app's one agent. `None` for `None`;
+/// for `Malformed`, a pair of strings this server never issued.
+async fn tokens_in(app: &TestApp, state: TokenState) -> Option<TokenResponse> {
+    use TokenState::*;
+    if state == NoToken {
+        return None;
+    }
+    let mut tokens = app.login(EMAIL).await;
+    match state {
+        NoToken | Valid => {}
+        Malformed => {
+            tokens.access_token = "not-a-token".into();
+            tokens.refresh_token = "Zm9vYmFy.tampered".into();
+        }
+        Expired => {
+            // Past both lifetimes (refresh 30 days, access 15 minutes).
+            app.clock.advance(Duration::from_secs(31 * 24 * 3600));
+        }
+        Revoked => {
+            let (status, body) = app
+                .post("/api/v1/auth/logout", Some(&tokens.access_token), json!({}))
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "sign out: {body}");
+        }
+        RotatedAndReused => {
+            let old = tokens.refresh_token.clone();
+            let (status, body) = app
+                .post(
+                    "/api/v1/auth/refresh",
+                    None,
+                    json!({ "refresh_token": old }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "first rotation works: {body}");
+            tokens = serde_json::from_value(body).unwrap();
+            let (status, _) = app
+                .post(
+                    "/api/v1/auth/refresh",
+                    None,
+                    json!({ "refresh_token": old }),
+                )
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "the retired token is refused"
+            );
+            // `tokens` is the newest pair, which the reuse must have revoked with the device.
+        }
+        Disabled => {
+            storage(app)
+                .set_agent_disabled(
+                    EMAIL,
+                    true,
+                    app.clock.now(),
+                    &Actor::Operator("matrix".into()),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    Some(tokens)
+}
+
+fn request(route: &Route, tokens: Option<&TokenResponse>, state: TokenState) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(route.method.clone())
+        .uri(route.path);
+    if let Some(tokens) = tokens {
+        let value = if state == TokenState::Malformed {
+            // Not even the bearer scheme.
+            format!("Basic {}", tokens.access_token)
+        } else {
+            format!("Bearer {}", tokens.access_token)
+        };
+        builder = builder.header(header::AUTHORIZATION, value);
+    }
+    let body = match route.auth {
+        Auth::RefreshBody => match tokens {
+            Some(t) => Some(json!({ "refresh_token": t.refresh_token })),
+            None => Some(json!({})),
+        },
+        _ => (route.body)(),
+    };
+    match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn every_route_role_and_token_state_gets_the_expected_answer() {
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for role in Role::ALL.iter().copied() {
+        for &state in STATES {
+            for route in routes() {
+                // A fresh app per cell: states such as Expired move the clock, Disabled
+                // disables the agent, and the login route itself must stay usable.
+                let app = TestApp::new();
+                app.add_agent(EMAIL, role).await;
+                let tokens = tokens_in(&app, state).await;
+                if state == TokenState::Disabled && route.path == "/api/v1/auth/login" {
+                    // A disabled agent cannot log in at all: login's own test covers that,
+                    // here the token sent beside it must not matter.
+                    storage(&app)
+                        .set_agent_disabled(
+                            EMAIL,
+                            false,
+                            app.clock.now(),
+                            &Actor::Operator("matrix".into()),
+                        )
+                        .await
+                        .unwrap();
+                }
+                let response = tower::ServiceExt::oneshot(
+                    app.router.clone(),
+                    request(&route, tokens.as_ref(), state),
+                )
+                .await
+                .unwrap();
+                let status = response.status();
+                // Event streams never end: read only the head of a 200.
+                let body: Value = if status.is_success() && route.path == "/api/v1/events" {
+                    Value::Null
+                } else {
+                    let bytes = http_body_util::BodyExt::collect(response.into_body())
+                        .await
+                        .unwrap()
+                        .to_bytes();
+                    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+                };
+                let (want_status, want_code) = expected(&route, role, state);
+                let got_code = body.get("code").and_then(Value::as_str);
+                cells += 1;
+                if status != want_status || (want_code.is_some() && got_code != want_code) {
+                    failures.push(format!(
+                        "{} {} as {role} with {state:?}: expected {want_status} {want_code:?}, \
+                         got {status} {body}",
+                        route.method, route.path
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 3 * STATES.len() * routes().len());
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells are wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_matrix_covers_every_documented_route() {
+    let doc = desk_server::http::openapi_document();
+    let rows: Vec<(String, String)> = routes()
+        .iter()
+        .map(|r| (r.method.as_str().to_lowercase(), r.path.to_owned()))
+        .collect();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            assert!(
+                rows.contains(&(method.clone(), path.clone())),
+                "{method} {path} has no row in the authorization matrix"
+            );
+        }
+    }
+}
