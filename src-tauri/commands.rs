@@ -38,7 +38,7 @@ pub async fn sign_in<R: Runtime>(
 ) -> CmdResult<SessionState> {
     state.client.sign_in(&server_url, &email, &password).await?;
     // The background loop pulls at once; the UI shows the first sync arriving.
-    state.wake.notify_one();
+    state.wake.now();
     emit_state(&app, &state);
     Ok(state.client.state()?)
 }

@@ -8,20 +8,19 @@ mod sync_loop;
 
 use std::sync::Arc;
 
-use desk_sync::{Client, Profile};
+use desk_sync::{Client, Profile, Wake};
 use tauri::{Manager, Runtime};
-use tokio::sync::Notify;
 
 /// What every command can reach.
 pub struct AppState {
     pub client: Arc<Client>,
-    /// Wakes the background sync loop (after sign-in, or when the UI asks).
-    pub wake: Arc<Notify>,
+    /// Wakes the background sync loop (a poke, sign-in, an action, the UI asking).
+    pub wake: Arc<Wake>,
 }
 
 /// Wires state, commands and the background sync into a builder.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> tauri::Builder<R> {
-    let wake = Arc::new(Notify::new());
+    let wake = Arc::new(Wake::default());
     builder
         .manage(AppState { client, wake })
         .invoke_handler(tauri::generate_handler![

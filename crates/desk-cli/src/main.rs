@@ -14,7 +14,7 @@ use desk_core::view::InboxView;
 use desk_core::{
     ApiError, Category, ErrorCode, MutationOp, MutationResult, Priority, TicketStatus,
 };
-use desk_sync::{Client, Profile};
+use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
 #[derive(Parser)]
 #[command(
@@ -48,8 +48,12 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Pull every change since the last sync into the local cache.
-    Sync,
+    /// Send queued work and pull every change since the last sync into the local cache.
+    Sync {
+        /// Keep syncing: on every poke from the server, and every 30 s; until interrupted.
+        #[arg(long)]
+        watch: bool,
+    },
     /// List cached tickets (works offline).
     Tickets {
         #[arg(long, value_enum, default_value_t = View::Open)]
@@ -157,6 +161,54 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// One line per sync: a JSON object with `--json`, else a summary and what the agent must
+/// know (conflicts lost, replies held, rejections).
+fn print_report(report: &SyncReport, json: bool) {
+    if json {
+        print_json(report);
+        return;
+    }
+    println!(
+        "synced: {} changes in {} pages; {} answers; {} still queued",
+        report.changes,
+        report.pages,
+        report.answers.len(),
+        report.pending
+    );
+    for a in &report.answers {
+        match &a.result {
+            MutationResult::Applied => {}
+            MutationResult::Conflict { resolution } => {
+                println!("  {}: conflict — {resolution}", a.mutation_id)
+            }
+            MutationResult::Rejected { reason, .. } => {
+                println!("  {}: rejected — {reason}", a.mutation_id)
+            }
+            MutationResult::Held { reason } => println!(
+                "  {}: held — {reason} (desk outbox --release {} to send)",
+                a.mutation_id, a.mutation_id
+            ),
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: `desk sync --watch` stops cleanly between syncs.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -358,37 +410,34 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 );
             }
         }
-        Command::Sync => {
+        Command::Sync { watch: false } => {
             let report = client.sync().await?;
-            if cli.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).expect("report serializes")
-                );
-            } else {
-                println!(
-                    "synced: {} changes in {} pages; {} answers; {} still queued",
-                    report.changes,
-                    report.pages,
-                    report.answers.len(),
-                    report.pending
-                );
-                for a in &report.answers {
-                    match &a.result {
-                        MutationResult::Applied => {}
-                        MutationResult::Conflict { resolution } => {
-                            println!("  {}: conflict — {resolution}", a.mutation_id)
-                        }
-                        MutationResult::Rejected { reason, .. } => {
-                            println!("  {}: rejected — {reason}", a.mutation_id)
-                        }
-                        MutationResult::Held { reason } => println!(
-                            "  {}: held — {reason} (desk outbox --release {} to send)",
-                            a.mutation_id, a.mutation_id
-                        ),
+            print_report(&report, cli.json);
+        }
+        Command::Sync { watch: true } => {
+            let client = std::sync::Arc::new(client);
+            let wake = std::sync::Arc::new(Wake::default());
+            let listener = {
+                let (client, wake) = (client.clone(), wake.clone());
+                tokio::spawn(async move { client.listen_for_pokes(&wake).await })
+            };
+            let json = cli.json;
+            let watch = run_sync_loop(client, wake, move |result| match result {
+                Ok(report) => print_report(report, json),
+                Err(e) => {
+                    let e = ApiError::from(e);
+                    if json {
+                        eprintln!("{}", serde_json::to_string(&e).expect("error serializes"));
+                    } else {
+                        eprintln!("error[{}]: {}", e.code, e.message);
                     }
                 }
+            });
+            tokio::select! {
+                _ = watch => {}
+                _ = shutdown_signal() => {}
             }
+            listener.abort();
         }
         Command::Tickets { view, limit } => {
             let rows = client.list_tickets(view.into(), limit)?;

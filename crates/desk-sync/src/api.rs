@@ -17,9 +17,15 @@ use crate::{Error, Result};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The server sends a keep-alive every 15 s on the event stream: silence this long means
+/// the connection is dead (a laptop that slept, a proxy that dropped it).
+const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
+    /// For the event stream: no total time limit, a read time limit instead.
+    stream: reqwest::Client,
     base: String,
 }
 
@@ -38,14 +44,18 @@ pub fn normalize_server_url(url: &str) -> Result<String> {
 
 impl Api {
     pub fn new(base: &str) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::BadInput(format!("http client: {e}")))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| Error::BadInput(format!("http client: {e}")))
+        };
         Ok(Self {
-            http,
+            http: built(builder().timeout(REQUEST_TIMEOUT))?,
+            stream: built(builder().read_timeout(STREAM_READ_TIMEOUT))?,
             base: normalize_server_url(base)?,
         })
     }
@@ -137,6 +147,35 @@ impl Api {
         }
         self.send(url, req.bearer_auth(access.expose()).query(&query))
             .await
+    }
+
+    /// Opens the server's event stream (Server-Sent Events: `event: poke` lines, no
+    /// payload). The caller reads it chunk by chunk until it ends.
+    pub async fn events(&self, access: &Secret) -> Result<reqwest::Response> {
+        let url = format!("{}{}/events", self.base, API_PREFIX);
+        let resp = self
+            .stream
+            .get(&url)
+            .bearer_auth(access.expose())
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|source| Error::Offline {
+                url: url.clone(),
+                source,
+            })?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        Err(match serde_json::from_slice::<ApiError>(&bytes) {
+            Ok(api) => Error::Server(api),
+            Err(_) => Error::Protocol {
+                url,
+                detail: format!("event stream answered http {status}"),
+            },
+        })
     }
 
     /// Pushes a batch of one agent's queued mutations; the server answers each.

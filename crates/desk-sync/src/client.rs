@@ -71,6 +71,8 @@ pub struct Client {
     revision: AtomicU64,
     /// One sync at a time per process: two pulls racing would apply pages out of order.
     sync_lock: tokio::sync::Mutex<()>,
+    /// One refresh at a time per process (see [`Client::access_token`]).
+    refresh_lock: tokio::sync::Mutex<()>,
 }
 
 /// The account a cache belongs to, from its meta table.
@@ -134,6 +136,7 @@ impl Client {
             }),
             revision: AtomicU64::new(1),
             sync_lock: tokio::sync::Mutex::new(()),
+            refresh_lock: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -224,12 +227,22 @@ impl Client {
 
     /// A valid access token: the one in memory, or a new one from the refresh token in the
     /// keyring (which the server rotates; the new one replaces it at once).
+    /// A valid access token, refreshing when the cached one is (nearly) expired.
+    ///
+    /// Refresh tokens rotate and a reused one revokes the device, so two refreshes must
+    /// never start from the same token: not two tasks of this process (the sync loop and
+    /// the event stream), nor this process and another on the same profile (the console
+    /// and the `desk` CLI). Each refresh holds this process's lock and the profile's lock
+    /// file, and reads the keyring only once it holds both.
     async fn access_token(&self, api: &Api) -> Result<Secret> {
-        if let Some(a) = lock(&self.access).as_ref()
-            && a.expires > Instant::now() + EXPIRY_MARGIN
-        {
-            return Ok(a.token.clone());
+        if let Some(token) = self.cached_access() {
+            return Ok(token);
         }
+        let _in_process = self.refresh_lock.lock().await;
+        if let Some(token) = self.cached_access() {
+            return Ok(token); // Another task refreshed while we waited.
+        }
+        let _across_processes = self.profile.lock_refresh().await?;
         let refresh = credentials::load_refresh_token(&self.profile)?.ok_or(Error::NotSignedIn)?;
         let tokens = match api.refresh(&refresh).await {
             Ok(t) => t,
@@ -248,6 +261,26 @@ impl Client {
             expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
         });
         Ok(token)
+    }
+
+    /// The signed-in account's API and a valid access token.
+    pub(crate) async fn api_and_access(&self) -> Result<(Api, Secret)> {
+        let account = self.account()?.ok_or(Error::NotSignedIn)?;
+        let api = Api::new(&account.server_url)?;
+        let access = self.access_token(&api).await?;
+        Ok((api, access))
+    }
+
+    /// Drops the cached access token: the server refused it (revoked, or expired early).
+    pub(crate) fn forget_access(&self) {
+        *lock(&self.access) = None;
+    }
+
+    fn cached_access(&self) -> Option<Secret> {
+        lock(&self.access)
+            .as_ref()
+            .filter(|a| a.expires > Instant::now() + EXPIRY_MARGIN)
+            .map(|a| a.token.clone())
     }
 
     /// Pulls every change since the cache's cursor, page by page; each page and its cursor

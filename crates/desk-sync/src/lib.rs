@@ -10,7 +10,9 @@ mod client;
 pub mod credentials;
 mod error;
 pub mod profile;
+mod realtime;
 
 pub use client::{Account, Client, SyncReport};
 pub use error::{Error, Result};
 pub use profile::Profile;
+pub use realtime::{Wake, jittered, run_sync_loop};

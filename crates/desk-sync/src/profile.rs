@@ -62,11 +62,62 @@ impl Profile {
     pub fn refresh_token_account(&self) -> String {
         format!("{}/refresh-token", self.key)
     }
+
+    /// Waits for, and holds until dropped, this profile's refresh lock: an advisory lock
+    /// on a file in the profile directory, which every process using the profile takes
+    /// before it reads and rotates the refresh token. The OS drops it if the process dies.
+    pub async fn lock_refresh(&self) -> Result<std::fs::File> {
+        let path = self.dir.join("refresh.lock");
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        // A refresh is one HTTP round trip (30 s at most): waiting longer means a stuck
+        // process holds it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "another Desk process holds the refresh lock",
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_refresh_lock_is_held_until_dropped_across_handles() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Profile::at(dir.path());
+        let held = p.lock_refresh().await.unwrap();
+        // A second open file description, as another process has: it must wait.
+        let other = std::fs::File::open(dir.path().join("refresh.lock")).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(held);
+        other.try_lock().expect("free once the holder drops it");
+    }
 
     #[test]
     fn explicit_home_wins_and_distinct_homes_get_distinct_keys() {

@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
 mod outage;
+mod realtime;
 
 const EMAIL: &str = "amy@desk.test";
 const PASSWORD: &str = "s3cret passw0rd 密码";
@@ -238,4 +239,36 @@ fn two_profiles_on_one_machine_are_isolated() {
         "signing one profile out must not touch the other's keyring entry"
     );
     ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));
+}
+
+#[test]
+fn processes_sharing_a_profile_never_reuse_a_rotated_refresh_token() {
+    // Every `desk` process refreshes on start, rotating the profile's one refresh token.
+    // Two that read the same token would trip the server's reuse detection, which
+    // revokes the device (as the console and the CLI on one profile would).
+    let tmp = tempfile::tempdir().unwrap();
+    let server = ServerProcess::seeded(&tmp.path().join("server"), 3, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+    for round in 0..4 {
+        let outs: Vec<Output> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| desk(&keyring, &home, &["--json", "sync"], "")))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for out in &outs {
+            assert!(
+                out.status.success(),
+                "round {round}: a concurrent sync failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    assert_eq!(
+        ok_json(&desk(&keyring, &home, &["--json", "status"], ""))["signed_in"],
+        true,
+        "the device is still signed in"
+    );
 }
