@@ -70,15 +70,9 @@ impl Api {
     }
 
     async fn send<T: DeserializeOwned>(&self, url: String, req: RequestBuilder) -> Result<T> {
-        let resp = req.send().await.map_err(|source| Error::Offline {
-            url: url.clone(),
-            source,
-        })?;
+        let resp = req.send().await.map_err(offline(&url))?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|source| Error::Offline {
-            url: url.clone(),
-            source,
-        })?;
+        let bytes = resp.bytes().await.map_err(offline(&url))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| Error::Protocol {
                 url,
@@ -114,10 +108,7 @@ impl Api {
             .bearer_auth(access.expose())
             .send()
             .await
-            .map_err(|source| Error::Offline {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(offline(&url))?;
         match resp.status() {
             s if s.is_success() => Ok(()),
             // Already signed out on the server: the goal is reached.
@@ -160,10 +151,7 @@ impl Api {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .send()
             .await
-            .map_err(|source| Error::Offline {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(offline(&url))?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -183,6 +171,14 @@ impl Api {
         let (url, req) = self.request(Method::POST, "/push");
         self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
+    }
+}
+
+/// Maps a transport failure (refused, reset, timed out) to "the server is unreachable".
+fn offline(url: &str) -> impl FnOnce(reqwest::Error) -> Error + '_ {
+    move |source| Error::Offline {
+        url: url.to_owned(),
+        source,
     }
 }
 

@@ -2,7 +2,7 @@
 //! Service on a private D-Bus session.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
@@ -62,6 +62,40 @@ fn err_code(out: &Output) -> String {
         "every error says what failed"
     );
     err["code"].as_str().unwrap().to_owned()
+}
+
+/// A seeded server with Amy and Bo (Bo with `bo_role`), each signed in on a profile.
+struct TwoAgents {
+    server: ServerProcess,
+    keyring: KeyringSession,
+    amy: PathBuf,
+    bo: PathBuf,
+    amy_id: String,
+    bo_id: String,
+}
+
+fn two_agents(tmp: &Path, tickets: u32, bo_role: &str) -> TwoAgents {
+    let server = ServerProcess::seeded(&tmp.join("server"), tickets, EMAIL, PASSWORD);
+    add_agent(&server, "bo@desk.test", bo_role, "bo-password");
+    let keyring = KeyringSession::start(tmp);
+    let (amy, bo) = (tmp.join("amy"), tmp.join("bo"));
+    let id = |out: Output| ok_json(&out)["id"].as_str().unwrap().to_owned();
+    let amy_id = id(login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
+    let bo_id = id(login(
+        &keyring,
+        &bo,
+        &server.url,
+        "bo@desk.test",
+        "bo-password",
+    ));
+    TwoAgents {
+        server,
+        keyring,
+        amy,
+        bo,
+        amy_id,
+        bo_id,
+    }
 }
 
 /// Adds a second agent, Bo, to a running server's data.
@@ -203,18 +237,13 @@ fn wrong_password_is_refused_and_leaves_no_credential() {
 #[test]
 fn two_profiles_on_one_machine_are_isolated() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = ServerProcess::seeded(&tmp.path().join("server"), 5, EMAIL, PASSWORD);
-    add_agent(&server, "bo@desk.test", "supervisor", "bo-password");
-    let keyring = KeyringSession::start(tmp.path());
-    let (amy, bo) = (tmp.path().join("amy"), tmp.path().join("bo"));
-    ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
-    ok_json(&login(
-        &keyring,
-        &bo,
-        &server.url,
-        "bo@desk.test",
-        "bo-password",
-    ));
+    let TwoAgents {
+        server: _server,
+        keyring,
+        amy,
+        bo,
+        ..
+    } = two_agents(tmp.path(), 5, "supervisor");
 
     let status = |home: &Path| ok_json(&desk(&keyring, home, &["--json", "status"], ""));
     assert_eq!(status(&amy)["agent"]["email"], EMAIL);

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use serde_json::Value;
-use testsupport::{KeyringSession, ServerProcess};
+use testsupport::KeyringSession;
 
-use super::{EMAIL, PASSWORD, add_agent, desk, login, ok_json};
+use super::{TwoAgents, desk, ok_json, two_agents};
 
 fn act(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Value {
     let mut all = vec!["--json"];
@@ -42,24 +42,14 @@ fn sorted(v: &Value) -> Vec<String> {
 #[test]
 fn two_agents_work_through_an_outage_and_converge() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = ServerProcess::seeded(&tmp.path().join("server"), 12, EMAIL, PASSWORD);
-    add_agent(&server, "bo@desk.test", "agent", "bo-password");
-    let keyring = KeyringSession::start(tmp.path());
-    let (amy, bo) = (tmp.path().join("amy"), tmp.path().join("bo"));
-    let amy_id = ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bo_id = ok_json(&login(
-        &keyring,
-        &bo,
-        &server.url,
-        "bo@desk.test",
-        "bo-password",
-    ))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let TwoAgents {
+        server,
+        keyring,
+        amy,
+        bo,
+        amy_id,
+        bo_id,
+    } = two_agents(tmp.path(), 12, "agent");
     act(&keyring, &amy, &["sync"], "");
     act(&keyring, &bo, &["sync"], "");
     let open = act(&keyring, &amy, &["tickets", "--view", "unassigned"], "");
