@@ -79,6 +79,12 @@ fn time_p95(runs: usize, mut f: impl FnMut(usize)) -> f64 {
         .collect())
 }
 
+/// Flags that cut a run short, for looking at one part: `--apply-only`, `--no-search`,
+/// `--no-incremental`.
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -291,10 +297,11 @@ fn main() {
 
     // Then a day's sync onto the full cache: pages of 500 ticket updates (status, assignee,
     // activity) each with a new message; the derived state is kept by triggers here.
+    let incremental_pages = if flag("--no-incremental") { 0 } else { 20 };
     let mut rng = Rng(0xF00D);
     let mut inc_rows = 0u64;
     let mut inc_time = Duration::ZERO;
-    for p in 0..20 {
+    for p in 0..incremental_pages {
         let mut page = Vec::with_capacity(1000);
         for i in 0..500 {
             let id = format!("t{:08}", rng.below(tickets));
@@ -328,14 +335,16 @@ fn main() {
             .expect("apply page");
         inc_time += t.elapsed();
     }
-    emit(
-        "store.apply_incremental_rows_per_s",
-        inc_rows as f64 / inc_time.as_secs_f64(),
-        "rows/s",
-        100_000.0,
-        "higher",
-    );
-    if std::env::args().any(|a| a == "--apply-only") {
+    if inc_rows > 0 {
+        emit(
+            "store.apply_incremental_rows_per_s",
+            inc_rows as f64 / inc_time.as_secs_f64(),
+            "rows/s",
+            100_000.0,
+            "higher",
+        );
+    }
+    if flag("--apply-only") {
         return;
     }
 
@@ -455,6 +464,9 @@ fn main() {
         10.0,
         "lower",
     );
+    if flag("--no-search") {
+        return;
+    }
     // Search indexing runs in the background once the inbox is usable; measure its rate and
     // then the search itself over the fully indexed desk.
     eprintln!("bench store: indexing for search");
