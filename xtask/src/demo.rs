@@ -1,45 +1,19 @@
 //! `cargo xtask demo`: a server with realistic demo data, and the console signed in to it.
 //! `--headless` runs the same under Xvfb with a private keyring and writes a screenshot.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use crate::setup::{self, cargo, run as run_cmd};
+use crate::setup::{self, cargo, run as run_cmd, server_cmd};
 use crate::target_dir;
 
 const AGENT_EMAIL: &str = "agent@desk.demo";
 const SUPERVISOR_EMAIL: &str = "supervisor@desk.demo";
 const PASSWORD: &str = "desk-demo-2026";
 const TICKETS: &str = "3000";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn server_cmd(bin: &Path, args: &[&str], stdin: &str) -> anyhow::Result<()> {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::piped())
-        .spawn()
-        .context("start desk-server")?;
-    child.stdin.take().unwrap().write_all(stdin.as_bytes())?;
-    let status = child.wait()?;
-    if !status.success() {
-        bail!("desk-server {args:?} failed with {status}");
-    }
-    Ok(())
-}
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let headless = args.iter().any(|a| a == "--headless");
@@ -116,19 +90,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "",
     )?;
 
-    let mut child = Command::new(&server_bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", sd])
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("start desk-server serve")?;
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first)?;
-    let server = Server(child);
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .context("desk-server printed no address")?
-        .to_owned();
+    let mut serve = Command::new(&server_bin);
+    serve.args(["serve", "--listen", "127.0.0.1:0", "--data-dir", sd]);
+    let (server, url) = setup::start_server(serve)?;
     eprintln!("xtask: demo server at {url}");
     eprintln!("xtask: sign in as {AGENT_EMAIL} or {SUPERVISOR_EMAIL}, password {PASSWORD}");
 

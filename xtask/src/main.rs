@@ -5,6 +5,7 @@
 //! no logic of the product.
 
 mod demo;
+mod fuzz;
 mod setup;
 mod test;
 

@@ -1,7 +1,8 @@
 //! Installing what is missing: Debian packages, the UI's npm packages, tauri-driver.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -28,6 +29,9 @@ pub const APT_PACKAGES: &[&str] = &[
     "libsecret-tools",
     // PostgreSQL for the server's production storage
     "postgresql",
+    // schemathesis (fuzzing the OpenAPI document) runs from a venv of PyPI packages
+    "python3",
+    "python3-venv",
     // UI tests in a real browser; screenshots
     "chromium",
     "imagemagick",
@@ -52,7 +56,7 @@ fn installed(pkg: &str) -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-fn have(program: &str) -> bool {
+pub fn have(program: &str) -> bool {
     Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {program} >/dev/null 2>&1"))
@@ -62,18 +66,19 @@ fn have(program: &str) -> bool {
 
 /// Installs missing Debian packages (as root, or through sudo). Elsewhere it names them.
 pub fn system_packages() -> anyhow::Result<()> {
+    install_missing(APT_PACKAGES)
+}
+
+/// Installs those of `packages` that are missing, as [`system_packages`] does.
+pub fn install_missing(packages: &[&str]) -> anyhow::Result<()> {
     if !have("dpkg-query") || !have("apt-get") {
         eprintln!(
             "xtask: not a Debian/Ubuntu system; install the equivalents of: {}",
-            APT_PACKAGES.join(" ")
+            packages.join(" ")
         );
         return Ok(());
     }
-    let missing: Vec<&str> = APT_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| !installed(p))
-        .collect();
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -151,4 +156,53 @@ pub fn all() -> anyhow::Result<()> {
     system_packages()?;
     npm_packages()?;
     build_ui()
+}
+
+/// A `desk-server serve` child, stopped (SIGTERM, then waited for) on drop.
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `serve` (a `desk-server serve ...` command) and returns it with the URL from its
+/// `listening on` line.
+pub fn start_server(mut serve: Command) -> anyhow::Result<(Server, String)> {
+    let mut child = serve
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start desk-server serve")?;
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first)?;
+    let server = Server(child);
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .context("desk-server printed no address")?
+        .to_owned();
+    Ok((server, url))
+}
+
+/// Runs a `desk-server` subcommand to completion, feeding it `stdin`. Always on the data
+/// directory it is given: a DESK_DATABASE_URL in the caller's environment would win.
+pub fn server_cmd(bin: &Path, args: &[&str], stdin: &str) -> anyhow::Result<()> {
+    let mut child = Command::new(bin)
+        .args(args)
+        .env_remove("DESK_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("start desk-server")?;
+    child.stdin.take().unwrap().write_all(stdin.as_bytes())?;
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("desk-server {args:?} failed with {status}");
+    }
+    Ok(())
 }

@@ -2,7 +2,8 @@
 //! `N passed, N failed` counting all of them. Exits non-zero on any failure.
 //!
 //! Suites: the Rust workspace (unit, integration, the CLI against a real server, the app end
-//! to end in a real window), the UI's unit tests, and the UI in headless Chromium.
+//! to end in a real window), the UI's unit tests, the UI in headless Chromium, and
+//! schemathesis fuzzing the server's OpenAPI document (`fuzz`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -33,13 +34,24 @@ impl Tally {
     }
 }
 
-pub fn run(_args: &[String]) -> anyhow::Result<()> {
-    setup::all()?;
-    setup::tauri_driver()?;
+/// `cargo xtask test` runs every suite; `cargo xtask test schemathesis` only that one.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let only_fuzz = args.iter().any(|a| a == "schemathesis");
     let mut tally = Tally::default();
-    rust_suites(&mut tally)?;
-    ui_suite(&mut tally, "ui unit", "test:unit", "ui-unit.json")?;
-    ui_suite(&mut tally, "ui browser", "test:browser", "ui-browser.json")?;
+    if only_fuzz {
+        setup::install_missing(&["python3", "python3-venv"])?;
+    } else {
+        setup::all()?;
+        setup::tauri_driver()?;
+        rust_suites(&mut tally)?;
+        ui_suite(&mut tally, "ui unit", "test:unit", "ui-unit.json")?;
+        ui_suite(&mut tally, "ui browser", "test:browser", "ui-browser.json")?;
+    }
+    // After the Rust suites, which built the debug desk-server it runs.
+    match crate::fuzz::run(only_fuzz) {
+        Ok((passed, failed)) => tally.add("schemathesis", passed, failed),
+        Err(e) => tally.broken("schemathesis", format!("{e:#}")),
+    }
     for note in &tally.notes {
         eprintln!("xtask: FAILED {note}");
     }
