@@ -80,7 +80,7 @@ fn time_p95(runs: usize, mut f: impl FnMut(usize)) -> f64 {
 }
 
 /// Flags that cut a run short, for looking at one part: `--apply-only`, `--no-search`,
-/// `--no-incremental`.
+/// `--no-incremental`, `--reuse` (with `DESK_BENCH_KEEP`).
 fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
@@ -258,136 +258,143 @@ fn main() {
     // DESK_BENCH_KEEP=DIR keeps the generated cache there, for EXPLAIN and inspection.
     let keep = std::env::var_os("DESK_BENCH_KEEP").map(std::path::PathBuf::from);
     let path = keep.as_deref().unwrap_or(dir.path()).join("bench.sqlite3");
-    let _ = std::fs::remove_file(&path);
+    if !flag("--reuse") {
+        let _ = std::fs::remove_file(&path);
+    }
     let mut store = Store::open(&path).expect("open cache");
 
-    eprintln!("bench store: generating and applying {tickets} tickets, {messages} messages");
-    let mut apply_time = Duration::ZERO;
-    let mut pages = 0u64;
-    let rows = generate(tickets, messages, 10_000, |page| {
+    // --reuse: the cache kept by an earlier run (DESK_BENCH_KEEP), to time reads and search
+    // again without generating and applying it anew.
+    let reuse = flag("--reuse") && keep.is_some() && path.exists();
+    if !reuse {
+        eprintln!("bench store: generating and applying {tickets} tickets, {messages} messages");
+        let mut apply_time = Duration::ZERO;
+        let mut pages = 0u64;
+        let rows = generate(tickets, messages, 10_000, |page| {
+            let t = Instant::now();
+            store
+                .apply_page(&page, &format!("1.{pages}"), true)
+                .expect("apply page");
+            apply_time += t.elapsed();
+            pages += 1;
+            if pages.is_multiple_of(50) {
+                eprintln!("  {pages} pages applied");
+            }
+        });
+        // The bootstrap's indexes and derived state are built once, after its last page: part
+        // of the apply's cost, so inside its time.
         let t = Instant::now();
-        store
-            .apply_page(&page, &format!("1.{pages}"), true)
-            .expect("apply page");
-        apply_time += t.elapsed();
-        pages += 1;
-        if pages.is_multiple_of(50) {
-            eprintln!("  {pages} pages applied");
-        }
-    });
-    // The bootstrap's indexes and derived state are built once, after its last page: part
-    // of the apply's cost, so inside its time.
-    let t = Instant::now();
-    store.finish_bulk_load().expect("finish bulk load");
-    let finish = t.elapsed();
-    apply_time += finish;
-    eprintln!(
-        "  bulk load finished in {:.1} s (of {:.1} s in all)",
-        finish.as_secs_f64(),
-        apply_time.as_secs_f64()
-    );
-    let apply_rate = rows as f64 / apply_time.as_secs_f64();
-    emit(
-        "store.apply_rows_per_s",
-        apply_rate,
-        "rows/s",
-        100_000.0,
-        "higher",
-    );
-
-    // Then a day's sync onto the full cache: pages of 500 ticket updates (status, assignee,
-    // activity) each with a new message; the derived state is kept by triggers here.
-    let incremental_pages = if flag("--no-incremental") { 0 } else { 20 };
-    let mut rng = Rng(0xF00D);
-    let mut inc_rows = 0u64;
-    let mut inc_time = Duration::ZERO;
-    for p in 0..incremental_pages {
-        let mut page = Vec::with_capacity(1000);
-        for i in 0..500 {
-            let id = format!("t{:08}", rng.below(tickets));
-            let mut t = store
-                .effective_ticket(&id)
-                .unwrap()
-                .expect("generated ticket");
-            t.status = *rng.pick(TicketStatus::ALL);
-            t.assignee_id = Some(format!("a{}", rng.below(200)));
-            t.last_message_at = NOW + p * 1000 + i;
-            page.push(Change::Message(Message {
-                id: format!("inc-{p}-{i}"),
-                ticket_id: id.clone(),
-                kind: MessageKind::PublicReply,
-                author: Author {
-                    kind: AuthorKind::Customer,
-                    id: Some(t.customer_id.clone()),
-                    name: String::new(),
-                },
-                body_text: rng.pick(ZH).to_string(),
-                body_html: None,
-                attachments: vec![],
-                created_at: t.last_message_at,
-            }));
-            page.push(Change::Ticket(t));
-        }
-        inc_rows += page.len() as u64;
-        let t = Instant::now();
-        store
-            .apply_pull_page(&page, &format!("2.{p}"))
-            .expect("apply page");
-        inc_time += t.elapsed();
-    }
-    if inc_rows > 0 {
+        store.finish_bulk_load().expect("finish bulk load");
+        let finish = t.elapsed();
+        apply_time += finish;
+        eprintln!(
+            "  bulk load finished in {:.1} s (of {:.1} s in all)",
+            finish.as_secs_f64(),
+            apply_time.as_secs_f64()
+        );
+        let apply_rate = rows as f64 / apply_time.as_secs_f64();
         emit(
-            "store.apply_incremental_rows_per_s",
-            inc_rows as f64 / inc_time.as_secs_f64(),
+            "store.apply_rows_per_s",
+            apply_rate,
             "rows/s",
             100_000.0,
             "higher",
         );
-    }
-    if flag("--apply-only") {
-        return;
-    }
 
-    // The physical floor beside it: the same number of rows with the same JSON bodies into a
-    // bare table, in one transaction, on the same disk.
-    let raw_rate = {
-        let conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
-        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-        conn.pragma_update(None, "synchronous", "FULL").unwrap();
-        conn.execute_batch("CREATE TABLE raw(id TEXT PRIMARY KEY, body TEXT NOT NULL)")
-            .unwrap();
-        let mut raw_time = Duration::ZERO;
-        let mut n = 0u64;
-        generate(tickets, messages, 10_000, |page| {
-            let bodies: Vec<(String, String)> = page
-                .iter()
-                .map(|c| {
-                    n += 1;
-                    (format!("r{n}"), serde_json::to_string(c).unwrap())
-                })
-                .collect();
-            let t = Instant::now();
-            let tx = conn.unchecked_transaction().unwrap();
-            {
-                let mut stmt = tx
-                    .prepare_cached("INSERT INTO raw(id, body) VALUES (?1, ?2)")
-                    .unwrap();
-                for (id, body) in &bodies {
-                    stmt.execute([id, body]).unwrap();
-                }
+        // Then a day's sync onto the full cache: pages of 500 ticket updates (status, assignee,
+        // activity) each with a new message; the derived state is kept by triggers here.
+        let incremental_pages = if flag("--no-incremental") { 0 } else { 20 };
+        let mut rng = Rng(0xF00D);
+        let mut inc_rows = 0u64;
+        let mut inc_time = Duration::ZERO;
+        for p in 0..incremental_pages {
+            let mut page = Vec::with_capacity(1000);
+            for i in 0..500 {
+                let id = format!("t{:08}", rng.below(tickets));
+                let mut t = store
+                    .effective_ticket(&id)
+                    .unwrap()
+                    .expect("generated ticket");
+                t.status = *rng.pick(TicketStatus::ALL);
+                t.assignee_id = Some(format!("a{}", rng.below(200)));
+                t.last_message_at = NOW + p * 1000 + i;
+                page.push(Change::Message(Message {
+                    id: format!("inc-{p}-{i}"),
+                    ticket_id: id.clone(),
+                    kind: MessageKind::PublicReply,
+                    author: Author {
+                        kind: AuthorKind::Customer,
+                        id: Some(t.customer_id.clone()),
+                        name: String::new(),
+                    },
+                    body_text: rng.pick(ZH).to_string(),
+                    body_html: None,
+                    attachments: vec![],
+                    created_at: t.last_message_at,
+                }));
+                page.push(Change::Ticket(t));
             }
-            tx.commit().unwrap();
-            raw_time += t.elapsed();
-        });
-        n as f64 / raw_time.as_secs_f64()
-    };
-    emit(
-        "store.apply_vs_raw_insert",
-        apply_rate / raw_rate,
-        "ratio",
-        0.5,
-        "higher",
-    );
+            inc_rows += page.len() as u64;
+            let t = Instant::now();
+            store
+                .apply_pull_page(&page, &format!("2.{p}"))
+                .expect("apply page");
+            inc_time += t.elapsed();
+        }
+        if inc_rows > 0 {
+            emit(
+                "store.apply_incremental_rows_per_s",
+                inc_rows as f64 / inc_time.as_secs_f64(),
+                "rows/s",
+                100_000.0,
+                "higher",
+            );
+        }
+        if flag("--apply-only") {
+            return;
+        }
+
+        // The physical floor beside it: the same number of rows with the same JSON bodies into a
+        // bare table, in one transaction, on the same disk.
+        let raw_rate = {
+            let conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            conn.pragma_update(None, "synchronous", "FULL").unwrap();
+            conn.execute_batch("CREATE TABLE raw(id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+                .unwrap();
+            let mut raw_time = Duration::ZERO;
+            let mut n = 0u64;
+            generate(tickets, messages, 10_000, |page| {
+                let bodies: Vec<(String, String)> = page
+                    .iter()
+                    .map(|c| {
+                        n += 1;
+                        (format!("r{n}"), serde_json::to_string(c).unwrap())
+                    })
+                    .collect();
+                let t = Instant::now();
+                let tx = conn.unchecked_transaction().unwrap();
+                {
+                    let mut stmt = tx
+                        .prepare_cached("INSERT INTO raw(id, body) VALUES (?1, ?2)")
+                        .unwrap();
+                    for (id, body) in &bodies {
+                        stmt.execute([id, body]).unwrap();
+                    }
+                }
+                tx.commit().unwrap();
+                raw_time += t.elapsed();
+            });
+            n as f64 / raw_time.as_secs_f64()
+        };
+        emit(
+            "store.apply_vs_raw_insert",
+            apply_rate / raw_rate,
+            "ratio",
+            0.5,
+            "higher",
+        );
+    }
 
     let me = Some("a7");
     for view in [
@@ -482,13 +489,15 @@ fn main() {
             eprintln!("  {indexed} indexed");
         }
     }
-    emit(
-        "store.index_docs_per_s",
-        indexed as f64 / t.elapsed().as_secs_f64(),
-        "docs/s",
-        20_000.0,
-        "higher",
-    );
+    if indexed > 0 {
+        emit(
+            "store.index_docs_per_s",
+            indexed as f64 / t.elapsed().as_secs_f64(),
+            "docs/s",
+            20_000.0,
+            "higher",
+        );
+    }
     let search = |text: &str| desk_core::search::SearchQuery {
         text: text.to_owned(),
         filters: Default::default(),

@@ -202,6 +202,11 @@ impl ServerProcess {
         }
     }
 
+    /// The server's process id, e.g. to read its memory from `/proc/<pid>/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the server gracefully (SIGTERM) and waits.
     pub fn stop(mut self) {
         terminate(&mut self.child);
