@@ -81,7 +81,9 @@ pub fn run(build: bool) -> anyhow::Result<(u64, u64)> {
     let token = login(&st, &url)?;
     let junit = work.join("junit.xml");
     let mut cmd = Command::new(&st);
-    cmd.arg("run")
+    // It keeps a crash cache (`.schemathesis/`) in its working directory: not the repo's.
+    cmd.current_dir(&work)
+        .arg("run")
         .arg(format!("{url}/api/v1/openapi.json"))
         .args(["--checks", CHECKS])
         .args(["--max-examples", MAX_EXAMPLES])
