@@ -339,12 +339,19 @@ fn drop_local_message(conn: &Connection, m: &Mutation) -> Result<()> {
     Ok(())
 }
 
-/// The newest message of a ticket that came from the server.
+/// The message of a ticket that came from the server last, in the server's order.
+///
+/// The server decides a hold by what follows this message in *its* order (the feed), so
+/// the newest by `created_at` is the wrong pick: a note written offline carries its early
+/// time yet lands after messages the agent has seen, and a reply naming the newer-dated
+/// message is then held again on every release. Pulled messages get rowids in pull
+/// order, which is feed order; the only rows out of that order are this console's own
+/// (inserted when written), and the server never counts an agent's own messages.
 fn latest_confirmed_message(conn: &Connection, ticket_id: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT id FROM messages WHERE ticket_id = ?1 AND pending = 0
-             ORDER BY created_at DESC, id DESC LIMIT 1",
+             ORDER BY rowid DESC LIMIT 1",
         )?
         .query_row([ticket_id], |r| r.get(0))
         .optional()?)

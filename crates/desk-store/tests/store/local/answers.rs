@@ -166,3 +166,63 @@ fn held_replies_wait_for_the_agent() {
         "nothing left to release"
     );
 }
+
+/// Found by the sync simulation (crates/desk-sim, seed 16 before the fix): a colleague's
+/// note written offline keeps its early time but reaches the server, and this cache, after
+/// a newer-dated customer message. The server holds a reply if anyone wrote after its
+/// `last_seen_message_id` *in server order*, so naming the newest by time (the customer's)
+/// got every release of the reply held again, for ever.
+#[test]
+fn a_reply_has_seen_the_message_the_server_sent_last_not_the_newest_dated() {
+    let (_dir, mut store) = seeded();
+    let mut colleague_note = message("n1", "t1", "已联系链上团队", MessageKind::InternalNote, 150);
+    colleague_note.author = Author {
+        kind: AuthorKind::Agent,
+        id: Some("amy".into()),
+        name: "Amy".into(),
+    };
+    // Server order: the customer's m2 (written at 300), then the note (written at 150).
+    store
+        .apply_pull_page(
+            &[
+                Change::Message(message(
+                    "m2",
+                    "t1",
+                    "还没到账",
+                    MessageKind::PublicReply,
+                    300,
+                )),
+                Change::Message(colleague_note),
+            ],
+            "c2",
+        )
+        .unwrap();
+    assert_eq!(
+        store.latest_confirmed_message("t1").unwrap().as_deref(),
+        Some("n1"),
+        "the agent has seen everything up to the note, the last message the server sent"
+    );
+
+    let queued = act(&mut store, 400, reply("r1", "已到账，请查收"));
+    store
+        .acknowledge(
+            &queued.id,
+            &MutationResult::Held {
+                reason: "someone wrote".into(),
+            },
+        )
+        .unwrap();
+    let released = store.release_held(&queued.id, new_id).unwrap();
+    let MutationOp::Reply {
+        last_seen_message_id,
+        ..
+    } = &released.op
+    else {
+        panic!("still a reply")
+    };
+    assert_eq!(
+        last_seen_message_id.as_deref(),
+        Some("n1"),
+        "a released reply names the last message in server order, or the server holds it again"
+    );
+}
