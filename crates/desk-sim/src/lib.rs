@@ -563,10 +563,20 @@ impl Sim {
                 self.log(format!("c{c} pull page lost"));
                 return Ok(());
             }
+            for ack in &page.acknowledged {
+                self.oracle.acknowledged(&ack.mutation_id, &ack.result)?;
+            }
+            // The page and the answers it carries go in one transaction, as the sync
+            // client applies them.
             self.clients[c]
                 .store_mut()
-                .apply_page(&page.changes, &page.next_cursor, page.has_more)
-                .map_err(|e| format!("client {c} apply_page: {e}"))?;
+                .apply_pulled(
+                    &page.changes,
+                    &page.acknowledged,
+                    &page.next_cursor,
+                    page.has_more,
+                )
+                .map_err(|e| format!("client {c} apply_pulled: {e}"))?;
             let acks: Vec<String> = page
                 .acknowledged
                 .iter()
@@ -574,7 +584,7 @@ impl Sim {
                 .collect();
             if fault < 10 {
                 self.log(format!(
-                    "c{c} pull {} changes to {}, crash before recording {acks:?}",
+                    "c{c} pull {} changes to {} {acks:?}, then crash",
                     page.changes.len(),
                     page.next_cursor
                 ));
@@ -585,13 +595,6 @@ impl Sim {
                 page.changes.len(),
                 page.next_cursor
             ));
-            for ack in &page.acknowledged {
-                self.oracle.acknowledged(&ack.mutation_id, &ack.result)?;
-                self.clients[c]
-                    .store_mut()
-                    .acknowledge(&ack.mutation_id, &ack.result)
-                    .map_err(|e| format!("client {c} acknowledge {}: {e}", ack.mutation_id))?;
-            }
             if !page.has_more {
                 break;
             }

@@ -181,7 +181,7 @@ impl Store {
         Ok(m)
     }
 
-    /// Records the server's answer to a pushed mutation.
+    /// Records the server's answer to a pushed mutation, from the push response.
     ///
     /// Applied: leaves the outbox; its effect stays shown until the pull brings the
     /// server's version. Conflict: leaves the outbox and the ticket shows the confirmed
@@ -196,30 +196,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some(entry) = outbox::get(&tx, mutation_id)? else {
-            return Ok(false);
-        };
-        if entry.result.as_ref() == Some(result) {
-            return Ok(false);
-        }
-        let ticket_id = entry.mutation.op.ticket_id();
-        match result {
-            MutationResult::Applied => outbox::remove(&tx, mutation_id)?,
-            MutationResult::Conflict { .. } => {
-                outbox::remove(&tx, mutation_id)?;
-                rebase::rebase_ticket(&tx, ticket_id)?;
-            }
-            MutationResult::Rejected { .. } => {
-                outbox::set_state(&tx, mutation_id, OutboxState::Rejected, Some(result))?;
-                drop_local_message(&tx, &entry.mutation)?;
-                rebase::rebase_ticket(&tx, ticket_id)?;
-            }
-            MutationResult::Held { .. } => {
-                outbox::set_state(&tx, mutation_id, OutboxState::Held, Some(result))?;
-            }
-        }
+        let news = acknowledge_in(&tx, mutation_id, result, false)?;
         tx.commit()?;
-        Ok(true)
+        Ok(news)
     }
 
     /// The agent gives up a held or rejected mutation: it leaves the outbox and its effect
@@ -355,6 +334,48 @@ fn latest_confirmed_message(conn: &Connection, ticket_id: &str) -> Result<Option
         )?
         .query_row([ticket_id], |r| r.get(0))
         .optional()?)
+}
+
+/// Records one answer inside the caller's transaction. `pulled`: the answer came in a
+/// pull, after (in feed order) the ticket change its mutation made, so the confirmed
+/// version the cache holds already includes the mutation's effect: replaying it on top
+/// again would reorder it after later edits by others, so an applied mutation's ticket is
+/// rebased at once (no flicker: confirmed already shows the effect). From a push response
+/// the server's version has not arrived yet, and the effect stays shown until it does.
+pub(crate) fn acknowledge_in(
+    tx: &Connection,
+    mutation_id: &str,
+    result: &MutationResult,
+    pulled: bool,
+) -> Result<bool> {
+    let Some(entry) = outbox::get(tx, mutation_id)? else {
+        return Ok(false);
+    };
+    if entry.result.as_ref() == Some(result) {
+        return Ok(false);
+    }
+    let ticket_id = entry.mutation.op.ticket_id();
+    match result {
+        MutationResult::Applied => {
+            outbox::remove(tx, mutation_id)?;
+            if pulled {
+                rebase::rebase_ticket(tx, ticket_id)?;
+            }
+        }
+        MutationResult::Conflict { .. } => {
+            outbox::remove(tx, mutation_id)?;
+            rebase::rebase_ticket(tx, ticket_id)?;
+        }
+        MutationResult::Rejected { .. } => {
+            outbox::set_state(tx, mutation_id, OutboxState::Rejected, Some(result))?;
+            drop_local_message(tx, &entry.mutation)?;
+            rebase::rebase_ticket(tx, ticket_id)?;
+        }
+        MutationResult::Held { .. } => {
+            outbox::set_state(tx, mutation_id, OutboxState::Held, Some(result))?;
+        }
+    }
+    Ok(true)
 }
 
 /// Forgets cached server records, keeping the file. With `wipe_outbox` false (an account

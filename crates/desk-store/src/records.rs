@@ -7,7 +7,7 @@
 //! replayed on top (see [`crate::local`]). Every other record takes the direct path, one
 //! prepared upsert per row, which is what keeps a 100k-ticket bootstrap fast.
 
-use desk_core::wire::Change;
+use desk_core::wire::{Acknowledgement, Change};
 use desk_core::{
     Agent, Customer, Incident, KbArticle, Macro, Message, SlaPolicy, Ticket, TicketStatus,
     WalletTransaction,
@@ -58,14 +58,33 @@ impl Store {
         next_cursor: &str,
         has_more: bool,
     ) -> Result<()> {
-        self.write_page(changes, next_cursor)?;
+        self.apply_pulled(changes, &[], next_cursor, has_more)
+            .map(|_| ())
+    }
+
+    /// [`Store::apply_page`] with the answers the pull carried, recorded in the page's own
+    /// transaction: a crash never leaves a page's tickets without the answers that say
+    /// which queued mutations they already include. Returns the answers that were news.
+    pub fn apply_pulled(
+        &mut self,
+        changes: &[Change],
+        answers: &[Acknowledgement],
+        next_cursor: &str,
+        has_more: bool,
+    ) -> Result<Vec<Acknowledgement>> {
+        let news = self.write_page(changes, answers, next_cursor)?;
         if !has_more {
             self.finish_bulk_load()?;
         }
-        Ok(())
+        Ok(news)
     }
 
-    fn write_page(&mut self, changes: &[Change], next_cursor: &str) -> Result<()> {
+    fn write_page(
+        &mut self,
+        changes: &[Change],
+        answers: &[Acknowledgement],
+        next_cursor: &str,
+    ) -> Result<Vec<Acknowledgement>> {
         // Immediate: take the write lock up front rather than fail to upgrade a read lock
         // when another process (the CLI) touched the file meanwhile.
         let tx = self
@@ -88,13 +107,19 @@ impl Store {
             }
         }
         rebase.finish(&tx)?;
+        let mut news = Vec::new();
+        for a in answers {
+            if crate::local::acknowledge_in(&tx, &a.mutation_id, &a.result, true)? {
+                news.push(a.clone());
+            }
+        }
         tx.prepare_cached(
             "INSERT INTO meta(key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         )?
         .execute(params![CURSOR_KEY, next_cursor])?;
         tx.commit()?;
-        Ok(())
+        Ok(news)
     }
 
     /// The cursor to pull from next; `None` before the first pull (bootstrap).

@@ -332,17 +332,14 @@ impl Client {
                     ),
                 });
             }
-            {
-                let mut store = lock(&self.store);
-                store.apply_page(&page.changes, &page.next_cursor, page.has_more)?;
-                // Answers to pushes whose response was lost on the way; the rest repeat
-                // what the push responses said.
-                for ack in page.acknowledged {
-                    if store.acknowledge(&ack.mutation_id, &ack.result)? {
-                        report.answers.push(ack);
-                    }
-                }
-            }
+            // With the page, in its transaction: answers to pushes whose response was lost
+            // on the way (the rest repeat what push responses said, and are no news).
+            report.answers.extend(lock(&self.store).apply_pulled(
+                &page.changes,
+                &page.acknowledged,
+                &page.next_cursor,
+                page.has_more,
+            )?);
             report.changes += page.changes.len();
             report.pages += 1;
             if !page.has_more {

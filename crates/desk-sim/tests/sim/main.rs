@@ -13,11 +13,7 @@ use desk_sim::{Counts, run_seed};
 /// ignored test below, so the suite stays a gate for everything else. A bug fixed: delete
 /// its line and its test. Soak runs (`DESK_SIM_SEEDS` above 1,000) will find more seeds of
 /// the same bug; they do not skip any.
-const KNOWN_BUGS: &[(u64, &str)] = &[(
-    653,
-    "an Applied answer recorded after the pull that brought the server's version leaves a \
-     replayed, non-commuting edit shown over a colleague's later one (desk-store acknowledge)",
-)];
+const KNOWN_BUGS: &[(u64, &str)] = &[];
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|v| {
@@ -91,9 +87,11 @@ fn every_seed_converges_with_nothing_lost_or_doubled() {
     }
 }
 
+/// Was a known bug: an Applied answer recorded after the pull that brought the server's
+/// version left the replayed edit shown over a colleague's later one. Answers a pull
+/// carries are now recorded in the page's transaction, rebasing the ticket.
 #[test]
-#[ignore = "known bug, see KNOWN_BUGS: seed 653"]
-fn known_bug_an_applied_answer_after_the_pull_hides_a_later_edit() {
+fn seed_653_an_applied_answer_with_the_pull_keeps_a_later_edit() {
     if let Err(failure) = run_seed(653) {
         panic!("{failure}");
     }

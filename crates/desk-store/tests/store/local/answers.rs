@@ -226,3 +226,38 @@ fn a_reply_has_seen_the_message_the_server_sent_last_not_the_newest_dated() {
         "a released reply names the last message in server order, or the server holds it again"
     );
 }
+
+#[test]
+fn an_applied_answer_carried_by_a_pull_shows_a_colleagues_later_edit() {
+    // The agent removes "tron" offline. The server applies it, then a colleague adds it
+    // back. The pull brings the ticket as it now stands together with the answer (the push
+    // response was lost): the removal is already in the server's version, so it must not
+    // be replayed on top of the colleague's later add.
+    let (_dir, mut store) = seeded();
+    let remove = act(
+        &mut store,
+        200,
+        MutationOp::RemoveTags {
+            ticket_id: "t1".into(),
+            tags: vec!["tron".into()],
+        },
+    );
+    assert!(t(&store, "t1").tags.is_empty(), "the removal shows at once");
+    let mut server = store.confirmed_ticket("t1").unwrap().unwrap();
+    server.tags = vec!["tron".into()];
+    server.updated_at = 300;
+    let answers = [wire::Acknowledgement {
+        mutation_id: remove.id.clone(),
+        result: MutationResult::Applied,
+    }];
+    let news = store
+        .apply_pulled(&[Change::Ticket(server)], &answers, "c2", false)
+        .unwrap();
+    assert_eq!(news.len(), 1, "the answer was news");
+    assert!(store.outbox().unwrap().is_empty());
+    assert_eq!(
+        t(&store, "t1").tags,
+        ["tron"],
+        "the colleague's later add stands, as on the server"
+    );
+}
