@@ -6,6 +6,7 @@ use std::path::Path;
 /// exactly these, so the webview can call nothing else.
 const COMMANDS: &[&str] = &[
     "session_state",
+    "sync_progress",
     "sign_in",
     "sign_out",
     "sync_now",

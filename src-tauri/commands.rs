@@ -2,7 +2,9 @@
 //! the error to `{code, message}`. No SQL, HTTP or keyring here.
 
 use desk_core::ApiError;
-use desk_core::view::{InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts};
+use desk_core::view::{
+    InboxView, SessionState, SyncProgress, TicketDetail, TicketSummary, ViewCounts,
+};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::AppState;
@@ -11,6 +13,8 @@ type CmdResult<T> = Result<T, ApiError>;
 
 /// The event the UI refreshes on.
 pub const SESSION_CHANGED: &str = "session-changed";
+/// The event the first-sync progress bar follows (a `SyncProgress`).
+pub const SYNC_PROGRESS: &str = "sync-progress";
 
 pub(crate) fn emit_state<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     match state.client.state() {
@@ -21,6 +25,13 @@ pub(crate) fn emit_state<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
         }
         Err(e) => tracing::warn!(error = %e, "could not read session state"),
     }
+}
+
+/// Where the current or last sync got to: the UI asks once when it loads, then follows
+/// [`SYNC_PROGRESS`] events.
+#[tauri::command]
+pub fn sync_progress(state: State<'_, AppState>) -> Option<SyncProgress> {
+    state.client.progress()
 }
 
 #[tauri::command]

@@ -25,6 +25,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> t
         .manage(AppState { client, wake })
         .invoke_handler(tauri::generate_handler![
             commands::session_state,
+            commands::sync_progress,
             commands::sign_in,
             commands::sign_out,
             commands::sync_now,
@@ -34,6 +35,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> t
         ])
         .setup(|app| {
             let handle = app.handle().clone();
+            sync_loop::forward_progress(&handle);
             tauri::async_runtime::spawn(sync_loop::run(handle));
             Ok(())
         })

@@ -2,9 +2,36 @@
 //! a periodic pull as the safety net, jittered backoff while offline), with the window
 //! told whenever what its chrome shows changed.
 
-use tauri::{AppHandle, Runtime};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use crate::commands::emit_state;
+use desk_core::view::SyncPhase;
+use tauri::{AppHandle, Emitter, Runtime};
+
+use crate::commands::{SYNC_PROGRESS, emit_state};
+
+/// At most this often per phase: a bootstrap reports every page, the bar needs far less.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Tells the window of sync progress: every change of phase, and within a phase at most
+/// every [`PROGRESS_EVERY`].
+pub fn forward_progress<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    let last: Mutex<Option<(SyncPhase, Instant)>> = Mutex::new(None);
+    crate::state(app).client.on_progress(move |p| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let due = match *last {
+            Some((phase, at)) => phase != p.phase || at.elapsed() >= PROGRESS_EVERY,
+            None => true,
+        };
+        if due {
+            *last = Some((p.phase, Instant::now()));
+            if let Err(e) = handle.emit(SYNC_PROGRESS, p) {
+                tracing::warn!(error = %e, "could not send sync progress to the window");
+            }
+        }
+    });
+}
 
 pub async fn run<R: Runtime>(app: AppHandle<R>) {
     let state = crate::state(&app);

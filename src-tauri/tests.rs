@@ -50,6 +50,11 @@ fn a_fresh_profile_is_signed_out_with_an_empty_cache() {
     assert_eq!(state.cached_tickets, 0);
     let counts = invoke(&webview, "view_counts", serde_json::json!({})).unwrap();
     assert_eq!(counts["all"], 0);
+    let progress = invoke(&webview, "sync_progress", serde_json::json!({})).unwrap();
+    assert!(
+        progress.is_null(),
+        "no sync has run, so there is no progress to show: {progress}"
+    );
 }
 
 #[test]

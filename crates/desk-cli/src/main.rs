@@ -16,6 +16,8 @@ use desk_core::{
 };
 use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
+mod progress;
+
 #[derive(Parser)]
 #[command(
     name = "desk",
@@ -411,10 +413,14 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             }
         }
         Command::Sync { watch: false } => {
+            let printer = progress::Printer::new(cli.json);
+            client.on_progress(move |p| printer.show(p));
             let report = client.sync().await?;
             print_report(&report, cli.json);
         }
         Command::Sync { watch: true } => {
+            let printer = progress::Printer::new(cli.json);
+            client.on_progress(move |p| printer.show(p));
             let client = std::sync::Arc::new(client);
             let wake = std::sync::Arc::new(Wake::default());
             let listener = {

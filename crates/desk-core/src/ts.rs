@@ -73,6 +73,8 @@ pub fn declarations() -> String {
         ViewCounts::decl(&cfg),
         Connectivity::decl(&cfg),
         SessionState::decl(&cfg),
+        SyncPhase::decl(&cfg),
+        SyncProgress::decl(&cfg),
         SlaState::decl(&cfg),
         TicketSort::decl(&cfg),
         TicketFilter::decl(&cfg),

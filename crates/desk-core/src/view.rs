@@ -100,6 +100,49 @@ pub struct SessionState {
     pub cached_tickets: u32,
 }
 
+/// The stage a sync is in, for the progress bar and `desk sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Sending the agent's queued work.
+    Sending,
+    /// Receiving changes from the server.
+    Receiving,
+    /// The last page of a bootstrap arrived: building the cache's indexes once.
+    Preparing,
+    /// The inbox is usable; the search index catches up in the background.
+    Indexing,
+    /// Caught up.
+    Done,
+}
+
+/// How far a sync has come: `done` of `total` items of the current phase (changes when
+/// receiving, mutations when sending, documents when indexing). `total` is the server's
+/// count when it gave one; it can grow while a sync runs, as colleagues keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    /// This sync fills an empty cache (the first sync after sign-in, or a re-bootstrap):
+    /// the console shows a progress bar instead of the inbox until the phase is past
+    /// [`SyncPhase::Preparing`].
+    pub bootstrap: bool,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+}
+
+impl SyncProgress {
+    /// The fraction done, 0 to 1, when the total is known.
+    pub fn fraction(&self) -> Option<f64> {
+        match self.total {
+            Some(0) => Some(1.0),
+            Some(t) => Some((self.done.min(t)) as f64 / t as f64),
+            None => None,
+        }
+    }
+}
+
 /// How far ahead of its due time an open ticket counts as "at risk" of breaching its SLA.
 pub const SLA_AT_RISK_WINDOW_MS: i64 = 60 * 60 * 1000;
 

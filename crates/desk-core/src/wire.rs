@@ -93,7 +93,7 @@ impl Change {
     }
 }
 
-/// `GET /api/v1/sync/pull?cursor=C&limit=N`. An empty or absent cursor means "from zero"
+/// `GET /api/v1/sync/pull?cursor=C&limit=N&count=true`. An empty or absent cursor means "from zero"
 /// (bootstrap). The cursor is opaque to clients: they store it and send it back.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PullQuery {
@@ -101,6 +101,9 @@ pub struct PullQuery {
     pub cursor: Option<String>,
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Also count the changes after the page (`remaining` in the answer), for progress.
+    #[serde(default)]
+    pub count: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -118,6 +121,12 @@ pub struct PullResponse {
     #[serde(default)]
     #[ts(inline)]
     pub acknowledged: Vec<Acknowledgement>,
+    /// Changes committed after this page, in the server's view when it read the page;
+    /// present when the pull asked for it (`count=true`), so a bootstrap can show how far
+    /// it has come. An estimate for progress, never for correctness: `has_more` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null")]
+    pub remaining: Option<u64>,
 }
 
 /// The server's answer to one pushed mutation.

@@ -102,15 +102,24 @@ pub async fn pull(
     caller: &Caller,
     cursor: Option<&str>,
     limit: Option<u32>,
+    count: bool,
 ) -> Result<PullResponse> {
     let after = FeedPosition::parse_cursor(cursor)?;
+    let scope = scope_for(caller);
     let page = storage
-        .pull(after, page_limit(config, limit), &scope_for(caller))
+        .pull(after, page_limit(config, limit), &scope)
         .await?;
     if is_behind_floor(after, page.floor) {
         return Err(Error::RebootstrapRequired);
     }
-    let next_cursor = match page.last_position() {
+    let last = page.last_position();
+    let remaining = match (count, page.has_more, last) {
+        (false, _, _) => None,
+        // The page reached the head of its snapshot: nothing left to count.
+        (true, false, _) | (true, _, None) => Some(0),
+        (true, true, Some(position)) => Some(storage.count_changes_after(position, &scope).await?),
+    };
+    let next_cursor = match last {
         Some(position) => position.to_string(),
         // Nothing new: hand the client's own cursor back, so it keeps its place.
         None => cursor.unwrap_or("").to_owned(),
@@ -121,6 +130,7 @@ pub async fn pull(
         next_cursor,
         has_more: page.has_more,
         acknowledged: page.acknowledged.into_iter().map(|(_, ack)| ack).collect(),
+        remaining,
     })
 }
 

@@ -94,6 +94,7 @@ impl Server {
             caller,
             cursor,
             Some(limit),
+            false,
         ))
         .map_err(|e| format!("pull: {e}"))
     }

@@ -130,9 +130,13 @@ impl Api {
         access: &Secret,
         cursor: Option<&str>,
         limit: u32,
+        count: bool,
     ) -> Result<PullResponse> {
         let (url, req) = self.request(Method::GET, "/sync/pull");
         let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if count {
+            query.push(("count", "true".into()));
+        }
         if let Some(c) = cursor {
             query.push(("cursor", c.to_owned()));
         }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    Connectivity, InboxView, SessionState, TicketDetail, TicketSummary, ViewCounts,
+    Connectivity, InboxView, SessionState, SyncPhase, SyncProgress, TicketDetail, TicketSummary,
+    ViewCounts,
 };
 use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode, Mutation, MutationOp, OutboxEntry};
@@ -18,12 +19,16 @@ use serde::{Deserialize, Serialize};
 use crate::api::{Api, is_unauthorized, normalize_server_url};
 use crate::credentials::{self, Secret};
 use crate::profile::Profile;
+use crate::progress::{Progress, Receiving};
 use crate::{Error, Result};
 
 /// How many changes to ask for per pull page.
 const PULL_PAGE: u32 = 1000;
 /// Most mutations per push request (the server takes up to 200).
 const PUSH_BATCH: u32 = 100;
+/// Search documents indexed per store transaction in the background: small enough that the
+/// console's reads, which share the store, wait at most a few tens of milliseconds.
+const INDEX_BATCH: usize = 500;
 /// Refresh the access token this long before it expires, so a request never races expiry.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
@@ -73,6 +78,7 @@ pub struct Client {
     sync_lock: tokio::sync::Mutex<()>,
     /// One refresh at a time per process (see [`Client::access_token`]).
     refresh_lock: tokio::sync::Mutex<()>,
+    progress: Progress,
 }
 
 /// The account a cache belongs to, from its meta table.
@@ -137,6 +143,7 @@ impl Client {
             revision: AtomicU64::new(1),
             sync_lock: tokio::sync::Mutex::new(()),
             refresh_lock: tokio::sync::Mutex::new(()),
+            progress: Progress::default(),
         })
     }
 
@@ -304,10 +311,22 @@ impl Client {
         // Push first: the pull that follows then brings the effects of what was applied.
         self.push_pending(&api, &account, &mut report).await?;
         let mut retried_auth = false;
+        let bootstrap = {
+            // A bootstrap cut short (crash, outage) carries on from its cursor.
+            let store = lock(&self.store);
+            store.cursor()?.is_none() || store.bulk_load_in_progress()?
+        };
+        let mut receiving = Receiving {
+            bootstrap,
+            done: 0,
+            total: None,
+        };
         loop {
             let access = self.access_token(&api).await?;
             let cursor = lock(&self.store).cursor()?;
-            let page = match api.pull(&access, cursor.as_deref(), PULL_PAGE).await {
+            // Only the first page counts what is left: later pages add up from it.
+            let count = receiving.total.is_none();
+            let page = match api.pull(&access, cursor.as_deref(), PULL_PAGE, count).await {
                 Ok(p) => p,
                 Err(e) if is_unauthorized(&e) && !retried_auth => {
                     // Expired or revoked between our check and the server's: refresh once.
@@ -319,6 +338,11 @@ impl Client {
                     // The server no longer keeps our cursor: pull everything again. The
                     // outbox is untouched (DESIGN.md §4).
                     lock(&self.store).set_meta(desk_store::CURSOR_KEY, None)?;
+                    receiving = Receiving {
+                        bootstrap: true,
+                        done: 0,
+                        total: None,
+                    };
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -331,6 +355,13 @@ impl Client {
                         page.schema_version
                     ),
                 });
+            }
+            receiving.page(page.changes.len(), page.remaining);
+            if receiving.bootstrap && !page.has_more {
+                // The last page of a bootstrap also builds the cache's indexes.
+                self.report_progress(SyncPhase::Preparing, &receiving);
+            } else if receiving.total.is_some_and(|t| t > 0) {
+                self.report_progress(SyncPhase::Receiving, &receiving);
             }
             // With the page, in its transaction: answers to pushes whose response was lost
             // on the way (the rest repeat what push responses said, and are no news).
@@ -348,7 +379,55 @@ impl Client {
         }
         lock(&self.store).set_meta(LAST_SYNCED_KEY, Some(&now_ms().to_string()))?;
         report.pending = self.pending_count(&account)?;
+        if receiving.done > 0 || receiving.bootstrap || !report.answers.is_empty() {
+            self.report_progress(SyncPhase::Done, &receiving);
+        }
         Ok(report)
+    }
+
+    fn report_progress(&self, phase: SyncPhase, receiving: &Receiving) {
+        self.progress.report(
+            phase,
+            receiving.bootstrap,
+            receiving.done,
+            receiving.total.or(Some(receiving.done)),
+        );
+    }
+
+    /// Has `sink` told of every step of every sync and of background search indexing
+    /// (the console's progress bar, `desk sync`'s progress line).
+    pub fn on_progress(&self, sink: impl Fn(SyncProgress) + Send + Sync + 'static) {
+        self.progress.set_sink(std::sync::Arc::new(sink));
+    }
+
+    /// The latest step reported, if any since the client opened.
+    pub fn progress(&self) -> Option<SyncProgress> {
+        self.progress.last()
+    }
+
+    /// Indexes everything queued for search, in small transactions, yielding between them
+    /// so the console's reads interleave; reports [`SyncPhase::Indexing`] progress.
+    /// Cancel-safe: dropping it between batches loses nothing (the queue is in the cache).
+    /// Returns how many documents it indexed.
+    pub async fn index_search(&self) -> Result<u64> {
+        let backlog = lock(&self.store).index_backlog()?;
+        if backlog == 0 {
+            return Ok(0);
+        }
+        let mut done = 0;
+        loop {
+            let n = lock(&self.store).index_pending(INDEX_BATCH)? as u64;
+            if n == 0 {
+                break;
+            }
+            done += n;
+            self.progress
+                .report(SyncPhase::Indexing, false, done, Some(backlog));
+            tokio::task::yield_now().await;
+        }
+        self.progress
+            .report(SyncPhase::Done, false, done, Some(backlog));
+        Ok(done)
     }
 
     /// Sends the signed-in agent's queued mutations, oldest first, and records each
@@ -361,11 +440,15 @@ impl Client {
         report: &mut SyncReport,
     ) -> Result<()> {
         let mut retried_auth = false;
+        let to_send = self.pending_count(account)?;
+        let mut sent = 0;
         loop {
             let batch = lock(&self.store).next_batch(&account.agent.id, PUSH_BATCH)?;
             if batch.is_empty() {
                 return Ok(());
             }
+            self.progress
+                .report(SyncPhase::Sending, false, sent, Some(to_send));
             let access = self.access_token(api).await?;
             let request = PushRequest {
                 schema_version: SCHEMA_VERSION,
@@ -381,6 +464,7 @@ impl Client {
                 Err(e) => return Err(e),
             };
             let answered = response.results.len();
+            sent += answered as u64;
             {
                 let mut store = lock(&self.store);
                 for ack in response.results {

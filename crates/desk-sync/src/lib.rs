@@ -10,6 +10,7 @@ mod client;
 pub mod credentials;
 mod error;
 pub mod profile;
+mod progress;
 mod realtime;
 
 pub use client::{Account, Client, SyncReport};

@@ -126,7 +126,8 @@ impl Client {
 
 /// The sync loop: sync whenever woken (a poke, a local action, sign-in) and at least every
 /// [`SAFETY_PULL`] (every [`POLL_WITHOUT_STREAM`] while no event stream is up), with
-/// growing jittered pauses while the server is unreachable. `after_sync` runs after every
+/// growing jittered pauses while the server is unreachable; between syncs it indexes what
+/// is queued for search ([`Client::index_search`]). `after_sync` runs after every
 /// attempt (the console re-renders its chrome from it). Never returns.
 pub async fn run_sync_loop(
     client: Arc<Client>,
@@ -167,8 +168,16 @@ pub async fn run_sync_loop(
                 POLL_WITHOUT_STREAM
             }
         };
+        // Search indexing runs in the wait, after the inbox is usable, and gives way at
+        // once to a wake: a poke or an agent's action syncs first, indexing resumes after.
+        let index_then_pause = async {
+            if let Err(e) = client.index_search().await {
+                tracing::warn!(error = %e, "search indexing failed");
+            }
+            tokio::time::sleep(pause).await;
+        };
         tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
+            _ = index_then_pause => {}
             _ = wake.notify.notified() => {}
         }
     }

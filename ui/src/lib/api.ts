@@ -7,6 +7,7 @@ import type {
   ErrorCode,
   InboxView,
   SessionState,
+  SyncProgress,
   TicketDetail,
   TicketSummary,
   ViewCounts,
@@ -14,6 +15,7 @@ import type {
 import { ERROR_CODES } from './enums';
 
 export const SESSION_CHANGED = 'session-changed';
+export const SYNC_PROGRESS = 'sync-progress';
 
 /** Every rejection becomes an `ApiError`, so callers can always branch on `code`. */
 export function toApiError(error: unknown): ApiError {
@@ -43,6 +45,9 @@ export const api = {
   listTickets: (view: InboxView, limit: number) => call<TicketSummary[]>('list_tickets', { view, limit }),
   viewCounts: () => call<ViewCounts>('view_counts'),
   getTicket: (id: string) => call<TicketDetail>('get_ticket', { id }),
+  syncProgress: () => call<SyncProgress | null>('sync_progress'),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
+  onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>(SYNC_PROGRESS, (event) => handler(event.payload)),
 };

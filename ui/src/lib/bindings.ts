@@ -240,7 +240,13 @@ has_more: boolean,
  * client that lost a push answer learns it from the next pull. Absent from servers
  * that predate push.
  */
-acknowledged: Array<{ mutation_id: string, result: MutationResult, }>, };
+acknowledged: Array<{ mutation_id: string, result: MutationResult, }>, 
+/**
+ * Changes committed after this page, in the server's view when it read the page;
+ * present when the pull asked for it (`count=true`), so a bootstrap can show how far
+ * it has come. An estimate for progress, never for correctness: `has_more` decides.
+ */
+remaining?: number | null, };
 
 export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "create_ticket", ticket: Ticket, };
 
@@ -314,6 +320,16 @@ last_synced_at: number | null,
  * Why the last sync failed, when it did.
  */
 last_error: ApiError | null, cached_tickets: number, };
+
+export type SyncPhase = "sending" | "receiving" | "preparing" | "indexing" | "done";
+
+export type SyncProgress = { phase: SyncPhase, 
+/**
+ * This sync fills an empty cache (the first sync after sign-in, or a re-bootstrap):
+ * the console shows a progress bar instead of the inbox until the phase is past
+ * [`SyncPhase::Preparing`].
+ */
+bootstrap: boolean, done: number, total: number | null, };
 
 export type SlaState = "at_risk" | "breached";
 

@@ -8,12 +8,13 @@ import type {
   ApiError,
   InboxView,
   SessionState,
+  SyncProgress,
   TicketDetail,
   TicketSummary,
   ViewCounts,
 } from './bindings';
 import { INBOX_VIEWS } from './enums';
-import { filterTickets, moveSelection, reconcileSelection } from './viewmodel';
+import { filterTickets, isFirstSync, moveSelection, reconcileSelection } from './viewmodel';
 import { clock } from './clock.svelte';
 
 /** Rows fetched per view. The list is virtual, so this bounds IPC size, not DOM size. */
@@ -51,6 +52,10 @@ export class Desk {
   detailError = $state.raw<ApiError | null>(null);
 
   syncing = $state(false);
+  /** The latest step of a sync or of search indexing, from `sync-progress` events. */
+  progress = $state.raw<SyncProgress | null>(null);
+  /** The cache is being filled from empty: the console shows the progress screen. */
+  readonly firstSync = $derived(isFirstSync(this.session, this.progress));
   /** Bumped on every keyboard move, so the list scrolls the selection into view even
    * when the selected id did not change (e.g. Home while already on the first row). */
   revealRequest = $state(0);
@@ -72,8 +77,17 @@ export class Desk {
     this.bootError = null;
     try {
       // Listen first so no change slips between reading the state and subscribing.
-      if (!this.unlisten) this.unlisten = await api.onSessionChanged((s) => this.applySession(s));
+      if (!this.unlisten) {
+        const session = await api.onSessionChanged((s) => this.applySession(s));
+        const progress = await api.onSyncProgress((p) => this.applyProgress(p));
+        this.unlisten = () => {
+          session();
+          progress();
+        };
+      }
       this.applySession(await api.sessionState());
+      const progress = await api.syncProgress();
+      if (progress && !this.progress) this.applyProgress(progress);
     } catch (e) {
       this.bootError = toApiError(e);
     }
@@ -103,6 +117,13 @@ export class Desk {
     }
   }
 
+  applyProgress(progress: SyncProgress): void {
+    const wasFirstSync = this.firstSync;
+    this.progress = progress;
+    // The inbox became usable: show it now rather than at the next session event.
+    if (wasFirstSync && !this.firstSync && this.session?.signed_in) void this.refresh();
+  }
+
   private resetConsole(): void {
     this.listToken++;
     this.detailToken++;
@@ -115,6 +136,7 @@ export class Desk {
     this.detail = null;
     this.detailStatus = 'idle';
     this.filter = '';
+    this.progress = null;
   }
 
   /** Counts, list and open ticket, coalescing bursts of events into one extra round. */

@@ -46,6 +46,13 @@ const en = {
   'top.sync_failed': 'Last sync failed: {reason}',
   'top.cached': '{count} tickets cached',
 
+  'firstsync.title': 'Setting up this device',
+  'firstsync.detail': 'Desk is copying your team’s tickets to this computer, so you can keep working when the network or the server is down.',
+  'firstsync.starting': 'Connecting to the server…',
+  'firstsync.receiving': 'Receiving {done} of {total} changes',
+  'firstsync.preparing': 'Preparing the inbox…',
+  'indexing.status': 'Indexing for search {percent}%',
+  'indexing.title': 'Search covers what is indexed so far; the rest follows in the background.',
   'offline.banner': 'Offline — showing cached tickets; your work is kept on this device.',
   'offline.detail': 'Desk reconnects by itself when the server is reachable again.',
 
@@ -245,6 +252,13 @@ const zhCN: Record<MessageKey, string> = {
   'top.sync_failed': '上次同步失败：{reason}',
   'top.cached': '已缓存 {count} 个工单',
 
+  'firstsync.title': '正在设置此设备',
+  'firstsync.detail': 'Desk 正在把团队的工单复制到这台电脑上，这样即使网络或服务器中断，您也能继续工作。',
+  'firstsync.starting': '正在连接服务器…',
+  'firstsync.receiving': '正在接收 {done} / {total} 条变更',
+  'firstsync.preparing': '正在准备收件箱…',
+  'indexing.status': '正在建立搜索索引 {percent}%',
+  'indexing.title': '搜索仅覆盖已建立索引的内容，其余部分会在后台继续完成。',
   'offline.banner': '离线 — 正在显示本地缓存的工单；您的操作会保存在本机。',
   'offline.detail': '服务器恢复可用后，Desk 会自动重新连接。',
 

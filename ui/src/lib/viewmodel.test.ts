@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Message, TicketSummary } from './bindings';
+import type { Message, SessionState, SyncProgress, TicketSummary } from './bindings';
 import {
   confirmationProgress,
   conversationOrder,
@@ -7,9 +7,11 @@ import {
   filterTickets,
   groupDigits,
   initials,
+  isFirstSync,
   languageName,
   languageShort,
   moveSelection,
+  progressPercent,
   reconcileSelection,
   shortHash,
   ticketNumber,
@@ -132,5 +134,49 @@ describe('conversationOrder', () => {
   test('oldest first, stable for equal times', () => {
     const m = (id: string, created_at: number) => ({ id, created_at }) as Message;
     expect(conversationOrder([m('c', 3), m('a', 1), m('b1', 2), m('b2', 2)]).map((x) => x.id)).toEqual(['a', 'b1', 'b2', 'c']);
+  });
+});
+
+describe('first sync', () => {
+  const signedIn: SessionState = {
+    revision: 1,
+    signed_in: true,
+    server_url: 'http://127.0.0.1:8080',
+    agent: null,
+    connectivity: 'online',
+    last_synced_at: null,
+    last_error: null,
+    cached_tickets: 0,
+  };
+  const step = (phase: SyncProgress['phase'], bootstrap = true): SyncProgress => ({
+    phase,
+    bootstrap,
+    done: 10,
+    total: 40,
+  });
+
+  test('shows while a bootstrap receives or prepares, not after', () => {
+    expect(isFirstSync(signedIn, step('receiving'))).toBe(true);
+    expect(isFirstSync(signedIn, step('preparing'))).toBe(true);
+    expect(isFirstSync(signedIn, step('done')), 'the inbox is usable once done').toBe(false);
+    expect(isFirstSync(signedIn, step('indexing', false)), 'search catches up behind the inbox').toBe(false);
+    expect(isFirstSync(signedIn, step('receiving', false)), 'an incremental sync keeps the inbox').toBe(false);
+  });
+
+  test('a fresh sign-in waits for its first report; a failed or offline one shows the inbox', () => {
+    expect(isFirstSync(signedIn, null)).toBe(true);
+    expect(isFirstSync({ ...signedIn, last_error: { code: 'offline', message: 'down' } }, null)).toBe(false);
+    expect(isFirstSync({ ...signedIn, connectivity: 'offline' }, null)).toBe(false);
+    expect(isFirstSync({ ...signedIn, last_synced_at: 1, cached_tickets: 5 }, null), 'a synced cache opens on its inbox').toBe(false);
+    expect(isFirstSync({ ...signedIn, signed_in: false }, step('receiving')), 'never on the sign-in screen').toBe(false);
+  });
+
+  test('percent rounds down and reaches 100 only when done', () => {
+    expect(progressPercent({ done: 1, total: 3 })).toBe(33);
+    expect(progressPercent({ done: 999, total: 1000 })).toBe(99);
+    expect(progressPercent({ done: 5, total: 5 })).toBe(100);
+    expect(progressPercent({ done: 7, total: 5 }), 'a stale total never shows over 100%').toBe(100);
+    expect(progressPercent({ done: 0, total: 0 })).toBe(100);
+    expect(progressPercent({ done: 3, total: null })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 // Small pure helpers between the wire types and what the console draws.
-import type { Message, TicketSummary, TxDirection, WalletTransaction } from './bindings';
+import type { Message, SessionState, SyncProgress, TicketSummary, TxDirection, WalletTransaction } from './bindings';
 
 /** `#1234`, or null when the server has not numbered the ticket yet. */
 export function ticketNumber(n: number | null | undefined): string | null {
@@ -117,4 +117,30 @@ export function moveSelection(list: readonly { id: string }[], selectedId: strin
   if (current === -1) return list[0]?.id ?? null;
   const next = Math.min(list.length - 1, Math.max(0, current + delta));
   return list[next]?.id ?? null;
+}
+
+/**
+ * Whether the console is filling an empty cache, so it shows the first-sync screen rather
+ * than an inbox that is still arriving: a bootstrap still receiving or preparing, or a
+ * fresh sign-in whose first sync has not reported yet. A first sync that failed shows the
+ * (empty) inbox with the error instead, so the agent is never stuck behind a bar.
+ */
+export function isFirstSync(session: SessionState | null, progress: SyncProgress | null): boolean {
+  if (!session?.signed_in) return false;
+  if (progress) {
+    return progress.bootstrap && (progress.phase === 'receiving' || progress.phase === 'preparing');
+  }
+  return (
+    session.last_synced_at === null &&
+    session.cached_tickets === 0 &&
+    session.last_error === null &&
+    session.connectivity !== 'offline'
+  );
+}
+
+/** Whole percent done, rounded down (100 only when done), or null without a total. */
+export function progressPercent(progress: Pick<SyncProgress, 'done' | 'total'>): number | null {
+  if (progress.total === null) return null;
+  if (progress.total === 0) return 100;
+  return Math.floor((Math.min(progress.done, progress.total) / progress.total) * 100);
 }

@@ -227,6 +227,40 @@ describe('inbox', () => {
       .toBe(String(before + 1));
   });
 
+  test('a bootstrap shows its progress instead of the inbox, then the inbox', async () => {
+    const page = await openInbox();
+    const emit = (phase: string, done: number, bootstrap = true) =>
+      page.evaluate(
+        ([phase, done, bootstrap]) =>
+          window.__deskMock!.emitProgress({
+            phase: phase as 'receiving',
+            bootstrap: bootstrap as boolean,
+            done: done as number,
+            total: 12_000,
+          }),
+        [phase, done, bootstrap] as const,
+      );
+    await emit('receiving', 3_000);
+    const bar = page.getByTestId('first-sync-bar');
+    await bar.waitFor();
+    expect(await bar.getAttribute('aria-valuenow')).toBe('25');
+    expect(await page.getByTestId('first-sync-label').textContent()).toBe('Receiving 3,000 of 12,000 changes');
+    expect(await page.getByTestId('ticket-row').count(), 'no half-filled inbox behind the bar').toBe(0);
+
+    await emit('preparing', 12_000);
+    await expect.poll(() => page.getByTestId('first-sync-label').textContent()).toBe('Preparing the inbox…');
+    expect(await page.getByTestId('first-sync-percent').textContent()).toBe('100%');
+
+    await emit('done', 12_000);
+    await page.getByTestId('ticket-row').first().waitFor();
+    expect(await page.getByTestId('first-sync').count()).toBe(0);
+
+    await emit('indexing', 6_000, false);
+    await expect.poll(() => page.getByTestId('indexing').textContent()).toContain('Indexing for search 50%');
+    await emit('done', 12_000, false);
+    await page.getByTestId('indexing').waitFor({ state: 'detached' });
+  });
+
   test('going offline shows the banner; coming back removes it', async () => {
     const page = await openInbox();
     expect(await page.getByTestId('offline-banner').count()).toBe(0);

@@ -7,6 +7,7 @@ import type {
   InboxView,
   Message,
   SessionState,
+  SyncProgress,
   Ticket,
   TicketDetail,
   TicketSummary,
@@ -45,6 +46,8 @@ export class FakeShell {
     this.current = { ...next, revision: ++this.revision };
   }
   serverDown: boolean;
+  /** What `sync_progress` answers: the last step a sync reported. */
+  progress: SyncProgress | null = null;
   calls: { cmd: string; args: unknown }[] = [];
   private now: number;
 
@@ -148,6 +151,8 @@ export class FakeShell {
     switch (cmd) {
       case 'session_state':
         return this.state;
+      case 'sync_progress':
+        return this.progress;
       case 'sign_in': {
         const { serverUrl, email, password } = args as { serverUrl?: string; email?: string; password?: string };
         if (!serverUrl || !/^https?:\/\//.test(serverUrl) || !email?.includes('@')) {

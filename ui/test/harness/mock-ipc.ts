@@ -5,7 +5,7 @@
 // Tests steer it through `window.__deskMock` and configure it beforehand through
 // `window.__DESK_MOCK_CONFIG__`.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { SessionState } from '../../src/lib/bindings';
+import type { SessionState, SyncProgress } from '../../src/lib/bindings';
 import { FakeShell, type FakeShellConfig } from './fake-shell';
 
 declare global {
@@ -19,6 +19,8 @@ export interface DeskMock {
   shell: FakeShell;
   /** Merge into the session state and fire `session-changed`, as the Rust side does. */
   emitSession(patch?: Partial<SessionState>): Promise<void>;
+  /** A sync step: remembered for `sync_progress`, then fired as `sync-progress`. */
+  emitProgress(progress: SyncProgress): Promise<void>;
   /** A background sync pulled a new ticket: store it, then fire `session-changed`. */
   receiveTicket(subject: string): Promise<string>;
   setServerDown(down: boolean): void;
@@ -49,6 +51,10 @@ window.__deskMock = {
   async emitSession(patch = {}) {
     shell.state = { ...shell.state, ...patch };
     await emit('session-changed', structuredClone(shell.state));
+  },
+  async emitProgress(progress) {
+    shell.progress = progress;
+    await emit('sync-progress', structuredClone(progress));
   },
   async receiveTicket(subject) {
     const ticket = shell.receiveTicket(subject);

@@ -205,6 +205,66 @@ fn login_sync_and_list_then_keep_working_offline() {
     );
 }
 
+/// The progress lines `desk --json sync` writes on stderr, in order.
+fn progress_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v.get("progress").cloned())
+        .collect()
+}
+
+#[test]
+fn a_bootstrap_reports_its_progress_and_an_incremental_sync_stays_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough records for several pull pages of 1,000.
+    let server = ServerProcess::seeded(&tmp.path().join("server"), 600, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+
+    let out = desk(&keyring, &home, &["--json", "sync"], "");
+    let report = ok_json(&out);
+    let changes = report["changes"].as_u64().unwrap();
+    assert!(
+        report["pages"].as_u64().unwrap() >= 3,
+        "several pages: {report}"
+    );
+    let steps = progress_lines(&out);
+    let phases: Vec<&str> = steps.iter().map(|p| p["phase"].as_str().unwrap()).collect();
+    assert_eq!(
+        phases.first(),
+        Some(&"receiving"),
+        "the bar starts receiving: {phases:?}"
+    );
+    assert!(
+        phases.ends_with(&["preparing", "done"]),
+        "the last page builds the cache's indexes, then the sync is done: {phases:?}"
+    );
+    assert!(
+        steps.iter().all(|p| p["bootstrap"] == true),
+        "every step of a first sync is a bootstrap's: {steps:?}"
+    );
+    let first_total = steps[0]["total"].as_u64().expect("the server counted");
+    assert_eq!(
+        first_total, changes,
+        "the first page's count is the whole bootstrap (nobody wrote meanwhile)"
+    );
+    let done: Vec<u64> = steps.iter().map(|p| p["done"].as_u64().unwrap()).collect();
+    assert!(
+        done.windows(2).all(|w| w[0] <= w[1]) && *done.last().unwrap() == changes,
+        "progress only moves forward and ends at every change: {done:?} of {changes}"
+    );
+
+    let again = desk(&keyring, &home, &["--json", "sync"], "");
+    ok_json(&again);
+    assert!(
+        progress_lines(&again).is_empty(),
+        "a sync with nothing new shows no progress: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
 #[test]
 fn wrong_password_is_refused_and_leaves_no_credential() {
     let tmp = tempfile::tempdir().unwrap();

@@ -240,7 +240,10 @@ fn paths() -> Value {
           "schema": { "type": "string" } },
         { "name": "limit", "in": "query", "required": false,
           "description": "Page size; the server's default when absent, capped at its maximum.",
-          "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX } }
+          "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX } },
+        { "name": "count", "in": "query", "required": false,
+          "description": "`true`: also answer `remaining`, the changes after this page (a bootstrap's progress).",
+          "schema": { "type": "boolean" } }
     ]);
     paths.insert(api("/sync/pull"), json!({ "get": pull }));
 
@@ -728,16 +731,16 @@ fn schemas() -> Value {
         "Acknowledgement",
         object(json!({ "mutation_id": string(), "result": schema_ref("MutationResult") })),
     );
-    put(
-        "PullResponse",
-        object(json!({
-            "schema_version": unsigned(u32::MAX.into()),
-            "changes": array_of("Change"),
-            "next_cursor": string(),
-            "has_more": { "type": "boolean" },
-            "acknowledged": array_of("Acknowledgement"),
-        })),
-    );
+    let mut pull_response = object(json!({
+        "schema_version": unsigned(u32::MAX.into()),
+        "changes": array_of("Change"),
+        "next_cursor": string(),
+        "has_more": { "type": "boolean" },
+        "acknowledged": array_of("Acknowledgement"),
+    }));
+    // Only when the pull asked with `count=true`.
+    pull_response["properties"]["remaining"] = unsigned(u64::MAX);
+    put("PullResponse", pull_response);
     put(
         "MutationOp",
         json!({ "oneOf": [

@@ -63,6 +63,7 @@ pub(super) async fn pull(
         &caller.0,
         query.cursor.as_deref(),
         query.limit,
+        query.count.unwrap_or(false),
     )
     .await?;
     state.metrics().pulled(response.changes.len());

@@ -312,6 +312,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Changes (and, for a device's scope, that device's mutation results) strictly after
     /// `after`, at most `limit` in all, read in one snapshot.
     async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage>;
+    /// How many changes lie strictly after `after` for the scope: a bootstrap's progress
+    /// total. Read in its own snapshot, so it may count changes committed after a page
+    /// read just before; callers treat it as an estimate.
+    async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64>;
 
     // ---- push, retention, pokes ----
 

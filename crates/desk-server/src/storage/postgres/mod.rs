@@ -335,6 +335,20 @@ impl Storage for PgStorage {
         in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
     }
 
+    async fn count_changes_after(&self, after: FeedPosition, _scope: &Scope) -> Result<u64> {
+        // Every change is in every scope for now (see `feed::scope_for`).
+        reading!(self, |client| async {
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM changes WHERE (version, ord) > ($1, $2)",
+                    &[&after.version, &after.ord],
+                )
+                .await
+                .ctx("count changes")?;
+            Ok(row.get::<_, i64>(0) as u64)
+        })
+    }
+
     async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
         reading!(self, |mut client| async {
             let tx = client

@@ -275,6 +275,12 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64> {
+        let scope = scope.clone();
+        self.read(move |conn| records::count_changes_after(conn, after, &scope))
+            .await
+    }
+
     async fn push(&self, batch: PushBatch) -> Result<PushReceipt> {
         self.write_feed(move |conn| push::push(conn, batch)).await
     }

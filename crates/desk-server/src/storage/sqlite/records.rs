@@ -369,3 +369,15 @@ pub(super) fn pull(
         .collect::<Result<Vec<_>>>()?;
     Ok(merge_page(changes, acks, limit, floor))
 }
+
+/// Changes after `after`: every change is in every scope for now (see `feed::scope_for`).
+pub(super) fn count_changes_after(
+    conn: &mut Connection,
+    after: FeedPosition,
+    _scope: &Scope,
+) -> Result<u64> {
+    conn.prepare_cached("SELECT count(*) FROM changes WHERE (version, ord) > (?1, ?2)")
+        .and_then(|mut s| s.query_row(params![after.version, after.ord], |row| row.get(0)))
+        .map(|n: i64| n as u64)
+        .ctx("count changes")
+}

@@ -131,3 +131,57 @@ pub async fn refresh_over_http_rotates_and_reuse_signs_the_device_out(storage: A
         "a signed-out device's access token stops working"
     );
 }
+
+/// A bootstrap's progress bar: `count=true` answers how many changes follow the page, so
+/// the first page's count plus its own changes is the whole bootstrap.
+pub async fn a_counted_pull_says_how_many_changes_remain(storage: Arc<dyn Storage>) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("lin.wei@desk.test", Role::Agent).await;
+    let token = app.login("lin.wei@desk.test").await.access_token;
+    seed::seed_demo(
+        app.storage.as_ref(),
+        SeedOptions {
+            tickets: 40,
+            ..SeedOptions::default()
+        },
+    )
+    .await
+    .expect("seed");
+    let (all, _) = app.pull_all(&token, "", 5000).await;
+
+    let (status, first) = app
+        .get("/api/v1/sync/pull?limit=25&count=true", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a counted pull is a pull: {first}");
+    let first: desk_core::wire::PullResponse = serde_json::from_value(first).unwrap();
+    assert_eq!(
+        first.changes.len() as u64 + first.remaining.expect("asked for a count"),
+        all.len() as u64,
+        "the first page plus what remains is everything a bootstrap brings"
+    );
+    let uncounted = app.pull(&token, &first.next_cursor, 25).await;
+    assert_eq!(
+        uncounted.remaining, None,
+        "only a pull that asks pays for the count"
+    );
+
+    let (_, last) = app
+        .get(
+            &format!(
+                "/api/v1/sync/pull?cursor={}&limit=5000&count=true",
+                first.next_cursor
+            ),
+            Some(&token),
+        )
+        .await;
+    let last: desk_core::wire::PullResponse = serde_json::from_value(last).unwrap();
+    assert!(!last.has_more, "one big page reaches the head");
+    assert_eq!(last.remaining, Some(0), "nothing remains after the head");
+
+    let (status, body) = app.get("/api/v1/sync/pull?count=maybe", Some(&token)).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a count that is not a boolean is bad input, not a 5xx: {body}"
+    );
+}
