@@ -94,6 +94,7 @@ pub fn view_counts(state: State<'_, AppState>) -> CmdResult<ViewCounts> {
 }
 
 #[tauri::command]
-pub fn get_ticket(state: State<'_, AppState>, id: String) -> CmdResult<TicketDetail> {
-    Ok(state.client.ticket(&id)?)
+pub async fn get_ticket(state: State<'_, AppState>, id: String) -> CmdResult<TicketDetail> {
+    // Fetches an evicted conversation when online; offline the detail says it is elsewhere.
+    Ok(state.client.open_ticket(&id).await?)
 }

@@ -49,6 +49,19 @@ fn profile() -> anyhow::Result<Profile> {
     Ok(Profile::resolve(home.as_deref(), name.as_deref())?)
 }
 
+/// `DESK_KEEP_CLOSED_DAYS`, as the CLI reads it: how long closed tickets keep their
+/// cached conversation.
+fn keep_closed_days() -> Option<u64> {
+    let value = std::env::var("DESK_KEEP_CLOSED_DAYS").ok()?;
+    match value.trim().parse() {
+        Ok(days) => Some(days),
+        Err(_) => {
+            tracing::warn!(%value, "DESK_KEEP_CLOSED_DAYS is not a number of days; using the default");
+            None
+        }
+    }
+}
+
 fn device_name() -> String {
     let os = std::env::consts::OS;
     match std::env::var("HOSTNAME") {
@@ -66,7 +79,12 @@ pub fn run() {
         )
         .init();
     let client = match profile().and_then(|p| Ok(Client::open(p, device_name())?)) {
-        Ok(c) => Arc::new(c),
+        Ok(c) => {
+            if let Some(days) = keep_closed_days() {
+                c.keep_closed_for(std::time::Duration::from_secs(days * 24 * 3600));
+            }
+            Arc::new(c)
+        }
         Err(e) => {
             // Nothing useful can open without a cache; say why on stderr and in the exit code.
             eprintln!("desk: cannot open the local cache: {e:#}");

@@ -34,6 +34,15 @@ struct Cli {
     /// Machine-readable output (and errors as {"code","message"}).
     #[arg(long, global = true)]
     json: bool,
+    /// Days a solved or closed ticket keeps its whole conversation in the cache after its
+    /// last activity; older ones are fetched again when shown online.
+    #[arg(
+        long,
+        global = true,
+        env = "DESK_KEEP_CLOSED_DAYS",
+        default_value_t = 30
+    )]
+    keep_closed_days: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -379,6 +388,9 @@ fn device_name() -> String {
 async fn run(cli: Cli) -> Result<(), ApiError> {
     let profile = Profile::resolve(cli.home.as_deref(), cli.profile.as_deref())?;
     let client = Client::open(profile, device_name())?;
+    client.keep_closed_for(std::time::Duration::from_secs(
+        u64::from(cli.keep_closed_days) * 24 * 3600,
+    ));
     match cli.command {
         Command::Login {
             server,
@@ -488,7 +500,7 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             }
         }
         Command::Show { id } => {
-            let detail = client.ticket(&id)?;
+            let detail = client.open_ticket(&id).await?;
             if cli.json {
                 print_json(&detail);
             } else {
@@ -505,6 +517,9 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 );
                 if let Some(c) = &detail.customer {
                     println!("customer: {} ({})", c.name, c.tier.as_str());
+                }
+                if detail.conversation_on_server {
+                    println!("(earlier messages are on the server: run again online to see them)");
                 }
                 for m in &detail.messages {
                     println!(

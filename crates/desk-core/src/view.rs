@@ -56,6 +56,10 @@ pub struct TicketDetail {
     pub messages: Vec<Message>,
     /// The customer's wallet transactions, linked ones first, then newest first.
     pub transactions: Vec<WalletTransaction>,
+    /// Earlier messages of this (long closed) ticket were evicted from the cache and are
+    /// on the server only: `messages` holds the latest. Opening it online fetches them.
+    #[serde(default)]
+    pub conversation_on_server: bool,
 }
 
 /// Counts per view, for the sidebar.

@@ -129,6 +129,14 @@ pub struct PullResponse {
     pub remaining: Option<u64>,
 }
 
+/// `GET /api/v1/tickets/{id}/messages`: a ticket's whole conversation, oldest first, for a
+/// console that evicted it from its cache and has the ticket open again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketConversation {
+    pub ticket_id: String,
+    pub messages: Vec<crate::Message>,
+}
+
 /// The server's answer to one pushed mutation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Acknowledgement {

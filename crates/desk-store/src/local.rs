@@ -38,6 +38,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::records::{RECORD_TABLES, parse, put_message, put_ticket};
 use crate::{Error, Result, Store};
 
+pub(crate) use evict::MIGRATION as EVICT_MIGRATION;
 pub(crate) use rebase::Rebase;
 
 /// The meta key holding this cache's client id, made on the first local action.
@@ -400,6 +401,7 @@ pub(crate) fn clear(conn: &mut Connection, wipe_outbox: bool) -> Result<()> {
     }
     tx.execute("DELETE FROM messages", [])?;
     tx.execute("DELETE FROM tickets_confirmed", [])?;
+    tx.execute("DELETE FROM evicted_conversations", [])?;
     // After the deletes: drops what their triggers queued along with the whole index.
     crate::search::clear(&tx)?;
     if wipe_outbox {

@@ -93,6 +93,8 @@ const STEPS: &[&[&str]] = &[
         crate::derived::TRIGGERS,
         crate::search::KB_MIGRATION,
     ],
+    // 6: conversations evicted to the server (local/evict.rs).
+    &[crate::local::EVICT_MIGRATION],
 ];
 
 /// The schema version this build writes.

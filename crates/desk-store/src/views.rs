@@ -552,6 +552,7 @@ impl Store {
         transactions.sort_by_key(|t| !ticket.linked_transaction_ids.contains(&t.id));
 
         Ok(TicketDetail {
+            conversation_on_server: self.conversation_evicted(id)?,
             ticket,
             customer,
             assignee,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use desk_core::wire::{
     API_PREFIX, LoginRequest, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    TokenResponse,
+    TicketConversation, TokenResponse,
 };
 use desk_core::{Agent, ApiError, ErrorCode};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -144,6 +144,21 @@ impl Api {
             .await
     }
 
+    /// A ticket's whole conversation (for one whose messages the cache evicted).
+    pub async fn ticket_messages(
+        &self,
+        access: &Secret,
+        ticket_id: &str,
+    ) -> Result<TicketConversation> {
+        if matches!(ticket_id, "" | "." | "..") {
+            // URL parsers resolve dot segments, even escaped: such an id is no ticket's.
+            return Err(Error::BadInput(format!("invalid ticket id {ticket_id:?}")));
+        }
+        let path = format!("/tickets/{}/messages", path_segment(ticket_id));
+        let (url, req) = self.request(Method::GET, &path);
+        self.send(url, req.bearer_auth(access.expose())).await
+    }
+
     /// Opens the server's event stream (Server-Sent Events: `event: poke` lines, no
     /// payload). The caller reads it chunk by chunk until it ends.
     pub async fn events(&self, access: &Secret) -> Result<reqwest::Response> {
@@ -189,4 +204,31 @@ fn offline(url: &str) -> impl FnOnce(reqwest::Error) -> Error + '_ {
 /// Whether a server error means the access token needs refreshing.
 pub fn is_unauthorized(e: &Error) -> bool {
     matches!(e, Error::Server(api) if api.code == ErrorCode::Unauthorized)
+}
+
+/// `text` as one URL path segment: ids come from the server, but a `/` or `?` in one must
+/// never address another route.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn a_path_segment_cannot_escape_its_route() {
+        assert_eq!(super::path_segment("0193-ab_c.d~"), "0193-ab_c.d~");
+        assert_eq!(
+            super::path_segment("../me?x=1#y 工单"),
+            "..%2Fme%3Fx%3D1%23y%20%E5%B7%A5%E5%8D%95",
+            "separators and non-ASCII are escaped"
+        );
+    }
 }

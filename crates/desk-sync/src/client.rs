@@ -8,8 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    Connectivity, InboxView, SessionState, SyncPhase, SyncProgress, TicketDetail, TicketSummary,
-    ViewCounts,
+    Connectivity, InboxView, SessionState, SyncPhase, TicketDetail, TicketSummary, ViewCounts,
 };
 use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode, Mutation, MutationOp, OutboxEntry};
@@ -34,6 +33,12 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 const ACCOUNT_KEY: &str = "account";
 const LAST_SYNCED_KEY: &str = "sync.last_synced_at";
+const LAST_EVICTED_KEY: &str = "evict.last_at";
+/// Solved and closed tickets idle this long lose their cached conversation by default
+/// (DESIGN.md §4 Scope); `Client::keep_closed_for` changes it.
+pub const DEFAULT_KEEP_CLOSED: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Eviction runs after a sync at most this often: it scans the closed tickets.
+const EVICT_EVERY: Duration = Duration::from_secs(3600);
 
 /// Who this cache belongs to. Not secret: stored in the cache's meta table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +84,7 @@ pub struct Client {
     /// One refresh at a time per process (see [`Client::access_token`]).
     refresh_lock: tokio::sync::Mutex<()>,
     progress: Progress,
+    keep_closed: Mutex<Duration>,
 }
 
 /// The account a cache belongs to, from its meta table.
@@ -123,6 +129,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+mod progress;
+mod scope;
+
 impl Client {
     /// Opens the profile's cache. `device_name` is what the server lists for this device.
     pub fn open(profile: Profile, device_name: impl Into<String>) -> Result<Self> {
@@ -144,6 +153,7 @@ impl Client {
             sync_lock: tokio::sync::Mutex::new(()),
             refresh_lock: tokio::sync::Mutex::new(()),
             progress: Progress::default(),
+            keep_closed: Mutex::new(DEFAULT_KEEP_CLOSED),
         })
     }
 
@@ -379,55 +389,11 @@ impl Client {
         }
         lock(&self.store).set_meta(LAST_SYNCED_KEY, Some(&now_ms().to_string()))?;
         report.pending = self.pending_count(&account)?;
+        self.evict_if_due()?;
         if receiving.done > 0 || receiving.bootstrap || !report.answers.is_empty() {
             self.report_progress(SyncPhase::Done, &receiving);
         }
         Ok(report)
-    }
-
-    fn report_progress(&self, phase: SyncPhase, receiving: &Receiving) {
-        self.progress.report(
-            phase,
-            receiving.bootstrap,
-            receiving.done,
-            receiving.total.or(Some(receiving.done)),
-        );
-    }
-
-    /// Has `sink` told of every step of every sync and of background search indexing
-    /// (the console's progress bar, `desk sync`'s progress line).
-    pub fn on_progress(&self, sink: impl Fn(SyncProgress) + Send + Sync + 'static) {
-        self.progress.set_sink(std::sync::Arc::new(sink));
-    }
-
-    /// The latest step reported, if any since the client opened.
-    pub fn progress(&self) -> Option<SyncProgress> {
-        self.progress.last()
-    }
-
-    /// Indexes everything queued for search, in small transactions, yielding between them
-    /// so the console's reads interleave; reports [`SyncPhase::Indexing`] progress.
-    /// Cancel-safe: dropping it between batches loses nothing (the queue is in the cache).
-    /// Returns how many documents it indexed.
-    pub async fn index_search(&self) -> Result<u64> {
-        let backlog = lock(&self.store).index_backlog()?;
-        if backlog == 0 {
-            return Ok(0);
-        }
-        let mut done = 0;
-        loop {
-            let n = lock(&self.store).index_pending(INDEX_BATCH)? as u64;
-            if n == 0 {
-                break;
-            }
-            done += n;
-            self.progress
-                .report(SyncPhase::Indexing, false, done, Some(backlog));
-            tokio::task::yield_now().await;
-        }
-        self.progress
-            .report(SyncPhase::Done, false, done, Some(backlog));
-        Ok(done)
     }
 
     /// Sends the signed-in agent's queued mutations, oldest first, and records each

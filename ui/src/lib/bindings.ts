@@ -299,7 +299,12 @@ messages: Array<Message>,
 /**
  * The customer's wallet transactions, linked ones first, then newest first.
  */
-transactions: Array<WalletTransaction>, };
+transactions: Array<WalletTransaction>, 
+/**
+ * Earlier messages of this (long closed) ticket were evicted from the cache and are
+ * on the server only: `messages` holds the latest. Opening it online fetches them.
+ */
+conversation_on_server: boolean, };
 
 export type ViewCounts = { open: number, mine: number, unassigned: number, awaiting_confirmation: number, all: number, };
 

@@ -227,6 +227,16 @@ describe('inbox', () => {
       .toBe(String(before + 1));
   });
 
+  test('an evicted conversation opened offline says where the rest is', async () => {
+    const page = await openInbox();
+    await page.evaluate(() => window.__deskMock!.shell.evicted.add('t-1042'));
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1042"]').click();
+    await page.locator('[data-testid="ticket-detail"][data-ticket-id="t-1042"]').waitFor();
+    expect(await page.getByTestId('conversation-on-server').textContent()).toContain('kept on the server');
+    await page.locator('[data-testid="ticket-row"]').nth(1).click();
+    await expect.poll(() => page.getByTestId('conversation-on-server').count(), { message: 'a whole conversation has no note' }).toBe(0);
+  });
+
   test('a bootstrap shows its progress instead of the inbox, then the inbox', async () => {
     const page = await openInbox();
     const emit = (phase: string, done: number, bootstrap = true) =>

@@ -48,6 +48,8 @@ export class FakeShell {
   serverDown: boolean;
   /** What `sync_progress` answers: the last step a sync reported. */
   progress: SyncProgress | null = null;
+  /** Tickets whose conversation `get_ticket` says is on the server (evicted, offline). */
+  evicted = new Set<string>();
   calls: { cmd: string; args: unknown }[] = [];
   private now: number;
 
@@ -211,6 +213,7 @@ export class FakeShell {
           transactions: this.data.transactions
             .filter((t) => t.customer_id === ticket.customer_id)
             .sort((a, b) => Number(linked.has(b.id)) - Number(linked.has(a.id)) || b.created_at - a.created_at),
+          conversation_on_server: this.evicted.has(id),
         };
         return detail;
       }

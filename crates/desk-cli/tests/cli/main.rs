@@ -9,6 +9,7 @@ use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
 mod outage;
 mod realtime;
+mod scope;
 
 const EMAIL: &str = "amy@desk.test";
 const PASSWORD: &str = "s3cret passw0rd 密码";

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/me", get(routes::me))
         .route("/sync/pull", get(routes::pull))
         .route("/push", post(routes::push))
+        .route("/tickets/{id}/messages", get(routes::ticket_messages))
         .route("/events", get(events::events))
         .merge(ingest::routes())
         .merge(ops::api_routes());

@@ -267,6 +267,22 @@ fn paths() -> Value {
     push["requestBody"]["required"] = json!(true);
     paths.insert(api("/push"), json!({ "post": push }));
 
+    let mut conversation = operation(
+        "ticket_messages",
+        "A ticket's whole conversation, oldest first, for a console that evicted it from its cache",
+        true,
+        ("200", ok("the conversation", "TicketConversation")),
+        &[("404", "no such ticket")],
+    );
+    conversation["parameters"] = json!([
+        { "name": "id", "in": "path", "required": true,
+          "description": "The ticket's id.", "schema": { "type": "string" } }
+    ]);
+    paths.insert(
+        api("/tickets/{id}/messages"),
+        json!({ "get": conversation }),
+    );
+
     paths.insert(
         api("/events"),
         json!({ "get": operation("events",
@@ -726,6 +742,10 @@ fn schemas() -> Value {
             })),
             tagged("outcome", "held", json!({ "reason": string() })),
         ] }),
+    );
+    put(
+        "TicketConversation",
+        object(json!({ "ticket_id": string(), "messages": array_of("Message") })),
     );
     put(
         "Acknowledgement",

@@ -1,16 +1,16 @@
 //! Route handlers: a few lines each, over `auth` and `feed`.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use desk_core::Agent;
 use desk_core::wire::{
     Health, LoginRequest, PullQuery, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    SCHEMA_VERSION, TokenResponse,
+    SCHEMA_VERSION, TicketConversation, TokenResponse,
 };
 
 use super::extract::{ApiJson, ApiQuery, AuthedAgent};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::{auth, feed, push};
 
@@ -68,6 +68,24 @@ pub(super) async fn pull(
     .await?;
     state.metrics().pulled(response.changes.len());
     Ok(Json(response))
+}
+
+/// A ticket's whole conversation, for a console that evicted it (DESIGN.md §4 Scope).
+pub(super) async fn ticket_messages(
+    State(state): State<AppState>,
+    _caller: AuthedAgent,
+    Path(id): Path<String>,
+) -> Result<Json<TicketConversation>> {
+    // Every agent sees every ticket for now; scoping lands with `feed::scope_for`.
+    let messages = state
+        .storage()
+        .ticket_messages(&id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no ticket {id:?}")))?;
+    Ok(Json(TicketConversation {
+        ticket_id: id,
+        messages,
+    }))
 }
 
 pub(super) async fn push(

@@ -316,6 +316,8 @@ pub trait Storage: Send + Sync + 'static {
     /// total. Read in its own snapshot, so it may count changes committed after a page
     /// read just before; callers treat it as an estimate.
     async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64>;
+    /// A ticket's messages, oldest first; `None` when there is no such ticket.
+    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>>;
 
     // ---- push, retention, pokes ----
 

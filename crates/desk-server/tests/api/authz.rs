@@ -80,6 +80,8 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/v1/sync/pull", Bearer(Role::Agent), StatusCode::OK, no_body),
         r(Method::POST, "/api/v1/push", Bearer(Role::Agent), StatusCode::OK, empty_push),
         r(Method::GET, "/api/v1/events", Bearer(Role::Agent), StatusCode::OK, no_body),
+        // The matrix's app holds no tickets: past authorization, the answer is 404.
+        r(Method::GET, "/api/v1/tickets/{id}/messages", Bearer(Role::Agent), StatusCode::NOT_FOUND, no_body),
         r(Method::POST, "/api/v1/ingest/events", Signed, StatusCode::OK, ingest_events),
         r(Method::POST, "/api/v1/ingest/messages", Signed, StatusCode::OK, ingest_message),
     ]
@@ -205,7 +207,8 @@ async fn tokens_in(app: &TestApp, state: TokenState) -> Option<TokenResponse> {
 fn request(route: &Route, tokens: Option<&TokenResponse>, state: TokenState) -> Request<Body> {
     let mut builder = Request::builder()
         .method(route.method.clone())
-        .uri(route.path);
+        // Templated paths are documented with their parameters: fill them in.
+        .uri(route.path.replace("{id}", "no-such-ticket"));
     if let Some(tokens) = tokens {
         let value = if state == TokenState::Malformed {
             // Not even the bearer scheme.

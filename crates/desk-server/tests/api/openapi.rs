@@ -148,6 +148,7 @@ fn the_document_is_openapi_3_1_with_the_error_shape_and_bearer_auth() {
         "/api/v1/sync/pull",
         "/api/v1/push",
         "/api/v1/events",
+        "/api/v1/tickets/{id}/messages",
     ] {
         let op = doc["paths"][authed]
             .as_object()

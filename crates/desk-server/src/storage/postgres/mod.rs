@@ -256,6 +256,19 @@ macro_rules! reading {
     }};
 }
 
+/// A read-only transaction that sees one snapshot for all its statements.
+async fn snapshot(
+    client: &mut deadpool_postgres::Client,
+) -> Result<deadpool_postgres::Transaction<'_>> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .ctx("begin read")
+}
+
 #[async_trait]
 impl Storage for PgStorage {
     fn backend(&self) -> &'static str {
@@ -349,15 +362,19 @@ impl Storage for PgStorage {
         })
     }
 
+    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>> {
+        reading!(self, |mut client| async {
+            // One snapshot: the ticket's existence and its messages agree.
+            let tx = snapshot(&mut client).await?;
+            let messages = records::ticket_messages(&tx, ticket_id).await?;
+            tx.commit().await.ctx("end read")?;
+            Ok(messages)
+        })
+    }
+
     async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
         reading!(self, |mut client| async {
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .ctx("begin read")?;
+            let tx = snapshot(&mut client).await?;
             let page = records::pull(&tx, after, limit, scope).await?;
             tx.commit().await.ctx("end read")?;
             Ok(page)

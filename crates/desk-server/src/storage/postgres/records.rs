@@ -217,6 +217,34 @@ pub(super) async fn pull(
     Ok(merge_page(changes, acks, limit, floor))
 }
 
+pub(super) async fn ticket_messages(
+    tx: &Transaction<'_>,
+    ticket_id: &str,
+) -> Result<Option<Vec<desk_core::Message>>> {
+    let exists = tx
+        .query_opt("SELECT 1 FROM tickets WHERE id = $1", &[&ticket_id])
+        .await
+        .ctx("look up ticket")?
+        .is_some();
+    if !exists {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(
+            "SELECT record::text FROM messages WHERE ticket_id = $1 ORDER BY created_at, id",
+            &[&ticket_id],
+        )
+        .await
+        .ctx("read ticket messages")?;
+    rows.iter()
+        .map(|row| {
+            serde_json::from_str(row.get(0))
+                .map_err(|e| Error::Internal(format!("decode stored message: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -281,6 +281,12 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>> {
+        let id = ticket_id.to_owned();
+        self.read(move |conn| records::ticket_messages(conn, &id))
+            .await
+    }
+
     async fn push(&self, batch: PushBatch) -> Result<PushReceipt> {
         self.write_feed(move |conn| push::push(conn, batch)).await
     }

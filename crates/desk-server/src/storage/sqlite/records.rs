@@ -381,3 +381,33 @@ pub(super) fn count_changes_after(
         .map(|n: i64| n as u64)
         .ctx("count changes")
 }
+
+pub(super) fn ticket_messages(
+    conn: &mut Connection,
+    ticket_id: &str,
+) -> Result<Option<Vec<desk_core::Message>>> {
+    // One snapshot: the ticket's existence and its messages agree.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .ctx("begin read")?;
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")
+        .and_then(|mut s| s.exists([ticket_id]))
+        .ctx("look up ticket")?;
+    if !exists {
+        return Ok(None);
+    }
+    let bodies: Vec<String> = tx
+        .prepare_cached("SELECT record FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id")
+        .and_then(|mut s| s.query_map([ticket_id], |row| row.get(0))?.collect())
+        .ctx("read ticket messages")?;
+    tx.commit().ctx("end read")?;
+    bodies
+        .iter()
+        .map(|b| {
+            serde_json::from_str(b)
+                .map_err(|e| Error::Internal(format!("decode stored message: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}

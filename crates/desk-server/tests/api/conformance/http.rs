@@ -135,18 +135,7 @@ pub async fn refresh_over_http_rotates_and_reuse_signs_the_device_out(storage: A
 /// A bootstrap's progress bar: `count=true` answers how many changes follow the page, so
 /// the first page's count plus its own changes is the whole bootstrap.
 pub async fn a_counted_pull_says_how_many_changes_remain(storage: Arc<dyn Storage>) {
-    let app = TestApp::with_storage(storage);
-    app.add_agent("lin.wei@desk.test", Role::Agent).await;
-    let token = app.login("lin.wei@desk.test").await.access_token;
-    seed::seed_demo(
-        app.storage.as_ref(),
-        SeedOptions {
-            tickets: 40,
-            ..SeedOptions::default()
-        },
-    )
-    .await
-    .expect("seed");
+    let (app, token) = seeded(storage, 40).await;
     let (all, _) = app.pull_all(&token, "", 5000).await;
 
     let (status, first) = app
@@ -184,4 +173,60 @@ pub async fn a_counted_pull_says_how_many_changes_remain(storage: Arc<dyn Storag
         StatusCode::BAD_REQUEST,
         "a count that is not a boolean is bad input, not a 5xx: {body}"
     );
+}
+
+/// A console that evicted an old conversation gets it back whole, oldest first.
+pub async fn a_tickets_whole_conversation_can_be_fetched(storage: Arc<dyn Storage>) {
+    let (app, token) = seeded(storage, 30).await;
+    let (all, _) = app.pull_all(&token, "", 5000).await;
+    let ticket = all
+        .iter()
+        .find_map(|c| match c {
+            Change::Ticket(t) => Some(t.id.clone()),
+            _ => None,
+        })
+        .expect("the seed has tickets");
+    let mut fed: Vec<desk_core::Message> = all
+        .iter()
+        .filter_map(|c| match c {
+            Change::Message(m) if m.ticket_id == ticket => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    fed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    assert!(!fed.is_empty(), "seeded tickets have messages");
+
+    let (status, body) = app
+        .get(&format!("/api/v1/tickets/{ticket}/messages"), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let got: desk_core::wire::TicketConversation = serde_json::from_value(body).unwrap();
+    assert_eq!(got.ticket_id, ticket);
+    assert_eq!(
+        got.messages, fed,
+        "the same messages the feed carried, oldest first"
+    );
+
+    let (status, body) = app
+        .get("/api/v1/tickets/no-such-ticket/messages", Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(code(&body), "not_found", "an unknown ticket is a clear 404");
+}
+
+/// An app over `storage` with the demo desk seeded and one agent signed in.
+async fn seeded(storage: Arc<dyn Storage>, tickets: u32) -> (TestApp, String) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("lin.wei@desk.test", Role::Agent).await;
+    let token = app.login("lin.wei@desk.test").await.access_token;
+    seed::seed_demo(
+        app.storage.as_ref(),
+        SeedOptions {
+            tickets,
+            ..SeedOptions::default()
+        },
+    )
+    .await
+    .expect("seed");
+    (app, token)
 }

@@ -96,6 +96,7 @@ conformance! {
         login_then_pull_pages_through_a_seeded_feed,
         refresh_over_http_rotates_and_reuse_signs_the_device_out,
         a_counted_pull_says_how_many_changes_remain,
+        a_tickets_whole_conversation_can_be_fetched,
     ],
     push: [
         a_push_applies_once_and_a_replay_changes_nothing,

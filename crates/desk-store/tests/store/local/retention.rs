@@ -146,13 +146,14 @@ fn the_outbox_survives_restart_and_clear() {
 }
 
 #[test]
-fn eviction_keeps_open_recent_and_queued_tickets() {
+fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones() {
     let (dir, mut store) = open();
     let old = 1_000;
     let mut touched_lately = ticket("t4", 4, "c1", TicketStatus::Closed, None, old);
     touched_lately.updated_at = 9_000;
     let mut solved = ticket("t1", 1, "c1", TicketStatus::Solved, None, old);
     solved.linked_transaction_ids = vec!["w1".into()];
+    solved.csat = Some(5);
     let page = vec![
         Change::Ticket(solved),
         Change::Ticket(ticket("t2", 2, "c1", TicketStatus::Open, None, old)),
@@ -160,7 +161,34 @@ fn eviction_keeps_open_recent_and_queued_tickets() {
         Change::Ticket(touched_lately),
         Change::Ticket(ticket("t5", 5, "c1", TicketStatus::Solved, None, old)),
         Change::Ticket(ticket("t6", 6, "c1", TicketStatus::Closed, None, old)),
-        Change::Message(message("m1", "t1", "谢谢", MessageKind::PublicReply, old)),
+        Change::Message(message(
+            "m1",
+            "t1",
+            "充值未到账",
+            MessageKind::PublicReply,
+            old - 300,
+        )),
+        Change::Message(message(
+            "m2",
+            "t1",
+            "请提供交易哈希",
+            MessageKind::PublicReply,
+            old - 200,
+        )),
+        Change::Message(message(
+            "m3",
+            "t1",
+            "谢谢，已经到账",
+            MessageKind::PublicReply,
+            old - 100,
+        )),
+        Change::Message(message(
+            "m4",
+            "t2",
+            "账户被锁",
+            MessageKind::PublicReply,
+            old,
+        )),
     ];
     store.apply_pull_page(&page, "c1").unwrap();
     // t5 has a rejected note, t6 a pending one: both must stay.
@@ -177,36 +205,74 @@ fn eviction_keeps_open_recent_and_queued_tickets() {
         .apply_local(&me(), note("t6", "n6"), old, new_id)
         .unwrap();
 
-    let evicted = store.evict_closed_older_than(5_000).unwrap();
+    let evicted = store.evict_closed_older_than(5_000, 10_000).unwrap();
     assert_eq!(
         evicted, 1,
         "only t1 is solved, idle and free of queued work"
     );
     let present = |id| store.effective_ticket(id).unwrap().is_some();
-    assert!(!present("t1"), "an idle solved ticket is evicted");
+    assert!(
+        present("t1"),
+        "the ticket itself stays: history keeps its outcome and CSAT"
+    );
+    let detail = store.ticket_detail("t1").unwrap();
+    assert!(
+        detail.conversation_on_server,
+        "the detail says the rest of the conversation is on the server"
+    );
+    let kept: Vec<&str> = detail.messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        kept,
+        ["m3"],
+        "only the latest message stays, so the inbox row keeps its preview"
+    );
+    assert_eq!(
+        store.evict_closed_older_than(5_000, 11_000).unwrap(),
+        0,
+        "an evicted conversation is not evicted again"
+    );
     let raw = rusqlite::Connection::open(dir.path().join("cache.sqlite3")).unwrap();
     let count = |sql: &str| -> i64 { raw.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(
-        count("SELECT count(*) FROM messages WHERE ticket_id = 't1'"),
-        0,
-        "its messages go with it"
-    );
-    assert_eq!(
         count("SELECT count(*) FROM ticket_transactions WHERE ticket_id = 't1'"),
-        0,
-        "and its transaction links"
+        1,
+        "its transaction links stay with the ticket"
     );
     assert_eq!(
         count("SELECT count(*) FROM messages WHERE ticket_id IN ('t5', 't6')"),
         1,
         "the pending note stays, the rejected one was already undone"
     );
-    assert!(present("t2"), "open tickets stay, however old");
-    assert!(present("t3"), "recently active closed tickets stay");
-    assert!(present("t4"), "a recent update counts as activity");
+    for id in ["t2", "t3", "t4", "t5", "t6"] {
+        assert!(
+            !store.ticket_detail(id).unwrap().conversation_on_server,
+            "{id} keeps its whole conversation: open, recently active or with queued work"
+        );
+    }
+
+    // Opening it online fetches the conversation back: whole, once, flag cleared.
+    let fetched: Vec<_> = [
+        ("m1", "充值未到账", old - 300),
+        ("m2", "请提供交易哈希", old - 200),
+        ("m3", "谢谢，已经到账", old - 100),
+    ]
+    .iter()
+    .map(|(id, text, at)| message(id, "t1", text, MessageKind::PublicReply, *at))
+    .collect();
+    store.restore_conversation("t1", &fetched).unwrap();
+    store.restore_conversation("t1", &fetched).unwrap();
+    let detail = store.ticket_detail("t1").unwrap();
     assert!(
-        present("t5"),
-        "a rejected entry keeps its ticket for the agent to see"
+        !detail.conversation_on_server,
+        "the conversation is whole again"
     );
-    assert!(present("t6"), "pending work keeps its ticket");
+    let ids: Vec<&str> = detail.messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2", "m3"], "each message once, oldest first");
+
+    store.clear().unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM evicted_conversations"),
+        0,
+        "a re-bootstrap forgets evictions with the records"
+    );
 }
