@@ -111,6 +111,9 @@ enum Command {
         #[arg(long = "tag", allow_hyphen_values = true)]
         tags: Vec<String>,
     },
+    /// Delete a ticket (spam, a duplicate, a test): it leaves every view; the server keeps
+    /// it, and the delete wins over colleagues' concurrent edits.
+    Delete { id: String },
     /// What is queued for the server; release a held reply or discard held/rejected work.
     Outbox {
         /// Send a held reply after all (the agent has read what arrived meanwhile).
@@ -330,6 +333,7 @@ fn op_name(op: &MutationOp) -> &'static str {
         MutationOp::AddTags { .. } => "add tags",
         MutationOp::RemoveTags { .. } => "remove tags",
         MutationOp::CreateTicket { .. } => "new ticket",
+        MutationOp::DeleteTicket { .. } => "delete",
     }
 }
 
@@ -585,6 +589,10 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 made.push(client.act(op)?);
             }
             report_actions(&client, made, cli.json).await?;
+        }
+        Command::Delete { id } => {
+            let m = client.act(MutationOp::DeleteTicket { ticket_id: id })?;
+            report_actions(&client, vec![m], cli.json).await?;
         }
         Command::Outbox { release, discard } => {
             if let Some(id) = release {

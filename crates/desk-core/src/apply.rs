@@ -134,8 +134,24 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
             format!("no ticket {}", m.op.ticket_id()),
         ));
     };
-    // Closed is final; an internal note may still document what happened afterwards.
-    if current.status == TicketStatus::Closed && !matches!(m.op, MutationOp::Note { .. }) {
+    // A delete wins over every concurrent edit; deleting again changes nothing.
+    if current.deleted_at.is_some() {
+        return match m.op {
+            MutationOp::DeleteTicket { .. } => Ok(current.clone()),
+            _ => Err(Refusal::new(
+                ErrorCode::Conflict,
+                format!("{} was deleted", ticket_name(current)),
+            )),
+        };
+    }
+    // Closed is final; an internal note may still document what happened afterwards, and
+    // a closed ticket may still be deleted.
+    if current.status == TicketStatus::Closed
+        && !matches!(
+            m.op,
+            MutationOp::Note { .. } | MutationOp::DeleteTicket { .. }
+        )
+    {
         return Err(Refusal::new(
             ErrorCode::Conflict,
             format!("{} is closed", ticket_name(current)),
@@ -194,6 +210,7 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
             let gone = clean_tags(tags)?;
             t.tags.retain(|tag| !gone.contains(tag));
         }
+        MutationOp::DeleteTicket { .. } => t.deleted_at = Some(at),
         MutationOp::CreateTicket { .. } => unreachable!("handled above"),
     }
     if t != *current {
@@ -230,6 +247,7 @@ fn create_ticket(new: &Ticket, at: i64) -> Result<Ticket, Refusal> {
     t.number = None;
     t.merged_into = None;
     t.csat = None;
+    t.deleted_at = None;
     t.created_at = at;
     t.updated_at = at;
     t.last_message_at = at;

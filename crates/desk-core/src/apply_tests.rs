@@ -26,6 +26,7 @@ fn ticket(status: TicketStatus) -> Ticket {
         created_at: 10,
         updated_at: 10,
         last_message_at: 10,
+        deleted_at: None,
     }
 }
 
@@ -327,5 +328,48 @@ fn nul_characters_are_refused_as_bad_input() {
         refusal.code,
         ErrorCode::BadRequest,
         "a tag holding NUL is refused too"
+    );
+}
+
+#[test]
+fn a_delete_wins_over_later_edits_and_is_idempotent() {
+    let delete = || MutationOp::DeleteTicket {
+        ticket_id: "t1".into(),
+    };
+    let deleted = apply_mutation(Some(&ticket(TicketStatus::Open)), &m(delete())).unwrap();
+    assert_eq!(
+        deleted.deleted_at,
+        Some(100),
+        "the delete's time is the action's"
+    );
+    assert_eq!(
+        apply_mutation(Some(&deleted), &by("other", 200, delete())).unwrap(),
+        deleted,
+        "deleting again changes nothing, so a replay is harmless"
+    );
+    for op in [
+        status(TicketStatus::Solved),
+        tags(true, &["vip"]),
+        MutationOp::Claim {
+            ticket_id: "t1".into(),
+        },
+        MutationOp::Note {
+            ticket_id: "t1".into(),
+            message_id: "n1".into(),
+            body_text: "记录".into(),
+        },
+    ] {
+        let refusal = apply_mutation(Some(&deleted), &by("other", 300, op.clone())).unwrap_err();
+        assert_eq!(
+            refusal.code,
+            ErrorCode::Conflict,
+            "{op:?} after a delete is refused: the delete wins"
+        );
+        assert!(refusal.reason.contains("deleted"), "{}", refusal.reason);
+    }
+    let closed = apply_mutation(Some(&ticket(TicketStatus::Closed)), &m(delete()));
+    assert!(
+        closed.is_ok(),
+        "a closed ticket can still be deleted (spam found late)"
     );
 }

@@ -201,6 +201,10 @@ pub struct Ticket {
     pub updated_at: i64,
     #[ts(type = "number")]
     pub last_message_at: i64,
+    /// Set when the ticket was deleted (soft): it leaves every view and refuses edits.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub deleted_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -82,6 +82,9 @@ pub enum MutationOp {
         ticket_id: String,
         tags: Vec<String>,
     },
+    /// Moves a ticket (spam, a duplicate, a test) out of every view. Soft: the server
+    /// keeps it, marked deleted; the delete wins over concurrent edits, which are refused.
+    DeleteTicket { ticket_id: String },
     /// A ticket the agent opens (e.g. for a phone call). Its id is made by the client; its
     /// number comes from the server. Boxed: a whole ticket dwarfs the other actions.
     CreateTicket { ticket: Box<Ticket> },
@@ -97,6 +100,7 @@ impl MutationOp {
             | Self::SetPriority { ticket_id, .. }
             | Self::SetCategory { ticket_id, .. }
             | Self::Claim { ticket_id }
+            | Self::DeleteTicket { ticket_id }
             | Self::Assign { ticket_id, .. }
             | Self::AddTags { ticket_id, .. }
             | Self::RemoveTags { ticket_id, .. } => ticket_id,

@@ -178,6 +178,7 @@ fn ticket(id: &str, status: TicketStatus) -> Ticket {
         created_at: T0,
         updated_at: T0,
         last_message_at: T0,
+        deleted_at: None,
     }
 }
 
@@ -215,6 +216,7 @@ fn short(m: &Mutation) -> String {
         MutationOp::AddTags { tags, .. } => format!("+{}", tags.join(",+")),
         MutationOp::RemoveTags { tags, .. } => format!("-{}", tags.join(",-")),
         MutationOp::CreateTicket { .. } => "create".into(),
+        MutationOp::DeleteTicket { .. } => "delete".into(),
     };
     format!("{}#{} {} {op}", m.id, m.seq, m.op.ticket_id())
 }
@@ -407,6 +409,8 @@ impl Sim {
                     assignee_id,
                 }
             }
+            // Rare: a deleted ticket refuses every later edit.
+            9 if self.rng.chance(12) => MutationOp::DeleteTicket { ticket_id },
             9 => MutationOp::AddTags {
                 ticket_id,
                 tags: tags(&mut self.rng),

@@ -201,13 +201,24 @@ fn check_cache(c: &Client, view: &ServerView) -> Result<(), String> {
         ));
     }
     let cached = store.ticket_count().map_err(err)? as usize;
-    if cached != view.tickets.len() {
+    let live = view
+        .tickets
+        .values()
+        .filter(|t| t.deleted_at.is_none())
+        .count();
+    if cached != live {
         return Err(format!(
-            "{who} caches {cached} tickets, the server holds {}",
-            view.tickets.len()
+            "{who} caches {cached} tickets, the server holds {live} that are not deleted"
         ));
     }
     for (id, server) in &view.tickets {
+        if server.deleted_at.is_some() {
+            // A delete wins: the ticket and its conversation leave every cache.
+            if let Some(t) = store.effective_ticket(id).map_err(err)? {
+                return Err(format!("{who}: deleted ticket {id} is still cached: {t:?}"));
+            }
+            continue;
+        }
         let effective = store.effective_ticket(id).map_err(err)?;
         if effective.as_ref() != Some(server) {
             return Err(format!(

@@ -220,6 +220,7 @@ fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<C
             created_at: at,
             updated_at: at,
             last_message_at: at,
+            deleted_at: None,
         }));
         rows += 1;
         let n = ((t + 1) as f64 * per_ticket) as u64 - made_messages;

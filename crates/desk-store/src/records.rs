@@ -197,6 +197,17 @@ fn put_transaction(conn: &Connection, t: &WalletTransaction) -> Result<()> {
 /// Writes the ticket the views read (confirmed, or confirmed plus local work), with its
 /// transaction links and tags. `waiting_txs` is not written: triggers keep it.
 pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
+    if t.deleted_at.is_some() {
+        // Deleted tickets leave the cache with their conversation: no view, count or
+        // search shows them (the server keeps them, soft). Queued work on one stays in
+        // the outbox until the server answers it.
+        delete_ticket(conn, &t.id)?;
+        conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1")?
+            .execute([&t.id])?;
+        conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
+            .execute([&t.id])?;
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, subject, customer_id, status, is_open, priority, category,
              assignee_id, language, last_message_at, first_response_due_at, sla_due_at,

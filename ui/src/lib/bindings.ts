@@ -70,7 +70,11 @@ language: string, first_response_due_at: number | null, resolution_due_at: numbe
 /**
  * Customer satisfaction, 1–5, once given.
  */
-csat: number | null, created_at: number, updated_at: number, last_message_at: number, };
+csat: number | null, created_at: number, updated_at: number, last_message_at: number, 
+/**
+ * Set when the ticket was deleted (soft): it leaves every view and refuses edits.
+ */
+deleted_at: number | null, };
 
 export type Author = { kind: AuthorKind, 
 /**
@@ -248,7 +252,7 @@ acknowledged: Array<{ mutation_id: string, result: MutationResult, }>,
  */
 remaining?: number | null, };
 
-export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "create_ticket", ticket: Ticket, };
+export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, };
 
 export type Mutation = { 
 /**

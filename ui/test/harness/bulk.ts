@@ -71,6 +71,7 @@ export function addBulk(
       linked_transaction_ids: [],
       incident_id: null,
       merged_into: null,
+      deleted_at: null,
       csat: null,
       created_at: at - HOUR,
       updated_at: at,

@@ -244,6 +244,7 @@ export class FakeShell {
       linked_transaction_ids: [],
       incident_id: null,
       merged_into: null,
+      deleted_at: null,
       csat: null,
       created_at: at,
       updated_at: at,

@@ -533,6 +533,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       linked_transaction_ids: s.linked ?? [],
       incident_id: null,
       merged_into: null,
+      deleted_at: null,
       csat: s.csat ?? null,
       created_at: now - s.createdAgo,
       updated_at: now - last,

@@ -562,9 +562,7 @@ fn schemas() -> Value {
             "updated_at": time(),
         })),
     );
-    put(
-        "Ticket",
-        object(json!({
+    let mut ticket = object(json!({
             "id": string(),
             "number": nullable_time(),
             "subject": string(),
@@ -586,8 +584,10 @@ fn schemas() -> Value {
             "created_at": time(),
             "updated_at": time(),
             "last_message_at": time(),
-        })),
-    );
+    }));
+    // Soft deletes came later: clients that predate them send tickets without it.
+    ticket["properties"]["deleted_at"] = nullable_time();
+    put("Ticket", ticket);
     put(
         "Author",
         object(json!({
@@ -781,6 +781,7 @@ fn schemas() -> Value {
                 "ticket_id": string(), "category": schema_ref("Category"),
             })),
             tagged("type", "claim", json!({ "ticket_id": string() })),
+            tagged("type", "delete_ticket", json!({ "ticket_id": string() })),
             tagged("type", "assign", json!({
                 "ticket_id": string(), "assignee_id": nullable_string(),
             })),

@@ -397,11 +397,11 @@ fn message_decision(
         )));
     }
 
-    // A solved ticket reopens when the customer writes again; a closed (or merged) one is
-    // done for good, and the conversation moves on to a new ticket.
-    let open = facts
-        .ticket
-        .filter(|t| t.status != TicketStatus::Closed && t.merged_into.is_none());
+    // A solved ticket reopens when the customer writes again; a closed, merged or deleted
+    // one is done for good, and the conversation moves on to a new ticket.
+    let open = facts.ticket.filter(|t| {
+        t.status != TicketStatus::Closed && t.merged_into.is_none() && t.deleted_at.is_none()
+    });
     let created = open.is_none();
     let ticket = match open {
         Some(mut t) => {
@@ -494,5 +494,6 @@ fn new_ticket(m: &InboundMessage, customer: &Customer, id: &str, now: i64) -> Ti
         created_at: now,
         updated_at: now,
         last_message_at: now,
+        deleted_at: None,
     }
 }

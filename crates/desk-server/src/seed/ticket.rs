@@ -318,6 +318,7 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
         created_at,
         updated_at: last_message_at,
         last_message_at,
+        deleted_at: None,
     };
     let mut changes = Vec::with_capacity(messages.len() + 2);
     changes.extend(linked.map(Change::WalletTransaction));

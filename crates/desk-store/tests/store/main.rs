@@ -76,6 +76,7 @@ fn ticket(
         created_at: at,
         updated_at: at,
         last_message_at: at,
+        deleted_at: None,
     }
 }
 

@@ -104,6 +104,7 @@ conformance! {
         claims_are_compare_and_set_and_assign_is_last_writer_wins,
         rejections_do_not_block_later_mutations,
         tags_merge_as_sets,
+        a_delete_wins_over_concurrent_edits,
         a_reply_is_held_when_someone_else_wrote_meanwhile,
         only_the_signed_in_agents_mutations_are_applied,
         an_agent_opens_a_ticket_and_the_server_numbers_it,
@@ -141,6 +142,7 @@ pub fn ticket(id: &str, number: Option<i64>) -> Ticket {
         created_at: 1,
         updated_at: 1,
         last_message_at: 1,
+        deleted_at: None,
     }
 }
 

@@ -366,6 +366,32 @@ pub async fn tags_merge_as_sets(storage: Arc<dyn Storage>) {
     );
 }
 
+pub async fn a_delete_wins_over_concurrent_edits(storage: Arc<dyn Storage>) {
+    let app = app_with_ticket(storage).await;
+    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    let mut amy = Console::sign_in(&app, "amy@desk.test").await;
+    // Both worked offline from the same state: Lin deletes the spam, Amy tags it.
+    let delete = lin.make(MutationOp::DeleteTicket {
+        ticket_id: "t1".into(),
+    });
+    let amy_tags = amy.make(tags(true, "t1", &["vip"]));
+    assert_eq!(
+        app.push(&lin.token, &[delete]).await,
+        [MutationResult::Applied]
+    );
+    let results = app.push(&amy.token, &[amy_tags]).await;
+    assert!(
+        is_rejected(&results[0], ErrorCode::Conflict),
+        "the edit that arrives after the delete loses, and its agent is told: {results:?}"
+    );
+    let feed = everything(app.storage.as_ref()).await;
+    let stored = stored_ticket(&feed, "t1");
+    assert!(
+        stored.deleted_at.is_some() && stored.tags.iter().all(|t| t != "vip"),
+        "the server keeps the ticket, soft-deleted, without the losing edit: {stored:?}"
+    );
+}
+
 pub async fn a_reply_is_held_when_someone_else_wrote_meanwhile(storage: Arc<dyn Storage>) {
     let app = app_with_ticket(storage).await;
     let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;

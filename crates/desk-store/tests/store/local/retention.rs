@@ -276,3 +276,64 @@ fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones
         "a re-bootstrap forgets evictions with the records"
     );
 }
+
+#[test]
+fn a_deleted_ticket_leaves_every_view_at_once_and_for_good() {
+    let (_dir, mut store) = open();
+    let page = vec![
+        Change::Ticket(ticket("t1", 1, "c1", TicketStatus::Open, None, 1_000)),
+        Change::Ticket(ticket("t2", 2, "c1", TicketStatus::Open, None, 1_000)),
+        Change::Message(message(
+            "m1",
+            "t1",
+            "免费领取空投",
+            MessageKind::PublicReply,
+            1_000,
+        )),
+    ];
+    store.apply_pull_page(&page, "c1").unwrap();
+    let delete = store
+        .apply_local(
+            &me(),
+            MutationOp::DeleteTicket {
+                ticket_id: "t1".into(),
+            },
+            2_000,
+            new_id,
+        )
+        .unwrap();
+    assert!(
+        store.effective_ticket("t1").unwrap().is_none(),
+        "the agent's delete takes the ticket out of the views at once, offline too"
+    );
+    assert_eq!(store.ticket_count().unwrap(), 1, "and out of the counts");
+    assert_eq!(
+        store.outbox().unwrap().len(),
+        1,
+        "the delete itself waits in the outbox for the server"
+    );
+    // The server applies it and its deleted version arrives.
+    store
+        .acknowledge(&delete.id, &desk_core::MutationResult::Applied)
+        .unwrap();
+    let mut gone = ticket("t1", 1, "c1", TicketStatus::Open, None, 1_000);
+    gone.deleted_at = Some(2_000);
+    store
+        .apply_pull_page(&[Change::Ticket(gone)], "c2")
+        .unwrap();
+    assert!(
+        store.effective_ticket("t1").unwrap().is_none(),
+        "the server's deleted version keeps it out of the cache"
+    );
+    assert!(
+        matches!(
+            store.ticket_detail("t1"),
+            Err(desk_store::Error::TicketNotFound(_))
+        ),
+        "opening it says it is not there, not a crash"
+    );
+    assert!(
+        store.outbox().unwrap().is_empty(),
+        "the answered delete left the outbox"
+    );
+}
