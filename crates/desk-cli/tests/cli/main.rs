@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod faults;
 mod outage;
 mod realtime;
 

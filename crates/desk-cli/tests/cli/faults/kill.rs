@@ -1,0 +1,171 @@
+//! SIGKILL: the client during a bootstrap and during a push, the server during a push.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use testsupport::{KeyringSession, ServerProcess};
+
+use super::{
+    Queued, Rng, assert_exactly_once, assert_intact, assert_same_as_server, failure_code,
+    fresh_copy, kill9, queue_work, raw_cache, spawn_desk, sqlite_audit, sync_ok, trials,
+    wait_within,
+};
+use crate::{EMAIL, PASSWORD, login, ok_json};
+
+fn cached_tickets(home: &std::path::Path) -> u64 {
+    raw_cache(home)
+        .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn outbox_len(home: &std::path::Path) -> u64 {
+    raw_cache(home)
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough that a bootstrap spans several pages and takes a while to apply.
+    let server = ServerProcess::seeded(&tmp.path().join("server"), 3000, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+
+    let mut rng = Rng::new(1);
+    let mut partial = BTreeSet::new();
+    let mut kills = 0;
+    for trial in 0..trials(12) {
+        let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
+        std::thread::sleep(Duration::from_millis(rng.between(150, 900)));
+        match kill9(child) {
+            Ok(()) => kills += 1,
+            Err(out) => {
+                // Finished before the kill: the rest of the bootstrap was short.
+                assert_eq!(
+                    failure_code(&out),
+                    None,
+                    "trial {trial}: an unkilled sync succeeds"
+                );
+                break;
+            }
+        }
+        assert_intact(&home, &format!("after kill {trial}"));
+        partial.insert(cached_tickets(&home));
+    }
+    let report = sync_ok(&keyring, &home);
+    assert_eq!(report["pending"], 0, "nothing was queued: {report}");
+    let total = cached_tickets(&home);
+    assert_eq!(total, 3000, "the resumed bootstrap brings every ticket");
+    partial.retain(|&n| 0 < n && n < total);
+    assert!(
+        kills >= 3 && partial.len() >= 2,
+        "the kills landed inside the bootstrap, at different points ({kills} kills, partial \
+         ticket counts {partial:?}); retune the delays if this machine is much faster"
+    );
+    assert_same_as_server(&keyring, tmp.path(), &server.url, &home);
+}
+
+#[test]
+fn client_killed_during_push_sends_each_action_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = ServerProcess::seeded(&tmp.path().join("server"), 60, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+    sync_ok(&keyring, &home);
+
+    let mut queued = Queued::default();
+    queue_work(&home, 200, "start", &mut queued);
+    let mut rng = Rng::new(2);
+    // Kills that left the server ahead of the client: it had decided mutations the
+    // client had not yet heard about, the case exactly-once is for.
+    let mut mid_push = 0;
+    for trial in 0..trials(14) {
+        let before = sqlite_audit(&server.data_dir).len();
+        let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
+        std::thread::sleep(Duration::from_millis(rng.between(60, 700)));
+        if let Err(out) = kill9(child) {
+            assert_eq!(
+                failure_code(&out),
+                None,
+                "trial {trial}: an unkilled sync succeeds"
+            );
+        }
+        assert_intact(&home, &format!("after kill {trial}"));
+        let decided = sqlite_audit(&server.data_dir).len();
+        if decided > before && queued.ids.len() as u64 - (decided as u64) < outbox_len(&home) {
+            mid_push += 1;
+        }
+        // More work arrives while the agent keeps going.
+        queue_work(&home, 25, &format!("k{trial}"), &mut queued);
+    }
+    let report = sync_ok(&keyring, &home);
+    assert_eq!(report["pending"], 0, "the outbox drained: {report}");
+    assert!(
+        mid_push >= 1,
+        "at least one kill landed between the server's decision and the client's record of it"
+    );
+    let fresh = fresh_copy(&keyring, tmp.path(), &server.url);
+    assert_exactly_once(
+        &keyring,
+        &fresh,
+        &home,
+        &queued,
+        &sqlite_audit(&server.data_dir),
+    );
+    assert_same_as_server(&keyring, tmp.path(), &server.url, &home);
+}
+
+#[test]
+fn server_killed_mid_push_loses_and_doubles_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::seeded(&tmp.path().join("server"), 60, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+    sync_ok(&keyring, &home);
+
+    let mut queued = Queued::default();
+    let mut rng = Rng::new(3);
+    for trial in 0..trials(4) {
+        queue_work(&home, 300, &format!("s{trial}"), &mut queued);
+        let before = sqlite_audit(&server.data_dir).len();
+        let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
+        // Kill once the server has decided part of this push: 1 to 250 of its 300.
+        let threshold = before + rng.between(1, 250) as usize;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while sqlite_audit(&server.data_dir).len() < threshold {
+            assert!(
+                Instant::now() < deadline,
+                "trial {trial}: the push reaches the server"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let stopped = server.crash();
+        let out = wait_within(
+            child,
+            Duration::from_secs(60),
+            "sync against a killed server",
+        );
+        let code = failure_code(&out);
+        assert!(
+            code.is_none() || code.as_deref() == Some("offline"),
+            "trial {trial}: a server killed mid-push is `offline` to the client, got {code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server = stopped.restart();
+    }
+    let report = sync_ok(&keyring, &home);
+    assert_eq!(report["pending"], 0, "the outbox drained: {report}");
+    let fresh = fresh_copy(&keyring, tmp.path(), &server.url);
+    assert_exactly_once(
+        &keyring,
+        &fresh,
+        &home,
+        &queued,
+        &sqlite_audit(&server.data_dir),
+    );
+    assert_same_as_server(&keyring, tmp.path(), &server.url, &home);
+}
