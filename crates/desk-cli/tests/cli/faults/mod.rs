@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use desk_core::view::InboxView;
@@ -19,10 +19,10 @@ use desk_core::{MutationOp, Priority};
 use rusqlite::{Connection, OpenFlags};
 use testsupport::KeyringSession;
 
-use super::{EMAIL, PASSWORD, desk, login, ok_json};
+use super::{EMAIL, PASSWORD, desk, desk_command, login, ok_json};
 
 mod kill;
-// mod network;
+mod network;
 
 /// xorshift64*: reproducible kill moments without a dependency.
 struct Rng(u64);
@@ -59,16 +59,10 @@ fn trials(default: usize) -> usize {
 
 /// A `desk` child process with its output piped, to be killed or waited for.
 fn spawn_desk(keyring: &KeyringSession, home: &Path, args: &[&str]) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk"));
-    keyring
-        .apply(&mut cmd)
-        .arg("--home")
-        .arg(home)
-        .args(args)
+    desk_command(keyring, home, args)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.spawn().expect("spawn desk")
+        .spawn()
+        .expect("spawn desk")
 }
 
 /// SIGKILL (no chance to finish a transaction or flush anything), then the output.
@@ -214,10 +208,9 @@ fn fresh_copy(keyring: &KeyringSession, root: &Path, url: &str) -> PathBuf {
 }
 
 /// The faulted cache holds exactly what a fresh copy of the server's data holds.
-fn assert_same_as_server(keyring: &KeyringSession, root: &Path, url: &str, home: &Path) {
+fn assert_same_as(home: &Path, fresh: &Path) {
     assert_intact(home, "after healing");
-    let fresh = fresh_copy(keyring, root, url);
-    let (mine, theirs) = (snapshot(home), snapshot(&fresh));
+    let (mine, theirs) = (snapshot(home), snapshot(fresh));
     assert_eq!(
         mine.keys().collect::<Vec<_>>(),
         theirs.keys().collect::<Vec<_>>(),
@@ -356,6 +349,24 @@ fn assert_exactly_once(
         Some(0),
         "every queued mutation was answered and left the outbox: {outbox}"
     );
+}
+
+/// The faults have healed: one more sync succeeds and drains the outbox; then nothing
+/// was lost or doubled (`audit` reads the server's `push.*` audit rows) and the cache
+/// equals a fresh copy of the server's data.
+fn assert_healed(
+    keyring: &KeyringSession,
+    root: &Path,
+    url: &str,
+    home: &Path,
+    queued: &Queued,
+    audit: impl Fn() -> Vec<(String, String)>,
+) {
+    let report = sync_ok(keyring, home);
+    assert_eq!(report["pending"], 0, "the outbox drained: {report}");
+    let fresh = fresh_copy(keyring, root, url);
+    assert_exactly_once(keyring, &fresh, home, queued, &audit());
+    assert_same_as(home, &fresh);
 }
 
 /// The `push.*` audit rows of a SQLite-backed server: one per decided mutation.
