@@ -89,8 +89,26 @@ fn client_killed_during_push_sends_each_action_exactly_once() {
     let mut mid_push = 0;
     for trial in 0..trials(14) {
         let before = sqlite_audit(&server.data_dir).len();
-        let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
-        std::thread::sleep(Duration::from_millis(rng.between(60, 700)));
+        let undecided = (queued.ids.len() - before) as u64;
+        let mut child = spawn_desk(&keyring, &home, &["--json", "sync"]);
+        if trial % 2 == 0 {
+            // Anywhere: starting up, refreshing, pushing, pulling.
+            std::thread::sleep(Duration::from_millis(rng.between(20, 500)));
+        } else {
+            // Once the server has decided part of this push, before or as the client
+            // hears of it.
+            let threshold = before + rng.between(1, undecided + 1) as usize;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while sqlite_audit(&server.data_dir).len() < threshold
+                && child.try_wait().unwrap().is_none()
+            {
+                assert!(
+                    Instant::now() < deadline,
+                    "trial {trial}: the push reaches the server"
+                );
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         if let Err(out) = kill9(child) {
             assert_eq!(
                 failure_code(&out),
@@ -99,12 +117,12 @@ fn client_killed_during_push_sends_each_action_exactly_once() {
             );
         }
         assert_intact(&home, &format!("after kill {trial}"));
-        let decided = sqlite_audit(&server.data_dir).len();
-        if decided > before && queued.ids.len() as u64 - (decided as u64) < outbox_len(&home) {
+        let decided = sqlite_audit(&server.data_dir).len() as u64;
+        if queued.ids.len() as u64 - decided < outbox_len(&home) {
             mid_push += 1;
         }
-        // More work arrives while the agent keeps going.
-        queue_work(&home, 25, &format!("k{trial}"), &mut queued);
+        // More work arrives while the agent keeps going: two push batches' worth.
+        queue_work(&home, 150, &format!("k{trial}"), &mut queued);
     }
     assert!(
         mid_push >= 1,
