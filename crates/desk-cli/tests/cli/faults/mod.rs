@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use desk_core::view::InboxView;
 use desk_core::{MutationOp, Priority};
@@ -77,21 +77,28 @@ fn kill9(mut child: Child) -> Result<(), Output> {
 }
 
 /// Waits for a child, failing the test if it takes longer than `within`: a client that
-/// hangs on a dead network is a bug, however patient its user is.
-fn wait_within(mut child: Child, within: Duration, what: &str) -> Output {
-    let deadline = Instant::now() + within;
-    while child.try_wait().expect("poll desk").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "{what}: desk still running after {within:?} (hung): {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+/// hangs on a dead network is a bug, however patient its user is. Its output is read
+/// meanwhile (a sync's report can outgrow a pipe's buffer).
+fn wait_within(child: Child, within: Duration, what: &str) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(within) {
+        Ok(out) => return out.expect("reap desk"),
+        Err(_) => {
+            // Not yet reaped (the reader waits for it), so the pid is still our child's.
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            rx.recv().unwrap().expect("reap desk")
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    };
+    panic!(
+        "{what}: desk still running after {within:?} (hung): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The `{code}` of a failed `--json` run, or `None` when it succeeded.
@@ -99,8 +106,10 @@ fn failure_code(out: &Output) -> Option<String> {
     if out.status.success() {
         return None;
     }
+    // The last line: with DESK_LOG set, log lines come before it.
+    let last = out.stderr.trim_ascii().split(|&b| b == b'\n').next_back();
     let err: serde_json::Value =
-        serde_json::from_slice(out.stderr.trim_ascii()).unwrap_or_else(|_| {
+        serde_json::from_slice(last.unwrap_or_default()).unwrap_or_else(|_| {
             panic!(
                 "a failed --json run prints {{code, message}} (exit {:?}): {}",
                 out.status.code(),

@@ -150,7 +150,11 @@ fn postgres_restarted_mid_sync_loses_and_doubles_nothing() {
             cluster.restart();
         }
         for (who, child) in [("push", push), ("pull", pull)] {
-            let out = wait_within(child, HANG, &format!("{who} across a PostgreSQL restart"));
+            let out = wait_within(
+                child,
+                HANG,
+                &format!("trial {trial} (outage: {outage}): {who} across a PostgreSQL restart"),
+            );
             codes.push(failure_code(&out));
             // `internal`: the server answered, but its database was gone for a moment.
             assert!(
