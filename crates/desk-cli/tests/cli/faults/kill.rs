@@ -148,6 +148,8 @@ fn server_killed_mid_push_loses_and_doubles_nothing() {
 
     let mut queued = Queued::default();
     let mut rng = Rng::new(3);
+    // Syncs the crash cut off (rather than finishing first).
+    let mut cut_off = 0;
     for trial in 0..trials(4) {
         queue_work(&home, 300, &format!("s{trial}"), &mut queued);
         let before = sqlite_audit(&server.data_dir).len();
@@ -169,6 +171,7 @@ fn server_killed_mid_push_loses_and_doubles_nothing() {
             "sync against a killed server",
         );
         let code = failure_code(&out);
+        cut_off += usize::from(code.is_some());
         assert!(
             code.is_none() || code.as_deref() == Some("offline"),
             "trial {trial}: a server killed mid-push is `offline` to the client, got {code:?}: {}",
@@ -176,6 +179,12 @@ fn server_killed_mid_push_loses_and_doubles_nothing() {
         );
         server = stopped.restart();
     }
+    assert!(
+        cut_off >= 1,
+        "at least one crash cut a running sync off ({cut_off} of {})",
+        trials(4)
+    );
+    eprintln!("server kill drill: {cut_off} syncs cut off");
     assert_healed(&keyring, tmp.path(), &server.url, &home, &queued, || {
         sqlite_audit(&server.data_dir)
     });
