@@ -338,7 +338,9 @@ fn op_name(op: &MutationOp) -> &'static str {
 }
 
 /// What an action verb prints: the mutations made, whether they reached the server now,
-/// and where each stands. Offline is not a failure: the work is queued.
+/// and where each stands. Offline is not a failure: the work is queued. Nor is a server
+/// failing for the moment (its database restarting): reporting the action as failed
+/// would have the agent do it again, and the queued one would be sent too.
 async fn report_actions(
     client: &Client,
     made: Vec<desk_core::Mutation>,
@@ -346,7 +348,7 @@ async fn report_actions(
 ) -> Result<(), ApiError> {
     let (sent, answers) = match client.sync().await {
         Ok(report) => (true, report.answers),
-        Err(e) if e.is_offline() => (false, Vec::new()),
+        Err(e) if e.is_transient() => (false, Vec::new()),
         Err(e) => return Err(e.into()),
     };
     let outbox = client.outbox()?;
@@ -375,7 +377,9 @@ async fn report_actions(
             );
         }
         if !sent {
-            println!("offline: queued, sent at the next sync");
+            println!(
+                "not sent now (offline or the server is failing): queued, sent at the next sync"
+            );
         }
     }
     Ok(())

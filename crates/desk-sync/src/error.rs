@@ -60,6 +60,18 @@ impl Error {
     pub fn is_offline(&self) -> bool {
         matches!(self, Error::Offline { .. })
     }
+
+    /// Whether the failure is of the moment rather than of the request: the server is
+    /// unreachable, or reachable but failing inside (`internal`: its database restarting,
+    /// say). Queued work stays queued and the next sync sends it, so an action must not be
+    /// reported as failed for it: the agent would do it again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Offline { .. } => true,
+            Error::Server(api) => api.code == ErrorCode::Internal,
+            _ => false,
+        }
+    }
 }
 
 /// The `{code, message}` shown to the agent. Server errors keep the server's message, which

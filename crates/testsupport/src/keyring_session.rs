@@ -73,6 +73,31 @@ impl KeyringSession {
     }
 
     fn wait_for_secret_service(&self) {
+        // Nothing may ask the Secret Service anything before our unlocked daemon owns its
+        // bus name: the bus would start another gnome-keyring-daemon by D-Bus activation,
+        // a locked one without the login keyring's default collection, and every store
+        // would then fail ("no result found"; a sign-in right after start was flaky).
+        // Asking the bus itself who owns the name activates nothing.
+        for _ in 0..100 {
+            let mut cmd = Command::new("dbus-send");
+            self.apply(&mut cmd);
+            let owned = cmd
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"));
+            if owned {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         for _ in 0..50 {
             let mut cmd = Command::new("secret-tool");
             self.apply(&mut cmd);

@@ -1,7 +1,7 @@
 //! Test harness shared by the workspace's integration tests: locating built binaries, a
 //! `desk-server` child process on a free port, a private D-Bus session with an unlocked
 //! gnome-keyring (so tests never touch the developer's own keychain), an Xvfb display, and
-//! a throwaway PostgreSQL cluster.
+//! a throwaway PostgreSQL cluster, and a TCP proxy that injects network faults.
 //!
 //! Everything started here is stopped on drop (the shared PostgreSQL cluster, which lives
 //! in a `static`, when the test process exits). Nothing here is used by production code.
@@ -9,6 +9,7 @@
 mod display;
 mod keyring_session;
 mod postgres;
+mod proxy;
 mod server;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use std::process::Command;
 pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
 pub use postgres::Postgres;
+pub use proxy::{FaultProxy, ProxyMode};
 pub use server::{ServerProcess, StoppedServer, server_cmd};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test

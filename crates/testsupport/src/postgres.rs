@@ -118,9 +118,15 @@ impl Postgres {
 
     /// Runs SQL on the maintenance database with `psql`; panics with its output on failure.
     pub fn psql(&self, sql: &str) -> String {
+        self.psql_at(&self.url(), sql)
+    }
+
+    /// Runs SQL on the database at `url` (one of this cluster's) with `psql`, printing
+    /// rows unaligned, one a line; panics with its output on failure.
+    pub fn psql_at(&self, url: &str, sql: &str) -> String {
         let output = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d"])
-            .arg(self.url())
+            .arg(url)
             .args(["-c", sql])
             .stdin(Stdio::null())
             .output()

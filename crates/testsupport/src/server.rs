@@ -44,42 +44,20 @@ pub fn server_cmd(args: &[&str], stdin: &str) -> String {
 impl ServerProcess {
     /// Seeds `tickets` demo tickets and one agent, then serves.
     pub fn seeded(data_dir: &Path, tickets: u32, email: &str, password: &str) -> Self {
-        let dir = data_dir.to_str().unwrap();
-        server_cmd(
-            &[
-                "agent",
-                "add",
-                "--data-dir",
-                dir,
-                "--email",
-                email,
-                "--name",
-                "Lin Wei 林伟",
-                "--role",
-                "agent",
-                "--password-stdin",
-            ],
-            &format!("{password}\n"),
-        );
-        // Relative to now, so screenshots taken by tests show live SLA clocks.
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-            .to_string();
-        server_cmd(
-            &[
-                "seed-demo",
-                "--data-dir",
-                dir,
-                "--tickets",
-                &tickets.to_string(),
-                "--now-ms",
-                &now_ms,
-            ],
-            "",
+        seed(
+            &["--data-dir", data_dir.to_str().unwrap()],
+            tickets,
+            email,
+            password,
         );
         Self::start(data_dir)
+    }
+
+    /// [`Self::seeded`] on a PostgreSQL database, e.g. one of
+    /// [`crate::Postgres::fresh_database`].
+    pub fn seeded_on_database(url: &str, tickets: u32, email: &str, password: &str) -> Self {
+        seed(&["--database-url", url], tickets, email, password);
+        Self::start_on_database(url)
     }
 
     /// Starts `desk-server serve` on 127.0.0.1:0 and waits for its `listening on` line.
@@ -216,6 +194,18 @@ impl ServerProcess {
     /// back on the same address, as an outage ends: clients keep their server URL.
     pub fn go_down(mut self) -> StoppedServer {
         terminate(&mut self.child);
+        self.stopped()
+    }
+
+    /// Kills the server with SIGKILL, mid-whatever it was doing (no graceful shutdown, no
+    /// transaction finished), and returns what [`StoppedServer::restart`] needs.
+    pub fn crash(mut self) -> StoppedServer {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stopped()
+    }
+
+    fn stopped(&mut self) -> StoppedServer {
         StoppedServer {
             url: std::mem::take(&mut self.url),
             data_dir: std::mem::take(&mut self.data_dir),
@@ -223,7 +213,7 @@ impl ServerProcess {
     }
 }
 
-/// A SQLite-backed server stopped by [`ServerProcess::go_down`].
+/// A SQLite-backed server stopped by [`ServerProcess::go_down`] or [`ServerProcess::crash`].
 pub struct StoppedServer {
     pub url: String,
     pub data_dir: PathBuf,
@@ -243,6 +233,33 @@ impl StoppedServer {
             .env_remove("DESK_DATABASE_URL");
         ServerProcess::spawn(command, self.data_dir)
     }
+}
+
+/// Adds one agent and `tickets` demo tickets to the storage `storage_args` name.
+fn seed(storage_args: &[&str], tickets: u32, email: &str, password: &str) {
+    let mut add = vec!["agent", "add"];
+    add.extend_from_slice(storage_args);
+    add.extend_from_slice(&[
+        "--email",
+        email,
+        "--name",
+        "Lin Wei 林伟",
+        "--role",
+        "agent",
+        "--password-stdin",
+    ]);
+    server_cmd(&add, &format!("{password}\n"));
+    // Relative to now, so screenshots taken by tests show live SLA clocks.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let tickets = tickets.to_string();
+    let mut seed = vec!["seed-demo"];
+    seed.extend_from_slice(storage_args);
+    seed.extend_from_slice(&["--tickets", &tickets, "--now-ms", &now_ms]);
+    server_cmd(&seed, "");
 }
 
 impl Drop for ServerProcess {

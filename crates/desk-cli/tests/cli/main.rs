@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod faults;
 mod outage;
 mod realtime;
 mod scope;
@@ -14,17 +15,24 @@ mod scope;
 const EMAIL: &str = "amy@desk.test";
 const PASSWORD: &str = "s3cret passw0rd 密码";
 
-fn desk(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Output {
+/// `desk --home HOME ARGS` in the test's keyring session, its output piped.
+fn desk_command(keyring: &KeyringSession, home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_desk"));
     keyring
         .apply(&mut cmd)
         .arg("--home")
         .arg(home)
         .args(args)
-        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn desk");
+    cmd
+}
+
+fn desk(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = desk_command(keyring, home, args)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn desk");
     child
         .stdin
         .take()

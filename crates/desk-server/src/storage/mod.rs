@@ -94,7 +94,8 @@ pub struct Rotation {
 pub enum RotateOutcome {
     /// The pair was swapped; the presented token is retired.
     Rotated { agent: Agent, device_id: String },
-    /// The token was already rotated once: treated as stolen, the device is now revoked.
+    /// The token was already rotated once and the pair it was exchanged for has been
+    /// used: treated as stolen, the device is now revoked.
     Reused { device_id: String },
     /// The device's agent is disabled; nothing was changed.
     Disabled,
@@ -295,7 +296,10 @@ pub trait Storage: Send + Sync + 'static {
 
     /// A sign-in: audited as the device's agent logging in.
     async fn create_device(&self, new: NewDevice) -> Result<()>;
-    /// A reuse (which revokes the device) is audited; a plain rotation is not.
+    /// A reuse (which revokes the device) is audited; a plain rotation is not. The token
+    /// the device's newest rotation retired, presented again before any access token
+    /// issued since was used, is a retry of an answer lost on its way (a cut connection,
+    /// a killed client), not a reuse: the device's current pair is rotated instead.
     async fn rotate_refresh(&self, rotation: Rotation) -> Result<RotateOutcome>;
     /// The session of an unexpired access token of a device that is not revoked.
     async fn session_for_access(&self, access_hash: &str, now: i64) -> Result<Option<Session>>;

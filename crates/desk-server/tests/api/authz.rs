@@ -175,6 +175,9 @@ async fn tokens_in(app: &TestApp, state: TokenState) -> Option<TokenResponse> {
                 .await;
             assert_eq!(status, StatusCode::OK, "first rotation works: {body}");
             tokens = serde_json::from_value(body).unwrap();
+            // Used, so the old token again is a reuse, not a retry of a lost answer.
+            let (status, _) = app.get("/api/v1/me", Some(&tokens.access_token)).await;
+            assert_eq!(status, StatusCode::OK, "the rotated pair works");
             let (status, _) = app
                 .post(
                     "/api/v1/auth/refresh",

@@ -380,7 +380,7 @@ async fn real_responses_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     check(&doc, "/api/v1/push", "post", status, &body);
 
-    // The first use rotates; the second is a reuse, refused.
+    // The first use rotates; once the new pair is used, the second is a reuse, refused.
     for expected in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
         let (status, body) = app
             .post(
@@ -391,6 +391,10 @@ async fn real_responses_match_the_documented_schemas() {
             .await;
         assert_eq!(status, expected, "{body}");
         check(&doc, "/api/v1/auth/refresh", "post", status, &body);
+        if let Some(access) = body["access_token"].as_str() {
+            let (status, _) = app.get("/api/v1/me", Some(access)).await;
+            assert_eq!(status, StatusCode::OK, "the rotated pair works");
+        }
     }
 
     // Ingestion, signed: answers and refusals.

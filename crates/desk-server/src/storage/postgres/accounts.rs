@@ -250,7 +250,31 @@ async fn insert_access(
     Ok(())
 }
 
+/// A retry of a rotation whose answer was lost: see the SQLite backend's
+/// `lost_answer_retry`, which this mirrors. Returns the device's current token, to rotate
+/// instead, and the time the presented one was retired.
+async fn lost_answer_retry(tx: &Transaction<'_>, presented: &str) -> Result<Option<(String, i64)>> {
+    let row = tx
+        .query_opt(
+            "SELECT d.refresh_token_hash, r.retired_at
+             FROM retired_refresh_tokens r JOIN devices d ON d.id = r.device_id
+             WHERE r.hash = $1 AND NOT d.revoked AND d.refresh_token_hash IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM retired_refresh_tokens n
+                               WHERE n.device_id = r.device_id AND n.retired_at > r.retired_at)
+               AND NOT EXISTS (SELECT 1 FROM access_tokens t
+                               WHERE t.device_id = r.device_id AND t.used
+                                 AND t.created_at >= r.retired_at)",
+            &[&presented],
+        )
+        .await
+        .ctx("find a retried rotation")?;
+    Ok(row.map(|row| (row.get(0), row.get(1))))
+}
+
 pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<RotateOutcome> {
+    let (presented, retired_at) = lost_answer_retry(tx, &r.presented_refresh_hash)
+        .await?
+        .unwrap_or_else(|| (r.presented_refresh_hash.clone(), r.now));
     // FOR UPDATE OF d: a concurrent rotation of the same token waits here, then re-checks
     // the WHERE against the committed row, no longer matches, and is treated as reuse below.
     let current = tx
@@ -261,7 +285,7 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
                  WHERE d.refresh_token_hash = $1
                  FOR UPDATE OF d"
             ),
-            &[&r.presented_refresh_hash],
+            &[&presented],
         )
         .await
         .ctx("find device by refresh token")?;
@@ -270,7 +294,7 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
         let retired = tx
             .query_opt(
                 "SELECT device_id FROM retired_refresh_tokens WHERE hash = $1",
-                &[&r.presented_refresh_hash],
+                &[&presented],
             )
             .await
             .ctx("find retired refresh token")?;
@@ -297,7 +321,7 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
     }
     tx.execute(
         "INSERT INTO retired_refresh_tokens (hash, device_id, retired_at) VALUES ($1, $2, $3)",
-        &[&r.presented_refresh_hash, &device_id, &r.now],
+        &[&presented, &device_id, &retired_at],
     )
     .await
     .ctx("retire refresh token")?;
@@ -324,15 +348,15 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
     Ok(RotateOutcome::Rotated { agent, device_id })
 }
 
-/// The session and the device's `last_used_at`.
+/// The session, the device's `last_used_at`, and whether the token was used before.
 pub(super) async fn session_for_access(
     client: &Client,
     hash: &str,
     now: i64,
-) -> Result<Option<(Session, i64)>> {
+) -> Result<Option<(Session, i64, bool)>> {
     let statement = client
         .prepare_cached(&format!(
-            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at
+            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at, t.used
              FROM access_tokens t
              JOIN devices d ON d.id = t.device_id
              JOIN agents a ON a.id = d.agent_id
@@ -352,7 +376,19 @@ pub(super) async fn session_for_access(
         device_id: row.get(5),
         agent_disabled: row.get(6),
     };
-    Ok(Some((session, row.get(7))))
+    Ok(Some((session, row.get(7), row.get(8))))
+}
+
+/// Marks an access token used: the rotation that issued it can no longer be retried.
+pub(super) async fn mark_access_used(client: &Client, hash: &str) -> Result<()> {
+    client
+        .execute(
+            "UPDATE access_tokens SET used = true WHERE hash = $1",
+            &[&hash],
+        )
+        .await
+        .ctx("mark access token used")?;
+    Ok(())
 }
 
 pub(super) async fn touch_device(client: &Client, device_id: &str, now: i64) -> Result<()> {

@@ -324,13 +324,17 @@ impl Storage for PgStorage {
     }
 
     async fn session_for_access(&self, access_hash: &str, now: i64) -> Result<Option<Session>> {
-        // The touch is idempotent (`greatest`), so running this twice is harmless.
+        // The touch (`greatest`) and the mark are idempotent: running this twice is harmless.
         reading!(self, |client| async {
-            let Some((session, last_used_at)) =
+            let Some((session, last_used_at, used)) =
                 accounts::session_for_access(&client, access_hash, now).await?
             else {
                 return Ok(None);
             };
+            if !used {
+                // Once per token: its first use closes the retry of the rotation that made it.
+                accounts::mark_access_used(&client, access_hash).await?;
+            }
             // Keep `last_used_at` roughly current without a write on every request.
             if now - last_used_at > accounts::LAST_USED_GRANULARITY_MS {
                 accounts::touch_device(&client, &session.device_id, now).await?;

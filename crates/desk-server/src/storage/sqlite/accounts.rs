@@ -246,10 +246,37 @@ fn insert_access(
     Ok(())
 }
 
+/// A client that never got the answer to its last rotation (the connection was cut, or
+/// the process was killed before it stored the new pair) still holds the token that
+/// rotation retired, and presents it again. That is a retry, not a theft, as long as the
+/// pair it lost is untouched: the token was retired by the device's newest rotation and
+/// no access token issued since has been used. Then the device's current token (the lost
+/// one) is what to rotate, retired as of the presented token's rotation: presented later
+/// it is a reuse, and a retry whose answer is lost too can be retried again.
+/// Returns that token and time, or `None` when this is no such retry.
+fn lost_answer_retry(tx: &Connection, presented: &str) -> Result<Option<(String, i64)>> {
+    tx.query_row(
+        "SELECT d.refresh_token_hash, r.retired_at
+         FROM retired_refresh_tokens r JOIN devices d ON d.id = r.device_id
+         WHERE r.hash = ?1 AND d.revoked = 0 AND d.refresh_token_hash IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM retired_refresh_tokens n
+                           WHERE n.device_id = r.device_id AND n.retired_at > r.retired_at)
+           AND NOT EXISTS (SELECT 1 FROM access_tokens t
+                           WHERE t.device_id = r.device_id AND t.used <> 0
+                             AND t.created_at >= r.retired_at)",
+        [presented],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+    .ctx("find a retried rotation")
+}
+
 pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<RotateOutcome> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
+    let (presented, retired_at) = lost_answer_retry(&tx, &r.presented_refresh_hash)?
+        .unwrap_or_else(|| (r.presented_refresh_hash.clone(), r.now));
     let current = tx
         .query_row(
             &format!(
@@ -257,7 +284,7 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
                  FROM devices d JOIN agents a ON a.id = d.agent_id
                  WHERE d.refresh_token_hash = ?1"
             ),
-            [&r.presented_refresh_hash],
+            [&presented],
             |row| {
                 Ok((
                     agent_from_row(row)?,
@@ -278,7 +305,7 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
         Some((agent, device_id, _, false, false)) => {
             tx.execute(
                 "INSERT INTO retired_refresh_tokens (hash, device_id, retired_at) VALUES (?1, ?2, ?3)",
-                params![r.presented_refresh_hash, device_id, r.now],
+                params![presented, device_id, retired_at],
             )
             .ctx("retire refresh token")?;
             tx.execute(
@@ -301,7 +328,7 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
             let retired: Option<String> = tx
                 .query_row(
                     "SELECT device_id FROM retired_refresh_tokens WHERE hash = ?1",
-                    [&r.presented_refresh_hash],
+                    [&presented],
                     |row| row.get(0),
                 )
                 .optional()
@@ -320,15 +347,15 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
     Ok(outcome)
 }
 
-/// The session and the device's `last_used_at`.
+/// The session, the device's `last_used_at`, and whether the token was used before.
 pub(super) fn session_for_access(
     conn: &Connection,
     hash: &str,
     now: i64,
-) -> Result<Option<(Session, i64)>> {
+) -> Result<Option<(Session, i64, bool)>> {
     conn.query_row(
         &format!(
-            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at
+            "SELECT {AGENT_COLUMNS}, d.id, a.disabled, d.last_used_at, t.used <> 0
              FROM access_tokens t
              JOIN devices d ON d.id = t.device_id
              JOIN agents a ON a.id = d.agent_id
@@ -343,11 +370,19 @@ pub(super) fn session_for_access(
                     agent_disabled: row.get(6)?,
                 },
                 row.get(7)?,
+                row.get(8)?,
             ))
         },
     )
     .optional()
     .ctx("find session by access token")
+}
+
+/// Marks an access token used: the rotation that issued it can no longer be retried.
+pub(super) fn mark_access_used(conn: &mut Connection, hash: &str) -> Result<()> {
+    conn.execute("UPDATE access_tokens SET used = 1 WHERE hash = ?1", [hash])
+        .ctx("mark access token used")?;
+    Ok(())
 }
 
 pub(super) fn touch_device(conn: &mut Connection, device_id: &str, now: i64) -> Result<()> {

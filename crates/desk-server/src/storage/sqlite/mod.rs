@@ -246,9 +246,15 @@ impl Storage for SqliteStorage {
         let found = self
             .read(move |conn| accounts::session_for_access(conn, &hash, now))
             .await?;
-        let Some((session, last_used_at)) = found else {
+        let Some((session, last_used_at, used)) = found else {
             return Ok(None);
         };
+        if !used {
+            // Once per token: its first use closes the retry of the rotation that made it.
+            let hash = access_hash.to_owned();
+            self.write(move |conn| accounts::mark_access_used(conn, &hash))
+                .await?;
+        }
         // Keep `last_used_at` roughly current without a write on every request.
         if now - last_used_at > accounts::LAST_USED_GRANULARITY_MS {
             let device_id = session.device_id.clone();

@@ -205,6 +205,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (channel, conversation_id)
     );
     "#,
+    // 6: whether an access token was ever presented, so that a refresh whose answer was
+    // lost can be retried until the pair it lost is used (accounts::rotate_refresh).
+    // Tokens from before this step count as used: no retry is honoured on their account.
+    r#"
+    ALTER TABLE access_tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+    UPDATE access_tokens SET used = 1;
+    CREATE INDEX retired_refresh_tokens_device ON retired_refresh_tokens(device_id, retired_at);
+    "#,
 ];
 
 /// The schema version this build writes.

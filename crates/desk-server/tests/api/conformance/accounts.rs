@@ -223,6 +223,77 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
     );
 }
 
+/// A client that never got a rotation's answer (cut connection, killed process) presents
+/// the retired token again: a retry, answered with a new pair, as often as answers are
+/// lost; once a pair issued since is used, the old token is a reuse again.
+pub async fn a_refresh_whose_answer_was_lost_is_retried_until_its_pair_is_used(
+    storage: Arc<dyn Storage>,
+) {
+    let agent = signed_in(storage.as_ref()).await;
+    let rotated = RotateOutcome::Rotated {
+        agent,
+        device_id: "d1".into(),
+    };
+    let at = |h: i64| NOW + h * HOUR;
+    for (new_refresh, new_access, hour) in [("r2", "a2", 1), ("r3", "a3", 2), ("r4", "a4", 3)] {
+        assert_eq!(
+            storage
+                .rotate_refresh(rotation("r1", new_refresh, new_access, at(hour)))
+                .await
+                .unwrap(),
+            rotated,
+            "r1 rotates, then, its answers lost and their pairs unused, is retried: {new_refresh}"
+        );
+    }
+    assert!(
+        storage
+            .session_for_access("a4", at(3))
+            .await
+            .unwrap()
+            .is_some(),
+        "the retry's pair works"
+    );
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r2", "r5", "a5", at(3)))
+            .await
+            .unwrap(),
+        RotateOutcome::Reused {
+            device_id: "d1".into()
+        },
+        "a lost pair's token, presented once a later pair is in use, is a reuse"
+    );
+    assert!(
+        storage
+            .session_for_access("a4", at(3))
+            .await
+            .unwrap()
+            .is_none(),
+        "the reuse revoked the device"
+    );
+
+    // With its successor used, the retired token is no retry (on a fresh device).
+    storage
+        .create_device(new_device("d2", "ag1", "r10", "a10"))
+        .await
+        .unwrap();
+    storage
+        .rotate_refresh(rotation("r10", "r11", "a11", at(5)))
+        .await
+        .unwrap();
+    storage.session_for_access("a11", at(5)).await.unwrap();
+    assert_eq!(
+        storage
+            .rotate_refresh(rotation("r10", "r12", "a12", at(6)))
+            .await
+            .unwrap(),
+        RotateOutcome::Reused {
+            device_id: "d2".into()
+        },
+        "the answer reached the client (its pair was used): the old token again is theft"
+    );
+}
+
 pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_device(storage: Arc<dyn Storage>) {
     let agent = signed_in(storage.as_ref()).await;
     let later = NOW + 10 * HOUR;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use desk_core::wire::TokenResponse;
 use desk_core::{MutationOp, MutationResult, Role, TicketStatus};
 use desk_server::Storage;
 use desk_server::audit::{self, Actor, AuditRow};
@@ -41,8 +42,12 @@ pub async fn a_realistic_run_leaves_an_intact_chain(storage: Arc<dyn Storage>) {
     );
 
     let second = app.login("lin.wei@desk.test").await;
-    let (status, _) = app.refresh(&second.refresh_token).await;
+    let (status, rotated) = app.refresh(&second.refresh_token).await;
     assert_eq!(status, StatusCode::OK, "a plain rotation succeeds");
+    // The new pair is in use, so the old token again is a reuse, not a retry.
+    let rotated: TokenResponse = serde_json::from_value(rotated).unwrap();
+    let (status, _) = app.get("/api/v1/me", Some(&rotated.access_token)).await;
+    assert_eq!(status, StatusCode::OK, "the rotated pair works");
     let (status, body) = app.refresh(&second.refresh_token).await;
     assert_eq!(code(&body), "session_expired", "reuse is refused: {status}");
     let third = app.login("amy@desk.test").await;

@@ -81,6 +81,7 @@ conformance! {
         new_agents_ride_the_feed,
         passwords_change_and_disabling_signs_devices_out,
         refresh_tokens_rotate_and_a_reused_one_revokes_the_device,
+        a_refresh_whose_answer_was_lost_is_retried_until_its_pair_is_used,
         access_tokens_expire_and_die_with_their_device,
     ],
     feed: [
