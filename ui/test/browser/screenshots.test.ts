@@ -60,6 +60,38 @@ describe('screenshots', () => {
     await context.close();
   });
 
+  test('first sync, en light and zh-CN dark', async () => {
+    for (const [locale, scheme] of [
+      ['en-US', 'light'],
+      ['zh-CN', 'dark'],
+    ] as const) {
+      const { page, context, problems } = await openApp(browser, {
+        mock: { signedIn: true },
+        locale,
+        colorScheme: scheme,
+      });
+      await page.getByTestId('ticket-row').first().waitFor();
+      await page.evaluate(() =>
+        window.__deskMock!.emitProgress({ phase: 'receiving', bootstrap: true, done: 412_000, total: 1_104_300 }),
+      );
+      await page.getByTestId('first-sync-bar').waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}first-sync-${locale}-${scheme}.png` });
+      await page.evaluate(() =>
+        window.__deskMock!.emitProgress({ phase: 'done', bootstrap: true, done: 1_104_300, total: 1_104_300 }),
+      );
+      await page.evaluate(() =>
+        window.__deskMock!.emitProgress({ phase: 'indexing', bootstrap: false, done: 300_000, total: 1_000_000 }),
+      );
+      await page.getByTestId('indexing').waitFor();
+      await page.evaluate(() => window.__deskMock!.shell.evicted.add('t-1042'));
+      await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1042"]').click();
+      await page.getByTestId('conversation-on-server').waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}indexing-evicted-${locale}-${scheme}.png` });
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
+
   test('offline, awaiting-confirmation view', async () => {
     const { page, context, problems } = await openApp(browser, { mock: { signedIn: true, serverDown: true } });
     await page.getByTestId('offline-banner').waitFor();
