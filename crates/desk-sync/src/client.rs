@@ -324,7 +324,12 @@ impl Client {
         let bootstrap = {
             // A bootstrap cut short (crash, outage) carries on from its cursor.
             let store = lock(&self.store);
-            store.cursor()?.is_none() || store.bulk_load_in_progress()?
+            let from_zero = store.cursor()?.is_none();
+            if from_zero {
+                // A pull from zero brings evicted conversations back: evict after it.
+                store.set_meta(LAST_EVICTED_KEY, None)?;
+            }
+            from_zero || store.bulk_load_in_progress()?
         };
         let mut receiving = Receiving {
             bootstrap,
@@ -347,7 +352,11 @@ impl Client {
                 Err(Error::Server(e)) if e.code == ErrorCode::RebootstrapRequired => {
                     // The server no longer keeps our cursor: pull everything again. The
                     // outbox is untouched (DESIGN.md §4).
-                    lock(&self.store).set_meta(desk_store::CURSOR_KEY, None)?;
+                    {
+                        let store = lock(&self.store);
+                        store.set_meta(desk_store::CURSOR_KEY, None)?;
+                        store.set_meta(LAST_EVICTED_KEY, None)?;
+                    }
                     receiving = Receiving {
                         bootstrap: true,
                         done: 0,

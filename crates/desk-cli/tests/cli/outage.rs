@@ -1,6 +1,7 @@
 //! The outage drill (DESIGN.md §4): two agents keep working through the CLI while the
-//! server is down, with conflicting edits and replies; when it returns, the documented
-//! resolution happens, the held reply waits for its agent, and everything converges.
+//! server is down, with conflicting edits and replies, and one agent's sync loop crashes;
+//! when the server returns, the documented resolution happens, the held reply waits for
+//! its agent, and everything converges.
 
 use std::path::Path;
 
@@ -115,6 +116,32 @@ fn two_agents_work_through_an_outage_and_converge() {
             .len(),
         4,
         "claim, priority, tag and reply are queued"
+    );
+
+    // Amy's console crashes mid-outage: its sync loop is retrying when it is killed -9.
+    let mut console = std::process::Command::new(env!("CARGO_BIN_EXE_desk"));
+    keyring
+        .apply(&mut console)
+        .arg("--home")
+        .arg(&amy)
+        .args(["--json", "sync", "--watch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut console = console.spawn().expect("start Amy's sync loop");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        console.try_wait().unwrap().is_none(),
+        "the sync loop keeps running offline, retrying"
+    );
+    console.kill().expect("SIGKILL the sync loop");
+    console.wait().unwrap();
+    assert_eq!(
+        act(&keyring, &amy, &["outbox"], "")
+            .as_array()
+            .unwrap()
+            .len(),
+        4,
+        "a crash mid-outage loses none of the queued work"
     );
 
     // The server returns. Bo's work reaches it first.

@@ -39,7 +39,10 @@ impl Store {
                  WHERE t.is_open = 0 AND t.last_message_at < ?1
                    AND json_extract(t.body, '$.updated_at') < ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id)
-                   AND NOT EXISTS (SELECT 1 FROM evicted_conversations e WHERE e.ticket_id = t.id)",
+                   -- Evicted before, unless a pull from zero brought its messages back.
+                   AND (NOT EXISTS (SELECT 1 FROM evicted_conversations e WHERE e.ticket_id = t.id)
+                        OR EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id
+                                   LIMIT 1 OFFSET 1))",
             )?
             .query_map(params![cutoff_ms], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -51,7 +54,7 @@ impl Store {
                      ORDER BY created_at DESC, id DESC LIMIT 1)",
             )?;
             let mut mark = tx.prepare_cached(
-                "INSERT INTO evicted_conversations (ticket_id, evicted_at) VALUES (?1, ?2)",
+                "INSERT OR REPLACE INTO evicted_conversations (ticket_id, evicted_at) VALUES (?1, ?2)",
             )?;
             for id in &ids {
                 messages.execute([id])?;

@@ -169,8 +169,14 @@ fn snapshot(home: &Path) -> BTreeMap<String, Vec<String>> {
         } else {
             ""
         };
+        // When a conversation was evicted is the clock's, not the server's data: which ones.
+        let columns = if table == "evicted_conversations" {
+            "ticket_id"
+        } else {
+            "*"
+        };
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\"{filter}"))
+            .prepare(&format!("SELECT {columns} FROM \"{table}\"{filter}"))
             .unwrap();
         let columns = stmt.column_count();
         let mut rows: Vec<String> = stmt

@@ -250,6 +250,31 @@ fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones
         );
     }
 
+    // A pull from zero over this cache brings the old messages back: evicted again.
+    let again = vec![
+        Change::Message(message(
+            "m1",
+            "t1",
+            "充值未到账",
+            MessageKind::PublicReply,
+            old - 300,
+        )),
+        Change::Message(message(
+            "m2",
+            "t1",
+            "请提供交易哈希",
+            MessageKind::PublicReply,
+            old - 200,
+        )),
+    ];
+    store.apply_pull_page(&again, "c1").unwrap();
+    assert_eq!(
+        store.evict_closed_older_than(5_000, 12_000).unwrap(),
+        1,
+        "a flagged conversation that filled up again is evicted again"
+    );
+    assert_eq!(store.ticket_detail("t1").unwrap().messages.len(), 1);
+
     // Opening it online fetches the conversation back: whole, once, flag cleared.
     let fetched: Vec<_> = [
         ("m1", "充值未到账", old - 300),
