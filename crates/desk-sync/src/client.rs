@@ -21,7 +21,7 @@ use crate::profile::Profile;
 use crate::{Error, Result};
 
 /// How many changes to ask for per pull page.
-const PULL_PAGE: u32 = 1000;
+pub const PULL_PAGE: u32 = 1000;
 /// Most mutations per push request (the server takes up to 200).
 const PUSH_BATCH: u32 = 100;
 /// Refresh the access token this long before it expires, so a request never races expiry.

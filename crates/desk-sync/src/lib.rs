@@ -12,7 +12,7 @@ mod error;
 pub mod profile;
 mod realtime;
 
-pub use client::{Account, Client, SyncReport};
+pub use client::{Account, Client, PULL_PAGE, SyncReport};
 pub use error::{Error, Result};
 pub use profile::Profile;
 pub use realtime::{Wake, jittered, run_sync_loop};
