@@ -71,30 +71,25 @@ impl FreshStore {
         })
     }
 
-    /// The release `desk-server serve` on a free loopback port over this store. Warn-level
-    /// logs only: info would write a line per request, which is not what is measured.
+    /// The release `desk-server serve` on a free loopback port over this store, with its
+    /// Prometheus endpoint on another (`metrics_url`), so a bench can split its figures into
+    /// the server's share and the rest. Warn-level logs only: info would write a line per
+    /// request, which is not what is measured.
     pub fn serve(&self) -> ServerProcess {
+        let mut args = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--log-level",
+            "warn",
+        ];
+        let mut env = vec![];
         match &self.url {
-            None => ServerProcess::start_with(
-                &[
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--data-dir",
-                    self.data_dir.path().to_str().unwrap(),
-                    "--log-level",
-                    "warn",
-                ],
-                &[],
-                None,
-                false,
-            ),
-            Some(url) => ServerProcess::start_with(
-                &["--listen", "127.0.0.1:0", "--log-level", "warn"],
-                &[("DESK_DATABASE_URL", url)],
-                None,
-                false,
-            ),
+            None => args.extend(["--data-dir", self.data_dir.path().to_str().unwrap()]),
+            Some(url) => env.push(("DESK_DATABASE_URL", url.as_str())),
         }
+        ServerProcess::start_with(&args, &env, None, true)
     }
 }
 

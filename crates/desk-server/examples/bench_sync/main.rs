@@ -142,17 +142,28 @@ fn bench_backend(
         "higher",
     );
     let server = store.serve();
-    let result = runtime.block_on(measure(name, &server.url, o, &written));
+    let result = runtime.block_on(measure(name, &server, o, &written));
     server.stop();
     result
 }
 
 async fn measure(
     name: &str,
-    base: &str,
+    server: &testsupport::ServerProcess,
     o: &Options,
     written: &dataset::Written,
 ) -> anyhow::Result<()> {
+    let base = server.url.as_str();
+    let metrics = server
+        .metrics_url
+        .as_deref()
+        .context("the server serves no metrics")?;
+    let server_time = || async {
+        Ok::<_, anyhow::Error>((
+            server_seconds(metrics, "/api/v1/push").await?,
+            server_seconds(metrics, "/api/v1/sync/pull").await?,
+        ))
+    };
     let work = tempfile::Builder::new()
         .prefix("desk-bench-sync-")
         .tempdir()?;
@@ -168,7 +179,9 @@ async fn measure(
     }
 
     let lead = Arc::new(signed_in(work.path(), "lead", base, LEAD).await?);
+    let (_, pulled_before) = server_time().await?;
     let boot = bootstrap(&lead).await?;
+    let (_, pulled_after) = server_time().await?;
     eprintln!("bench sync [{name}]: bootstrap {boot:?}");
     if boot.records != peer.records {
         bail!(
@@ -208,6 +221,14 @@ async fn measure(
         "ratio",
         None,
         "higher",
+    );
+    // The server's share of the client's own bootstrap: reading and encoding the pages.
+    emit(
+        &m("bootstrap_server_pull"),
+        pulled_after - pulled_before,
+        "s",
+        None,
+        "lower",
     );
     emit(
         &m("peer_server_and_transfer"),
@@ -328,8 +349,24 @@ async fn measure(
         "lower",
     );
 
+    let (pushed_before, pulled_before) = server_time().await?;
     let drained = outbox::drain(&lead, o.mutations).await?;
+    let (pushed_after, pulled_after) = server_time().await?;
     eprintln!("bench sync [{name}]: drain {drained:?}");
+    emit(
+        &m("outbox_drain_server_push"),
+        pushed_after - pushed_before,
+        "s",
+        None,
+        "lower",
+    );
+    emit(
+        &m("outbox_drain_server_pull"),
+        pulled_after - pulled_before,
+        "s",
+        None,
+        "lower",
+    );
     emit(&m("outbox_queue"), secs(drained.queued), "s", None, "lower");
     emit(
         &m("outbox_drained"),
@@ -413,6 +450,22 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
         let _ = std::fs::remove_file(format!("{}{suffix}", cache.display()));
     }
     Ok(peer)
+}
+
+/// Seconds the server spent answering a route so far (to the response head, every status),
+/// from its Prometheus histogram; `route` is the route template, e.g. `/api/v1/push`.
+async fn server_seconds(metrics_url: &str, route: &str) -> anyhow::Result<f64> {
+    let text = reqwest::get(metrics_url)
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let label = format!("route=\"{route}\"");
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with("desk_http_request_duration_seconds_sum{") && l.contains(&label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum())
 }
 
 async fn signed_in(work: &Path, who: &str, base: &str, email: &str) -> anyhow::Result<Client> {
