@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bench::{Backend, FreshStore, emit, now_ms, percentile};
+use bench::{Backend, FreshStore, REPLIES, emit, now_ms, percentile};
 use desk_core::wire::{PushRequest, SCHEMA_VERSION};
 use desk_core::{Mutation, MutationOp, TicketStatus};
 use desk_server::seed::{self, SeedOptions};
@@ -578,13 +578,6 @@ const TAGS: &[&str] = &[
     "phishing",
     "escalated",
 ];
-const REPLIES: &[&str] = &[
-    "We can see the deposit on chain; it needs 12 confirmations before it is credited.",
-    "您的提币正在审核中，预计 30 分钟内完成，请耐心等待。",
-    "Please never share your recovery phrase with anyone, including our support team.",
-    "充值已到账，请刷新页面查看余额。如仍有问题请回复此消息。",
-];
-
 /// The actions agents take all day, in rough proportion: tags most, then status changes,
 /// replies and internal notes.
 fn mutation(rng: &mut StdRng, tickets: &[String], session: &Session, seq: u64) -> Mutation {

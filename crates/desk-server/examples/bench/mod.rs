@@ -13,6 +13,14 @@ use testsupport::{Postgres, ServerProcess};
 
 pub const PASSWORD: &str = "bench-password-2026";
 
+/// What simulated agents write in replies and notes.
+pub const REPLIES: &[&str] = &[
+    "We can see the deposit on chain; it needs 12 confirmations before it is credited.",
+    "您的提币正在审核中，预计 30 分钟内完成，请耐心等待。",
+    "Please never share your recovery phrase with anyone, including our support team.",
+    "充值已到账，请刷新页面查看余额。如仍有问题请回复此消息。",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

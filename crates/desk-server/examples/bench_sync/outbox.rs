@@ -7,6 +7,7 @@ use anyhow::bail;
 use desk_core::MutationOp;
 use desk_sync::Client;
 
+use crate::bench::REPLIES;
 use crate::{toggleable, toggled};
 
 #[derive(Debug)]
@@ -16,13 +17,6 @@ pub struct Drained {
     syncs: usize,
     answers: HashMap<String, usize>,
 }
-
-const REPLIES: &[&str] = &[
-    "We can see the deposit on chain; it needs 12 confirmations before it is credited.",
-    "您的提币正在审核中，预计 30 分钟内完成，请耐心等待。",
-    "Please never share your recovery phrase with anyone, including our support team.",
-    "充值已到账，请刷新页面查看余额。如仍有问题请回复此消息。",
-];
 
 /// Queues `n` actions offline (no sync meanwhile), one ticket each: 30% replies, 20% notes,
 /// 30% tags, 20% status; then syncs until the outbox is empty.
