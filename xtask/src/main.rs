@@ -65,28 +65,53 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         // binaries next to the running executable), so both are built, then it runs.
         "server" => {
             setup::install_missing(&["postgresql"])?;
-            setup::run(&mut setup::cargo(&[
-                "build",
+            run_beside_server("bench_server", rest)
+        }
+        // `--soak`: the deterministic sync simulation over many seeds (desk-sim).
+        "sync" if rest.first().is_some_and(|a| a == "--soak") => {
+            let mut cmd = setup::cargo(&[
+                "run",
+                "--quiet",
                 "--release",
                 "-p",
-                "desk-server",
-                "--bin",
-                "desk-server",
+                "desk-sim",
                 "--example",
-                "bench_server",
-            ]))?;
-            let mut cmd =
-                std::process::Command::new(target_dir().join("release/examples/bench_server"));
-            cmd.args(rest);
+                "soak",
+                "--",
+            ]);
+            cmd.args(&rest[1..]);
             setup::run(&mut cmd)
+        }
+        // Real clients against the release server, as for `server`; the bench starts its
+        // own private keyring session (dbus, gnome-keyring).
+        "sync" => {
+            setup::install_missing(&["postgresql", "dbus", "gnome-keyring", "libsecret-tools"])?;
+            run_beside_server("bench_sync", rest)
         }
         // Each remaining area arrives with the issue that builds it; until then this says so
         // instead of printing figures that measure nothing.
-        "sync" | "console" => {
+        "console" => {
             anyhow::bail!("the {area} benchmark is not built yet (see BENCHMARKS.md)")
         }
         _ => anyhow::bail!("usage: cargo xtask bench store|sync|server|console [options]"),
     }
+}
+
+/// Builds the release `desk-server` and one of its bench examples, then runs the example.
+fn run_beside_server(example: &str, args: &[String]) -> anyhow::Result<()> {
+    setup::run(&mut setup::cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "desk-server",
+        "--bin",
+        "desk-server",
+        "--example",
+        example,
+    ]))?;
+    let mut cmd = std::process::Command::new(target_dir().join("release/examples").join(example));
+    cmd.args(args);
+    setup::run(&mut cmd)
 }
 
 /// The repository root (xtask lives one level below it).

@@ -15,42 +15,26 @@
 //! progress goes to stderr. The load generator shares the machine's cores with the server,
 //! so the figures are a floor for the server alone.
 
+mod bench;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use desk_core::wire::{PushRequest, SCHEMA_VERSION, TokenResponse};
-use desk_core::{Mutation, MutationOp, Role, TicketStatus};
-use desk_server::audit::Actor;
-use desk_server::auth::{self, AddAgent};
+use bench::{Backend, FreshStore, REPLIES, emit, now_ms, percentile};
+use desk_core::wire::{PushRequest, SCHEMA_VERSION};
+use desk_core::{Mutation, MutationOp, TicketStatus};
 use desk_server::seed::{self, SeedOptions};
-use desk_server::{PasswordCost, PgStorage, SqliteStorage, Storage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use testsupport::{Postgres, ServerProcess};
+use testsupport::ServerProcess;
 
-const PASSWORD: &str = "bench-password-2026";
 const P99_BUDGET_MS: f64 = 100.0;
 /// Past this p99 the next, larger step can only be worse: stop the ramp and save the time.
 const GIVE_UP_P99_MS: f64 = 1000.0;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Options {
@@ -83,23 +67,10 @@ fn parse_args() -> anyhow::Result<Options> {
         push_every: 10,
         tickets: 2000,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let Some(value) = it.next() else { usage() };
-        let number = |v: &str| -> anyhow::Result<u64> {
-            v.parse()
-                .with_context(|| format!("{flag} expects a number, got {v:?}"))
-        };
+    for (flag, value) in bench::flag_pairs(usage) {
+        let number = |v: &str| bench::number(&flag, v);
         match flag.as_str() {
-            "--backend" => {
-                o.backends = match value.as_str() {
-                    "sqlite" => vec![Backend::Sqlite],
-                    "postgres" => vec![Backend::Postgres],
-                    "both" => vec![Backend::Sqlite, Backend::Postgres],
-                    _ => usage(),
-                }
-            }
+            "--backend" => o.backends = Backend::parse_list(&value).unwrap_or_else(|| usage()),
             "--agents" => {
                 o.steps = value
                     .split(',')
@@ -107,11 +78,11 @@ fn parse_args() -> anyhow::Result<Options> {
                     .collect::<anyhow::Result<_>>()?;
                 o.steps.sort_unstable();
             }
-            "--warmup-secs" => o.warmup = Duration::from_secs(number(value)?),
-            "--measure-secs" => o.measure = Duration::from_secs(number(value)?.max(1)),
-            "--think-ms" => o.think = Duration::from_millis(number(value)?.max(1)),
-            "--push-every" => o.push_every = number(value)?.max(1) as u32,
-            "--tickets" => o.tickets = number(value)? as u32,
+            "--warmup-secs" => o.warmup = Duration::from_secs(number(&value)?),
+            "--measure-secs" => o.measure = Duration::from_secs(number(&value)?.max(1)),
+            "--think-ms" => o.think = Duration::from_millis(number(&value)?.max(1)),
+            "--push-every" => o.push_every = number(&value)?.max(1) as u32,
+            "--tickets" => o.tickets = number(&value)? as u32,
             _ => usage(),
         }
     }
@@ -119,19 +90,6 @@ fn parse_args() -> anyhow::Result<Options> {
         bail!("--agents needs at least one step above zero");
     }
     Ok(o)
-}
-
-fn emit(metric: &str, value: f64, unit: &str, target: Option<f64>, better: &str) {
-    println!(
-        "{}",
-        serde_json::json!({
-            "metric": metric,
-            "value": (value * 1000.0).round() / 1000.0,
-            "unit": unit,
-            "target": target,
-            "better": better,
-        })
-    );
 }
 
 fn main() -> anyhow::Result<()> {
@@ -157,96 +115,30 @@ fn bench_backend(
         "bench server [{name}]: {accounts} accounts, {} tickets",
         options.tickets
     );
-    let data_dir = tempfile::Builder::new().prefix("desk-bench-").tempdir()?;
-    // Kept alive until the server has stopped (dropped last, in reverse order).
-    let mut _cluster = None;
-    let storage_url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => {
-            let cluster = Postgres::start();
-            let url = cluster.fresh_database();
-            _cluster = Some(cluster);
-            Some(url)
-        }
-    };
+    let store = FreshStore::new(backend)?;
     let started = Instant::now();
-    runtime.block_on(prepare(
-        backend,
-        data_dir.path(),
-        storage_url.as_deref(),
-        accounts,
-        options,
-    ))?;
+    runtime.block_on(prepare(&store, accounts, options))?;
     eprintln!(
         "bench server [{name}]: prepared in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-
-    // Info logs would put a line per request on stderr: that is not what is measured.
-    let dir = data_dir.path().to_str().unwrap().to_owned();
-    let server = match &storage_url {
-        None => ServerProcess::start_with(
-            &[
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-                &dir,
-                "--log-level",
-                "warn",
-            ],
-            &[],
-            None,
-            false,
-        ),
-        Some(url) => ServerProcess::start_with(
-            &["--listen", "127.0.0.1:0", "--log-level", "warn"],
-            &[("DESK_DATABASE_URL", url)],
-            None,
-            false,
-        ),
-    };
+    let server = store.serve();
     let result = runtime.block_on(load(name, &server, accounts, options));
     server.stop();
     result
 }
 
-/// Accounts with cheap password hashes (logins are not what this measures: a console signs
-/// in once a day, it syncs all day), then the demo desk, through the library as
-/// `desk-server agent add` and `seed-demo` would.
-async fn prepare(
-    backend: Backend,
-    data_dir: &std::path::Path,
-    url: Option<&str>,
-    accounts: usize,
-    options: &Options,
-) -> anyhow::Result<()> {
-    let storage: Arc<dyn Storage> = match backend {
-        Backend::Sqlite => Arc::new(SqliteStorage::open_in_dir(data_dir)?),
-        Backend::Postgres => Arc::new(PgStorage::connect(url.unwrap()).await?),
-    };
-    let now = now_ms();
-    for i in 0..accounts {
-        auth::add_agent(
-            storage.as_ref(),
-            PasswordCost::InsecureFastForTests,
-            now,
-            AddAgent {
-                email: email(i),
-                name: format!("Bench Agent {i}"),
-                role: Role::Agent,
-                languages: vec!["en".into(), "zh-CN".into()],
-                password: PASSWORD.into(),
-                by: Actor::Operator("bench".into()),
-            },
-        )
-        .await
-        .with_context(|| format!("add {}", email(i)))?;
-    }
+/// The accounts, then the demo desk, through the library as `desk-server agent add` and
+/// `seed-demo` would.
+async fn prepare(store: &FreshStore, accounts: usize, options: &Options) -> anyhow::Result<()> {
+    let storage = store.open().await?;
+    let emails: Vec<String> = (0..accounts).map(email).collect();
+    bench::add_agents(storage.as_ref(), &emails).await?;
     seed::seed_demo(
         storage.as_ref(),
         SeedOptions {
             tickets: options.tickets,
-            now_ms: now,
+            now_ms: now_ms(),
             seed: seed::DEFAULT_SEED,
         },
     )
@@ -256,13 +148,6 @@ async fn prepare(
 
 fn email(i: usize) -> String {
     format!("bench-{i}@desk.bench")
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 /// One signed-in simulated console.
@@ -500,17 +385,6 @@ impl std::fmt::Display for StepFigures {
     }
 }
 
-/// Nearest-rank percentile in milliseconds; infinite with no samples, so an empty step
-/// never passes.
-fn percentile(us: &mut [u32], q: f64) -> f64 {
-    if us.is_empty() {
-        return f64::INFINITY;
-    }
-    us.sort_unstable();
-    let rank = ((q * us.len() as f64).ceil() as usize).clamp(1, us.len());
-    f64::from(us[rank - 1]) / 1000.0
-}
-
 fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .context("read the server's /proc status")?;
@@ -536,18 +410,7 @@ async fn login_all(
 }
 
 async fn login(http: &reqwest::Client, base: &str, i: usize) -> anyhow::Result<Session> {
-    let response = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({
-            "email": email(i),
-            "password": PASSWORD,
-            "device_name": format!("bench console {i}"),
-        }))
-        .send()
-        .await?
-        .error_for_status()
-        .with_context(|| format!("log in as {}", email(i)))?;
-    let tokens: TokenResponse = response.json().await?;
+    let tokens = bench::login(http, base, &email(i), &format!("bench console {i}")).await?;
     Ok(Session {
         token: tokens.access_token,
         agent_id: tokens.agent.id,
@@ -715,13 +578,6 @@ const TAGS: &[&str] = &[
     "phishing",
     "escalated",
 ];
-const REPLIES: &[&str] = &[
-    "We can see the deposit on chain; it needs 12 confirmations before it is credited.",
-    "您的提币正在审核中，预计 30 分钟内完成，请耐心等待。",
-    "Please never share your recovery phrase with anyone, including our support team.",
-    "充值已到账，请刷新页面查看余额。如仍有问题请回复此消息。",
-];
-
 /// The actions agents take all day, in rough proportion: tags most, then status changes,
 /// replies and internal notes.
 fn mutation(rng: &mut StdRng, tickets: &[String], session: &Session, seq: u64) -> Mutation {

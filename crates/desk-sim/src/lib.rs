@@ -17,6 +17,7 @@
 //! Depends on the crates it tests (desk-core, desk-store, desk-server) and nothing of
 //! desk-sync's HTTP, keyring or profile code; it must not be a dependency of any of them.
 
+mod many;
 mod oracle;
 mod rng;
 mod world;
@@ -33,6 +34,7 @@ use desk_server::Storage;
 use desk_server::audit::Actor;
 use desk_server::storage::NewAgent;
 
+pub use many::{SeedsRun, run_seeds};
 pub use oracle::Counts;
 use oracle::Oracle;
 use rng::Rng;

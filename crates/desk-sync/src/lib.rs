@@ -13,7 +13,7 @@ pub mod profile;
 mod progress;
 mod realtime;
 
-pub use client::{Account, Client, DEFAULT_KEEP_CLOSED, SyncReport};
+pub use client::{Account, Client, DEFAULT_KEEP_CLOSED, PULL_PAGE, SyncReport};
 pub use error::{Error, Result};
 pub use profile::Profile;
 pub use realtime::{Wake, jittered, run_sync_loop};

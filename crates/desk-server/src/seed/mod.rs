@@ -68,14 +68,7 @@ pub struct SeedSummary {
 /// Generates the dataset and writes it in batched transactions. Existing, enabled agents
 /// (in email order) become assignees and reply authors.
 pub async fn seed_demo(storage: &dyn Storage, options: SeedOptions) -> Result<SeedSummary> {
-    let agents: Vec<Agent> = storage
-        .list_agents()
-        .await?
-        .into_iter()
-        .filter(|a| !a.disabled)
-        .map(|a| a.agent)
-        .collect();
-    let mut generator = Generator::new(options, agents);
+    let mut generator = Generator::new(options, enabled_agents(storage).await?);
     let mut summary = SeedSummary::default();
     let mut last = FeedPosition::ZERO;
     for batch in generator.customer_batches() {
@@ -86,6 +79,18 @@ pub async fn seed_demo(storage: &dyn Storage, options: SeedOptions) -> Result<Se
     }
     summary.cursor = last.to_string();
     Ok(summary)
+}
+
+/// The agents a generated desk assigns tickets to and signs replies with: the enabled ones,
+/// in email order.
+pub async fn enabled_agents(storage: &dyn Storage) -> Result<Vec<Agent>> {
+    Ok(storage
+        .list_agents()
+        .await?
+        .into_iter()
+        .filter(|a| !a.disabled)
+        .map(|a| a.agent)
+        .collect())
 }
 
 async fn write_batch(

@@ -4,10 +4,7 @@
 //!
 //! Soak: `DESK_SIM_SEEDS=100000 cargo test -p desk-sim --release --test sim`.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use desk_sim::{Counts, run_seed};
+use desk_sim::{run_seed, run_seeds};
 
 /// Seeds that fail on a bug found by this simulation and not fixed yet, each with its own
 /// ignored test below, so the suite stays a gate for everything else. A bug fixed: delete
@@ -32,45 +29,14 @@ fn every_seed_converges_with_nothing_lost_or_doubled() {
             env_u64("DESK_SIM_SEEDS").unwrap_or(1_000),
         ),
     };
-    let next = AtomicU64::new(first);
-    let failures = Mutex::new(Vec::new());
-    let totals = Mutex::new((0u64, Counts::default()));
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let started = std::time::Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let seed = next.fetch_add(1, Ordering::Relaxed);
-                    if seed >= first + count {
-                        return;
-                    }
-                    if count <= 1_000 && KNOWN_BUGS.iter().any(|(known, _)| *known == seed) {
-                        continue;
-                    }
-                    // A panic inside the parts under test is a failure of that seed too.
-                    match std::panic::catch_unwind(|| run_seed(seed)) {
-                        Ok(Ok(summary)) => {
-                            let mut t = totals.lock().unwrap();
-                            t.0 += summary.steps;
-                            t.1.add(&summary.counts);
-                        }
-                        Ok(Err(failure)) => failures.lock().unwrap().push(failure.to_string()),
-                        Err(_) => failures.lock().unwrap().push(format!(
-                            "seed {seed} panicked (rerun with DESK_SIM_SEED={seed})"
-                        )),
-                    }
-                }
-            });
-        }
-    });
-    let (steps, counts) = *totals.lock().unwrap();
+    let skip = |seed: u64| count <= 1_000 && KNOWN_BUGS.iter().any(|(known, _)| *known == seed);
+    let run = run_seeds(first, count, &skip);
+    let counts = run.counts;
     eprintln!(
-        "desk-sim: {count} seeds from {first} in {:.1?}: {steps} steps; answers: {counts:?}",
-        started.elapsed()
+        "desk-sim: {count} seeds from {first} in {:.1?}: {} steps; answers: {counts:?}",
+        run.elapsed, run.steps
     );
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
+    let failures = run.failures;
     assert!(
         failures.is_empty(),
         "{} of {count} seeds broke a sync invariant (nothing lost, nothing doubled, every \
