@@ -161,7 +161,9 @@ fn main() -> ExitCode {
         )
         .init();
     let json = cli.json;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two workers: a sync fetches the next pull page while the cache applies this one.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("tokio runtime");

@@ -105,6 +105,33 @@ fn read_account(store: &Store) -> Result<Option<Account>> {
         .transpose()
 }
 
+/// A pull page being fetched in the background; dropping it cancels the request.
+struct Ahead(tokio::task::JoinHandle<Result<desk_core::wire::PullResponse>>);
+
+impl Ahead {
+    fn fetch(api: &Api, access: &Secret, cursor: &str) -> Self {
+        let (api, access, cursor) = (api.clone(), access.clone(), cursor.to_owned());
+        Self(tokio::spawn(async move {
+            api.pull(&access, Some(&cursor), PULL_PAGE, false).await
+        }))
+    }
+
+    async fn page(mut self, url: &str) -> Result<desk_core::wire::PullResponse> {
+        (&mut self.0).await.unwrap_or_else(|e| {
+            Err(Error::Protocol {
+                url: url.to_owned(),
+                detail: format!("the pull task failed: {e}"),
+            })
+        })
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Increments the revision when dropped.
 struct Bump<'a>(&'a AtomicU64);
 
@@ -339,12 +366,20 @@ impl Client {
             done: 0,
             total: None,
         };
+        // The next page, fetched while this one is applied (the server reads and sends
+        // while the store writes). Aborted if this sync stops early.
+        let mut ahead: Option<Ahead> = None;
         loop {
             let access = self.access_token(&api).await?;
             let cursor = lock(&self.store).cursor()?;
             // Only the first page counts what is left: later pages add up from it.
             let count = receiving.total.is_none();
-            let page = match api.pull(&access, cursor.as_deref(), PULL_PAGE, count).await {
+            let fetched = match ahead.take() {
+                // Asked from the cursor the page just applied left, so it is this one.
+                Some(next) => next.page(&account.server_url).await,
+                None => api.pull(&access, cursor.as_deref(), PULL_PAGE, count).await,
+            };
+            let page = match fetched {
                 Ok(p) => p,
                 Err(e) if is_unauthorized(&e) && !retried_auth => {
                     // Expired or revoked between our check and the server's: refresh once.
@@ -384,6 +419,9 @@ impl Client {
                 self.report_progress(SyncPhase::Preparing, &receiving);
             } else if receiving.total.is_some_and(|t| t > 0) {
                 self.report_progress(SyncPhase::Receiving, &receiving);
+            }
+            if page.has_more {
+                ahead = Some(Ahead::fetch(&api, &access, &page.next_cursor));
             }
             // With the page, in its transaction: answers to pushes whose response was lost
             // on the way (the rest repeat what push responses said, and are no news).
