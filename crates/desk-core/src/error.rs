@@ -27,6 +27,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The client's cursor is older than the server keeps: pull again from zero.
     RebootstrapRequired,
+    /// The server is up but its database is not (a restart, an outage): try again shortly;
+    /// nothing was changed.
+    Unavailable,
     /// The server could not be reached (client side only).
     Offline,
     /// The console has no signed-in agent (client side only).
@@ -52,6 +55,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RebootstrapRequired => "rebootstrap_required",
+            Self::Unavailable => "unavailable",
             Self::Offline => "offline",
             Self::NotSignedIn => "not_signed_in",
             Self::Keyring => "keyring",

@@ -78,6 +78,7 @@ impl Error {
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::RebootstrapRequired => ErrorCode::RebootstrapRequired,
+            Self::Storage { .. } if self.is_database_unavailable() => ErrorCode::Unavailable,
             Self::Storage { .. } | Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -86,9 +87,22 @@ impl Error {
         status_for(self.code())
     }
 
+    /// A storage failure because the database cannot be reached or is restarting, not
+    /// because of what was asked: the client should retry, and nothing was written.
+    pub fn is_database_unavailable(&self) -> bool {
+        let Self::Storage { source, .. } = self else {
+            return false;
+        };
+        crate::storage::postgres::is_unavailable(source.as_ref())
+    }
+
     /// What the caller sees. Internal failures never carry their details.
     pub fn to_api(&self) -> ApiError {
         match self {
+            Self::Storage { .. } if self.is_database_unavailable() => ApiError::new(
+                ErrorCode::Unavailable,
+                "the database is unavailable; nothing was changed, try again shortly",
+            ),
             Self::Storage { .. } | Self::Internal(_) => {
                 ApiError::new(ErrorCode::Internal, "internal server error")
             }
@@ -110,6 +124,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RebootstrapRequired => StatusCode::GONE,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Offline
         | ErrorCode::NotSignedIn
         | ErrorCode::Keyring

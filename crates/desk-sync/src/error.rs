@@ -68,7 +68,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Offline { .. } => true,
-            Error::Server(api) => api.code == ErrorCode::Internal,
+            Error::Server(api) => matches!(api.code, ErrorCode::Internal | ErrorCode::Unavailable),
             _ => false,
         }
     }

@@ -149,7 +149,8 @@ pub async fn run_sync_loop(
                             None => POLL_WITHOUT_STREAM,
                         }
                     }
-                    Err(e) if e.is_offline() => {
+                    // Unreachable, or reachable with its database away: back off alike.
+                    Err(e) if e.is_transient() => {
                         let p = jittered(offline_pause);
                         offline_pause = (offline_pause * 2).min(OFFLINE_MAX_RETRY);
                         p

@@ -101,6 +101,7 @@ export const ERROR_CODES = all<ErrorCode>({
   rate_limited: true,
   payload_too_large: true,
   rebootstrap_required: true,
+  unavailable: true,
   offline: true,
   not_signed_in: true,
   keyring: true,

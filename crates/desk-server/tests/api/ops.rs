@@ -78,6 +78,25 @@ async fn readyz_follows_postgresql_going_down_and_coming_back() {
         StatusCode::OK,
         "liveness does not depend on the database"
     );
+    // An agent's request meanwhile: 503 `unavailable` (retry; nothing changed), never a
+    // bare `internal` that reads like a bug.
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({ "email": "lin.wei@desk.test", "password": "x", "device_name": "t" }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a request that needs the database says it is away: {body}"
+    );
+    assert_eq!(code(&body), "unavailable");
+    assert!(
+        !body["message"].as_str().unwrap().contains("127.0.0.1"),
+        "connection details stay in the log: {body}"
+    );
 
     cluster.start_again();
     // Pooled connections died with the server; the probe drops them and reconnects.

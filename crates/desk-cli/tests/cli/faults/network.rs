@@ -156,11 +156,11 @@ fn postgres_restarted_mid_sync_loses_and_doubles_nothing() {
                 &format!("trial {trial} (outage: {outage}): {who} across a PostgreSQL restart"),
             );
             codes.push(failure_code(&out));
-            // `internal`: the server answered, but its database was gone for a moment.
+            // `unavailable`: the server answered, but its database was gone for a moment.
             assert!(
                 matches!(
                     codes.last().unwrap().as_deref(),
-                    None | Some("offline") | Some("internal")
+                    None | Some("offline") | Some("unavailable")
                 ),
                 "trial {trial}: a {who} across a database restart fails only as the server \
                  being unavailable: {}",

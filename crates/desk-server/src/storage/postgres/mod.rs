@@ -182,6 +182,24 @@ const ATTEMPTS: u32 = 3;
 
 /// Whether `error` means the connection was lost (the server restarted, the network was
 /// cut, a pooled connection died while idle) rather than that the request was wrong.
+/// Whether a storage failure's source says PostgreSQL cannot be reached or is going
+/// away: the pool could not connect, the connection closed, or the server is shutting
+/// down or starting (class 57P).
+pub fn is_unavailable(source: &(dyn std::error::Error + 'static)) -> bool {
+    let pg = match source.downcast_ref::<deadpool_postgres::PoolError>() {
+        Some(deadpool_postgres::PoolError::Backend(e)) => e,
+        Some(deadpool_postgres::PoolError::Timeout(_)) => return true,
+        Some(_) => return false,
+        None => match source.downcast_ref::<tokio_postgres::Error>() {
+            Some(e) => e,
+            None => return false,
+        },
+    };
+    pg.is_closed()
+        || pg.code().is_some_and(|c| c.code().starts_with("57P"))
+        || std::error::Error::source(pg).is_some_and(|s| s.is::<std::io::Error>())
+}
+
 fn is_connection_lost(error: &Error) -> bool {
     let Error::Storage { source, .. } = error else {
         return false;
