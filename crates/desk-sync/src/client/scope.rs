@@ -35,8 +35,9 @@ impl Client {
     }
 
     /// Opens a ticket: its cached detail; if its conversation was evicted, fetched whole
-    /// from the server first. Offline, or if the server no longer has it, the cached
-    /// detail says the rest is on the server (`conversation_on_server`).
+    /// from the server first. Offline, with the server's database away, or if the server
+    /// no longer has it, the cached detail says the rest is on the server
+    /// (`conversation_on_server`).
     pub async fn open_ticket(&self, id: &str) -> Result<TicketDetail> {
         let detail = self.ticket(id)?;
         if !detail.conversation_on_server {
@@ -54,7 +55,8 @@ impl Client {
                 lock(&self.store).restore_conversation(id, &conversation.messages)?;
                 self.ticket(id)
             }
-            Err(e) if e.is_offline() => Ok(detail),
+            // Offline, or the server's database is away: the cached part, and the note.
+            Err(e) if e.is_transient() => Ok(detail),
             Err(Error::Server(e)) if e.code == ErrorCode::NotFound => Ok(detail),
             Err(e) => Err(e),
         }
