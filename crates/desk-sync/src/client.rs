@@ -361,11 +361,7 @@ impl Client {
             }
             from_zero || store.bulk_load_in_progress()?
         };
-        let mut receiving = Receiving {
-            bootstrap,
-            done: 0,
-            total: None,
-        };
+        let mut receiving = Receiving::new(bootstrap);
         // The next page, fetched while this one is applied (the server reads and sends
         // while the store writes). Aborted if this sync stops early.
         let mut ahead: Option<Ahead> = None;
@@ -395,11 +391,7 @@ impl Client {
                         store.set_meta(desk_store::CURSOR_KEY, None)?;
                         store.set_meta(LAST_EVICTED_KEY, None)?;
                     }
-                    receiving = Receiving {
-                        bootstrap: true,
-                        done: 0,
-                        total: None,
-                    };
+                    receiving = Receiving::new(true);
                     continue;
                 }
                 Err(e) => return Err(e),

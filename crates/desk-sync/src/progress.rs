@@ -49,6 +49,15 @@ pub(crate) struct Receiving {
 }
 
 impl Receiving {
+    /// Nothing received yet; the first page's count will give the total.
+    pub(crate) fn new(bootstrap: bool) -> Self {
+        Self {
+            bootstrap,
+            done: 0,
+            total: None,
+        }
+    }
+
     /// Counts a page in; `remaining` is what the server said is left after it.
     pub(crate) fn page(&mut self, changes: usize, remaining: Option<u64>) {
         self.done += changes as u64;
@@ -64,11 +73,7 @@ mod tests {
 
     #[test]
     fn the_total_comes_from_the_first_page_and_never_trails_done() {
-        let mut r = Receiving {
-            bootstrap: true,
-            done: 0,
-            total: None,
-        };
+        let mut r = Receiving::new(true);
         r.page(1000, Some(4000));
         assert_eq!(
             r.total,

@@ -180,37 +180,36 @@ fn describe(config: &tokio_postgres::Config) -> String {
 /// Tries per operation when its connection turns out to be lost before it committed.
 const ATTEMPTS: u32 = 3;
 
-/// Whether `error` means the connection was lost (the server restarted, the network was
-/// cut, a pooled connection died while idle) rather than that the request was wrong.
-/// Whether a storage failure's source says PostgreSQL cannot be reached or is going
-/// away: the pool could not connect, the connection closed, or the server is shutting
-/// down or starting (class 57P).
-pub fn is_unavailable(source: &(dyn std::error::Error + 'static)) -> bool {
-    let pg = match source.downcast_ref::<deadpool_postgres::PoolError>() {
-        Some(deadpool_postgres::PoolError::Backend(e)) => e,
-        Some(deadpool_postgres::PoolError::Timeout(_)) => return true,
-        Some(_) => return false,
-        None => match source.downcast_ref::<tokio_postgres::Error>() {
-            Some(e) => e,
-            None => return false,
-        },
-    };
-    pg.is_closed()
-        || pg.code().is_some_and(|c| c.code().starts_with("57P"))
-        || std::error::Error::source(pg).is_some_and(|s| s.is::<std::io::Error>())
+/// Whether PostgreSQL itself is gone or going away: the connection closed or failed on
+/// the network, or the server is shutting down or restarting (class 57P: admin_shutdown, …).
+fn is_gone(e: &tokio_postgres::Error) -> bool {
+    e.is_closed()
+        || e.code().is_some_and(|c| c.code().starts_with("57P"))
+        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
+/// Whether a storage failure's source says PostgreSQL cannot be reached or is going
+/// away: the pool could not connect or timed out, or the connection is gone ([`is_gone`]).
+pub fn is_unavailable(source: &(dyn std::error::Error + 'static)) -> bool {
+    match source.downcast_ref::<deadpool_postgres::PoolError>() {
+        Some(deadpool_postgres::PoolError::Backend(e)) => is_gone(e),
+        Some(deadpool_postgres::PoolError::Timeout(_)) => true,
+        Some(_) => false,
+        None => source
+            .downcast_ref::<tokio_postgres::Error>()
+            .is_some_and(is_gone),
+    }
+}
+
+/// Whether `error` means the connection was lost (the server restarted, the network was
+/// cut, a pooled connection died while idle) rather than that the request was wrong.
 fn is_connection_lost(error: &Error) -> bool {
     let Error::Storage { source, .. } = error else {
         return false;
     };
-    let Some(e) = source.downcast_ref::<tokio_postgres::Error>() else {
-        return false;
-    };
-    // Class 57P: the server is shutting down or restarting (admin_shutdown, …).
-    e.is_closed()
-        || e.code().is_some_and(|c| c.code().starts_with("57P"))
-        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+    source
+        .downcast_ref::<tokio_postgres::Error>()
+        .is_some_and(is_gone)
 }
 
 impl PgStorage {
