@@ -1,6 +1,9 @@
 //! SIGKILL: the client during a bootstrap and during a push, the server during a push.
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Output};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use testsupport::{KeyringSession, ServerProcess};
@@ -39,8 +42,11 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
     ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
     for trial in 0..trials(14) {
         let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
-        std::thread::sleep(Duration::from_millis(rng.between(150, 900)));
-        if let Err(out) = kill9(child) {
+        // Paced by the bootstrap's own progress, not by the clock: on a loaded machine a
+        // fixed delay lands every kill at the same early point.
+        let after = rng.between(1, 3) as usize;
+        let jitter = Duration::from_millis(rng.between(0, 250));
+        if let Err(out) = kill_after_progress(child, after, jitter) {
             // It finished first: the rest of this bootstrap was short. Check it, and
             // start another profile's, so every trial kills a bootstrap.
             assert_eq!(
@@ -70,6 +76,36 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
     eprintln!(
         "bootstrap drill: {kills} kills in {bootstraps} bootstraps, partial ticket counts {partial:?}"
     );
+}
+
+/// SIGKILLs a `desk --json sync` `jitter` after its `after`-th progress report (one per
+/// applied page). `Err` with its output when it finished first.
+fn kill_after_progress(mut child: Child, after: usize, jitter: Duration) -> Result<(), Output> {
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("\"progress\"") && tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    for _ in 0..after {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(()) => {}
+            // Its stderr closed: the sync ended by itself.
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(child.wait_with_output().expect("reap desk"));
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("a bootstrap reported no progress for two minutes");
+            }
+        }
+    }
+    std::thread::sleep(jitter);
+    kill9(child)
 }
 
 #[test]
