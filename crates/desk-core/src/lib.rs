@@ -12,6 +12,7 @@ pub mod apply;
 pub mod error;
 pub mod mutation;
 pub mod ops;
+pub mod redact;
 pub mod search;
 pub mod ts;
 pub mod view;
