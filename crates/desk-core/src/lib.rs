@@ -10,6 +10,7 @@
 pub mod domain;
 pub mod apply;
 pub mod error;
+pub mod guard;
 pub mod mutation;
 pub mod ops;
 pub mod redact;
