@@ -14,6 +14,7 @@ pub mod guard;
 pub mod mutation;
 pub mod ops;
 pub mod redact;
+pub mod sanitize;
 pub mod search;
 pub mod ts;
 pub mod view;
