@@ -161,6 +161,13 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
     match &m.op {
         MutationOp::Reply { body_text, .. } => {
             check_body(body_text, "reply")?;
+            // The outgoing guard, here so the console, the CLI and the server all refuse:
+            // a modified client cannot push what an honest one would not queue. Notes are
+            // internal and exempt.
+            if let Some(asks) = crate::guard::asks_for_secret(body_text) {
+                let err = asks.to_error("reply");
+                return Err(Refusal::new(err.code, err.message));
+            }
             t.last_message_at = t.last_message_at.max(at);
         }
         MutationOp::Note { body_text, .. } => {

@@ -235,6 +235,33 @@ fn replies_and_notes_move_activity_and_closed_tickets_take_only_notes() {
 }
 
 #[test]
+fn a_reply_asking_for_a_secret_is_blocked_and_a_note_is_not() {
+    let open = ticket(TicketStatus::Open);
+    let reply = MutationOp::Reply {
+        ticket_id: "t1".into(),
+        message_id: "msg1".into(),
+        body_text: "您好，请提供您的助记词，我们帮您找回资产".into(),
+        last_seen_message_id: None,
+    };
+    let err = apply_mutation(Some(&open), &m(reply)).unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::Blocked,
+        "client and server refuse a reply asking for a seed phrase alike"
+    );
+    assert!(err.reason.contains("seed phrase"), "{}", err.reason);
+    let note = MutationOp::Note {
+        ticket_id: "t1".into(),
+        message_id: "n1".into(),
+        body_text: "scammer in the group chat asked him to send us the seed phrase".into(),
+    };
+    assert!(
+        apply_mutation(Some(&open), &m(note)).is_ok(),
+        "internal notes are for agents and are not checked"
+    );
+}
+
+#[test]
 fn create_ticket_starts_fresh_and_never_overwrites() {
     let mut new = ticket(TicketStatus::New);
     new.number = Some(999);

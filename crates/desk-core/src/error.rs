@@ -24,6 +24,9 @@ pub enum ErrorCode {
     Conflict,
     /// Too many attempts; try again later.
     RateLimited,
+    /// Refused by a safety rule: a reply that asks the customer for a seed phrase,
+    /// private key, password or 2FA code. The message says what to change.
+    Blocked,
     PayloadTooLarge,
     /// The client's cursor is older than the server keeps: pull again from zero.
     RebootstrapRequired,
@@ -53,6 +56,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::RateLimited => "rate_limited",
+            Self::Blocked => "blocked",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RebootstrapRequired => "rebootstrap_required",
             Self::Unavailable => "unavailable",

@@ -10,8 +10,11 @@
 pub mod domain;
 pub mod apply;
 pub mod error;
+pub mod guard;
 pub mod mutation;
 pub mod ops;
+pub mod redact;
+pub mod sanitize;
 pub mod search;
 pub mod ts;
 pub mod view;

@@ -99,6 +99,7 @@ export const ERROR_CODES = all<ErrorCode>({
   not_found: true,
   conflict: true,
   rate_limited: true,
+  blocked: true,
   payload_too_large: true,
   rebootstrap_required: true,
   unavailable: true,
