@@ -115,6 +115,8 @@ impl Error {
 pub fn status_for(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+        // Understood and refused for what it says (a reply asking for a seed phrase).
+        ErrorCode::Blocked => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
             StatusCode::UNAUTHORIZED
         }

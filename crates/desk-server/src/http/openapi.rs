@@ -29,6 +29,7 @@ pub const ERROR_CODES: &[&str] = &[
     "not_found",
     "conflict",
     "rate_limited",
+    "blocked",
     "payload_too_large",
     "rebootstrap_required",
     "internal",
