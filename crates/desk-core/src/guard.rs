@@ -48,7 +48,7 @@ impl Asks {
                 "the {what} asks the customer for {} ({:?}); support never asks for one, \
                  and scammers do: rephrase it, or write an internal note",
                 self.secret.en(),
-                self.clause.trim()
+                self.clause
             ),
         )
     }
