@@ -10,7 +10,11 @@ use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop
 use tauri::webview::InvokeRequest;
 
 fn app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
-    let client = Arc::new(Client::open(Profile::at(home), "test").unwrap());
+    // A key of its own: these tests never touch the developer's keyring.
+    let client = Arc::new(
+        Client::open_with_cache_key(Profile::at(home), "test", desk_sync::CacheKey::generate())
+            .unwrap(),
+    );
     crate::run_app(mock_builder(), client)
         .build(mock_context(noop_assets()))
         .unwrap()

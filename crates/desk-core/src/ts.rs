@@ -73,6 +73,7 @@ pub fn declarations() -> String {
         ViewCounts::decl(&cfg),
         Connectivity::decl(&cfg),
         SessionState::decl(&cfg),
+        CacheReset::decl(&cfg),
         SyncPhase::decl(&cfg),
         SyncProgress::decl(&cfg),
         SlaState::decl(&cfg),

@@ -102,6 +102,20 @@ pub struct SessionState {
     /// Why the last sync failed, when it did.
     pub last_error: Option<crate::error::ApiError>,
     pub cached_tickets: u32,
+    /// The encrypted cache could not be opened when the console started and was replaced
+    /// by an empty one: the agent is told why, and signs in again.
+    #[serde(default)]
+    pub cache_reset: Option<CacheReset>,
+}
+
+/// Why the cache was started afresh (DESIGN.md §7: its key lives only in the OS keyring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheReset {
+    /// The keyring has no key for it (the keyring was reset, or this is another session).
+    KeyMissing,
+    /// The keyring's key does not open it (the keyring was replaced or restored).
+    KeyMismatch,
 }
 
 /// The stage a sync is in, for the progress bar and `desk sync`.

@@ -39,6 +39,7 @@ const signedIn: SessionState = {
   last_synced_at: 1,
   last_error: null,
   cached_tickets: 3,
+  cache_reset: null,
 };
 
 const counts: ViewCounts = { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 };

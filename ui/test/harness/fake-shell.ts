@@ -70,6 +70,7 @@ export class FakeShell {
       last_synced_at: this.now - 2 * 60_000,
       last_error: this.serverDown ? { code: 'offline', message: 'connect to server failed' } : null,
       cached_tickets: this.data.tickets.length,
+      cache_reset: null,
     };
   }
 
@@ -83,6 +84,7 @@ export class FakeShell {
       last_synced_at: null,
       last_error: null,
       cached_tickets: 0,
+      cache_reset: null,
     };
   }
 
@@ -245,6 +247,7 @@ export class FakeShell {
       incident_id: null,
       merged_into: null,
       deleted_at: null,
+      secret_exposed_at: null,
       csat: null,
       created_at: at,
       updated_at: at,

@@ -1,5 +1,6 @@
 //! desk-store against real SQLite files.
 
+mod encryption;
 mod local;
 mod search;
 mod upgrade;
@@ -77,6 +78,7 @@ fn ticket(
         updated_at: at,
         last_message_at: at,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }
 
