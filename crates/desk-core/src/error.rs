@@ -16,6 +16,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The refresh token is unknown, expired, revoked or was already used.
     SessionExpired,
+    /// The device was revoked (its agent disabled, or its refresh token reused): the client
+    /// signs out and deletes its cache, which a revoked device must not keep.
+    DeviceRevoked,
     /// The agent's role does not allow this.
     Forbidden,
     /// The agent account is disabled.
@@ -51,6 +54,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthorized => "unauthorized",
             Self::SessionExpired => "session_expired",
+            Self::DeviceRevoked => "device_revoked",
             Self::Forbidden => "forbidden",
             Self::AccountDisabled => "account_disabled",
             Self::NotFound => "not_found",

@@ -102,8 +102,8 @@ pub struct SessionState {
     /// Why the last sync failed, when it did.
     pub last_error: Option<crate::error::ApiError>,
     pub cached_tickets: u32,
-    /// The encrypted cache could not be opened when the console started and was replaced
-    /// by an empty one: the agent is told why, and signs in again.
+    /// The cache was replaced by an empty one (it could not be opened, or the server
+    /// revoked this device): the agent is told why, and signs in again.
     #[serde(default)]
     pub cache_reset: Option<CacheReset>,
 }
@@ -116,6 +116,9 @@ pub enum CacheReset {
     KeyMissing,
     /// The keyring's key does not open it (the keyring was replaced or restored).
     KeyMismatch,
+    /// The server revoked this device (its agent was disabled, or its sign-in was used
+    /// from elsewhere): the cache was deleted, queued work with it.
+    DeviceRevoked,
 }
 
 /// The stage a sync is in, for the progress bar and `desk sync`.

@@ -25,6 +25,9 @@ pub enum Error {
     /// The refresh token is unknown, expired, revoked or was already used.
     #[error("{0}")]
     SessionExpired(&'static str),
+    /// The refresh token is a revoked device's.
+    #[error("this device was signed out on the server; its local data must be deleted")]
+    DeviceRevoked,
     #[error("this action needs the {need} role, the agent has {have}")]
     Forbidden { need: Role, have: Role },
     #[error("the agent account is disabled")]
@@ -71,6 +74,7 @@ impl Error {
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::SessionExpired(_) => ErrorCode::SessionExpired,
+            Self::DeviceRevoked => ErrorCode::DeviceRevoked,
             Self::Forbidden { .. } => ErrorCode::Forbidden,
             Self::AccountDisabled => ErrorCode::AccountDisabled,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
@@ -117,9 +121,10 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
         // Understood and refused for what it says (a reply asking for a seed phrase).
         ErrorCode::Blocked => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
-            StatusCode::UNAUTHORIZED
-        }
+        ErrorCode::InvalidCredentials
+        | ErrorCode::Unauthorized
+        | ErrorCode::SessionExpired
+        | ErrorCode::DeviceRevoked => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Conflict => StatusCode::CONFLICT,
@@ -188,6 +193,7 @@ mod tests {
             Error::InvalidCredentials,
             Error::Unauthorized("x"),
             Error::SessionExpired("x"),
+            Error::DeviceRevoked,
         ] {
             assert_eq!(
                 err.status(),

@@ -87,8 +87,8 @@ pub struct Client {
     profile: Profile,
     device_name: String,
     keys: KeySource,
-    /// Why the cache was started afresh when it was opened, if it was.
-    cache_reset: Option<CacheReset>,
+    /// Why the cache was started afresh, if it was (when it was opened, or since).
+    cache_reset: Mutex<Option<CacheReset>>,
     store: Mutex<Store>,
     access: Mutex<Option<Access>>,
     status: Mutex<Status>,
@@ -227,7 +227,9 @@ impl Client {
             Ok(store) => store,
             Err(desk_store::Error::WrongKey(_)) => {
                 cache_reset.get_or_insert(CacheReset::KeyMismatch);
-                tracing::warn!(
+                // Info, not a warning: the agent is told through the session state, and
+                // the CLI's stderr (warnings and up) stays the `{code, message}` it promises.
+                tracing::info!(
                     cache = %path.display(),
                     reason = ?cache_reset,
                     "the cache cannot be read with the keyring's key; starting an empty one"
@@ -244,7 +246,7 @@ impl Client {
             profile,
             device_name,
             keys,
-            cache_reset,
+            cache_reset: Mutex::new(cache_reset),
             store: Mutex::new(store),
             access: Mutex::new(None),
             status: Mutex::new(Status {
@@ -319,6 +321,8 @@ impl Client {
             token: access,
             expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
         });
+        // The agent has read why the cache was empty; it fills again now.
+        *lock(&self.cache_reset) = None;
         self.note_result(&Ok::<(), &Error>(()));
         Ok(account)
     }
@@ -386,9 +390,24 @@ impl Client {
         let tokens = match api.refresh(&refresh).await {
             Ok(t) => t,
             Err(Error::Server(e)) if e.code == ErrorCode::SessionExpired => {
-                // The device was revoked or the token reused: the agent must sign in again.
+                // The session ended (expired, or the token reused): sign in again.
                 credentials::delete_refresh_token(&self.profile)?;
                 lock(&self.store).set_meta(ACCOUNT_KEY, None)?;
+                self.revision.fetch_add(1, Ordering::SeqCst);
+                return Err(Error::Server(e));
+            }
+            Err(Error::Server(e)) if e.code == ErrorCode::DeviceRevoked => {
+                // A revoked device must not keep customers' data (a lost or stolen
+                // laptop, a departed agent): everything goes, queued work included.
+                tracing::info!("the server revoked this device; deleting its cache");
+                credentials::delete_refresh_token(&self.profile)?;
+                {
+                    let mut store = lock(&self.store);
+                    store.set_meta(ACCOUNT_KEY, None)?;
+                    self.wipe(&mut store)?;
+                }
+                *lock(&self.cache_reset) = Some(CacheReset::DeviceRevoked);
+                self.revision.fetch_add(1, Ordering::SeqCst);
                 return Err(Error::Server(e));
             }
             Err(e) => return Err(e),
@@ -693,7 +712,7 @@ impl Client {
             last_synced_at: store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok()),
             last_error: status.last_error.clone(),
             cached_tickets: store.ticket_count()?,
-            cache_reset: self.cache_reset,
+            cache_reset: *lock(&self.cache_reset),
         })
     }
 

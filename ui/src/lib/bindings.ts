@@ -1,6 +1,6 @@
 // Generated from crates/desk-core by `DESK_UPDATE_BINDINGS=1 cargo test`. Do not edit.
 
-export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "not_signed_in" | "keyring" | "storage" | "internal";
+export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "device_revoked" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "not_signed_in" | "keyring" | "storage" | "internal";
 
 export type ApiError = { code: ErrorCode, message: string, };
 
@@ -335,12 +335,12 @@ last_synced_at: number | null,
  */
 last_error: ApiError | null, cached_tickets: number, 
 /**
- * The encrypted cache could not be opened when the console started and was replaced
- * by an empty one: the agent is told why, and signs in again.
+ * The cache was replaced by an empty one (it could not be opened, or the server
+ * revoked this device): the agent is told why, and signs in again.
  */
 cache_reset: CacheReset | null, };
 
-export type CacheReset = "key_missing" | "key_mismatch";
+export type CacheReset = "key_missing" | "key_mismatch" | "device_revoked";
 
 export type SyncPhase = "sending" | "receiving" | "preparing" | "indexing" | "done";
 

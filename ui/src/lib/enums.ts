@@ -94,6 +94,7 @@ export const ERROR_CODES = all<ErrorCode>({
   invalid_credentials: true,
   unauthorized: true,
   session_expired: true,
+  device_revoked: true,
   forbidden: true,
   account_disabled: true,
   not_found: true,

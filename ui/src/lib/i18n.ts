@@ -31,6 +31,8 @@ const en = {
   'signin.session_ended': 'Your session has ended. Sign in again.',
   'signin.cache_reset.key_missing':
     'This computer’s encrypted ticket cache could not be opened: its key is missing from the system keychain. Desk started an empty cache. Sign in to download your tickets again; actions that were not yet sent could not be recovered.',
+  'signin.cache_reset.device_revoked':
+    'This device was signed out on the server (by an administrator, or because your sign-in was used elsewhere). For safety, Desk deleted the tickets and unsent work kept on this computer. Sign in again to continue.',
   'signin.cache_reset.key_mismatch':
     'This computer’s encrypted ticket cache could not be opened with the key in the system keychain. Desk started an empty cache. Sign in to download your tickets again; actions that were not yet sent could not be recovered.',
   'signin.missing_fields': 'Enter the server URL, email and password.',
@@ -203,6 +205,7 @@ const en = {
   'error.invalid_credentials': 'Wrong email or password',
   'error.unauthorized': 'Not authorized',
   'error.session_expired': 'Session expired',
+  'error.device_revoked': 'This device was signed out',
   'error.forbidden': 'Not allowed',
   'error.account_disabled': 'Account disabled',
   'error.not_found': 'Not found',
@@ -244,6 +247,8 @@ const zhCN: Record<MessageKey, string> = {
   'signin.session_ended': '会话已结束，请重新登录。',
   'signin.cache_reset.key_missing':
     '无法打开本机加密的工单缓存：系统钥匙串中缺少它的密钥。Desk 已新建一个空缓存，请登录以重新下载工单；尚未发送的操作无法恢复。',
+  'signin.cache_reset.device_revoked':
+    '此设备已在服务器上被登出（由管理员操作，或您的登录信息在别处被使用）。为安全起见，Desk 已删除本机保存的工单和尚未发送的操作。请重新登录以继续。',
   'signin.cache_reset.key_mismatch':
     '无法用系统钥匙串中的密钥打开本机加密的工单缓存。Desk 已新建一个空缓存，请登录以重新下载工单；尚未发送的操作无法恢复。',
   'signin.missing_fields': '请填写服务器地址、邮箱和密码。',
@@ -416,6 +421,7 @@ const zhCN: Record<MessageKey, string> = {
   'error.invalid_credentials': '邮箱或密码错误',
   'error.unauthorized': '未授权',
   'error.session_expired': '会话已过期',
+  'error.device_revoked': '此设备已被登出',
   'error.forbidden': '无权限',
   'error.account_disabled': '账号已停用',
   'error.not_found': '未找到',

@@ -419,3 +419,71 @@ fn processes_sharing_a_profile_never_reuse_a_rotated_refresh_token() {
         "the device is still signed in"
     );
 }
+
+/// DESIGN.md §7: a device the server revoked (here: its agent disabled by an admin) must
+/// not keep customers' data. At its next contact the client is told `device_revoked`,
+/// signs out and deletes the cache and its key; a fresh, empty cache takes its place.
+#[test]
+fn a_revoked_device_deletes_its_cache_at_next_contact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = ServerProcess::seeded(&tmp.path().join("server"), 20, EMAIL, PASSWORD);
+    let keyring = KeyringSession::start(tmp.path());
+    let home = tmp.path().join("amy");
+    ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
+    ok_json(&desk(&keyring, &home, &["--json", "sync"], ""));
+    let profile = desk_sync::Profile::at(&home);
+    let key_account = profile.cache_key_account();
+    let key_entry = [("service", "desk"), ("username", key_account.as_str())];
+    let old_key = keyring.lookup(&key_entry).expect("a cache key");
+    let tickets = ok_json(&desk(
+        &keyring,
+        &home,
+        &["--json", "tickets", "--view", "all"],
+        "",
+    ));
+    let subject = tickets[0]["subject"].as_str().unwrap().to_owned();
+
+    server_cmd(
+        &[
+            "agent",
+            "disable",
+            "--data-dir",
+            server.data_dir.to_str().unwrap(),
+            "--email",
+            EMAIL,
+        ],
+        "",
+    );
+    assert_eq!(
+        err_code(&desk(&keyring, &home, &["--json", "sync"], "")),
+        "device_revoked",
+        "the client is told why"
+    );
+    let status = ok_json(&desk(&keyring, &home, &["--json", "status"], ""));
+    assert_eq!(
+        (
+            status["signed_in"].clone(),
+            status["cached_tickets"].clone()
+        ),
+        (false.into(), 0.into()),
+        "signed out, nothing cached: {status}"
+    );
+    let account = profile.refresh_token_account();
+    assert_eq!(
+        keyring.lookup(&[("service", "desk"), ("username", &account)]),
+        None,
+        "the refresh token is gone from the keyring"
+    );
+    let new_key = keyring.lookup(&key_entry).expect("the new cache has a key");
+    assert_ne!(new_key, old_key, "the old cache's key is gone");
+    for entry in std::fs::read_dir(&home).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        assert!(
+            !bytes
+                .windows(subject.len())
+                .any(|w| w == subject.as_bytes()),
+            "{} still holds a ticket",
+            entry.path().display()
+        );
+    }
+}

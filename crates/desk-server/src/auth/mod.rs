@@ -150,6 +150,10 @@ pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenR
                 "refresh token was already used; the device is signed out",
             ))
         }
+        RotateOutcome::Revoked { device_id } => {
+            tracing::info!(%device_id, "refresh presented by a revoked device");
+            Err(Error::DeviceRevoked)
+        }
         RotateOutcome::Disabled => Err(Error::AccountDisabled),
         RotateOutcome::Invalid => Err(Error::SessionExpired(
             "refresh token is unknown, expired or revoked",

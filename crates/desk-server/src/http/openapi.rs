@@ -24,6 +24,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_credentials",
     "unauthorized",
     "session_expired",
+    "device_revoked",
     "forbidden",
     "account_disabled",
     "not_found",
@@ -201,7 +202,7 @@ fn paths() -> Value {
             ("400", "malformed body"),
             (
                 "401",
-                "`session_expired`: unknown, expired, revoked or reused token",
+                "`session_expired`: unknown, expired or reused token; `device_revoked`: the token of a device revoked since (its client deletes its cache)",
             ),
             ("403", "`account_disabled`"),
             ("413", "body too large"),

@@ -97,6 +97,9 @@ pub enum RotateOutcome {
     /// The token was already rotated once and the pair it was exchanged for has been
     /// used: treated as stolen, the device is now revoked.
     Reused { device_id: String },
+    /// The token was the current or a retired one of a device revoked since (signed out
+    /// by an admin disabling its agent, or after a reuse): its client must wipe its cache.
+    Revoked { device_id: String },
     /// The device's agent is disabled; nothing was changed.
     Disabled,
     /// Unknown, expired, or belonging to a revoked device.

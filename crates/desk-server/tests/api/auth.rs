@@ -164,8 +164,8 @@ async fn refresh_rotates_and_reuse_revokes_the_device() {
     );
     assert_eq!(
         code(&body),
-        "session_expired",
-        "a revoked device's refresh answers session_expired"
+        "device_revoked",
+        "a revoked device's refresh says so, so its client deletes its cache"
     );
     let (status, body) = app.get("/api/v1/me", Some(&second.access_token)).await;
     assert_eq!(

@@ -131,8 +131,10 @@ fn expected(route: &Route, role: Role, state: TokenState) -> (StatusCode, Option
         Auth::RefreshBody => match state {
             Valid => (route.ok, None),
             NoToken => (StatusCode::BAD_REQUEST, Some("bad_request")),
-            Malformed | Expired | Revoked | RotatedAndReused | Disabled => {
-                (StatusCode::UNAUTHORIZED, Some("session_expired"))
+            Malformed | Expired => (StatusCode::UNAUTHORIZED, Some("session_expired")),
+            // A revoked device's token is known as one: its client wipes its cache.
+            Revoked | RotatedAndReused | Disabled => {
+                (StatusCode::UNAUTHORIZED, Some("device_revoked"))
             }
         },
         // The matrix never signs (signed ingestion is proven in conformance::ingest and

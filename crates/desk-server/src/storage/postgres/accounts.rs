@@ -293,12 +293,17 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
     let Some(row) = current else {
         let retired = tx
             .query_opt(
-                "SELECT device_id FROM retired_refresh_tokens WHERE hash = $1",
+                "SELECT r.device_id, d.revoked
+                 FROM retired_refresh_tokens r JOIN devices d ON d.id = r.device_id
+                 WHERE r.hash = $1",
                 &[&presented],
             )
             .await
             .ctx("find retired refresh token")?;
         return Ok(match retired {
+            Some(row) if row.get::<_, bool>(1) => RotateOutcome::Revoked {
+                device_id: row.get(0),
+            },
             Some(row) => {
                 let device_id: String = row.get(0);
                 revoke_in(tx, &device_id, r.now).await?;
@@ -417,6 +422,17 @@ pub(super) async fn revoke_device(
 
 /// Whether the device was signed in until now.
 async fn revoke_in(tx: &Transaction<'_>, device_id: &str, now: i64) -> Result<bool> {
+    // Its current refresh token is retired, not forgotten: presented again it is known as
+    // a revoked device's, and the client wipes its cache (DESIGN.md §7).
+    tx.execute(
+        "INSERT INTO retired_refresh_tokens (hash, device_id, retired_at)
+         SELECT refresh_token_hash, id, $1 FROM devices
+         WHERE id = $2 AND NOT revoked AND refresh_token_hash IS NOT NULL
+         ON CONFLICT DO NOTHING",
+        &[&now, &device_id],
+    )
+    .await
+    .ctx("retire the revoked device's refresh token")?;
     let revoked = tx
         .execute(
             "UPDATE devices SET revoked = true, refresh_token_hash = NULL,

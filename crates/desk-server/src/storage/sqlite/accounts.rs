@@ -325,16 +325,19 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
             RotateOutcome::Rotated { agent, device_id }
         }
         None => {
-            let retired: Option<String> = tx
+            let retired: Option<(String, bool)> = tx
                 .query_row(
-                    "SELECT device_id FROM retired_refresh_tokens WHERE hash = ?1",
+                    "SELECT r.device_id, d.revoked
+                     FROM retired_refresh_tokens r JOIN devices d ON d.id = r.device_id
+                     WHERE r.hash = ?1",
                     [&presented],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
                 .ctx("find retired refresh token")?;
             match retired {
-                Some(device_id) => {
+                Some((device_id, true)) => RotateOutcome::Revoked { device_id },
+                Some((device_id, false)) => {
                     revoke_in(&tx, &device_id, r.now)?;
                     audit(&tx, r.now, vec![rules::refresh_reused(&device_id)])?;
                     RotateOutcome::Reused { device_id }
@@ -412,6 +415,15 @@ pub(super) fn revoke_device(
 
 /// Whether the device was signed in until now.
 fn revoke_in(conn: &Connection, device_id: &str, now: i64) -> Result<bool> {
+    // Its current refresh token is retired, not forgotten: presented again it is known as
+    // a revoked device's, and the client wipes its cache (DESIGN.md §7).
+    conn.execute(
+        "INSERT OR IGNORE INTO retired_refresh_tokens (hash, device_id, retired_at)
+         SELECT refresh_token_hash, id, ?1 FROM devices
+         WHERE id = ?2 AND revoked = 0 AND refresh_token_hash IS NOT NULL",
+        params![now, device_id],
+    )
+    .ctx("retire the revoked device's refresh token")?;
     let revoked = conn
         .execute(
             "UPDATE devices SET revoked = 1, refresh_token_hash = NULL,

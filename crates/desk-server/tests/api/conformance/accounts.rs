@@ -197,8 +197,10 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
             .rotate_refresh(rotation("r1", "r2", "a2", NOW))
             .await
             .unwrap(),
-        RotateOutcome::Invalid,
-        "a disabled agent's revoked device cannot refresh"
+        RotateOutcome::Revoked {
+            device_id: "d1".into()
+        },
+        "a disabled agent's revoked device cannot refresh, and is known as a revoked device's"
     );
     let listed = storage.list_agents().await.unwrap();
     assert!(listed[0].disabled, "the listing shows the agent disabled");
@@ -350,8 +352,10 @@ pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_device(storage: 
             .rotate_refresh(rotation("r2", "r4", "a4", later))
             .await
             .unwrap(),
-        RotateOutcome::Invalid,
-        "the legitimate refresh token of a revoked device is dead too"
+        RotateOutcome::Revoked {
+            device_id: "d1".into()
+        },
+        "the legitimate refresh token of a revoked device is dead too, and is known as a revoked device's"
     );
 
     // A refresh token past its expiry cannot be rotated.
@@ -445,7 +449,9 @@ pub async fn access_tokens_expire_and_die_with_their_device(storage: Arc<dyn Sto
             .rotate_refresh(rotation("r1", "r2", "a2", NOW))
             .await
             .unwrap(),
-        RotateOutcome::Invalid,
-        "a signed-out device cannot refresh"
+        RotateOutcome::Revoked {
+            device_id: "d1".into()
+        },
+        "a signed-out device cannot refresh, and is known as a revoked device's"
     );
 }
