@@ -72,6 +72,7 @@ pub fn declarations() -> String {
         TicketDetail::decl(&cfg),
         ViewCounts::decl(&cfg),
         Connectivity::decl(&cfg),
+        OutboxCounts::decl(&cfg),
         SessionState::decl(&cfg),
         SyncPhase::decl(&cfg),
         SyncProgress::decl(&cfg),
@@ -87,6 +88,9 @@ pub fn declarations() -> String {
         SearchQuery::decl(&cfg),
         MatchedIn::decl(&cfg),
         SearchHit::decl(&cfg),
+        TicketEdit::decl(&cfg),
+        BulkFailure::decl(&cfg),
+        BulkOutcome::decl(&cfg),
     ];
     for decl in &decls {
         out.push_str("export ");

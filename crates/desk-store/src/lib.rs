@@ -8,6 +8,7 @@
 //! It knows nothing of HTTP, the keyring or Tauri, and nothing secret is ever written here
 //! (no tokens, no passwords): the sync client keeps those in the OS keyring.
 
+mod catalog;
 mod derived;
 mod error;
 mod local;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use catalog::body_for;
 pub use error::{Error, Result};
 pub use local::{CLIENT_ID_KEY, LAST_SEQ_KEY};
 pub use records::CURSOR_KEY;
