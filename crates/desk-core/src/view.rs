@@ -273,8 +273,8 @@ pub struct TicketEdit {
 }
 
 impl TicketEdit {
-    /// The actions this edit makes on `ticket_id`, in a fixed order (the order `desk set`
-    /// uses). Tags are trimmed; empty ones are dropped.
+    /// The actions this edit makes on `ticket_id`, in a fixed order, the status last.
+    /// Tags are trimmed; empty ones are dropped.
     pub fn ops(&self, ticket_id: &str) -> Vec<crate::mutation::MutationOp> {
         use crate::mutation::MutationOp;
         let id = || ticket_id.to_owned();
@@ -288,12 +288,6 @@ impl TicketEdit {
             out
         };
         let mut ops = Vec::new();
-        if let Some(status) = self.status {
-            ops.push(MutationOp::SetStatus {
-                ticket_id: id(),
-                status,
-            });
-        }
         if let Some(priority) = self.priority {
             ops.push(MutationOp::SetPriority {
                 ticket_id: id(),
@@ -334,6 +328,14 @@ impl TicketEdit {
                 tags: remove,
             });
         }
+        // Last: a ticket being closed takes the edit's other changes first (a closed
+        // ticket refuses every edit).
+        if let Some(status) = self.status {
+            ops.push(MutationOp::SetStatus {
+                ticket_id: id(),
+                status,
+            });
+        }
         ops
     }
 }
@@ -371,10 +373,6 @@ mod edit_tests {
         assert_eq!(
             ops,
             vec![
-                MutationOp::SetStatus {
-                    ticket_id: "t1".into(),
-                    status: TicketStatus::Solved
-                },
                 MutationOp::Claim {
                     ticket_id: "t1".into()
                 },
@@ -386,8 +384,13 @@ mod edit_tests {
                     ticket_id: "t1".into(),
                     tags: vec!["spam".into()]
                 },
+                MutationOp::SetStatus {
+                    ticket_id: "t1".into(),
+                    status: TicketStatus::Solved
+                },
             ],
-            "each field is its own action so each merges by its own rule; tags trimmed, deduplicated"
+            "each field is its own action so each merges by its own rule, the status last \
+             (a closed ticket takes no more edits); tags trimmed, deduplicated"
         );
         assert!(
             TicketEdit::default().ops("t1").is_empty(),
