@@ -24,6 +24,10 @@ vi.mock('./api', () => ({
     listTickets: (...a: unknown[]) => deferred('list_tickets', a),
     viewCounts: () => deferred('view_counts', []),
     getTicket: (...a: unknown[]) => deferred('get_ticket', a),
+    // Answered at once: these tests are about the list, counts and the open ticket.
+    slaCounts: async () => ({ at_risk: 0, breached: 0 }),
+    outbox: async () => [],
+    agents: async () => [],
     onSessionChanged: async () => () => {},
   },
 }));
@@ -39,6 +43,7 @@ const signedIn: SessionState = {
   last_synced_at: 1,
   last_error: null,
   cached_tickets: 3,
+  outbox: { pending: 0, held: 0, rejected: 0 },
 };
 
 const counts: ViewCounts = { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 };
