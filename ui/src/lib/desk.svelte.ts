@@ -238,15 +238,11 @@ export class Desk {
 
   async loadCounts(): Promise<void> {
     const token = ++this.countsToken;
-    try {
-      const [counts, sla] = await Promise.all([api.viewCounts(), api.slaCounts()]);
-      if (token === this.countsToken) {
-        this.counts = counts;
-        this.slaCounts = sla;
-      }
-    } catch {
-      // Counts are a hint; the list shows its own error.
-    }
+    // Each is a hint on its own: one failing must not blank the other.
+    const [counts, sla] = await Promise.allSettled([api.viewCounts(), api.slaCounts()]);
+    if (token !== this.countsToken) return;
+    if (counts.status === 'fulfilled') this.counts = counts.value;
+    if (sla.status === 'fulfilled') this.slaCounts = sla.value;
   }
 
   private outboxToken = 0;
