@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "macros",
     "query_tickets",
     "sla_counts",
+    "incidents",
 ];
 
 fn main() {

@@ -216,3 +216,8 @@ pub fn query_tickets(state: State<'_, AppState>, query: TicketQuery) -> CmdResul
 pub fn sla_counts(state: State<'_, AppState>) -> CmdResult<SlaCounts> {
     Ok(state.client.sla_counts()?)
 }
+
+#[tauri::command]
+pub fn incidents(state: State<'_, AppState>) -> CmdResult<Vec<desk_core::view::IncidentView>> {
+    Ok(state.client.active_incidents()?)
+}

@@ -58,6 +58,7 @@ pub fn with_commands<R: Runtime>(
             commands::macros,
             commands::query_tickets,
             commands::sla_counts,
+            commands::incidents,
         ])
 }
 

@@ -130,10 +130,18 @@ fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime>
             "last_message_at": 100
         })
     };
+    let linked = |mut t: serde_json::Value| {
+        t["incident_id"] = json!("inc1");
+        t
+    };
     let changes: Vec<desk_core::wire::Change> = serde_json::from_value(serde_json::json!([
         { "kind": "agent", "record": me },
         { "kind": "agent", "record": other },
-        { "kind": "ticket", "record": ticket("t1", 1, "open") },
+        { "kind": "incident", "record": {
+            "id": "inc1", "title": "TRON 提币延迟", "status": "investigating",
+            "affected": ["TRON withdrawals"], "updates": [], "started_at": 50, "resolved_at": null
+        } },
+        { "kind": "ticket", "record": linked(ticket("t1", 1, "open")) },
         { "kind": "ticket", "record": ticket("t2", 2, "solved") },
         { "kind": "message", "record": {
             "id": "m1", "ticket_id": "t1", "kind": "public_reply",
@@ -160,6 +168,8 @@ fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime>
         .unwrap();
     drop(store);
     let client = Arc::new(Client::open(profile, "test").unwrap());
+    // What the background loop does after a sync: the search index catches up.
+    while client.index_pending(10_000).unwrap() > 0 {}
     crate::with_commands(mock_builder(), client)
         .build(mock_context(noop_assets()))
         .unwrap()
@@ -334,15 +344,25 @@ fn agents_macros_search_and_sla_views_answer_from_the_cache() {
     let none = invoke(&webview, "macros", json!({ "language": "ja" })).unwrap();
     assert_eq!(none, json!([]), "no body in that language");
 
-    // Search answers from what is indexed; the background indexer is not running here,
-    // so an empty answer is right too. Either way the shapes cross IPC.
     let hits = invoke(
         &webview,
         "search",
         json!({ "query": { "text": "确认", "limit": 10 } }),
     )
     .unwrap();
-    assert!(hits.is_array(), "{hits}");
+    let t1 = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["ticket"]["id"] == "t1")
+        .unwrap_or_else(|| panic!("a two-character Chinese query finds t1: {hits}"));
+    assert!(
+        t1["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("\u{E000}确认\u{E001}"),
+        "the snippet marks the match with the private-use markers the UI splits on: {t1}"
+    );
     let page = invoke(
         &webview,
         "query_tickets",
@@ -356,4 +376,18 @@ fn agents_macros_search_and_sla_views_answer_from_the_cache() {
     );
     let counts = invoke(&webview, "sla_counts", json!({})).unwrap();
     assert_eq!(counts, json!({ "at_risk": 0, "breached": 0 }));
+
+    let incidents = invoke(&webview, "incidents", json!({})).unwrap();
+    assert_eq!(incidents[0]["incident"]["id"], "inc1", "{incidents}");
+    assert_eq!(incidents[0]["open_tickets"], 1, "t1 is linked and open");
+    let page = invoke(
+        &webview,
+        "query_tickets",
+        json!({ "query": { "view": "open", "filter": { "incident_id": "inc1" }, "limit": 50 } }),
+    )
+    .unwrap();
+    assert_eq!(
+        page["rows"][0]["id"], "t1",
+        "the incident's view lists its tickets: {page}"
+    );
 }

@@ -88,6 +88,7 @@ pub fn declarations() -> String {
         SearchQuery::decl(&cfg),
         MatchedIn::decl(&cfg),
         SearchHit::decl(&cfg),
+        IncidentView::decl(&cfg),
         TicketEdit::decl(&cfg),
         BulkFailure::decl(&cfg),
         BulkOutcome::decl(&cfg),

@@ -252,6 +252,14 @@ pub struct SlaCounts {
     pub breached: u32,
 }
 
+/// An outage the sidebar lists as a view of its tickets (DESIGN.md §9, incident mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IncidentView {
+    pub incident: crate::ops::Incident,
+    /// Open tickets linked to it.
+    pub open_tickets: u32,
+}
+
 /// One edit of a ticket from the console. Every set field becomes one agent action
 /// ([`TicketEdit::ops`]), so each merges by its own rule on the server (DESIGN.md §4):
 /// a status is checked as a transition, a claim is compare-and-set, tags are set

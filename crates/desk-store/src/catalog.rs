@@ -1,7 +1,9 @@
 //! The team's shared records the console offers as choices: agents to assign a ticket to,
-//! and macros (canned replies) for the composer. Both come from pulled records.
+//! macros (canned replies) for the composer, and the incidents the sidebar lists. All come
+//! from pulled records.
 
-use desk_core::{Agent, Macro};
+use desk_core::view::IncidentView;
+use desk_core::{Agent, Incident, Macro};
 
 use crate::records::parse;
 use crate::{Result, Store};
@@ -35,6 +37,32 @@ impl Store {
             if language.is_none_or(|lang| body_for(&m, lang).is_some()) {
                 out.push(m);
             }
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Incidents not yet resolved, newest first, each with how many open tickets are
+    /// linked to it (an indexed count per incident: `tickets_by_incident`).
+    pub fn active_incidents(&self) -> Result<Vec<IncidentView>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, body FROM incidents WHERE status <> 'resolved'
+             ORDER BY started_at DESC, id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut count = self.conn.prepare_cached(
+            "SELECT count(*) FROM tickets WHERE incident_id = ?1 AND is_open = 1",
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row?;
+            let incident: Incident = parse("incident", &id, &body)?;
+            let open_tickets = count.query_row([&id], |r| r.get(0))?;
+            out.push(IncidentView {
+                incident,
+                open_tickets,
+            });
         }
         Ok(out)
     }

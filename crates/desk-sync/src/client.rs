@@ -607,6 +607,11 @@ impl Client {
         Ok(lock(&self.store).query_tickets(query, me.as_deref(), now_ms())?)
     }
 
+    /// Incidents not yet resolved, with their open tickets counted (the sidebar).
+    pub fn active_incidents(&self) -> Result<Vec<desk_core::view::IncidentView>> {
+        Ok(lock(&self.store).active_incidents()?)
+    }
+
     /// Open tickets at risk of breaching their SLA, and breached, now.
     pub fn sla_counts(&self) -> Result<SlaCounts> {
         Ok(lock(&self.store).sla_counts(now_ms())?)

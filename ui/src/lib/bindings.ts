@@ -408,6 +408,12 @@ export type SearchHit = { ticket: TicketSummary, matched_in: MatchedIn,
  */
 snippet: string, };
 
+export type IncidentView = { incident: Incident, 
+/**
+ * Open tickets linked to it.
+ */
+open_tickets: number, };
+
 export type TicketEdit = { status: TicketStatus | null, priority: Priority | null, category: Category | null, 
 /**
  * Take the ticket for the signed-in agent if nobody has it.

@@ -105,3 +105,52 @@ fn agents_and_macros_come_from_the_cache_by_name_and_language() {
         Some("Hi {{customer.name}}, please confirm.")
     );
 }
+
+fn incident(id: &str, status: IncidentStatus, started_at: i64) -> Incident {
+    Incident {
+        id: id.into(),
+        title: format!("outage {id}"),
+        status,
+        affected: vec!["TRON withdrawals".into()],
+        updates: vec![],
+        started_at,
+        resolved_at: None,
+    }
+}
+
+#[test]
+fn active_incidents_are_listed_newest_first_with_their_open_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("cache.sqlite3")).unwrap();
+    let linked = |id: &str, n: i64, status: TicketStatus, inc: &str| {
+        let mut t = crate::ticket(id, n, "c1", status, None, 100 + n);
+        t.incident_id = Some(inc.into());
+        Change::Ticket(t)
+    };
+    store
+        .apply_pull_page(
+            &[
+                Change::Customer(crate::customer("c1", "王小明")),
+                Change::Incident(incident("inc-old", IncidentStatus::Monitoring, 10)),
+                Change::Incident(incident("inc-new", IncidentStatus::Investigating, 20)),
+                Change::Incident(incident("inc-done", IncidentStatus::Resolved, 30)),
+                linked("t1", 1, TicketStatus::Open, "inc-new"),
+                linked("t2", 2, TicketStatus::PendingCustomer, "inc-new"),
+                linked("t3", 3, TicketStatus::Solved, "inc-new"),
+                linked("t4", 4, TicketStatus::Open, "inc-done"),
+            ],
+            "c1",
+        )
+        .unwrap();
+    let listed: Vec<(String, u32)> = store
+        .active_incidents()
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.incident.id, i.open_tickets))
+        .collect();
+    assert_eq!(
+        listed,
+        [("inc-new".to_string(), 2), ("inc-old".to_string(), 0)],
+        "resolved incidents leave the sidebar; solved tickets are not counted"
+    );
+}
