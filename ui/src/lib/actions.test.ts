@@ -8,7 +8,7 @@ import { describeOp, groupOutbox } from './outbox';
 import { filterCommands, matchScore } from './palette';
 import { selectRange, toggle } from './selection';
 import { splitSnippet } from './snippet';
-import { isConsoleView, slaQuery } from './views';
+import { incidentOf, incidentQuery, incidentView, isConsoleView, slaQuery } from './views';
 import { unsentMessages } from './desk.svelte';
 
 const macro: Macro = {
@@ -241,5 +241,15 @@ describe('views', () => {
     expect(slaQuery('sla_at_risk', 5).filter.sla).toBe('at_risk');
     expect(isConsoleView('outbox')).toBe(true);
     expect(isConsoleView('sideways')).toBe(false);
+  });
+
+  test('an incident view is keyed by the incident and lists its open tickets', () => {
+    const view = incidentView('inc-7');
+    expect(isConsoleView(view), 'remembered across restarts like the named views').toBe(true);
+    expect(isConsoleView('incident:')).toBe(false);
+    expect(incidentOf(view)).toBe('inc-7');
+    expect(incidentOf('open')).toBeNull();
+    const q = incidentQuery('inc-7', 100);
+    expect([q.view, q.filter.incident_id, q.sort]).toEqual(['open', 'inc-7', 'last_activity']);
   });
 });

@@ -8,6 +8,7 @@ import type {
   BulkOutcome,
   ErrorCode,
   InboxView,
+  IncidentView,
   Macro,
   Mutation,
   OutboxEntry,
@@ -70,6 +71,7 @@ export const api = {
   macros: (language: string | null) => call<Macro[]>('macros', { language }),
   queryTickets: (query: TicketQuery) => call<TicketPage>('query_tickets', { query }),
   slaCounts: () => call<SlaCounts>('sla_counts'),
+  incidents: () => call<IncidentView[]>('incidents'),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>

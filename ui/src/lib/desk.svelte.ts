@@ -8,6 +8,7 @@ import type {
   Agent,
   ApiError,
   BulkOutcome,
+  IncidentView,
   Macro,
   OutboxEntry,
   OutboxState,
@@ -22,7 +23,7 @@ import type {
 } from './bindings';
 import { filterTickets, isFirstSync, moveSelection, reconcileSelection } from './viewmodel';
 import { clock } from './clock.svelte';
-import { isConsoleView, isInboxView, isSlaView, slaQuery, type ConsoleView } from './views';
+import { incidentOf, incidentQuery, isConsoleView, isInboxView, isSlaView, slaQuery, type ConsoleView } from './views';
 import { selectRange, toggle } from './selection';
 
 /** An empty edit, to spread the fields of one change over. */
@@ -72,6 +73,8 @@ export class Desk {
   counts = $state.raw<ViewCounts | null>(null);
   view = $state<ConsoleView>(storedView());
   slaCounts = $state.raw<SlaCounts | null>(null);
+  /** Unresolved incidents, each a view of its open tickets. */
+  incidents = $state.raw<readonly IncidentView[]>([]);
   /** Everything queued: the outbox view, and which messages are not sent yet. */
   outbox = $state.raw<readonly OutboxEntry[]>([]);
   agents = $state.raw<readonly Agent[]>([]);
@@ -207,6 +210,7 @@ export class Desk {
     this.searchHits = null;
     this.searchText = '';
     this.slaCounts = null;
+    this.incidents = [];
   }
 
   /** Counts, list and open ticket, coalescing bursts of events into one extra round. */
@@ -239,10 +243,11 @@ export class Desk {
   async loadCounts(): Promise<void> {
     const token = ++this.countsToken;
     // Each is a hint on its own: one failing must not blank the other.
-    const [counts, sla] = await Promise.allSettled([api.viewCounts(), api.slaCounts()]);
+    const [counts, sla, incidents] = await Promise.allSettled([api.viewCounts(), api.slaCounts(), api.incidents()]);
     if (token !== this.countsToken) return;
     if (counts.status === 'fulfilled') this.counts = counts.value;
     if (sla.status === 'fulfilled') this.slaCounts = sla.value;
+    if (incidents.status === 'fulfilled') this.incidents = incidents.value;
   }
 
   private outboxToken = 0;
@@ -282,11 +287,14 @@ export class Desk {
     if (this.tickets.length === 0) this.listStatus = 'loading';
     const previousIndex = Math.max(0, this.selectedIndex);
     try {
+      const incident = incidentOf(view);
       const tickets = isInboxView(view)
         ? await api.listTickets(view, LIST_LIMIT)
         : isSlaView(view)
           ? (await api.queryTickets(slaQuery(view, LIST_LIMIT))).rows
-          : []; // The outbox view lists entries, not tickets.
+          : incident !== null
+            ? (await api.queryTickets(incidentQuery(incident, LIST_LIMIT))).rows
+            : []; // The outbox view lists entries, not tickets.
       if (token !== this.listToken) return;
       this.remember(tickets);
       this.tickets = tickets;

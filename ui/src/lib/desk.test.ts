@@ -28,6 +28,7 @@ vi.mock('./api', () => ({
     bulkEdit: (...a: unknown[]) => deferred('bulk_edit', a),
     // Answered at once: these tests are about the list, counts and the open ticket.
     slaCounts: async () => ({ at_risk: 0, breached: 0 }),
+    incidents: async () => [],
     outbox: async () => [],
     agents: async () => [],
     onSessionChanged: async () => () => {},

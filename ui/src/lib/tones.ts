@@ -1,6 +1,6 @@
 // Which colour family each enum value wears. Colours themselves live in app.css.
 import type { Channel, Priority, TicketStatus, TxDirection, TxStatus } from './bindings';
-import type { ConsoleView } from './views';
+import type { NamedView } from './views';
 import type { IconName } from './icons';
 
 export type Tone = 'gray' | 'blue' | 'teal' | 'green' | 'amber' | 'orange' | 'red' | 'violet';
@@ -39,7 +39,7 @@ export const CHANNEL_ICON: Record<Channel, IconName> = {
   phone: 'phone',
 };
 
-export const VIEW_ICON: Record<ConsoleView, IconName> = {
+export const VIEW_ICON: Record<NamedView, IconName> = {
   open: 'inbox',
   mine: 'user',
   unassigned: 'userX',

@@ -372,3 +372,19 @@ describe('command palette', () => {
     await expect.poll(async () => (await shellTicket(page, 't-1041')).assignee_id).toBe('agent-chen');
   });
 });
+
+describe('incidents', () => {
+  test('an active incident is a sidebar view of its open tickets, counted', async () => {
+    const page = await openInbox();
+    const item = page.locator('[data-testid="view-incident"][data-incident-id="inc-tron"]');
+    await item.waitFor();
+    expect(await item.getByTestId('view-count').textContent()).toBe('2');
+    await item.click();
+    await expect
+      .poll(() => page.getByTestId('ticket-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket-id'))))
+      .toEqual(['t-1042', 't-1035']);
+    expect(await page.locator('.list-pane h2').textContent()).toContain('TRON 提币确认延迟');
+    const queries = (await callsOf(page, 'query_tickets')) as { query: { filter: { incident_id: string } } }[];
+    expect(queries.at(-1)?.query.filter.incident_id).toBe('inc-tron');
+  });
+});

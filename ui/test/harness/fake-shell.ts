@@ -336,17 +336,26 @@ export class FakeShell {
         const due = (t: Ticket) =>
           Math.min(t.first_response_due_at ?? Infinity, t.resolution_due_at ?? Infinity);
         const rows = this.inView(query.view)
+          .filter((t) => query.filter.incident_id === null || t.incident_id === query.filter.incident_id)
           .filter((t) => {
             const d = due(t);
             if (query.filter.sla === 'breached') return d < now;
             if (query.filter.sla === 'at_risk') return d >= now && d < now + 3_600_000;
             return true;
           })
-          .sort((a, b) => due(a) - due(b))
+          .sort((a, b) => (query.sort === 'sla_due' ? due(a) - due(b) : b.last_message_at - a.last_message_at))
           .slice(0, query.limit)
           .map((t) => this.summary(t));
         return { rows, next: null };
       }
+      case 'incidents':
+        this.requireSignedIn();
+        return this.data.incidents
+          .filter((i) => i.status !== 'resolved')
+          .map((incident) => ({
+            incident,
+            open_tickets: this.inView('open').filter((t) => t.incident_id === incident.id).length,
+          }));
       case 'sla_counts': {
         this.requireSignedIn();
         const now = Date.now();

@@ -7,6 +7,7 @@ import type {
   Category,
   Channel,
   Customer,
+  Incident,
   Macro,
   Message,
   MessageKind,
@@ -22,6 +23,7 @@ export interface Dataset {
   me: Agent;
   agents: Agent[];
   macros: Macro[];
+  incidents: Incident[];
   customers: Customer[];
   transactions: WalletTransaction[];
   tickets: Ticket[];
@@ -591,5 +593,19 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
 
   if (bulk > 0) addBulk(now, bulk, customers, tickets, messages, makeCustomer, [ME.id, OMAR.id]);
 
-  return { me: ME, agents: [ME, OMAR], macros: MACROS, customers, transactions, tickets, messages };
+  // An outage the withdrawal-confirmation tickets belong to.
+  const incidents: Incident[] = [
+    {
+      id: 'inc-tron',
+      title: 'TRON 提币确认延迟 / TRON withdrawal confirmations delayed',
+      status: 'investigating',
+      affected: ['TRON withdrawals'],
+      updates: [],
+      started_at: now - 5 * HOUR,
+      resolved_at: null,
+    },
+  ];
+  for (const t of tickets) if (t.id === 't-1042' || t.id === 't-1035') t.incident_id = 'inc-tron';
+
+  return { me: ME, agents: [ME, OMAR], macros: MACROS, incidents, customers, transactions, tickets, messages };
 }
