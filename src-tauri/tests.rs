@@ -11,7 +11,11 @@ use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop
 use tauri::webview::InvokeRequest;
 
 fn app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
-    let client = Arc::new(Client::open(Profile::at(home), "test").unwrap());
+    // A key of its own: these tests never touch the developer's keyring.
+    let client = Arc::new(
+        Client::open_with_cache_key(Profile::at(home), "test", desk_sync::CacheKey::generate())
+            .unwrap(),
+    );
     crate::run_app(mock_builder(), client)
         .build(mock_context(noop_assets()))
         .unwrap()
@@ -167,7 +171,10 @@ fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime>
         .set_meta("account", Some(&serde_json::to_string(&account).unwrap()))
         .unwrap();
     drop(store);
-    let client = Arc::new(Client::open(profile, "test").unwrap());
+    // A key of its own, never the keyring: tests must not touch the developer's keyring.
+    let client = Arc::new(
+        Client::open_with_cache_key(profile, "test", desk_sync::CacheKey::generate()).unwrap(),
+    );
     // What the background loop does after a sync: the search index catches up.
     while client.index_pending(10_000).unwrap() > 0 {}
     crate::with_commands(mock_builder(), client)

@@ -6,10 +6,13 @@
 
 mod demo;
 mod fuzz;
+mod fuzz_targets;
 mod setup;
 mod test;
 
 use std::path::PathBuf;
+
+use anyhow::Context;
 
 fn usage() -> ! {
     eprintln!(
@@ -88,12 +91,44 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
             setup::install_missing(&["postgresql", "dbus", "gnome-keyring", "libsecret-tools"])?;
             run_beside_server("bench_sync", rest)
         }
+        // The libFuzzer targets for minutes each (`--seconds N`, default 300): one JSON
+        // line per target with its speed, and a failing input fails the run.
+        "fuzz" => {
+            let seconds = match rest {
+                [] => 300,
+                [flag, n] if flag == "--seconds" => n.parse().context("--seconds N")?,
+                _ => anyhow::bail!("usage: cargo xtask bench fuzz [--seconds N]"),
+            };
+            let outcomes = fuzz_targets::run(seconds)?;
+            let mut failed = Vec::new();
+            for o in &outcomes {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "metric": format!("fuzz_{}_execs_per_s", o.target),
+                        "value": o.execs_per_s.round(),
+                        "unit": "inputs/s",
+                        // 100/s: five minutes still try 30,000 inputs per target.
+                        "target": 100,
+                        "better": "higher",
+                    })
+                );
+                if !o.held {
+                    eprintln!("xtask: fuzz {}: {}", o.target, o.detail);
+                    failed.push(o.target);
+                }
+            }
+            if !failed.is_empty() {
+                anyhow::bail!("fuzz targets found failing inputs: {failed:?}");
+            }
+            Ok(())
+        }
         // Each remaining area arrives with the issue that builds it; until then this says so
         // instead of printing figures that measure nothing.
         "console" => {
             anyhow::bail!("the {area} benchmark is not built yet (see BENCHMARKS.md)")
         }
-        _ => anyhow::bail!("usage: cargo xtask bench store|sync|server|console [options]"),
+        _ => anyhow::bail!("usage: cargo xtask bench store|sync|server|fuzz|console [options]"),
     }
 }
 

@@ -16,6 +16,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libayatana-appindicator3-dev",
     "libdbus-1-dev",
+    // SQLCipher's crypto for the encrypted cache
+    "libssl-dev",
     "pkg-config",
     "build-essential",
     // the real window under a virtual display, driven over WebDriver

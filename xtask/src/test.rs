@@ -2,8 +2,9 @@
 //! `N passed, N failed` counting all of them. Exits non-zero on any failure.
 //!
 //! Suites: the Rust workspace (unit, integration, the CLI against a real server, the app end
-//! to end in a real window), the UI's unit tests, the UI in headless Chromium, and
-//! schemathesis fuzzing the server's OpenAPI document (`fuzz`).
+//! to end in a real window), the UI's unit tests, the UI in headless Chromium, the
+//! libFuzzer targets of `fuzz/` briefly (`fuzz_targets`), and schemathesis fuzzing the
+//! server's OpenAPI document (`fuzz`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -46,6 +47,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         rust_suites(&mut tally)?;
         ui_suite(&mut tally, "ui unit", "test:unit", "ui-unit.json")?;
         ui_suite(&mut tally, "ui browser", "test:browser", "ui-browser.json")?;
+        fuzz_targets(&mut tally);
     }
     // After the Rust suites, which built the debug desk-server it runs.
     match crate::fuzz::run(only_fuzz) {
@@ -64,6 +66,27 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Seconds per fuzz target in the test run: enough to catch a regression near the seeds;
+/// `cargo xtask bench fuzz` runs them for minutes.
+const FUZZ_SECONDS: u64 = 15;
+
+/// Each libFuzzer target that runs its time without a failing input counts as one test.
+fn fuzz_targets(tally: &mut Tally) {
+    match crate::fuzz_targets::run(FUZZ_SECONDS) {
+        Ok(outcomes) => {
+            for o in outcomes {
+                if o.held {
+                    tally.add(&format!("fuzz {}", o.target), 1, 0);
+                } else {
+                    tally.add(&format!("fuzz {}", o.target), 0, 1);
+                    tally.notes.push(format!("fuzz {}: {}", o.target, o.detail));
+                }
+            }
+        }
+        Err(e) => tally.broken("fuzz targets", format!("{e:#}")),
+    }
 }
 
 /// Parses cargo's `test result: ok. 3 passed; 1 failed; …` line.

@@ -16,6 +16,7 @@ use desk_core::{
 };
 use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
+mod content;
 mod progress;
 
 #[derive(Parser)]
@@ -128,6 +129,12 @@ enum Command {
         #[arg(long)]
         wipe: bool,
     },
+    /// Print standard input with every wallet secret (recovery phrase, private key)
+    /// replaced by a marker: what ingestion stores of a customer's text.
+    Redact,
+    /// Print what ingestion keeps of HTML on standard input: sanitized, or nothing when it
+    /// holds a wallet secret.
+    Sanitize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -396,6 +403,12 @@ fn device_name() -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), ApiError> {
+    // The content filters need no profile: they must work on any machine, signed in or not.
+    match cli.command {
+        Command::Redact => return content::redact(cli.json),
+        Command::Sanitize => return content::sanitize(cli.json),
+        _ => {}
+    }
     let profile = Profile::resolve(cli.home.as_deref(), cli.profile.as_deref())?;
     let client = Client::open(profile, device_name())?;
     client.keep_closed_for(std::time::Duration::from_secs(
@@ -639,6 +652,7 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 println!("signed out{}", if wipe { "; cache deleted" } else { "" });
             }
         }
+        Command::Redact | Command::Sanitize => unreachable!("answered before the profile opens"),
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ fn ticket(status: TicketStatus) -> Ticket {
         updated_at: 10,
         last_message_at: 10,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }
 

@@ -205,6 +205,11 @@ pub struct Ticket {
     #[serde(default)]
     #[ts(type = "number | null")]
     pub deleted_at: Option<i64>,
+    /// When a customer first sent a wallet secret on this ticket (redacted before it was
+    /// stored, DESIGN.md §7): the flag stays however the ticket is edited.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub secret_exposed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

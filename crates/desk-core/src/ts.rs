@@ -74,6 +74,7 @@ pub fn declarations() -> String {
         Connectivity::decl(&cfg),
         OutboxCounts::decl(&cfg),
         SessionState::decl(&cfg),
+        CacheReset::decl(&cfg),
         SyncPhase::decl(&cfg),
         SyncProgress::decl(&cfg),
         SlaState::decl(&cfg),

@@ -105,6 +105,10 @@ pub struct SessionState {
     /// The signed-in agent's queued work by state, for the top bar ("3 pending").
     #[serde(default)]
     pub outbox: OutboxCounts,
+    /// The encrypted cache could not be opened when the console started and was replaced
+    /// by an empty one: the agent is told why, and signs in again.
+    #[serde(default)]
+    pub cache_reset: Option<CacheReset>,
 }
 
 /// How much of the agent's work waits in the outbox, by state. Pending entries go out at
@@ -114,6 +118,16 @@ pub struct OutboxCounts {
     pub pending: u32,
     pub held: u32,
     pub rejected: u32,
+}
+
+/// Why the cache was started afresh (DESIGN.md §7: its key lives only in the OS keyring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheReset {
+    /// The keyring has no key for it (the keyring was reset, or this is another session).
+    KeyMissing,
+    /// The keyring's key does not open it (the keyring was replaced or restored).
+    KeyMismatch,
 }
 
 /// The stage a sync is in, for the progress bar and `desk sync`.

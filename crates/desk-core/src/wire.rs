@@ -13,6 +13,7 @@ use crate::domain::{
 };
 use crate::mutation::{Mutation, MutationResult};
 use crate::ops::{Incident, KbArticle, Macro, SlaPolicy};
+use crate::sensitive::Sensitive;
 
 /// The wire schema this build speaks.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -23,24 +24,26 @@ pub const API_PREFIX: &str = "/api/v1";
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct LoginRequest {
     pub email: String,
-    pub password: String,
+    #[ts(type = "string")]
+    pub password: Sensitive<String>,
     /// Shown to the agent and admins when listing or revoking devices.
     pub device_name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    #[ts(type = "string")]
+    pub refresh_token: Sensitive<String>,
 }
 
 /// Answer to a login or a refresh. The refresh token is rotated on every use; the
 /// previous one stops working (and using it again revokes the device).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Sensitive<String>,
     /// Seconds the access token stays valid.
     pub access_expires_in: u64,
-    pub refresh_token: String,
+    pub refresh_token: Sensitive<String>,
     pub device_id: String,
     pub agent: Agent,
 }
@@ -284,8 +287,14 @@ pub struct InboundMessage {
     /// Subject of the ticket a new conversation opens; the first line of the text if absent.
     #[serde(default)]
     pub subject: Option<String>,
-    /// Plain text. HTML is kept as text, never rendered.
+    /// Plain text. Markup in it is kept as text, never rendered. May be empty when `html`
+    /// is given; the text is then the HTML's plain text.
+    #[serde(default)]
     pub text: String,
+    /// The message as HTML (email): kept only as the sanitizer's output, and not at all
+    /// when it holds a wallet secret.
+    #[serde(default)]
+    pub html: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

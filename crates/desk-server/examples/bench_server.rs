@@ -412,7 +412,7 @@ async fn login_all(
 async fn login(http: &reqwest::Client, base: &str, i: usize) -> anyhow::Result<Session> {
     let tokens = bench::login(http, base, &email(i), &format!("bench console {i}")).await?;
     Ok(Session {
-        token: tokens.access_token,
+        token: tokens.access_token.into_inner(),
         agent_id: tokens.agent.id,
         client_id: uuid::Uuid::new_v4().to_string(),
     })

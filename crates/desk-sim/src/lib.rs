@@ -181,6 +181,7 @@ fn ticket(id: &str, status: TicketStatus) -> Ticket {
         updated_at: T0,
         last_message_at: T0,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }
 

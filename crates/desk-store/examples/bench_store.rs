@@ -80,7 +80,8 @@ fn time_p95(runs: usize, mut f: impl FnMut(usize)) -> f64 {
 }
 
 /// Flags that cut a run short, for looking at one part: `--apply-only`, `--no-search`,
-/// `--no-incremental`, `--reuse` (with `DESK_BENCH_KEEP`).
+/// `--no-incremental`, `--reuse` (with `DESK_BENCH_KEEP`); `--plaintext` runs without
+/// the cache's encryption, for comparison.
 fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
@@ -221,6 +222,7 @@ fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<C
             updated_at: at,
             last_message_at: at,
             deleted_at: None,
+            secret_exposed_at: None,
         }));
         rows += 1;
         let n = ((t + 1) as f64 * per_ticket) as u64 - made_messages;
@@ -262,7 +264,36 @@ fn main() {
     if !flag("--reuse") {
         let _ = std::fs::remove_file(&path);
     }
-    let mut store = Store::open(&path).expect("open cache");
+    // Encrypted as the console's cache is (SQLCipher), unless `--plaintext`, which shows
+    // what the encryption costs. The key sits beside a kept cache so `--reuse` opens it
+    // (a benchmark's throwaway data; the product keeps its key in the OS keyring).
+    let key = (!flag("--plaintext")).then(|| {
+        let key_file = path.with_extension("key");
+        std::fs::read_to_string(&key_file)
+            .ok()
+            .and_then(|hex| desk_store::CacheKey::from_hex(&hex))
+            .filter(|_| flag("--reuse"))
+            .unwrap_or_else(|| {
+                let key = desk_store::CacheKey::generate();
+                if keep.is_some() {
+                    std::fs::write(&key_file, key.to_hex()).expect("keep the bench key");
+                }
+                key
+            })
+    });
+    eprintln!(
+        "bench store: {} cache",
+        if key.is_some() {
+            "encrypted"
+        } else {
+            "plaintext"
+        }
+    );
+    let mut store = match &key {
+        Some(key) => Store::open_encrypted(&path, key),
+        None => Store::open(&path),
+    }
+    .expect("open cache");
 
     // --reuse: the cache kept by an earlier run (DESK_BENCH_KEEP), to time reads and search
     // again without generating and applying it anew.
@@ -359,6 +390,11 @@ fn main() {
         // bare table, in one transaction, on the same disk.
         let raw_rate = {
             let conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
+            if let Some(key) = &key {
+                // Encrypted too, with the same key: the floor of an encrypted cache.
+                conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+                    .unwrap();
+            }
             conn.pragma_update(None, "journal_mode", "WAL").unwrap();
             conn.pragma_update(None, "synchronous", "FULL").unwrap();
             conn.execute_batch("CREATE TABLE raw(id TEXT PRIMARY KEY, body TEXT NOT NULL)")

@@ -30,6 +30,10 @@ pub enum Error {
         state: &'static str,
         action: &'static str,
     },
+    /// The cache is encrypted with another key (the keyring lost or changed it): it
+    /// cannot be read, only replaced.
+    #[error("the cache {0} cannot be read with the key in the keyring")]
+    WrongKey(String),
     #[error("cache file {path}: {source}")]
     Io {
         path: String,

@@ -6,11 +6,13 @@
 //! acknowledged survives a power cut. One writer: callers own the [`Store`] exclusively.
 //!
 //! It knows nothing of HTTP, the keyring or Tauri, and nothing secret is ever written here
-//! (no tokens, no passwords): the sync client keeps those in the OS keyring.
+//! (no tokens, no passwords): the sync client keeps those in the OS keyring, with the
+//! cache's own encryption key ([`CacheKey`]): the file, its WAL included, is SQLCipher.
 
 mod catalog;
 mod derived;
 mod error;
+mod key;
 mod local;
 pub mod migrations;
 mod records;
@@ -23,6 +25,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use catalog::body_for;
 pub use error::{Error, Result};
+pub use key::{CacheFile, CacheKey, inspect as inspect_cache_file};
 pub use local::{CLIENT_ID_KEY, LAST_SEQ_KEY};
 pub use records::CURSOR_KEY;
 pub use views::ViewQuery;
@@ -37,9 +40,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    /// Opens (creating if needed) an unencrypted cache at `path` and brings its schema up
+    /// to date: for tools, tests and benchmarks of the store itself. The console and the
+    /// CLI open theirs with [`Store::open_encrypted`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_inner(path.as_ref(), None)
+    }
+
+    /// Opens (creating if needed) the cache at `path`, encrypted with `key`. A cache written
+    /// before encryption is encrypted in place first, keeping everything in it. A cache
+    /// this key does not open answers [`Error::WrongKey`] and is left untouched.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &CacheKey) -> Result<Self> {
+        let path = path.as_ref();
+        if key::inspect(path)? == CacheFile::Plaintext {
+            key::encrypt_plaintext(path, key)?;
+        }
+        Self::open_inner(path, Some(key))
+    }
+
+    fn open_inner(path: &Path, key: Option<&CacheKey>) -> Result<Self> {
+        let path = path.to_path_buf();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {
                 path: dir.display().to_string(),
@@ -47,6 +67,20 @@ impl Store {
             })?;
         }
         let mut conn = Connection::open(&path)?;
+        if let Some(key) = key {
+            key.apply(&conn)?;
+            // The key is only checked when a page is first read: read one now, so a wrong
+            // key is told apart from every later failure.
+            match conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+                Ok(()) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    return Err(Error::WrongKey(path.display().to_string()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         // WAL lets readers run beside the one writer; FULL makes each commit durable, which
         // a queued reply needs (DESIGN.md §5). busy_timeout covers a second process (the
         // CLI) touching the same profile for a moment.

@@ -97,7 +97,7 @@ impl Api {
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenResponse> {
         let (url, req) = self.request(Method::POST, "/auth/refresh");
         let body = RefreshRequest {
-            refresh_token: refresh_token.expose().to_owned(),
+            refresh_token: refresh_token.expose().to_owned().into(),
         };
         self.send(url, req.json(&body)).await
     }

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    BulkFailure, BulkOutcome, Connectivity, InboxView, OutboxCounts, SessionState, SlaCounts,
-    SyncPhase, TicketDetail, TicketEdit, TicketPage, TicketQuery, TicketSummary, ViewCounts,
+    BulkFailure, BulkOutcome, CacheReset, Connectivity, InboxView, OutboxCounts, SessionState,
+    SlaCounts, SyncPhase, TicketDetail, TicketEdit, TicketPage, TicketQuery, TicketSummary,
+    ViewCounts,
 };
 use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode, Macro, Mutation, MutationOp, OutboxEntry};
-use desk_store::{Store, ViewQuery};
+use desk_store::{CacheFile, CacheKey, Store, ViewQuery};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Api, is_unauthorized, normalize_server_url};
@@ -75,9 +76,20 @@ pub struct SyncReport {
     pub pending: u64,
 }
 
+/// Where the cache's encryption key lives.
+enum KeySource {
+    /// The OS keyring (the console and the CLI).
+    Keyring,
+    /// Given by the caller, who keeps it (tests of the code above the keyring).
+    Given(CacheKey),
+}
+
 pub struct Client {
     profile: Profile,
     device_name: String,
+    keys: KeySource,
+    /// Why the cache was started afresh when it was opened, if it was.
+    cache_reset: Option<CacheReset>,
     store: Mutex<Store>,
     access: Mutex<Option<Access>>,
     status: Mutex<Status>,
@@ -164,16 +176,76 @@ mod progress;
 mod scope;
 
 impl Client {
-    /// Opens the profile's cache. `device_name` is what the server lists for this device.
+    /// Opens the profile's cache, encrypted with its key from the OS keyring (made on first
+    /// use). `device_name` is what the server lists for this device.
+    ///
+    /// A cache the keyring has no key for, or whose key does not open it, cannot be read
+    /// by anyone: it is replaced by an empty one and [`SessionState::cache_reset`] says
+    /// why, so the agent signs in again instead of meeting a crash. Its credentials go
+    /// with it (the account it belonged to was inside).
     pub fn open(profile: Profile, device_name: impl Into<String>) -> Result<Self> {
+        Self::open_with(profile, device_name.into(), KeySource::Keyring)
+    }
+
+    /// [`Client::open`] with a cache key the caller keeps instead of the keyring's: for
+    /// tests of the code above the keyring (the app's commands), which must never touch
+    /// the developer's keyring.
+    pub fn open_with_cache_key(
+        profile: Profile,
+        device_name: impl Into<String>,
+        key: CacheKey,
+    ) -> Result<Self> {
+        Self::open_with(profile, device_name.into(), KeySource::Given(key))
+    }
+
+    fn open_with(profile: Profile, device_name: String, keys: KeySource) -> Result<Self> {
         std::fs::create_dir_all(&profile.dir).map_err(|source| Error::Io {
             path: profile.dir.display().to_string(),
             source,
         })?;
-        let store = Store::open(profile.cache_path())?;
+        let path = profile.cache_path();
+        let mut cache_reset = None;
+        let key = match &keys {
+            KeySource::Given(key) => key.clone(),
+            KeySource::Keyring => match credentials::load_cache_key(&profile)? {
+                Some(key) => key,
+                None => {
+                    if desk_store::inspect_cache_file(&path)? == CacheFile::Encrypted {
+                        cache_reset = Some(CacheReset::KeyMissing);
+                    }
+                    let key = CacheKey::generate();
+                    credentials::store_cache_key(&profile, &key)?;
+                    key
+                }
+            },
+        };
+        let opened = match cache_reset {
+            // No key opens it: do not try a fresh one.
+            Some(_) => Err(desk_store::Error::WrongKey(path.display().to_string())),
+            None => Store::open_encrypted(&path, &key),
+        };
+        let store = match opened {
+            Ok(store) => store,
+            Err(desk_store::Error::WrongKey(_)) => {
+                cache_reset.get_or_insert(CacheReset::KeyMismatch);
+                tracing::warn!(
+                    cache = %path.display(),
+                    reason = ?cache_reset,
+                    "the cache cannot be read with the keyring's key; starting an empty one"
+                );
+                desk_store::remove_cache_files(&path)?;
+                if matches!(keys, KeySource::Keyring) {
+                    credentials::delete_refresh_token(&profile)?;
+                }
+                Store::open_encrypted(&path, &key)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(Self {
             profile,
-            device_name: device_name.into(),
+            device_name,
+            keys,
+            cache_reset,
             store: Mutex::new(store),
             access: Mutex::new(None),
             status: Mutex::new(Status {
@@ -208,7 +280,7 @@ impl Client {
         let api = Api::new(&server_url)?;
         let login = LoginRequest {
             email: email.to_owned(),
-            password: password.to_owned(),
+            password: password.into(),
             device_name: self.device_name.clone(),
         };
         let tokens = match api.login(&login).await {
@@ -218,8 +290,8 @@ impl Client {
                 return Err(e);
             }
         };
-        let refresh = Secret::new(tokens.refresh_token);
-        let access = Secret::new(tokens.access_token);
+        let refresh = Secret::new(tokens.refresh_token.into_inner());
+        let access = Secret::new(tokens.access_token.into_inner());
         if let Err(e) = credentials::store_refresh_token(&self.profile, &refresh) {
             // Without the keyring the session cannot survive a restart; do not leave a
             // live device behind on the server.
@@ -266,10 +338,30 @@ impl Client {
         let mut store = lock(&self.store);
         store.set_meta(ACCOUNT_KEY, None)?;
         if wipe {
-            // Wipe means nothing stays behind, unsent work included.
-            store.clear_all_including_outbox()?;
+            self.wipe(&mut store)?;
         }
         self.revision.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Nothing stays behind, unsent work included: the cache file and its WAL are
+    /// deleted, its key leaves the keyring, and an empty cache under a new key takes
+    /// their place (the console keeps running, signed out).
+    fn wipe(&self, store: &mut Store) -> Result<()> {
+        let path = store.path().to_path_buf();
+        // Close the file before deleting it.
+        *store = Store::open_in_memory()?;
+        desk_store::remove_cache_files(&path)?;
+        let key = match &self.keys {
+            KeySource::Given(key) => key.clone(),
+            KeySource::Keyring => {
+                credentials::delete_cache_key(&self.profile)?;
+                let key = CacheKey::generate();
+                credentials::store_cache_key(&self.profile, &key)?;
+                key
+            }
+        };
+        *store = Store::open_encrypted(&path, &key)?;
         Ok(())
     }
 
@@ -302,8 +394,11 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        credentials::store_refresh_token(&self.profile, &Secret::new(tokens.refresh_token))?;
-        let token = Secret::new(tokens.access_token);
+        credentials::store_refresh_token(
+            &self.profile,
+            &Secret::new(tokens.refresh_token.into_inner()),
+        )?;
+        let token = Secret::new(tokens.access_token.into_inner());
         *lock(&self.access) = Some(Access {
             token: token.clone(),
             expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
@@ -675,6 +770,7 @@ impl Client {
             last_error: status.last_error.clone(),
             cached_tickets: store.ticket_count()?,
             outbox,
+            cache_reset: self.cache_reset,
         })
     }
 

@@ -14,6 +14,7 @@ mod progress;
 mod realtime;
 
 pub use client::{Account, Client, DEFAULT_KEEP_CLOSED, PULL_PAGE, SyncReport};
+pub use desk_store::CacheKey;
 pub use error::{Error, Result};
 pub use profile::Profile;
 pub use realtime::{Wake, jittered, run_sync_loop};

@@ -63,6 +63,11 @@ impl Profile {
         format!("{}/refresh-token", self.key)
     }
 
+    /// The keyring account (user) name holding this profile's cache encryption key.
+    pub fn cache_key_account(&self) -> String {
+        format!("{}/cache-key", self.key)
+    }
+
     /// Waits for, and holds until dropped, this profile's refresh lock: an advisory lock
     /// on a file in the profile directory, which every process using the profile takes
     /// before it reads and rotates the refresh token. The OS drops it if the process dies.

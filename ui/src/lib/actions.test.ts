@@ -46,6 +46,7 @@ function detail(over: Partial<TicketDetail['ticket']> = {}): TicketDetail {
       updated_at: 0,
       last_message_at: 0,
       deleted_at: null,
+      secret_exposed_at: null,
       ...over,
     },
     customer: {

@@ -74,7 +74,12 @@ csat: number | null, created_at: number, updated_at: number, last_message_at: nu
 /**
  * Set when the ticket was deleted (soft): it leaves every view and refuses edits.
  */
-deleted_at: number | null, };
+deleted_at: number | null, 
+/**
+ * When a customer first sent a wallet secret on this ticket (redacted before it was
+ * stored, DESIGN.md §7): the flag stays however the ticket is edited.
+ */
+secret_exposed_at: number | null, };
 
 export type Author = { kind: AuthorKind, 
 /**
@@ -334,7 +339,14 @@ last_error: ApiError | null, cached_tickets: number,
 /**
  * The signed-in agent's queued work by state, for the top bar ("3 pending").
  */
-outbox: OutboxCounts, };
+outbox: OutboxCounts, 
+/**
+ * The encrypted cache could not be opened when the console started and was replaced
+ * by an empty one: the agent is told why, and signs in again.
+ */
+cache_reset: CacheReset | null, };
+
+export type CacheReset = "key_missing" | "key_mismatch";
 
 export type SyncPhase = "sending" | "receiving" | "preparing" | "indexing" | "done";
 

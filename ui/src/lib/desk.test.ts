@@ -47,6 +47,7 @@ const signedIn: SessionState = {
   last_error: null,
   cached_tickets: 3,
   outbox: { pending: 0, held: 0, rejected: 0 },
+  cache_reset: null,
 };
 
 const counts: ViewCounts = { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 };

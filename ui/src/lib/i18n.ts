@@ -29,6 +29,10 @@ const en = {
   'signin.busy': 'Signing in…',
   'signin.hint': 'Your password is sent to the server only; it is never stored on this device.',
   'signin.session_ended': 'Your session has ended. Sign in again.',
+  'signin.cache_reset.key_missing':
+    'This computer’s encrypted ticket cache could not be opened: its key is missing from the system keychain. Desk started an empty cache. Sign in to download your tickets again; actions that were not yet sent could not be recovered.',
+  'signin.cache_reset.key_mismatch':
+    'This computer’s encrypted ticket cache could not be opened with the key in the system keychain. Desk started an empty cache. Sign in to download your tickets again; actions that were not yet sent could not be recovered.',
   'signin.missing_fields': 'Enter the server URL, email and password.',
   'signin.error.invalid_credentials': 'Wrong email or password.',
   'signin.error.offline': 'Can’t reach the server. Check the address and your network.',
@@ -351,6 +355,10 @@ const zhCN: Record<MessageKey, string> = {
   'signin.busy': '正在登录…',
   'signin.hint': '密码只发送给服务器，不会保存在本机。',
   'signin.session_ended': '会话已结束，请重新登录。',
+  'signin.cache_reset.key_missing':
+    '无法打开本机加密的工单缓存：系统钥匙串中缺少它的密钥。Desk 已新建一个空缓存，请登录以重新下载工单；尚未发送的操作无法恢复。',
+  'signin.cache_reset.key_mismatch':
+    '无法用系统钥匙串中的密钥打开本机加密的工单缓存。Desk 已新建一个空缓存，请登录以重新下载工单；尚未发送的操作无法恢复。',
   'signin.missing_fields': '请填写服务器地址、邮箱和密码。',
   'signin.error.invalid_credentials': '邮箱或密码错误。',
   'signin.error.offline': '无法连接服务器，请检查地址和网络。',

@@ -148,6 +148,7 @@ describe('first sync', () => {
     last_error: null,
     cached_tickets: 0,
     outbox: { pending: 0, held: 0, rejected: 0 },
+    cache_reset: null,
   };
   const step = (phase: SyncProgress['phase'], bootstrap = true): SyncProgress => ({
     phase,

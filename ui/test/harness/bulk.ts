@@ -72,6 +72,7 @@ export function addBulk(
       incident_id: null,
       merged_into: null,
       deleted_at: null,
+      secret_exposed_at: null,
       csat: null,
       created_at: at - HOUR,
       updated_at: at,

@@ -83,6 +83,7 @@ export class FakeShell {
       last_error: this.serverDown ? { code: 'offline', message: 'connect to server failed' } : null,
       cached_tickets: this.data.tickets.length,
       outbox: this.outboxCounts(),
+      cache_reset: null,
     };
   }
 
@@ -97,6 +98,7 @@ export class FakeShell {
       last_error: null,
       cached_tickets: 0,
       outbox: { pending: 0, held: 0, rejected: 0 },
+      cache_reset: null,
     };
   }
 
@@ -548,6 +550,7 @@ export class FakeShell {
       incident_id: null,
       merged_into: null,
       deleted_at: null,
+      secret_exposed_at: null,
       csat: null,
       created_at: at,
       updated_at: at,

@@ -563,6 +563,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       incident_id: null,
       merged_into: null,
       deleted_at: null,
+      secret_exposed_at: null,
       csat: s.csat ?? null,
       created_at: now - s.createdAgo,
       updated_at: now - last,

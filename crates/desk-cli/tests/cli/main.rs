@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod content;
 mod faults;
 mod outage;
 mod realtime;
@@ -29,10 +30,12 @@ fn desk_command(keyring: &KeyringSession, home: &Path, args: &[&str]) -> Command
 }
 
 fn desk(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = desk_command(keyring, home, args)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn desk");
+    with_stdin(desk_command(keyring, home, args), stdin)
+}
+
+/// Runs `cmd` (output piped) with `stdin` written to it, to its end.
+fn with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn desk");
     child
         .stdin
         .take()
@@ -177,22 +180,68 @@ fn login_sync_and_list_then_keep_working_offline() {
         "all 30 seeded tickets are cached"
     );
 
-    // A second sync with nothing new pulls nothing and still succeeds.
-    let report = ok_json(&desk(&keyring, &home, &["--json", "sync"], ""));
+    // A second sync with nothing new pulls nothing and still succeeds; with the most
+    // verbose logs, which must not carry a secret either.
+    let mut verbose = desk_command(&keyring, &home, &["--json", "sync"]);
+    verbose.env("DESK_LOG", "trace");
+    let out = verbose.output().unwrap();
+    let report = ok_json(&out);
     assert_eq!(
         report["changes"], 0,
         "an up-to-date cache pulls no changes: {report}"
     );
+    let logs = out.stderr;
 
-    // Nothing secret in the profile directory.
+    // The cache is encrypted with a key that lives in the keyring only, and nothing in
+    // the profile directory (cache, WAL, lock file) or the logs holds a credential, the
+    // cache key or what a customer wrote.
     let token = token.unwrap();
-    for entry in std::fs::read_dir(&home).unwrap().flatten() {
-        let bytes = std::fs::read(entry.path()).unwrap();
-        assert!(
-            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
-            "the refresh token leaked into {}",
-            entry.path().display()
-        );
+    let cache_key = keyring
+        .lookup(&[
+            ("service", "desk"),
+            (
+                "username",
+                &desk_sync::Profile::at(&home).cache_key_account(),
+            ),
+        ])
+        .expect("the cache key is in the keyring");
+    let first = &tickets.as_array().unwrap()[0];
+    let shown = ok_json(&desk(
+        &keyring,
+        &home,
+        &["--json", "show", first["id"].as_str().unwrap()],
+        "",
+    ));
+    let customer = shown["customer"]["name"].as_str().unwrap().to_owned();
+    let subject = first["subject"].as_str().unwrap().to_owned();
+    assert!(customer.chars().count() >= 2 && subject.chars().count() >= 4);
+    let mut places: Vec<(String, Vec<u8>)> = std::fs::read_dir(&home)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.path().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    places.push(("the trace log".into(), logs));
+    for (place, bytes) in &places {
+        let is_log = place == "the trace log";
+        // (what, text, a credential): the log may mention customer data it handled, the
+        // files may not; neither may hold a credential.
+        for (what, needle, credential) in [
+            ("the refresh token", token.as_str(), true),
+            ("the cache key", cache_key.as_str(), true),
+            ("a customer's name", customer.as_str(), false),
+            ("a ticket's subject", subject.as_str(), false),
+        ] {
+            let found = bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+            assert!(
+                !(found && (credential || !is_log)),
+                "{what} leaked into {place}"
+            );
+        }
     }
 
     server.stop();

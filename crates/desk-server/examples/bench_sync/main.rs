@@ -416,7 +416,7 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
                 ("cursor", cursor.as_str()),
                 ("limit", &desk_sync::PULL_PAGE.to_string()),
             ])
-            .bearer_auth(&token)
+            .bearer_auth(token.expose())
             .send()
             .await?
             .error_for_status()?

@@ -60,7 +60,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 /// `POST /auth/login`.
 pub async fn login(state: &AppState, request: LoginRequest) -> Result<TokenResponse> {
-    if request.password.len() > secrets::MAX_PASSWORD_BYTES || request.email.len() > 320 {
+    if request.password.expose().len() > secrets::MAX_PASSWORD_BYTES || request.email.len() > 320 {
         return Err(Error::BadRequest("email or password is too long".into()));
     }
     // No stored email holds one (see `validate_email`), and PostgreSQL refuses NUL in a
@@ -82,7 +82,7 @@ pub async fn login(state: &AppState, request: LoginRequest) -> Result<TokenRespo
         Some(info) => info.password_hash.clone(),
         None => dummy_hash(state)?,
     };
-    let password = request.password;
+    let password = request.password.into_inner();
     let matches = blocking(move || secrets::verify_password(&password, &stored_hash)).await?;
     let info = match info {
         Some(info) if matches => info,
@@ -121,7 +121,8 @@ pub async fn login(state: &AppState, request: LoginRequest) -> Result<TokenRespo
 
 /// `POST /auth/refresh`: a new pair for the presented refresh token, which stops working.
 pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenResponse> {
-    if request.refresh_token.is_empty() || request.refresh_token.len() > MAX_TOKEN_CHARS {
+    let presented = request.refresh_token.expose();
+    if presented.is_empty() || presented.len() > MAX_TOKEN_CHARS {
         return Err(Error::SessionExpired(
             "refresh token is unknown, expired or revoked",
         ));
@@ -131,7 +132,7 @@ pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenR
     let outcome = state
         .storage()
         .rotate_refresh(Rotation {
-            presented_refresh_hash: secrets::token_hash(&request.refresh_token),
+            presented_refresh_hash: secrets::token_hash(presented),
             new_refresh_hash: secrets::token_hash(&refresh),
             refresh_expires_at: now.saturating_add(millis(state.config().refresh_ttl)),
             new_access_hash: secrets::token_hash(&access),
@@ -198,9 +199,9 @@ fn token_response(
     agent: Agent,
 ) -> TokenResponse {
     TokenResponse {
-        access_token,
+        access_token: access_token.into(),
         access_expires_in: state.config().access_ttl.as_secs(),
-        refresh_token,
+        refresh_token: refresh_token.into(),
         device_id,
         agent,
     }

@@ -588,6 +588,7 @@ fn schemas() -> Value {
     }));
     // Soft deletes came later: clients that predate them send tickets without it.
     ticket["properties"]["deleted_at"] = nullable_time();
+    ticket["properties"]["secret_exposed_at"] = nullable_time();
     put("Ticket", ticket);
     put(
         "Author",
@@ -933,14 +934,10 @@ fn schemas() -> Value {
                 "customer": schema_ref("InboundCustomer"),
                 "subject": nullable_string(),
                 "text": string(),
+                "html": nullable_string(),
             }),
-            &[
-                "channel",
-                "conversation_id",
-                "external_id",
-                "customer",
-                "text",
-            ],
+            // `text` may be left out when `html` is given (an HTML-only email).
+            &["channel", "conversation_id", "external_id", "customer"],
         ),
     );
     put(

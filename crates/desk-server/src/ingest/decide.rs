@@ -2,6 +2,8 @@
 //! looked up inside its transaction. Pure: the backends fetch and write, the choices are
 //! made here once, so SQLite and PostgreSQL answer alike.
 
+use desk_core::redact::{self, SecretKind, customer_warning};
+use desk_core::sanitize;
 use desk_core::wire::{
     Change, InboundMessage, InboundMessageResponse, IngestEventResult, PlatformCustomer,
     PlatformEvent, PlatformTransaction,
@@ -322,19 +324,30 @@ fn message_decision(
     nonce: &str,
 ) -> Result<Decision> {
     let message_id = message_id(m);
+    let content = Content::of(m);
     let audit = |ticket_id: &str, created: bool, duplicate: bool| {
+        let mut details = json!({
+            "nonce": nonce,
+            "message_id": message_id,
+            "channel": m.channel,
+            "conversation_id": m.conversation_id,
+            "created_ticket": created,
+            "duplicate": duplicate,
+        });
+        if content.exposed() {
+            // What was taken out, never what it was.
+            details["redacted"] = json!({
+                "counts": content.counts.iter()
+                    .map(|(kind, n)| (kind.as_str().to_owned(), json!(n)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "html_dropped": content.html_dropped,
+            });
+        }
         AuditEntry::new(
             actor,
             "ingest.message",
             format!("ticket:{ticket_id}"),
-            json!({
-                "nonce": nonce,
-                "message_id": message_id,
-                "channel": m.channel,
-                "conversation_id": m.conversation_id,
-                "created_ticket": created,
-                "duplicate": duplicate,
-            }),
+            details,
         )
     };
     if let Some(ticket) = facts.delivered_to {
@@ -415,8 +428,12 @@ fn message_decision(
             t.updated_at = now;
             t
         }
-        None => new_ticket(m, &customer, fresh_ticket_id, now),
+        None => new_ticket(m, &content, &customer, fresh_ticket_id, now),
     };
+    let mut ticket = ticket;
+    if content.exposed() {
+        flag_exposed(&mut ticket, now);
+    }
     let message = Message {
         id: message_id.clone(),
         ticket_id: ticket.id.clone(),
@@ -426,12 +443,27 @@ fn message_decision(
             id: Some(customer.id.clone()),
             name: customer.name.clone(),
         },
-        // Kept as plain text: whatever markup it holds is shown, never rendered.
-        body_text: m.text.clone(),
-        body_html: None,
+        // Markup in the text is kept as text, shown and never rendered; HTML is kept only
+        // as the sanitizer's output.
+        body_text: content.text.clone(),
+        body_html: content.html.clone(),
         attachments: vec![],
         created_at: now,
     };
+    let warning = content.exposed().then(|| Message {
+        id: format!("{message_id}-warning"),
+        ticket_id: ticket.id.clone(),
+        kind: MessageKind::PublicReply,
+        author: Author {
+            kind: AuthorKind::System,
+            id: None,
+            name: "Desk".to_owned(),
+        },
+        body_text: customer_warning(&ticket.language).to_owned(),
+        body_html: None,
+        attachments: vec![],
+        created_at: now,
+    });
     let answer = InboundMessageResponse {
         ticket_id: ticket.id.clone(),
         ticket_number: ticket.number.unwrap_or(0),
@@ -446,6 +478,7 @@ fn message_decision(
     let audit = audit(&ticket.id, created, false);
     writes.push(Change::Ticket(ticket));
     writes.push(Change::Message(message));
+    writes.extend(warning.map(Change::Message));
     Ok(Decision {
         writes,
         thread: Some((m.channel, m.conversation_id.clone(), thread)),
@@ -454,13 +487,79 @@ fn message_decision(
     })
 }
 
-fn new_ticket(m: &InboundMessage, customer: &Customer, id: &str, now: i64) -> Ticket {
-    let subject = m
+/// The tag a ticket gets when its customer sent a wallet secret, so the view by tag finds
+/// every such ticket.
+pub const SECRET_EXPOSED_TAG: &str = "secret-exposed";
+
+/// What ingestion keeps of a message: text and subject with every wallet secret redacted
+/// (DESIGN.md §7), HTML as the sanitizer's output or, when it held a secret anywhere, not
+/// at all. Nothing here holds the secret itself.
+struct Content {
+    text: String,
+    html: Option<String>,
+    subject: Option<String>,
+    counts: Vec<(SecretKind, usize)>,
+    /// The HTML held a secret, so only the redacted text was kept.
+    html_dropped: bool,
+}
+
+impl Content {
+    fn of(m: &InboundMessage) -> Self {
+        // An HTML-only message (email) is read as the HTML's plain text.
+        let text = match &m.html {
+            Some(html) if m.text.trim().is_empty() => sanitize::plain_text(html),
+            _ => m.text.clone(),
+        };
+        let text = redact::redact(&text);
+        let subject = m.subject.as_deref().map(redact::redact);
+        let html = m.html.as_deref().map(sanitize::customer_html);
+        let html_dropped = matches!(html, Some(None));
+        let mut counts = text.counts();
+        for (kind, n) in subject.iter().flat_map(|s| s.counts()) {
+            match counts.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, total)) => *total += n,
+                None => counts.push((kind, n)),
+            }
+        }
+        counts.sort();
+        Content {
+            text: text.text,
+            html: html.flatten(),
+            subject: subject.map(|s| s.text),
+            counts,
+            html_dropped,
+        }
+    }
+
+    fn exposed(&self) -> bool {
+        !self.counts.is_empty() || self.html_dropped
+    }
+}
+
+/// Flags a ticket whose customer sent a secret: the first time is kept, the tag makes it
+/// findable, and it is answered at high priority at least (the customer's funds are at
+/// risk until they move them).
+fn flag_exposed(ticket: &mut Ticket, now: i64) {
+    ticket.secret_exposed_at.get_or_insert(now);
+    if !ticket.tags.iter().any(|t| t == SECRET_EXPOSED_TAG) {
+        ticket.tags.push(SECRET_EXPOSED_TAG.to_owned());
+    }
+    ticket.priority = ticket.priority.max(Priority::High);
+}
+
+fn new_ticket(
+    m: &InboundMessage,
+    content: &Content,
+    customer: &Customer,
+    id: &str,
+    now: i64,
+) -> Ticket {
+    let subject = content
         .subject
         .clone()
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| {
-            let first = m.text.trim().lines().next().unwrap_or("").trim();
+            let first = content.text.trim().lines().next().unwrap_or("").trim();
             first.chars().take(SUBJECT_CHARS).collect()
         });
     let language = m
@@ -495,5 +594,6 @@ fn new_ticket(m: &InboundMessage, customer: &Customer, id: &str, now: i64) -> Ti
         updated_at: now,
         last_message_at: now,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }

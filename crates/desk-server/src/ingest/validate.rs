@@ -12,6 +12,8 @@ use crate::push::check_id;
 pub const MAX_EVENTS: usize = 500;
 /// Longest message text, in characters.
 pub const MAX_TEXT_CHARS: usize = 20_000;
+/// Longest message HTML, in characters: an email's markup runs to several times its text.
+pub const MAX_HTML_CHARS: usize = 100_000;
 /// Longest name, subject, handle or list entry, in characters.
 const MAX_SHORT_CHARS: usize = 200;
 /// Most entries in one list of a customer (emails, phones, handles, risk flags).
@@ -158,10 +160,18 @@ pub fn message(m: &InboundMessage) -> Result<()> {
             check_short(at, what, value)?;
         }
     }
-    if m.text.trim().is_empty() {
-        return Err(bad(at, "the text is empty"));
+    check_text(at, "the text", &m.text, MAX_TEXT_CHARS)?;
+    match &m.html {
+        Some(html) => {
+            check_text(at, "the HTML", html, MAX_HTML_CHARS)?;
+            if m.text.trim().is_empty() && desk_core::sanitize::plain_text(html).is_empty() {
+                return Err(bad(at, "the message has no text (its HTML shows none)"));
+            }
+        }
+        None if m.text.trim().is_empty() => return Err(bad(at, "the text is empty")),
+        None => {}
     }
-    check_text(at, "the text", &m.text, MAX_TEXT_CHARS)
+    Ok(())
 }
 
 #[cfg(test)]

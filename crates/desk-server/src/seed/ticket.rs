@@ -319,6 +319,7 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
         updated_at: last_message_at,
         last_message_at,
         deleted_at: None,
+        secret_exposed_at: None,
     };
     let mut changes = Vec::with_capacity(messages.len() + 2);
     changes.extend(linked.map(Change::WalletTransaction));

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use crate::support::Tokens as TokenResponse;
 use axum::http::StatusCode;
 use desk_core::Role;
-use desk_core::wire::TokenResponse;
 use serde_json::json;
 
 use crate::support::*;

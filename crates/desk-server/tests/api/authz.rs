@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
+use crate::support::Tokens as TokenResponse;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use desk_core::Role;
-use desk_core::wire::{SCHEMA_VERSION, TokenResponse};
+use desk_core::wire::SCHEMA_VERSION;
 use desk_server::audit::Actor;
 use serde_json::{Value, json};
 

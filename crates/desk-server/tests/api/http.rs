@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::support::Tokens as TokenResponse;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use desk_core::Role;
-use desk_core::wire::{Health, TokenResponse};
+use desk_core::wire::Health;
 use desk_server::{AppState, Config};
 use serde_json::json;
 

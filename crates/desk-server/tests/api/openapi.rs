@@ -266,7 +266,7 @@ async fn real_responses_match_the_documented_schemas() {
 
     let (status, body) = app.login_raw("lin@example.com", PASSWORD).await;
     check(&doc, "/api/v1/auth/login", "post", status, &body);
-    let tokens: desk_core::wire::TokenResponse = serde_json::from_value(body).unwrap();
+    let tokens: crate::support::Tokens = serde_json::from_value(body).unwrap();
     let (status, body) = app.login_raw("lin@example.com", "wrong").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     check(&doc, "/api/v1/auth/login", "post", status, &body);

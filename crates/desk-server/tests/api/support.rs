@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use desk_core::wire::{Change, PullResponse, PushResponse, SCHEMA_VERSION, TokenResponse};
+use desk_core::wire::{Change, PullResponse, PushResponse, SCHEMA_VERSION};
 use desk_core::{Agent, Mutation, MutationResult, Role};
 use desk_server::auth::{self, AddAgent};
 use desk_server::{AppState, Config, ManualClock, PasswordCost, SqliteStorage, Storage};
@@ -14,6 +14,18 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
+
+/// A login or refresh answer as a test client reads it: the wire's `TokenResponse`, with
+/// the tokens as plain strings (the product keeps them in `Sensitive`, which never
+/// prints; a test needs to pass them around and compare them).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub access_expires_in: u64,
+    pub refresh_token: String,
+    pub device_id: String,
+    pub agent: Agent,
+}
 
 /// 2025-06-17T00:00:00Z, an arbitrary fixed start.
 pub const T0: i64 = 1_750_118_400_000;
@@ -146,7 +158,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn login(&self, email: &str) -> TokenResponse {
+    pub async fn login(&self, email: &str) -> Tokens {
         let (status, body) = self.login_raw(email, PASSWORD).await;
         assert_eq!(
             status,

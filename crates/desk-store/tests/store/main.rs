@@ -1,6 +1,7 @@
 //! desk-store against real SQLite files.
 
 mod catalog;
+mod encryption;
 mod local;
 mod search;
 mod upgrade;
@@ -78,6 +79,7 @@ fn ticket(
         updated_at: at,
         last_message_at: at,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }
 

@@ -14,14 +14,14 @@ use super::{
 };
 use crate::{EMAIL, PASSWORD, login, ok_json};
 
-fn cached_tickets(home: &std::path::Path) -> u64 {
-    raw_cache(home)
+fn cached_tickets(keyring: &KeyringSession, home: &std::path::Path) -> u64 {
+    raw_cache(keyring, home)
         .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
         .unwrap()
 }
 
-fn outbox_len(home: &std::path::Path) -> u64 {
-    raw_cache(home)
+fn outbox_len(keyring: &KeyringSession, home: &std::path::Path) -> u64 {
+    raw_cache(keyring, home)
         .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .unwrap()
 }
@@ -54,19 +54,19 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
                 None,
                 "trial {trial}: an unkilled sync succeeds"
             );
-            assert_same_as(&home, &reference);
+            assert_same_as(&keyring, &home, &reference);
             bootstraps += 1;
             home = tmp.path().join(format!("amy-{bootstraps}"));
             ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
             continue;
         }
         kills += 1;
-        assert_intact(&home, &format!("after kill {trial}"));
-        partial.insert(cached_tickets(&home));
+        assert_intact(&keyring, &home, &format!("after kill {trial}"));
+        partial.insert(cached_tickets(&keyring, &home));
     }
     let report = sync_ok(&keyring, &home);
     assert_eq!(report["pending"], 0, "nothing was queued: {report}");
-    assert_same_as(&home, &reference);
+    assert_same_as(&keyring, &home, &reference);
     partial.retain(|&n| 0 < n && n < 3000);
     assert!(
         kills >= trials(14) / 2 && partial.len() >= 2,
@@ -118,7 +118,7 @@ fn client_killed_during_push_sends_each_action_exactly_once() {
     sync_ok(&keyring, &home);
 
     let mut queued = Queued::default();
-    queue_work(&home, 200, "start", &mut queued);
+    queue_work(&keyring, &home, 200, "start", &mut queued);
     let mut rng = Rng::new(2);
     // Kills that left the server ahead of the client: it had decided mutations the
     // client had not yet heard about, the case exactly-once is for.
@@ -152,13 +152,13 @@ fn client_killed_during_push_sends_each_action_exactly_once() {
                 "trial {trial}: an unkilled sync succeeds"
             );
         }
-        assert_intact(&home, &format!("after kill {trial}"));
+        assert_intact(&keyring, &home, &format!("after kill {trial}"));
         let decided = sqlite_audit(&server.data_dir).len() as u64;
-        if queued.ids.len() as u64 - decided < outbox_len(&home) {
+        if queued.ids.len() as u64 - decided < outbox_len(&keyring, &home) {
             mid_push += 1;
         }
         // More work arrives while the agent keeps going: two push batches' worth.
-        queue_work(&home, 150, &format!("k{trial}"), &mut queued);
+        queue_work(&keyring, &home, 150, &format!("k{trial}"), &mut queued);
     }
     assert!(
         mid_push >= 1,
@@ -187,7 +187,7 @@ fn server_killed_mid_push_loses_and_doubles_nothing() {
     // Syncs the crash cut off (rather than finishing first).
     let mut cut_off = 0;
     for trial in 0..trials(4) {
-        queue_work(&home, 300, &format!("s{trial}"), &mut queued);
+        queue_work(&keyring, &home, 300, &format!("s{trial}"), &mut queued);
         let before = sqlite_audit(&server.data_dir).len();
         let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
         // Kill once the server has decided part of this push: 1 to 250 of its 300.

@@ -129,14 +129,29 @@ fn sync_ok(keyring: &KeyringSession, home: &Path) -> serde_json::Value {
     ok_json(&desk(keyring, home, &["--json", "sync"], ""))
 }
 
-/// Opens a profile's cache file as SQLite itself sees it (no Desk code in between).
-fn raw_cache(home: &Path) -> Connection {
-    Connection::open(desk_sync::Profile::at(home).cache_path()).expect("open the cache file")
+/// The profile's cache key, read from the test's Secret Service as any program could.
+fn cache_key(keyring: &KeyringSession, home: &Path) -> desk_sync::CacheKey {
+    let account = desk_sync::Profile::at(home).cache_key_account();
+    let hex = keyring
+        .lookup(&[("service", "desk"), ("username", &account)])
+        .expect("the cache key is in the keyring");
+    desk_sync::CacheKey::from_hex(&hex).expect("the keyring holds a cache key")
+}
+
+/// Opens a profile's cache file as SQLCipher itself sees it (no Desk code in between),
+/// with the key from the keyring.
+fn raw_cache(keyring: &KeyringSession, home: &Path) -> Connection {
+    let conn =
+        Connection::open(desk_sync::Profile::at(home).cache_path()).expect("open the cache file");
+    let key = cache_key(keyring, home);
+    conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+        .expect("key the cache");
+    conn
 }
 
 /// SQLite's own check of the file: pages, indexes, constraints.
-fn assert_intact(home: &Path, when: &str) {
-    let conn = raw_cache(home);
+fn assert_intact(keyring: &KeyringSession, home: &Path, when: &str) {
+    let conn = raw_cache(keyring, home);
     let verdict: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("run the integrity check");
@@ -148,8 +163,8 @@ fn assert_intact(home: &Path, when: &str) {
 /// still end with every one of them). Left out: the profile's own bookkeeping (meta:
 /// cursor, account, device), the outbox and confirmed copies (local work), and the
 /// search index (built in the background, at its own pace).
-fn snapshot(home: &Path) -> BTreeMap<String, Vec<String>> {
-    let conn = raw_cache(home);
+fn snapshot(keyring: &KeyringSession, home: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = raw_cache(keyring, home);
     let mut out = BTreeMap::new();
     let tables: Vec<String> = conn
         .prepare(
@@ -223,9 +238,9 @@ fn fresh_copy(keyring: &KeyringSession, root: &Path, url: &str) -> PathBuf {
 }
 
 /// The faulted cache holds exactly what a fresh copy of the server's data holds.
-fn assert_same_as(home: &Path, fresh: &Path) {
-    assert_intact(home, "after healing");
-    let (mine, theirs) = (snapshot(home), snapshot(fresh));
+fn assert_same_as(keyring: &KeyringSession, home: &Path, fresh: &Path) {
+    assert_intact(keyring, home, "after healing");
+    let (mine, theirs) = (snapshot(keyring, home), snapshot(keyring, fresh));
     assert_eq!(
         mine.keys().collect::<Vec<_>>(),
         theirs.keys().collect::<Vec<_>>(),
@@ -263,9 +278,13 @@ struct Queued {
 /// involved: an action is applied to the cache and queued in one transaction), without
 /// paying a process start per action: replies, notes, tag additions and priority changes,
 /// each reply and note with a text and each tag unique to it.
-fn queue_work(home: &Path, n: usize, label: &str, queued: &mut Queued) {
-    let client =
-        desk_sync::Client::open(desk_sync::Profile::at(home), "fault drill").expect("open");
+fn queue_work(keyring: &KeyringSession, home: &Path, n: usize, label: &str, queued: &mut Queued) {
+    let client = desk_sync::Client::open_with_cache_key(
+        desk_sync::Profile::at(home),
+        "fault drill",
+        cache_key(keyring, home),
+    )
+    .expect("open");
     let tickets = client.list_tickets(InboxView::Open, 40).unwrap();
     assert!(
         tickets.len() >= 5,
@@ -300,8 +319,8 @@ fn queue_work(home: &Path, n: usize, label: &str, queued: &mut Queued) {
 }
 
 /// How many times each queued text appears among the messages of a cache.
-fn text_counts(home: &Path, queued: &Queued) -> BTreeMap<String, u64> {
-    let conn = raw_cache(home);
+fn text_counts(keyring: &KeyringSession, home: &Path, queued: &Queued) -> BTreeMap<String, u64> {
+    let conn = raw_cache(keyring, home);
     let mut counts: BTreeMap<String, u64> = queued.texts.iter().map(|t| (t.clone(), 0)).collect();
     let mut stmt = conn
         .prepare("SELECT json_extract(body, '$.body_text') FROM messages")
@@ -326,13 +345,13 @@ fn assert_exactly_once(
     queued: &Queued,
     audit: &[(String, String)],
 ) {
-    for (text, n) in text_counts(fresh, queued) {
+    for (text, n) in text_counts(keyring, fresh, queued) {
         assert_eq!(
             n, 1,
             "a queued message reaches the server exactly once: {text}"
         );
     }
-    let conn = raw_cache(fresh);
+    let conn = raw_cache(keyring, fresh);
     for (ticket_id, tag) in &queued.tags {
         let present: bool = conn
             .query_row(
@@ -381,7 +400,7 @@ fn assert_healed(
     assert_eq!(report["pending"], 0, "the outbox drained: {report}");
     let fresh = fresh_copy(keyring, root, url);
     assert_exactly_once(keyring, &fresh, home, queued, &audit());
-    assert_same_as(home, &fresh);
+    assert_same_as(keyring, home, &fresh);
 }
 
 /// The `push.*` audit rows of a SQLite-backed server: one per decided mutation.

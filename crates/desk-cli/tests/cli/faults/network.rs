@@ -43,11 +43,10 @@ fn refused_stalled_and_cut_connections_lose_and_double_nothing() {
     }
     let mut cut_short = 0;
     for (trial, &mode) in faults.iter().enumerate() {
-        queue_work(&home, 30, &format!("p{trial}"), &mut queued);
+        queue_work(&keyring, &home, 30, &format!("p{trial}"), &mut queued);
         if trial % 3 == 2 {
             // A re-bootstrap's pull pages are big: cuts land inside them too.
-            let cache = desk_sync::Profile::at(&home).cache_path();
-            let conn = rusqlite::Connection::open(cache).unwrap();
+            let conn = super::raw_cache(&keyring, &home);
             conn.execute("DELETE FROM meta WHERE key = 'sync.cursor'", [])
                 .unwrap();
         }
@@ -75,7 +74,7 @@ fn refused_stalled_and_cut_connections_lose_and_double_nothing() {
                 cut_short += 1;
             }
         }
-        assert_intact(&home, &format!("after {mode:?}"));
+        assert_intact(&keyring, &home, &format!("after {mode:?}"));
         proxy.set_mode(ProxyMode::Pass);
         if trial % 2 == 1 {
             let report = sync_ok(&keyring, &home);
@@ -125,7 +124,7 @@ fn postgres_restarted_mid_sync_loses_and_doubles_nothing() {
     let mut queued = Queued::default();
     let mut codes = Vec::new();
     for trial in 0..trials(4) {
-        queue_work(&pusher, 300, &format!("g{trial}"), &mut queued);
+        queue_work(&keyring, &pusher, 300, &format!("g{trial}"), &mut queued);
         // The puller bootstraps from zero each time, so the restart meets a pull too.
         let _ = std::fs::remove_dir_all(&puller);
         ok_json(&login(&keyring, &puller, &server.url, EMAIL, PASSWORD));
@@ -200,8 +199,8 @@ fn postgres_restarted_mid_sync_loses_and_doubles_nothing() {
             );
             cluster.start_again();
         }
-        assert_intact(&pusher, "after the restart");
-        assert_intact(&puller, "after the restart");
+        assert_intact(&keyring, &pusher, "after the restart");
+        assert_intact(&keyring, &puller, "after the restart");
     }
     assert!(
         codes.iter().any(Option::is_some),
@@ -211,6 +210,10 @@ fn postgres_restarted_mid_sync_loses_and_doubles_nothing() {
         postgres_audit(&cluster, &url)
     });
     sync_ok(&keyring, &puller);
-    assert_same_as(&puller, &fresh_copy(&keyring, tmp.path(), &server.url));
+    assert_same_as(
+        &keyring,
+        &puller,
+        &fresh_copy(&keyring, tmp.path(), &server.url),
+    );
     eprintln!("postgres restart drill: sync outcomes {codes:?}");
 }

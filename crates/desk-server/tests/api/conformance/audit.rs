@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::support::Tokens as TokenResponse;
 use axum::http::StatusCode;
-use desk_core::wire::TokenResponse;
 use desk_core::{MutationOp, MutationResult, Role, TicketStatus};
 use desk_server::Storage;
 use desk_server::audit::{self, Actor, AuditRow};

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::support::Tokens as TokenResponse;
 use axum::http::StatusCode;
 use desk_core::Role;
-use desk_core::wire::{Change, TokenResponse};
+use desk_core::wire::Change;
 use desk_server::Storage;
 use desk_server::seed::{self, SeedOptions};
 use serde_json::json;

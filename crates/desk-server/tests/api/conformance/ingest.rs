@@ -590,7 +590,16 @@ pub async fn hostile_content_is_refused_or_kept_as_plain_text(storage: Arc<dyn S
             "an unknown channel",
             with("channel", json!("carrier_pigeon")),
         ),
-        ("an unknown field", with("html", json!("<b>x</b>"))),
+        ("an unknown field", with("body_markdown", json!("**x**"))),
+        (
+            "HTML over the limit",
+            with("html", json!("<p>好</p>".repeat(12_501))),
+        ),
+        ("HTML that shows no text", {
+            let mut m = message("c-2", "1", "u-2", "");
+            m["html"] = json!("<img src=x><script>alert(1)</script>");
+            m.to_string()
+        }),
         ("a subject on two lines", with("subject", json!("a\nb"))),
         ("broken json", "{\"channel\":".to_owned()),
         (
@@ -632,4 +641,170 @@ pub async fn hostile_content_is_refused_or_kept_as_plain_text(storage: Arc<dyn S
     );
     let (after, _) = app.pull_all(&token, "", 500).await;
     assert_eq!(after, changes, "no refused request stored anything");
+}
+
+/// A twelve-word recovery phrase (checksum valid), the English wordlist's first words.
+const SEED: &str =
+    "abandon ability able about above absent absorb abstract absurd abuse access accident";
+const XPRV: &str = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+
+/// The messages and ticket of `ticket_id` as a console pulls them.
+async fn pulled(
+    app: &TestApp,
+    token: &str,
+    ticket_id: &str,
+) -> (desk_core::Ticket, Vec<desk_core::Message>) {
+    let (changes, _) = app.pull_all(token, "", 500).await;
+    let mut ticket = None;
+    let mut messages = vec![];
+    for change in changes {
+        match change {
+            Change::Ticket(t) if t.id == ticket_id => ticket = Some(t),
+            Change::Message(m) if m.ticket_id == ticket_id => messages.push(m),
+            _ => {}
+        }
+    }
+    (ticket.expect("the ticket is in the feed"), messages)
+}
+
+/// DESIGN.md §7: a secret a customer sends is redacted before anything stores it (text,
+/// subject, HTML), the ticket is flagged, the customer warned in their language, and the
+/// audit log records what was taken out without the secret.
+pub async fn secrets_in_messages_are_redacted_and_the_customer_warned(storage: Arc<dyn Storage>) {
+    let (app, token) = app_and_token(storage).await;
+    let mut first = message(
+        "chat-9",
+        "1",
+        "u-9",
+        &format!(
+            "我的助记词是 {SEED}，钱包被盗了，交易哈希 9f2c4e1b7a3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
+        ),
+    );
+    first["subject"] = json!(format!("key {XPRV}"));
+    let answer = ingest(&app, MESSAGES, first).await;
+    let ticket_id = answer["ticket_id"].as_str().unwrap().to_owned();
+    let (ticket, messages) = pulled(&app, &token, &ticket_id).await;
+    let text = &messages[0].body_text;
+    assert!(
+        !text.contains("abandon") && !text.contains("accident") && text.contains("[REDACTED:seed]"),
+        "the phrase is replaced by its marker: {text}"
+    );
+    assert!(
+        text.contains("9f2c4e1b7a3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8")
+            && text.contains("钱包被盗了"),
+        "the hash and the prose around it stay: {text}"
+    );
+    assert_eq!(
+        ticket.subject, "key [REDACTED:xprv]",
+        "the subject is redacted too"
+    );
+    assert!(ticket.secret_exposed_at.is_some(), "the ticket is flagged");
+    assert!(
+        ticket.tags.iter().any(|t| t == "secret-exposed"),
+        "and tagged"
+    );
+    assert!(
+        ticket.priority >= desk_core::Priority::High,
+        "and answered soon"
+    );
+    let warnings: Vec<_> = messages
+        .iter()
+        .filter(|m| m.author.kind == desk_core::AuthorKind::System)
+        .collect();
+    assert_eq!(warnings.len(), 1, "one automatic warning: {messages:?}");
+    assert_eq!(
+        warnings[0].kind,
+        desk_core::MessageKind::PublicReply,
+        "sent to the customer"
+    );
+    assert!(
+        warnings[0].body_text.contains("助记词"),
+        "in the customer's language"
+    );
+    let flagged_at = ticket.secret_exposed_at;
+
+    // Email HTML: the secret split across tags drops the HTML; the text is the redacted
+    // plain text. A clean HTML message keeps its sanitized HTML.
+    let mut html = message("chat-9", "2", "u-9", "");
+    html["html"] = json!(format!(
+        "<p>words: <b>{}</b> {}</p><script>steal()</script>",
+        &SEED[..40],
+        &SEED[40..]
+    ));
+    ingest(&app, MESSAGES, html).await;
+    let mut clean = message("chat-9", "3", "u-9", "");
+    clean["html"] = json!("<p onclick=\"x()\">请帮我<b>确认</b>提币</p><script>steal()</script>");
+    ingest(&app, MESSAGES, clean).await;
+    let (ticket, messages) = pulled(&app, &token, &ticket_id).await;
+    let split = messages
+        .iter()
+        .find(|m| m.body_text.starts_with("words"))
+        .expect("the HTML message");
+    assert_eq!(split.body_html, None, "HTML holding a secret is not kept");
+    assert!(
+        !split.body_text.contains("abandon"),
+        "its text is redacted: {}",
+        split.body_text
+    );
+    let kept = messages
+        .iter()
+        .find(|m| m.body_text.contains("确认"))
+        .expect("the clean HTML message");
+    assert_eq!(kept.body_text, "请帮我确认提币", "text from the HTML");
+    let kept_html = kept.body_html.as_deref().expect("clean HTML is kept");
+    assert!(
+        kept_html.contains("<b>确认</b>")
+            && !kept_html.contains("script")
+            && !kept_html.contains("onclick"),
+        "sanitized: {kept_html}"
+    );
+    assert_eq!(
+        ticket.secret_exposed_at, flagged_at,
+        "the first exposure is kept"
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.author.kind == desk_core::AuthorKind::System)
+            .count(),
+        2,
+        "each exposure warns again"
+    );
+    assert_eq!(
+        ticket
+            .tags
+            .iter()
+            .filter(|t| *t == "secret-exposed")
+            .count(),
+        1,
+        "tagged once"
+    );
+
+    let rows = crate::conformance::audit::all_rows(app.storage.as_ref()).await;
+    let details: Vec<Value> = rows
+        .iter()
+        .filter(|r| r.action == "ingest.message")
+        .map(|r| serde_json::from_str(&r.details).unwrap())
+        .collect();
+    assert_eq!(
+        details
+            .iter()
+            .map(|d| d["redacted"].clone())
+            .collect::<Vec<_>>(),
+        [
+            json!({ "counts": { "extended_private_key": 1, "seed_phrase": 1 }, "html_dropped": false }),
+            json!({ "counts": { "seed_phrase": 1 }, "html_dropped": true }),
+            Value::Null,
+        ],
+        "the audit log says what was taken out"
+    );
+    for row in &rows {
+        for secret in ["abandon ability", "xprv9s21"] {
+            assert!(
+                !row.details.contains(secret) && !row.subject.contains(secret),
+                "no secret in the audit log: {row:?}"
+            );
+        }
+    }
+    assert!(audit::verify(app.storage.as_ref()).await.unwrap().is_ok());
 }

@@ -75,6 +75,7 @@ conformance! {
         expired_nonces_are_forgotten,
         messages_thread_onto_their_conversations_open_ticket,
         hostile_content_is_refused_or_kept_as_plain_text,
+        secrets_in_messages_are_redacted_and_the_customer_warned,
     ],
     accounts: [
         agents_are_unique_by_email_case_insensitively,
@@ -144,6 +145,7 @@ pub fn ticket(id: &str, number: Option<i64>) -> Ticket {
         updated_at: 1,
         last_message_at: 1,
         deleted_at: None,
+        secret_exposed_at: None,
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::support::Tokens as TokenResponse;
 use axum::http::StatusCode;
-use desk_core::wire::{Change, TokenResponse};
+use desk_core::wire::Change;
 use desk_core::{
     Customer, CustomerTier, ErrorCode, Message, MessageKind, Mutation, MutationOp, MutationResult,
     Role, Ticket, TicketStatus,

@@ -96,7 +96,7 @@ fn a_push_to_one_instance_pokes_the_event_streams_of_another() {
     let stream_client = reqwest::blocking::Client::builder().build().unwrap();
     let response = stream_client
         .get(format!("{}/api/v1/events", b.url))
-        .bearer_auth(&on_b.access_token)
+        .bearer_auth(on_b.access_token.expose())
         .send()
         .expect("open the event stream");
     assert_eq!(
@@ -121,7 +121,7 @@ fn a_push_to_one_instance_pokes_the_event_streams_of_another() {
 
     let feed: serde_json::Value = client
         .get(format!("{}/api/v1/sync/pull?limit=5000", a.url))
-        .bearer_auth(&on_a.access_token)
+        .bearer_auth(on_a.access_token.expose())
         .send()
         .and_then(|r| r.json())
         .unwrap();
@@ -137,7 +137,7 @@ fn a_push_to_one_instance_pokes_the_event_streams_of_another() {
     let pushed_at = Instant::now();
     let answer: PushResponse = client
         .post(format!("{}/api/v1/push", a.url))
-        .bearer_auth(&on_a.access_token)
+        .bearer_auth(on_a.access_token.expose())
         .json(&json!({
             "schema_version": 1,
             "mutations": [{
