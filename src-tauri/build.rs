@@ -13,6 +13,19 @@ const COMMANDS: &[&str] = &[
     "list_tickets",
     "view_counts",
     "get_ticket",
+    "reply",
+    "edit_ticket",
+    "bulk_edit",
+    "outbox",
+    "release_held",
+    "edit_held",
+    "discard_held",
+    "search",
+    "agents",
+    "macros",
+    "query_tickets",
+    "sla_counts",
+    "incidents",
 ];
 
 fn main() {

@@ -1,10 +1,12 @@
 //! The Tauri commands: each takes its input, calls one method of the sync client and maps
 //! the error to `{code, message}`. No SQL, HTTP or keyring here.
 
-use desk_core::ApiError;
+use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    InboxView, SessionState, SyncProgress, TicketDetail, TicketSummary, ViewCounts,
+    BulkOutcome, InboxView, SessionState, SlaCounts, SyncProgress, TicketDetail, TicketEdit,
+    TicketPage, TicketQuery, TicketSummary, ViewCounts,
 };
+use desk_core::{Agent, ApiError, Macro, Mutation, OutboxEntry};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::AppState;
@@ -97,4 +99,125 @@ pub fn view_counts(state: State<'_, AppState>) -> CmdResult<ViewCounts> {
 pub async fn get_ticket(state: State<'_, AppState>, id: String) -> CmdResult<TicketDetail> {
     // Fetches an evicted conversation when online; offline the detail says it is elsewhere.
     Ok(state.client.open_ticket(&id).await?)
+}
+
+/// After an agent action: the sync loop sends it now (or when the server is back), and
+/// the window's chrome (outbox counts) updates at once.
+fn acted<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    state.wake.now();
+    emit_state(app, state);
+}
+
+/// A public reply, or with `internal` a note. Works offline: queued and shown at once.
+#[tauri::command]
+pub fn reply<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ticket_id: String,
+    body: String,
+    internal: bool,
+) -> CmdResult<Mutation> {
+    let m = state.client.reply(&ticket_id, &body, internal)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
+/// Status, priority, category, claim, assignee and tags of one ticket.
+#[tauri::command]
+pub fn edit_ticket<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ticket_id: String,
+    edit: TicketEdit,
+) -> CmdResult<Vec<Mutation>> {
+    let made = state.client.edit(&ticket_id, &edit);
+    // Fields before a refused one were applied: the chrome must show them either way.
+    acted(&app, &state);
+    Ok(made?)
+}
+
+/// The same edit on many tickets; refusals come back per ticket.
+#[tauri::command]
+pub fn bulk_edit<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ticket_ids: Vec<String>,
+    edit: TicketEdit,
+) -> CmdResult<BulkOutcome> {
+    let outcome = state.client.edit_many(&ticket_ids, &edit)?;
+    acted(&app, &state);
+    Ok(outcome)
+}
+
+#[tauri::command]
+pub fn outbox(state: State<'_, AppState>) -> CmdResult<Vec<OutboxEntry>> {
+    Ok(state.client.outbox()?)
+}
+
+/// The agent confirms a held reply as written.
+#[tauri::command]
+pub fn release_held<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    mutation_id: String,
+) -> CmdResult<Mutation> {
+    let m = state.client.release_held(&mutation_id)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
+/// The agent rewrites a held reply and sends it.
+#[tauri::command]
+pub fn edit_held<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    mutation_id: String,
+    body: String,
+) -> CmdResult<Mutation> {
+    let m = state.client.release_held_edited(&mutation_id, &body)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
+/// The agent gives up a held or rejected entry.
+#[tauri::command]
+pub fn discard_held<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    mutation_id: String,
+) -> CmdResult<()> {
+    state.client.discard(&mutation_id)?;
+    emit_state(&app, &state);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn search(state: State<'_, AppState>, query: SearchQuery) -> CmdResult<Vec<SearchHit>> {
+    Ok(state.client.search(&query)?)
+}
+
+#[tauri::command]
+pub fn agents(state: State<'_, AppState>) -> CmdResult<Vec<Agent>> {
+    Ok(state.client.agents()?)
+}
+
+#[tauri::command]
+pub fn macros(state: State<'_, AppState>, language: Option<String>) -> CmdResult<Vec<Macro>> {
+    Ok(state.client.macros(language.as_deref())?)
+}
+
+/// A filtered view page (SLA at risk / breached).
+#[tauri::command]
+pub fn query_tickets(state: State<'_, AppState>, query: TicketQuery) -> CmdResult<TicketPage> {
+    Ok(state.client.query_tickets(&query)?)
+}
+
+#[tauri::command]
+pub fn sla_counts(state: State<'_, AppState>) -> CmdResult<SlaCounts> {
+    Ok(state.client.sla_counts()?)
+}
+
+#[tauri::command]
+pub fn incidents(state: State<'_, AppState>) -> CmdResult<Vec<desk_core::view::IncidentView>> {
+    Ok(state.client.active_incidents()?)
 }

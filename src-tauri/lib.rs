@@ -20,6 +20,20 @@ pub struct AppState {
 
 /// Wires state, commands and the background sync into a builder.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> tauri::Builder<R> {
+    with_commands(builder, client).setup(|app| {
+        let handle = app.handle().clone();
+        sync_loop::forward_progress(&handle);
+        tauri::async_runtime::spawn(sync_loop::run(handle));
+        Ok(())
+    })
+}
+
+/// State and commands without the background sync: what the headless command tests run,
+/// so a signed-in cache never reaches for a keyring or a server there.
+pub fn with_commands<R: Runtime>(
+    builder: tauri::Builder<R>,
+    client: Arc<Client>,
+) -> tauri::Builder<R> {
     let wake = Arc::new(Wake::default());
     builder
         .manage(AppState { client, wake })
@@ -32,13 +46,20 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> t
             commands::list_tickets,
             commands::view_counts,
             commands::get_ticket,
+            commands::reply,
+            commands::edit_ticket,
+            commands::bulk_edit,
+            commands::outbox,
+            commands::release_held,
+            commands::edit_held,
+            commands::discard_held,
+            commands::search,
+            commands::agents,
+            commands::macros,
+            commands::query_tickets,
+            commands::sla_counts,
+            commands::incidents,
         ])
-        .setup(|app| {
-            let handle = app.handle().clone();
-            sync_loop::forward_progress(&handle);
-            tauri::async_runtime::spawn(sync_loop::run(handle));
-            Ok(())
-        })
 }
 
 /// The profile the console opens: `DESK_HOME`, else `DESK_PROFILE`, else `default` (the

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use desk_core::view::SessionState;
 use desk_sync::{Client, Profile};
+use serde_json::json;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
@@ -104,5 +105,296 @@ fn errors_cross_ipc_as_code_and_message() {
     assert!(
         err.is_string() || err.is_object(),
         "an unknown view is rejected, not a crash: {err}"
+    );
+}
+
+/// A profile whose cache belongs to a signed-in agent and holds one open ticket `t1` with
+/// a customer message, written through desk-store as a pull would: the agent's actions
+/// need no server (they are queued), and no keyring is touched (no background sync runs).
+fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
+    let profile = Profile::at(home);
+    std::fs::create_dir_all(&profile.dir).unwrap();
+    let me = serde_json::json!({
+        "id": "a-me", "name": "Chen Jing", "email": "chen@desk.test",
+        "role": "agent", "languages": ["zh-CN", "en"]
+    });
+    let other = serde_json::json!({
+        "id": "a-zoe", "name": "Zoe", "email": "zoe@desk.test",
+        "role": "agent", "languages": ["en"]
+    });
+    let ticket = |id: &str, n: i64, status: &str| {
+        // JSON, not a struct literal: fields added to Ticket later keep their defaults.
+        serde_json::json!({
+            "id": id, "number": n, "subject": format!("提币等待确认 {n}"), "customer_id": "c1",
+            "channel": "chat", "status": status, "priority": "normal",
+            "category": "transaction_confirmation", "tags": ["tron"], "assignee_id": null,
+            "group": null, "language": "zh-CN", "first_response_due_at": null,
+            "resolution_due_at": null, "linked_transaction_ids": [], "incident_id": null,
+            "merged_into": null, "csat": null, "created_at": 100, "updated_at": 100,
+            "last_message_at": 100
+        })
+    };
+    let linked = |mut t: serde_json::Value| {
+        t["incident_id"] = json!("inc1");
+        t
+    };
+    let changes: Vec<desk_core::wire::Change> = serde_json::from_value(serde_json::json!([
+        { "kind": "agent", "record": me },
+        { "kind": "agent", "record": other },
+        { "kind": "incident", "record": {
+            "id": "inc1", "title": "TRON 提币延迟", "status": "investigating",
+            "affected": ["TRON withdrawals"], "updates": [], "started_at": 50, "resolved_at": null
+        } },
+        { "kind": "ticket", "record": linked(ticket("t1", 1, "open")) },
+        { "kind": "ticket", "record": ticket("t2", 2, "solved") },
+        { "kind": "message", "record": {
+            "id": "m1", "ticket_id": "t1", "kind": "public_reply",
+            "author": { "kind": "customer", "id": "c1", "name": "王磊" },
+            "body_text": "转账一直显示等待确认", "body_html": null, "attachments": [],
+            "created_at": 100
+        } },
+        { "kind": "macro", "record": {
+            "id": "mac1", "title": "请在钱包确认", "bodies": { "zh-CN": "{{customer.name}}您好", "en": "Hi {{customer.name}}" },
+            "variables": ["customer.name"], "actions": [], "categories": [], "updated_at": 1
+        } }
+    ]))
+    .expect("change shapes as the server sends them");
+    let mut store = desk_store::Store::open(profile.cache_path()).unwrap();
+    store.apply_pull_page(&changes, "c1").unwrap();
+    let account = desk_sync::Account {
+        server_url: "http://127.0.0.1:9".into(),
+        agent: serde_json::from_value(me).unwrap(),
+        device_id: "d1".into(),
+    };
+    // The key desk-sync keeps the account under (client.rs ACCOUNT_KEY).
+    store
+        .set_meta("account", Some(&serde_json::to_string(&account).unwrap()))
+        .unwrap();
+    drop(store);
+    // A key of its own, never the keyring: tests must not touch the developer's keyring.
+    let client = Arc::new(
+        Client::open_with_cache_key(profile, "test", desk_sync::CacheKey::generate()).unwrap(),
+    );
+    // What the background loop does after a sync: the search index catches up.
+    while client.index_pending(10_000).unwrap() > 0 {}
+    crate::with_commands(mock_builder(), client)
+        .build(mock_context(noop_assets()))
+        .unwrap()
+}
+
+fn window(
+    app: &tauri::App<tauri::test::MockRuntime>,
+) -> tauri::WebviewWindow<tauri::test::MockRuntime> {
+    tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn replies_and_edits_are_queued_and_counted_in_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app(dir.path());
+    let webview = window(&app);
+
+    let reply = invoke(
+        &webview,
+        "reply",
+        json!({ "ticketId": "t1", "body": "请在钱包里点击确认", "internal": false }),
+    )
+    .unwrap();
+    assert_eq!(reply["op"]["type"], "reply", "a public reply: {reply}");
+    assert_eq!(
+        reply["op"]["last_seen_message_id"], "m1",
+        "the reply has seen the customer's message"
+    );
+    let note = invoke(
+        &webview,
+        "reply",
+        json!({ "ticketId": "t1", "body": "已核实链上记录", "internal": true }),
+    )
+    .unwrap();
+    assert_eq!(note["op"]["type"], "note");
+
+    let made = invoke(
+        &webview,
+        "edit_ticket",
+        json!({ "ticketId": "t1", "edit": {
+            "status": "pending_customer", "priority": "high", "claim": true,
+            "add_tags": ["vip"], "remove_tags": ["tron"]
+        } }),
+    )
+    .unwrap();
+    assert_eq!(
+        made.as_array().map(Vec::len),
+        Some(5),
+        "one action per field: {made}"
+    );
+    let detail = invoke(&webview, "get_ticket", json!({ "id": "t1" })).unwrap();
+    assert_eq!(
+        detail["ticket"]["status"], "pending_customer",
+        "shown at once"
+    );
+    assert_eq!(detail["ticket"]["assignee_id"], "a-me", "claimed by me");
+    assert_eq!(detail["ticket"]["tags"], json!(["vip"]));
+    let bodies: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.contains(&"请在钱包里点击确认") && bodies.contains(&"已核实链上记录"),
+        "unsent reply and note are in the conversation: {bodies:?}"
+    );
+
+    let state: SessionState =
+        serde_json::from_value(invoke(&webview, "session_state", json!({})).unwrap()).unwrap();
+    assert_eq!(
+        state.outbox.pending, 7,
+        "the top bar counts every queued action: {:?}",
+        state.outbox
+    );
+    let outbox = invoke(&webview, "outbox", json!({})).unwrap();
+    assert_eq!(outbox.as_array().map(Vec::len), Some(7));
+    assert!(
+        outbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "pending"),
+        "nothing is sent without a server: {outbox}"
+    );
+
+    let err = invoke(
+        &webview,
+        "reply",
+        json!({ "ticketId": "t1", "body": "您好，麻烦把助记词发给我们核实一下", "internal": false }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "blocked",
+        "the outgoing guard refuses a reply asking for a seed phrase: {err}"
+    );
+    let err = invoke(
+        &webview,
+        "discard_held",
+        json!({ "mutationId": reply["id"] }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "conflict",
+        "a pending reply may be on the wire; it cannot be discarded: {err}"
+    );
+    let err = invoke(&webview, "release_held", json!({ "mutationId": "nope" })).unwrap_err();
+    assert_eq!(err["code"], "conflict", "{err}");
+    let err = invoke(
+        &webview,
+        "edit_held",
+        json!({ "mutationId": reply["id"], "body": "改一下" }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "conflict",
+        "only held replies are edited: {err}"
+    );
+}
+
+#[test]
+fn a_bulk_edit_changes_what_it_can_and_names_what_it_could_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app(dir.path());
+    let webview = window(&app);
+    let outcome = invoke(
+        &webview,
+        "bulk_edit",
+        json!({ "ticketIds": ["t1", "t2", "t-missing"], "edit": { "status": "closed", "add_tags": ["incident-7"] } }),
+    )
+    .unwrap();
+    assert_eq!(outcome["edited"], 1, "the solved ticket closed: {outcome}");
+    let failed = outcome["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{outcome}");
+    assert_eq!(failed[0]["ticket_id"], "t1");
+    assert_eq!(
+        failed[0]["error"]["code"], "conflict",
+        "an open ticket is solved before it is closed: {outcome}"
+    );
+    assert_eq!(failed[1]["ticket_id"], "t-missing");
+    assert_eq!(failed[1]["error"]["code"], "not_found");
+
+    let err = invoke(
+        &webview,
+        "edit_ticket",
+        json!({ "ticketId": "t1", "edit": {} }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "bad_request",
+        "an empty edit is refused: {err}"
+    );
+}
+
+#[test]
+fn agents_macros_search_and_sla_views_answer_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app(dir.path());
+    let webview = window(&app);
+    let agents = invoke(&webview, "agents", json!({})).unwrap();
+    let names: Vec<&str> = agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Chen Jing", "Zoe"], "by name");
+    let macros = invoke(&webview, "macros", json!({ "language": "zh-CN" })).unwrap();
+    assert_eq!(macros[0]["id"], "mac1", "{macros}");
+    let none = invoke(&webview, "macros", json!({ "language": "ja" })).unwrap();
+    assert_eq!(none, json!([]), "no body in that language");
+
+    let hits = invoke(
+        &webview,
+        "search",
+        json!({ "query": { "text": "确认", "limit": 10 } }),
+    )
+    .unwrap();
+    let t1 = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["ticket"]["id"] == "t1")
+        .unwrap_or_else(|| panic!("a two-character Chinese query finds t1: {hits}"));
+    assert!(
+        t1["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("\u{E000}确认\u{E001}"),
+        "the snippet marks the match with the private-use markers the UI splits on: {t1}"
+    );
+    let page = invoke(
+        &webview,
+        "query_tickets",
+        json!({ "query": { "view": "open", "filter": { "sla": "breached" }, "limit": 50 } }),
+    )
+    .unwrap();
+    assert_eq!(
+        page["rows"],
+        json!([]),
+        "no ticket has an SLA due time: {page}"
+    );
+    let counts = invoke(&webview, "sla_counts", json!({})).unwrap();
+    assert_eq!(counts, json!({ "at_risk": 0, "breached": 0 }));
+
+    let incidents = invoke(&webview, "incidents", json!({})).unwrap();
+    assert_eq!(incidents[0]["incident"]["id"], "inc1", "{incidents}");
+    assert_eq!(incidents[0]["open_tickets"], 1, "t1 is linked and open");
+    let page = invoke(
+        &webview,
+        "query_tickets",
+        json!({ "query": { "view": "open", "filter": { "incident_id": "inc1" }, "limit": 50 } }),
+    )
+    .unwrap();
+    assert_eq!(
+        page["rows"][0]["id"], "t1",
+        "the incident's view lists its tickets: {page}"
     );
 }

@@ -12,12 +12,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use testsupport::{KeyringSession, ServerProcess, Xvfb, artifacts_dir, bin_path, have, terminate};
+use testsupport::{
+    KeyringSession, ServerProcess, Xvfb, artifacts_dir, bin_path, have, server_cmd, terminate,
+};
 use webdriver::WebDriver;
 
 const EMAIL: &str = "lin.wei@desk.test";
 const PASSWORD: &str = "correct horse 电池 staple";
 const LONG: Duration = Duration::from_secs(60);
+/// The colleague who answers a ticket while the agent's reply waits offline.
+const COLLEAGUE: &str = "bo@desk.test";
+/// WebDriver's Enter key.
+const ENTER: &str = "\u{E007}";
 
 fn tauri_driver() -> PathBuf {
     if have("tauri-driver") {
@@ -205,6 +211,45 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         x.screenshot(&shots.join("e2e-inbox-signed-in-zh-CN.png")),
         "screenshot of the real window"
     );
+
+    // Search in Chinese with two characters (the gram index), highlights as text. The
+    // index fills in the background after the first sync, so ask again until it answers.
+    let search = wd.wait("[data-testid=search-input]", LONG);
+    wd.click(&search);
+    wd.type_text(&search, "确认");
+    wd.until("a search for 确认 finds tickets", LONG, |wd| {
+        wd.type_text(&search, ENTER);
+        std::thread::sleep(Duration::from_millis(300));
+        wd.count("[data-testid=search-hit]") > 0
+    });
+    let marks: Vec<String> = wd
+        .wait_all("[data-testid=search-mark]", LONG)
+        .iter()
+        .map(|m| wd.text(m))
+        .collect();
+    assert!(
+        marks.iter().any(|m| m.contains("确认")),
+        "the query is highlighted in the snippets: {marks:?}"
+    );
+    assert!(
+        x.screenshot(&shots.join("e2e-search-zh-CN.png")),
+        "screenshot of the real window"
+    );
+    wd.click(&wd.wait("[data-testid=search-close]", LONG));
+
+    // Reply online: queued, sent by the background sync, no longer marked unsent.
+    let online_reply = "您好，我们正在核实您的提币记录。";
+    reply(&wd, online_reply);
+    wd.until("the online reply is delivered", LONG, |wd| {
+        wd.count("[data-testid=message][data-unsent]") == 0
+            && wd.count("[data-testid=outbox-pill]") == 0
+    });
+    assert!(
+        wd.wait_all("[data-testid=message-body]", LONG)
+            .iter()
+            .any(|b| wd.text(b) == online_reply),
+        "the delivered reply stays in the conversation"
+    );
     wd.quit();
     drop(driver);
 
@@ -236,13 +281,14 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         "the keyring holds the live refresh token the server issued"
     );
 
-    // 3. Server down, app restarted: the cache still shows the tickets, clearly offline.
-    server.stop();
+    // 3. Server down, app restarted: the cache still shows the tickets, clearly offline,
+    // and the agent keeps working: a tag and a reply on one ticket, a reply on another.
+    let stopped = server.go_down();
     let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-offline.log"));
     let wd = WebDriver::launch(&driver.url, &app);
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
     assert!(
-        !rows.is_empty(),
+        rows.len() >= 2,
         "cached tickets must show with the server down"
     );
     wd.wait("[data-testid=offline-banner]", LONG);
@@ -253,11 +299,197 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     });
     wd.click(&rows[0]);
     wd.wait("[data-testid=message-body]", LONG);
+    let held_ticket = opened_ticket(&wd);
+    let tag = wd.wait("[data-testid=add-tag]", LONG);
+    wd.type_text(&tag, "离线处理");
+    wd.type_text(&tag, ENTER);
+    wd.wait("[data-testid=tag][data-tag=\"离线处理\"]", LONG);
+    reply(&wd, "离线时写的回复：请稍候，我们会尽快处理。");
+    wd.wait("[data-testid=message][data-unsent=pending]", LONG);
+
+    let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
+    let other = rows
+        .iter()
+        .find(|r| wd.attr(r, "data-ticket-id").as_deref() != Some(held_ticket.as_str()))
+        .expect("a second cached ticket")
+        .clone();
+    wd.click(&other);
+    wd.until("the second ticket opens", LONG, |wd| {
+        opened_ticket(wd) != held_ticket
+    });
+    let delivered_ticket = opened_ticket(&wd);
+    reply(&wd, "Offline reply: we are checking the transaction.");
+    wd.until("the top bar counts three pending actions", LONG, |wd| {
+        wd.count("[data-testid=outbox-pending]") > 0
+            && wd
+                .text(&wd.wait("[data-testid=outbox-pending]", LONG))
+                .contains('3')
+    });
     assert!(
-        x.screenshot(&shots.join("e2e-inbox-offline.png")),
+        x.screenshot(&shots.join("e2e-offline-outbox.png")),
         "screenshot of the real window"
     );
     wd.quit();
     drop(driver);
+
+    // 4. While the console is closed, the server comes back and a colleague answers the
+    // first ticket: the reply written offline no longer fits what the customer was told.
+    server_cmd(
+        &[
+            "agent",
+            "add",
+            "--data-dir",
+            stopped.data_dir.to_str().unwrap(),
+            "--email",
+            COLLEAGUE,
+            "--name",
+            "Bo 波",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let server = stopped.restart();
+    let colleague = tmp.path().join("colleague");
+    desk_cli(
+        &keyring,
+        &colleague,
+        &[
+            "login",
+            "--server",
+            &server.url,
+            "--email",
+            COLLEAGUE,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    desk_cli(&keyring, &colleague, &["sync"], "");
+    desk_cli(
+        &keyring,
+        &colleague,
+        &["reply", &held_ticket, "--body-file", "-"],
+        "同事已回复：您的提币已经到账。",
+    );
+
+    // 5. The console starts online: the tag and the second reply are delivered, the first
+    // reply is held in the outbox for the agent to confirm.
+    let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-back.log"));
+    let wd = WebDriver::launch(&driver.url, &app);
+    wd.until("connectivity shows online", LONG, |wd| {
+        wd.count("[data-testid=connectivity][data-state=online]") > 0
+    });
+    wd.until("the held reply is counted in the top bar", LONG, |wd| {
+        wd.count("[data-testid=outbox-held]") > 0 && wd.count("[data-testid=outbox-pending]") == 0
+    });
+    wd.click(&wd.wait("[data-testid=view-outbox]", LONG));
+    let held = wd.wait("[data-testid=outbox-entry][data-state=held]", LONG);
+    assert_eq!(
+        wd.attr(&held, "data-ticket-id").as_deref(),
+        Some(held_ticket.as_str()),
+        "the reply held is the one on the ticket the colleague answered"
+    );
+    assert_eq!(
+        wd.count("[data-testid=outbox-entry]"),
+        1,
+        "everything else was delivered"
+    );
+    assert!(
+        x.screenshot(&shots.join("e2e-outbox-held.png")),
+        "screenshot of the real window"
+    );
+    desk_cli(&keyring, &colleague, &["sync"], "");
+    let shown = desk_cli(
+        &keyring,
+        &colleague,
+        &["--json", "show", &delivered_ticket],
+        "",
+    );
+    assert!(
+        shown.contains("Offline reply: we are checking the transaction."),
+        "the reply written offline reached the server"
+    );
+
+    // Confirmed after reading: sent, and the outbox empties.
+    wd.click(&wd.wait("[data-testid=outbox-release]", LONG));
+    wd.wait("[data-testid=outbox-empty]", LONG);
+    desk_cli(&keyring, &colleague, &["sync"], "");
+    let shown = desk_cli(&keyring, &colleague, &["--json", "show", &held_ticket], "");
+    assert!(
+        shown.contains("离线时写的回复") && shown.contains("离线处理"),
+        "the confirmed reply and the offline tag reached the server"
+    );
+    wd.quit();
+    drop(driver);
+    drop(server);
     drop(x);
+}
+
+/// Types a public reply into the open ticket's composer and sends it.
+fn reply(wd: &WebDriver, text: &str) {
+    let body = wd.wait("[data-testid=composer-body]", LONG);
+    wd.click(&body);
+    wd.type_text(&body, text);
+    wd.click(&wd.wait("[data-testid=composer-send]", LONG));
+    wd.until(
+        "the composer empties once the reply is queued",
+        LONG,
+        |wd| {
+            wd.value(&wd.wait("[data-testid=composer-body]", LONG))
+                .is_empty()
+        },
+    );
+}
+
+/// The id of the ticket open in the detail pane.
+fn opened_ticket(wd: &WebDriver) -> String {
+    wd.attr(
+        &wd.wait("[data-testid=ticket-detail]", LONG),
+        "data-ticket-id",
+    )
+    .expect("the detail pane names its ticket")
+}
+
+/// Runs the `desk` CLI on its own profile (a colleague's console); panics on failure.
+fn desk_cli(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut cmd = Command::new(bin_path("desk"));
+    keyring
+        .apply(&mut cmd)
+        .env("DESK_HOME", home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn desk");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = wait_with_limit(child, LONG);
+    assert!(
+        out.status.success(),
+        "desk {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A child's output, or a panic naming the limit: a hung CLI must fail the test.
+fn wait_with_limit(mut child: Child, within: Duration) -> std::process::Output {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if child.try_wait().expect("wait for desk").is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if std::time::Instant::now() > deadline {
+            terminate(&mut child);
+            panic!("desk did not finish within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

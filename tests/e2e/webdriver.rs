@@ -145,6 +145,23 @@ impl WebDriver {
         .map(str::to_owned)
     }
 
+    /// How many elements match `css` now (no waiting).
+    pub fn count(&self, css: &str) -> usize {
+        self.find_all(css).len()
+    }
+
+    /// A form field's current value (what the agent typed), not its attribute.
+    pub fn value(&self, el: &str) -> String {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": "return arguments[0].value", "args": [{ ELEMENT_KEY: el }] })),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Polls until `f` is true.
     pub fn until(&self, what: &str, within: Duration, mut f: impl FnMut(&Self) -> bool) {
         let deadline = Instant::now() + within;

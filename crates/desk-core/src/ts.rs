@@ -72,6 +72,7 @@ pub fn declarations() -> String {
         TicketDetail::decl(&cfg),
         ViewCounts::decl(&cfg),
         Connectivity::decl(&cfg),
+        OutboxCounts::decl(&cfg),
         SessionState::decl(&cfg),
         CacheReset::decl(&cfg),
         SyncPhase::decl(&cfg),
@@ -88,6 +89,10 @@ pub fn declarations() -> String {
         SearchQuery::decl(&cfg),
         MatchedIn::decl(&cfg),
         SearchHit::decl(&cfg),
+        IncidentView::decl(&cfg),
+        TicketEdit::decl(&cfg),
+        BulkFailure::decl(&cfg),
+        BulkOutcome::decl(&cfg),
     ];
     for decl in &decls {
         out.push_str("export ");

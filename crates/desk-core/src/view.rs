@@ -102,10 +102,22 @@ pub struct SessionState {
     /// Why the last sync failed, when it did.
     pub last_error: Option<crate::error::ApiError>,
     pub cached_tickets: u32,
+    /// The signed-in agent's queued work by state, for the top bar ("3 pending").
+    #[serde(default)]
+    pub outbox: OutboxCounts,
     /// The cache was replaced by an empty one (it could not be opened, or the server
     /// revoked this device): the agent is told why, and signs in again.
     #[serde(default)]
     pub cache_reset: Option<CacheReset>,
+}
+
+/// How much of the agent's work waits in the outbox, by state. Pending entries go out at
+/// the next sync; held and rejected ones wait for the agent (confirm, edit or discard).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OutboxCounts {
+    pub pending: u32,
+    pub held: u32,
+    pub rejected: u32,
 }
 
 /// Why the cache was started afresh (DESIGN.md §7: its key lives only in the OS keyring).
@@ -255,4 +267,172 @@ pub struct CustomerHistory {
 pub struct SlaCounts {
     pub at_risk: u32,
     pub breached: u32,
+}
+
+/// An outage the sidebar lists as a view of its tickets (DESIGN.md §9, incident mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IncidentView {
+    pub incident: crate::ops::Incident,
+    /// Open tickets linked to it.
+    pub open_tickets: u32,
+}
+
+/// One edit of a ticket from the console. Every set field becomes one agent action
+/// ([`TicketEdit::ops`]), so each merges by its own rule on the server (DESIGN.md §4):
+/// a status is checked as a transition, a claim is compare-and-set, tags are set
+/// operations, priority and category are last-writer-wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct TicketEdit {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub category: Option<Category>,
+    /// Take the ticket for the signed-in agent if nobody has it.
+    pub claim: bool,
+    /// Assign to this agent (an explicit reassignment).
+    pub assignee_id: Option<String>,
+    /// Leave the ticket with nobody; wins over `assignee_id` when both are set.
+    pub unassign: bool,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+}
+
+impl TicketEdit {
+    /// The actions this edit makes on `ticket_id`, in a fixed order, the status last.
+    /// Tags are trimmed; empty ones are dropped.
+    pub fn ops(&self, ticket_id: &str) -> Vec<crate::mutation::MutationOp> {
+        use crate::mutation::MutationOp;
+        let id = || ticket_id.to_owned();
+        let tags = |list: &[String]| -> Vec<String> {
+            let mut out: Vec<String> = Vec::new();
+            for t in list.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+                if !out.iter().any(|o| o == t) {
+                    out.push(t.to_owned());
+                }
+            }
+            out
+        };
+        let mut ops = Vec::new();
+        if let Some(priority) = self.priority {
+            ops.push(MutationOp::SetPriority {
+                ticket_id: id(),
+                priority,
+            });
+        }
+        if let Some(category) = self.category {
+            ops.push(MutationOp::SetCategory {
+                ticket_id: id(),
+                category,
+            });
+        }
+        if self.claim {
+            ops.push(MutationOp::Claim { ticket_id: id() });
+        }
+        if self.unassign {
+            ops.push(MutationOp::Assign {
+                ticket_id: id(),
+                assignee_id: None,
+            });
+        } else if let Some(a) = &self.assignee_id {
+            ops.push(MutationOp::Assign {
+                ticket_id: id(),
+                assignee_id: Some(a.clone()),
+            });
+        }
+        let add = tags(&self.add_tags);
+        if !add.is_empty() {
+            ops.push(MutationOp::AddTags {
+                ticket_id: id(),
+                tags: add,
+            });
+        }
+        let remove = tags(&self.remove_tags);
+        if !remove.is_empty() {
+            ops.push(MutationOp::RemoveTags {
+                ticket_id: id(),
+                tags: remove,
+            });
+        }
+        // Last: a ticket being closed takes the edit's other changes first (a closed
+        // ticket refuses every edit).
+        if let Some(status) = self.status {
+            ops.push(MutationOp::SetStatus {
+                ticket_id: id(),
+                status,
+            });
+        }
+        ops
+    }
+}
+
+/// A ticket a bulk edit could not change, and why (the rules' `{code, message}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BulkFailure {
+    pub ticket_id: String,
+    pub error: crate::error::ApiError,
+}
+
+/// What a bulk edit did: tickets changed, and the ones refused. One refusal (a solved
+/// ticket that cannot go back to pending) does not stop the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BulkOutcome {
+    pub edited: u32,
+    pub failed: Vec<BulkFailure>,
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+    use crate::mutation::MutationOp;
+
+    #[test]
+    fn an_edit_becomes_one_action_per_field_in_a_fixed_order() {
+        let edit = TicketEdit {
+            status: Some(TicketStatus::Solved),
+            claim: true,
+            add_tags: vec![" vip ".into(), "vip".into(), "".into()],
+            remove_tags: vec!["spam".into()],
+            ..Default::default()
+        };
+        let ops = edit.ops("t1");
+        assert_eq!(
+            ops,
+            vec![
+                MutationOp::Claim {
+                    ticket_id: "t1".into()
+                },
+                MutationOp::AddTags {
+                    ticket_id: "t1".into(),
+                    tags: vec!["vip".into()]
+                },
+                MutationOp::RemoveTags {
+                    ticket_id: "t1".into(),
+                    tags: vec!["spam".into()]
+                },
+                MutationOp::SetStatus {
+                    ticket_id: "t1".into(),
+                    status: TicketStatus::Solved
+                },
+            ],
+            "each field is its own action so each merges by its own rule, the status last \
+             (a closed ticket takes no more edits); tags trimmed, deduplicated"
+        );
+        assert!(
+            TicketEdit::default().ops("t1").is_empty(),
+            "an empty edit does nothing"
+        );
+        let unassign = TicketEdit {
+            assignee_id: Some("a2".into()),
+            unassign: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            unassign.ops("t1"),
+            vec![MutationOp::Assign {
+                ticket_id: "t1".into(),
+                assignee_id: None
+            }],
+            "unassign wins over an assignee named in the same edit"
+        );
+    }
 }

@@ -9,6 +9,7 @@
 //! (no tokens, no passwords): the sync client keeps those in the OS keyring, with the
 //! cache's own encryption key ([`CacheKey`]): the file, its WAL included, is SQLCipher.
 
+mod catalog;
 mod derived;
 mod error;
 mod key;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use catalog::body_for;
 pub use error::{Error, Result};
 pub use key::{CacheFile, CacheKey, inspect as inspect_cache_file};
 pub use local::{CLIENT_ID_KEY, LAST_SEQ_KEY};

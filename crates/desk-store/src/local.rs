@@ -236,6 +236,28 @@ impl Store {
         mutation_id: &str,
         new_id: impl FnOnce() -> String,
     ) -> Result<Mutation> {
+        self.release_held_as(mutation_id, None, new_id)
+    }
+
+    /// [`Store::release_held`] with the reply's text rewritten by the agent (the customer
+    /// wrote meanwhile, so the queued answer no longer fits). The new text passes the same
+    /// rules as a new reply (not empty, the outgoing guard); a refused edit writes nothing
+    /// and the reply stays held. The conversation shows the new text at once.
+    pub fn release_held_edited(
+        &mut self,
+        mutation_id: &str,
+        body_text: &str,
+        new_id: impl FnOnce() -> String,
+    ) -> Result<Mutation> {
+        self.release_held_as(mutation_id, Some(body_text), new_id)
+    }
+
+    fn release_held_as(
+        &mut self,
+        mutation_id: &str,
+        edited: Option<&str>,
+        new_id: impl FnOnce() -> String,
+    ) -> Result<Mutation> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -249,6 +271,9 @@ impl Store {
             });
         }
         let mut m = entry.mutation;
+        if let Some(text) = edited {
+            edit_reply(&tx, &mut m, text)?;
+        }
         if let MutationOp::Reply {
             ticket_id,
             last_seen_message_id,
@@ -291,6 +316,39 @@ impl Store {
     pub fn client_id(&self) -> Result<Option<String>> {
         self.meta(CLIENT_ID_KEY)
     }
+}
+
+/// Rewrites a held reply's text, checked by the rules a new reply meets, and the unsent
+/// message the conversation shows with it.
+fn edit_reply(conn: &Connection, m: &mut Mutation, text: &str) -> Result<()> {
+    let MutationOp::Reply {
+        ticket_id,
+        message_id,
+        body_text,
+        ..
+    } = &mut m.op
+    else {
+        // Only replies are ever held; anything else has no text to edit.
+        return Err(Error::OutboxState {
+            id: m.id.clone(),
+            state: "not a reply",
+            action: "edited",
+        });
+    };
+    *body_text = text.to_owned();
+    let (ticket_id, message_id) = (ticket_id.clone(), message_id.clone());
+    // Plan only: the outcome on the ticket is what the reply already did.
+    apply_mutation(effective(conn, &ticket_id)?.as_ref(), m)?;
+    let shown: Option<String> = conn
+        .prepare_cached("SELECT body FROM messages WHERE id = ?1 AND pending = 1")?
+        .query_row([&message_id], |r| r.get(0))
+        .optional()?;
+    if let Some(body) = shown {
+        let mut msg: Message = parse("message", &message_id, &body)?;
+        msg.body_text = text.to_owned();
+        put_message(conn, &msg, true)?;
+    }
+    Ok(())
 }
 
 /// The ticket the views read.

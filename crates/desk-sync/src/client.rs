@@ -8,11 +8,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    CacheReset, Connectivity, InboxView, SessionState, SyncPhase, TicketDetail, TicketSummary,
+    BulkFailure, BulkOutcome, CacheReset, Connectivity, InboxView, OutboxCounts, SessionState,
+    SlaCounts, SyncPhase, TicketDetail, TicketEdit, TicketPage, TicketQuery, TicketSummary,
     ViewCounts,
 };
 use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
-use desk_core::{Agent, ApiError, ErrorCode, Mutation, MutationOp, OutboxEntry};
+use desk_core::{Agent, ApiError, ErrorCode, Macro, Mutation, MutationOp, OutboxEntry};
 use desk_store::{CacheFile, CacheKey, Store, ViewQuery};
 use serde::{Deserialize, Serialize};
 
@@ -659,6 +660,77 @@ impl Client {
         Ok(lock(&self.store).release_held(mutation_id, new_id)?)
     }
 
+    /// The agent rewrites a held reply (the customer wrote meanwhile) and sends it: as
+    /// [`Client::release_held`], with the new text, which meets the rules of a new reply.
+    pub fn release_held_edited(&self, mutation_id: &str, body_text: &str) -> Result<Mutation> {
+        let _bump = Bump(&self.revision);
+        Ok(lock(&self.store).release_held_edited(mutation_id, body_text, new_id)?)
+    }
+
+    /// Applies an edit of one ticket (status, priority, category, claim, assignee, tags),
+    /// one action per field in [`TicketEdit::ops`] order. Stops at the first refusal:
+    /// the fields before it are applied and queued, the rest are not.
+    pub fn edit(&self, ticket_id: &str, edit: &TicketEdit) -> Result<Vec<Mutation>> {
+        let ops = edit.ops(ticket_id);
+        if ops.is_empty() {
+            return Err(Error::BadInput(format!(
+                "edit of {ticket_id} changes nothing"
+            )));
+        }
+        ops.into_iter().map(|op| self.act(op)).collect()
+    }
+
+    /// The same edit on many tickets. A ticket the rules refuse is reported and the others
+    /// still change; a failure of the cache itself stops the whole edit.
+    pub fn edit_many(&self, ticket_ids: &[String], edit: &TicketEdit) -> Result<BulkOutcome> {
+        let mut outcome = BulkOutcome::default();
+        for id in ticket_ids {
+            match self.edit(id, edit) {
+                Ok(_) => outcome.edited += 1,
+                Err(e @ (Error::Store(desk_store::Error::Refused(_)) | Error::BadInput(_))) => {
+                    outcome.failed.push(BulkFailure {
+                        ticket_id: id.clone(),
+                        error: ApiError::from(&e),
+                    });
+                }
+                Err(Error::Store(desk_store::Error::TicketNotFound(_))) => {
+                    outcome.failed.push(BulkFailure {
+                        ticket_id: id.clone(),
+                        error: ApiError::new(ErrorCode::NotFound, format!("no ticket {id}")),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The team's agents in the cache, by name (the assignee picker).
+    pub fn agents(&self) -> Result<Vec<Agent>> {
+        Ok(lock(&self.store).agents()?)
+    }
+
+    /// Macros with a body for `language` (or every macro), by title.
+    pub fn macros(&self, language: Option<&str>) -> Result<Vec<Macro>> {
+        Ok(lock(&self.store).macros(language)?)
+    }
+
+    /// A page of a view with filters and a sort (the SLA views, tickets of an incident).
+    pub fn query_tickets(&self, query: &TicketQuery) -> Result<TicketPage> {
+        let me = self.me()?;
+        Ok(lock(&self.store).query_tickets(query, me.as_deref(), now_ms())?)
+    }
+
+    /// Incidents not yet resolved, with their open tickets counted (the sidebar).
+    pub fn active_incidents(&self) -> Result<Vec<desk_core::view::IncidentView>> {
+        Ok(lock(&self.store).active_incidents()?)
+    }
+
+    /// Open tickets at risk of breaching their SLA, and breached, now.
+    pub fn sla_counts(&self) -> Result<SlaCounts> {
+        Ok(lock(&self.store).sla_counts(now_ms())?)
+    }
+
     /// The agent gives up a held or rejected mutation.
     pub fn discard(&self, mutation_id: &str) -> Result<()> {
         let _bump = Bump(&self.revision);
@@ -702,6 +774,10 @@ impl Client {
         let revision = self.revision.load(Ordering::SeqCst);
         let account = self.account()?;
         let store = lock(&self.store);
+        let outbox = match &account {
+            Some(a) => store.outbox_counts(&a.agent.id)?,
+            None => OutboxCounts::default(),
+        };
         let status = lock(&self.status);
         Ok(SessionState {
             revision,
@@ -712,6 +788,7 @@ impl Client {
             last_synced_at: store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok()),
             last_error: status.last_error.clone(),
             cached_tickets: store.ticket_count()?,
+            outbox,
             cache_reset: *lock(&self.cache_reset),
         })
     }

@@ -3,12 +3,24 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  Agent,
   ApiError,
+  BulkOutcome,
   ErrorCode,
   InboxView,
+  IncidentView,
+  Macro,
+  Mutation,
+  OutboxEntry,
+  SearchHit,
+  SearchQuery,
   SessionState,
+  SlaCounts,
   SyncProgress,
   TicketDetail,
+  TicketEdit,
+  TicketPage,
+  TicketQuery,
   TicketSummary,
   ViewCounts,
 } from './bindings';
@@ -46,6 +58,20 @@ export const api = {
   viewCounts: () => call<ViewCounts>('view_counts'),
   getTicket: (id: string) => call<TicketDetail>('get_ticket', { id }),
   syncProgress: () => call<SyncProgress | null>('sync_progress'),
+  reply: (ticketId: string, body: string, internal: boolean) =>
+    call<Mutation>('reply', { ticketId, body, internal }),
+  editTicket: (ticketId: string, edit: TicketEdit) => call<Mutation[]>('edit_ticket', { ticketId, edit }),
+  bulkEdit: (ticketIds: string[], edit: TicketEdit) => call<BulkOutcome>('bulk_edit', { ticketIds, edit }),
+  outbox: () => call<OutboxEntry[]>('outbox'),
+  releaseHeld: (mutationId: string) => call<Mutation>('release_held', { mutationId }),
+  editHeld: (mutationId: string, body: string) => call<Mutation>('edit_held', { mutationId, body }),
+  discardHeld: (mutationId: string) => call<null>('discard_held', { mutationId }),
+  search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),
+  agents: () => call<Agent[]>('agents'),
+  macros: (language: string | null) => call<Macro[]>('macros', { language }),
+  queryTickets: (query: TicketQuery) => call<TicketPage>('query_tickets', { query }),
+  slaCounts: () => call<SlaCounts>('sla_counts'),
+  incidents: () => call<IncidentView[]>('incidents'),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>

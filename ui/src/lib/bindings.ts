@@ -319,6 +319,8 @@ export type ViewCounts = { open: number, mine: number, unassigned: number, await
 
 export type Connectivity = "online" | "offline" | "unknown";
 
+export type OutboxCounts = { pending: number, held: number, rejected: number, };
+
 export type SessionState = { 
 /**
  * Grows with every change of this state within one run of the console. States can
@@ -334,6 +336,10 @@ last_synced_at: number | null,
  * Why the last sync failed, when it did.
  */
 last_error: ApiError | null, cached_tickets: number, 
+/**
+ * The signed-in agent's queued work by state, for the top bar ("3 pending").
+ */
+outbox: OutboxCounts, 
 /**
  * The cache was replaced by an empty one (it could not be opened, or the server
  * revoked this device): the agent is told why, and signs in again.
@@ -413,4 +419,28 @@ export type SearchHit = { ticket: TicketSummary, matched_in: MatchedIn,
  * `…` marks a cut at either end.
  */
 snippet: string, };
+
+export type IncidentView = { incident: Incident, 
+/**
+ * Open tickets linked to it.
+ */
+open_tickets: number, };
+
+export type TicketEdit = { status: TicketStatus | null, priority: Priority | null, category: Category | null, 
+/**
+ * Take the ticket for the signed-in agent if nobody has it.
+ */
+claim: boolean, 
+/**
+ * Assign to this agent (an explicit reassignment).
+ */
+assignee_id: string | null, 
+/**
+ * Leave the ticket with nobody; wins over `assignee_id` when both are set.
+ */
+unassign: boolean, add_tags: Array<string>, remove_tags: Array<string>, };
+
+export type BulkFailure = { ticket_id: string, error: ApiError, };
+
+export type BulkOutcome = { edited: number, failed: Array<BulkFailure>, };
 

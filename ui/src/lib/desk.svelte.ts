@@ -5,17 +5,49 @@
 // `session-changed` events must never show an older list over a newer one.
 import { api, toApiError } from './api';
 import type {
+  Agent,
   ApiError,
-  InboxView,
+  BulkOutcome,
+  IncidentView,
+  Macro,
+  OutboxEntry,
+  OutboxState,
+  SearchHit,
   SessionState,
+  SlaCounts,
   SyncProgress,
   TicketDetail,
+  TicketEdit,
   TicketSummary,
   ViewCounts,
 } from './bindings';
-import { INBOX_VIEWS } from './enums';
 import { filterTickets, isFirstSync, moveSelection, reconcileSelection } from './viewmodel';
 import { clock } from './clock.svelte';
+import { incidentOf, incidentQuery, isConsoleView, isInboxView, isSlaView, slaQuery, type ConsoleView } from './views';
+import { selectRange, toggle } from './selection';
+
+/** An empty edit, to spread the fields of one change over. */
+export const NO_EDIT: TicketEdit = {
+  status: null,
+  priority: null,
+  category: null,
+  claim: false,
+  assignee_id: null,
+  unassign: false,
+  add_tags: [],
+  remove_tags: [],
+};
+
+/** What the console tells the agent after an action: localized by the component. */
+export type Notice =
+  | { kind: 'error'; action: ActionKind; error: ApiError }
+  | { kind: 'bulk'; outcome: BulkOutcome }
+  | { kind: 'done'; action: ActionKind };
+
+export type ActionKind = 'reply' | 'note' | 'edit' | 'bulk' | 'release' | 'edit_held' | 'discard' | 'search';
+
+/** Most search results asked for (the store's cap is 200). */
+export const SEARCH_LIMIT = 100;
 
 /** Rows fetched per view. The list is virtual, so this bounds IPC size, not DOM size. */
 export const LIST_LIMIT = 10_000;
@@ -23,10 +55,10 @@ const VIEW_STORAGE_KEY = 'desk.view';
 
 type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
-function storedView(): InboxView {
+function storedView(): ConsoleView {
   try {
     const v = localStorage.getItem(VIEW_STORAGE_KEY);
-    return (INBOX_VIEWS as readonly string[]).includes(v ?? '') ? (v as InboxView) : 'open';
+    return isConsoleView(v) ? v : 'open';
   } catch {
     return 'open';
   }
@@ -39,7 +71,35 @@ export class Desk {
   sessionEnded = $state(false);
 
   counts = $state.raw<ViewCounts | null>(null);
-  view = $state<InboxView>(storedView());
+  view = $state<ConsoleView>(storedView());
+  slaCounts = $state.raw<SlaCounts | null>(null);
+  /** Unresolved incidents, each a view of its open tickets. */
+  incidents = $state.raw<readonly IncidentView[]>([]);
+  /** Everything queued: the outbox view, and which messages are not sent yet. */
+  outbox = $state.raw<readonly OutboxEntry[]>([]);
+  agents = $state.raw<readonly Agent[]>([]);
+  /** Every ticket row seen in a list or search this session, so the outbox can name the
+   * tickets its entries are about (its own list holds no tickets). */
+  known = $state.raw<ReadonlyMap<string, TicketSummary>>(new Map());
+  /** Macros per reply language, loaded when first needed. */
+  macros = $state.raw<Readonly<Record<string, readonly Macro[]>>>({});
+  /** Tickets picked for a bulk action (x, shift-click), in the order picked. */
+  checked = $state.raw<readonly string[]>([]);
+  private anchor: string | null = null;
+  notice = $state.raw<Notice | null>(null);
+  /** Bumped by r / n so the composer focuses itself in that mode. */
+  composeRequest = $state<{ mode: 'reply' | 'note'; n: number }>({ mode: 'reply', n: 0 });
+  /** Bumped by a so the assignee picker takes focus. */
+  assignRequest = $state(0);
+  /** Bumped by / so the search box takes focus. */
+  searchRequest = $state(0);
+  paletteOpen = $state(false);
+
+  searchText = $state('');
+  /** Results of the last search; null when no search is shown. */
+  searchHits = $state.raw<readonly SearchHit[] | null>(null);
+  searchStatus = $state<LoadStatus>('idle');
+  private searchToken = 0;
   tickets = $state.raw<readonly TicketSummary[]>([]);
   listStatus = $state<LoadStatus>('idle');
   listError = $state.raw<ApiError | null>(null);
@@ -65,6 +125,9 @@ export class Desk {
     this.selectedId === null ? -1 : this.visible.findIndex((t) => t.id === this.selectedId),
   );
   readonly truncated = $derived(this.tickets.length >= LIST_LIMIT);
+  /** Reply and note ids still in the outbox, by state: the conversation marks them. */
+  readonly unsent = $derived(unsentMessages(this.outbox));
+  readonly checkedSet = $derived(new Set(this.checked));
 
   private listToken = 0;
   private detailToken = 0;
@@ -137,6 +200,17 @@ export class Desk {
     this.detailStatus = 'idle';
     this.filter = '';
     this.progress = null;
+    this.outbox = [];
+    this.agents = [];
+    this.known = new Map();
+    this.macros = {};
+    this.checked = [];
+    this.anchor = null;
+    this.notice = null;
+    this.searchHits = null;
+    this.searchText = '';
+    this.slaCounts = null;
+    this.incidents = [];
   }
 
   /** Counts, list and open ticket, coalescing bursts of events into one extra round. */
@@ -148,7 +222,8 @@ export class Desk {
     this.refreshing = (async () => {
       do {
         this.refreshAgain = false;
-        const work: Promise<void>[] = [this.loadCounts(), this.loadList()];
+        const work: Promise<void>[] = [this.loadCounts(), this.loadList(), this.loadOutbox()];
+        if (this.agents.length === 0) work.push(this.loadAgents());
         if (this.openId !== null) work.push(this.loadDetail(this.openId, { quiet: true }));
         await Promise.all(work);
       } while (this.refreshAgain && this.session?.signed_in);
@@ -158,13 +233,50 @@ export class Desk {
     return this.refreshing;
   }
 
+  private remember(rows: readonly TicketSummary[]): void {
+    if (rows.length === 0) return;
+    const next = new Map(this.known);
+    for (const r of rows) next.set(r.id, r);
+    this.known = next;
+  }
+
   async loadCounts(): Promise<void> {
     const token = ++this.countsToken;
+    // Each is a hint on its own: one failing must not blank the other.
+    const [counts, sla, incidents] = await Promise.allSettled([api.viewCounts(), api.slaCounts(), api.incidents()]);
+    if (token !== this.countsToken) return;
+    if (counts.status === 'fulfilled') this.counts = counts.value;
+    if (sla.status === 'fulfilled') this.slaCounts = sla.value;
+    if (incidents.status === 'fulfilled') this.incidents = incidents.value;
+  }
+
+  private outboxToken = 0;
+
+  async loadOutbox(): Promise<void> {
+    const token = ++this.outboxToken;
     try {
-      const counts = await api.viewCounts();
-      if (token === this.countsToken) this.counts = counts;
+      const entries = await api.outbox();
+      if (token === this.outboxToken) this.outbox = entries;
     } catch {
-      // Counts are a hint; the list shows its own error.
+      // The top bar's counts come with the session; the list is a detail.
+    }
+  }
+
+  async loadAgents(): Promise<void> {
+    try {
+      this.agents = await api.agents();
+    } catch {
+      // The picker offers "me" and "nobody" without the list.
+    }
+  }
+
+  async loadMacros(language: string): Promise<void> {
+    if (this.macros[language]) return;
+    try {
+      const list = await api.macros(language);
+      this.macros = { ...this.macros, [language]: list };
+    } catch {
+      // No macros offered; typing still works.
     }
   }
 
@@ -175,8 +287,16 @@ export class Desk {
     if (this.tickets.length === 0) this.listStatus = 'loading';
     const previousIndex = Math.max(0, this.selectedIndex);
     try {
-      const tickets = await api.listTickets(view, LIST_LIMIT);
+      const incident = incidentOf(view);
+      const tickets = isInboxView(view)
+        ? await api.listTickets(view, LIST_LIMIT)
+        : isSlaView(view)
+          ? (await api.queryTickets(slaQuery(view, LIST_LIMIT))).rows
+          : incident !== null
+            ? (await api.queryTickets(incidentQuery(incident, LIST_LIMIT))).rows
+            : []; // The outbox view lists entries, not tickets.
       if (token !== this.listToken) return;
+      this.remember(tickets);
       this.tickets = tickets;
       this.listStatus = 'ready';
       this.listError = null;
@@ -208,7 +328,7 @@ export class Desk {
     }
   }
 
-  setView(view: InboxView): void {
+  setView(view: ConsoleView): void {
     if (view === this.view && this.listStatus !== 'error') return;
     this.view = view;
     try {
@@ -218,8 +338,10 @@ export class Desk {
     }
     this.tickets = [];
     this.selectedId = null;
+    this.searchHits = null;
     void this.loadList();
     void this.loadCounts();
+    if (view === 'outbox') void this.loadOutbox();
   }
 
   setFilter(query: string): void {
@@ -247,6 +369,139 @@ export class Desk {
     this.selectedId = id;
     this.openId = id;
     void this.loadDetail(id);
+  }
+
+  // ---- agent actions. Each calls one command, then re-reads what it changed; the shell
+  // also sends `session-changed` (outbox counts), which refreshes the rest.
+
+  private async act<T>(action: ActionKind, run: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await run();
+      this.notice = null;
+      return result;
+    } catch (e) {
+      this.notice = { kind: 'error', action, error: toApiError(e) };
+      return null;
+    }
+  }
+
+  private async afterAction(ticketId: string | null): Promise<void> {
+    const work: Promise<void>[] = [this.loadOutbox(), this.loadList(), this.loadCounts()];
+    if (ticketId !== null && ticketId === this.openId) work.push(this.loadDetail(ticketId, { quiet: true }));
+    await Promise.all(work);
+  }
+
+  /** A public reply or (internal) a note; true when queued. */
+  async reply(ticketId: string, body: string, internal: boolean): Promise<boolean> {
+    const done = await this.act(internal ? 'note' : 'reply', () => api.reply(ticketId, body, internal));
+    if (done === null) return false;
+    await this.afterAction(ticketId);
+    return true;
+  }
+
+  async edit(ticketId: string, change: Partial<TicketEdit>): Promise<boolean> {
+    const done = await this.act('edit', () => api.editTicket(ticketId, { ...NO_EDIT, ...change }));
+    // Fields before a refused one may have applied: re-read either way.
+    await this.afterAction(ticketId);
+    return done !== null;
+  }
+
+  /** The bulk bar's action on every checked ticket; the selection stays for a next step. */
+  async bulkEdit(change: Partial<TicketEdit>): Promise<BulkOutcome | null> {
+    const ids = [...this.checked];
+    if (ids.length === 0) return null;
+    const outcome = await this.act('bulk', () => api.bulkEdit(ids, { ...NO_EDIT, ...change }));
+    if (outcome) this.notice = { kind: 'bulk', outcome };
+    await this.afterAction(this.openId);
+    return outcome;
+  }
+
+  async releaseHeld(mutationId: string, ticketId: string): Promise<boolean> {
+    const done = await this.act('release', () => api.releaseHeld(mutationId));
+    await this.afterAction(ticketId);
+    return done !== null;
+  }
+
+  async editHeld(mutationId: string, ticketId: string, body: string): Promise<boolean> {
+    const done = await this.act('edit_held', () => api.editHeld(mutationId, body));
+    await this.afterAction(ticketId);
+    return done !== null;
+  }
+
+  async discardHeld(mutationId: string, ticketId: string): Promise<boolean> {
+    const done = await this.act('discard', async () => {
+      await api.discardHeld(mutationId);
+      return true;
+    });
+    await this.afterAction(ticketId);
+    return done !== null;
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
+  }
+
+  // ---- search
+
+  async search(text: string): Promise<void> {
+    this.searchText = text;
+    const token = ++this.searchToken;
+    if (text.trim() === '') {
+      this.clearSearch();
+      return;
+    }
+    this.searchStatus = 'loading';
+    try {
+      const hits = await api.search({
+        text,
+        filters: { statuses: [], priorities: [], categories: [], assignee_id: null, customer_id: null, open_only: false },
+        limit: SEARCH_LIMIT,
+      });
+      if (token !== this.searchToken) return;
+      this.remember(hits.map((h) => h.ticket));
+      this.searchHits = hits;
+      this.searchStatus = 'ready';
+    } catch (e) {
+      if (token !== this.searchToken) return;
+      this.searchHits = [];
+      this.searchStatus = 'error';
+      this.notice = { kind: 'error', action: 'search', error: toApiError(e) };
+    }
+  }
+
+  clearSearch(): void {
+    this.searchToken++;
+    this.searchText = '';
+    this.searchHits = null;
+    this.searchStatus = 'idle';
+  }
+
+  // ---- multi-select
+
+  toggleChecked(id: string | null = this.selectedId): void {
+    if (id === null) return;
+    this.checked = toggle(this.checked, id);
+    this.anchor = id;
+  }
+
+  /** Shift-click: everything from the last toggled row to this one. */
+  checkRange(id: string): void {
+    this.checked = selectRange(
+      this.checked,
+      this.visible.map((t) => t.id),
+      this.anchor,
+      id,
+    );
+    this.anchor = id;
+  }
+
+  clearChecked(): void {
+    this.checked = [];
+    this.anchor = null;
+  }
+
+  requestCompose(mode: 'reply' | 'note'): void {
+    this.composeRequest = { mode, n: this.composeRequest.n + 1 };
   }
 
   async signIn(serverUrl: string, email: string, password: string): Promise<void> {
@@ -282,3 +537,13 @@ export class Desk {
 }
 
 export const desk = new Desk();
+
+/** Message ids of replies and notes still in the outbox, with their state. */
+export function unsentMessages(entries: readonly OutboxEntry[]): ReadonlyMap<string, OutboxState> {
+  const map = new Map<string, OutboxState>();
+  for (const e of entries) {
+    const op = e.mutation.op;
+    if (op.type === 'reply' || op.type === 'note') map.set(op.message_id, e.state);
+  }
+  return map;
+}

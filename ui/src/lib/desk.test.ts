@@ -24,6 +24,13 @@ vi.mock('./api', () => ({
     listTickets: (...a: unknown[]) => deferred('list_tickets', a),
     viewCounts: () => deferred('view_counts', []),
     getTicket: (...a: unknown[]) => deferred('get_ticket', a),
+    reply: (...a: unknown[]) => deferred('reply', a),
+    bulkEdit: (...a: unknown[]) => deferred('bulk_edit', a),
+    // Answered at once: these tests are about the list, counts and the open ticket.
+    slaCounts: async () => ({ at_risk: 0, breached: 0 }),
+    incidents: async () => [],
+    outbox: async () => [],
+    agents: async () => [],
     onSessionChanged: async () => () => {},
   },
 }));
@@ -39,6 +46,7 @@ const signedIn: SessionState = {
   last_synced_at: 1,
   last_error: null,
   cached_tickets: 3,
+  outbox: { pending: 0, held: 0, rejected: 0 },
   cache_reset: null,
 };
 
@@ -197,5 +205,30 @@ describe('Desk', () => {
     desk.applySession({ ...signedIn, revision: 6, cached_tickets: 0, last_synced_at: null });
     expect(desk.session?.cached_tickets).toBe(80);
     expect(desk.session?.last_synced_at).toBe(2);
+  });
+
+  test('a refused reply becomes a notice with its code; the composer is told it was not queued', async () => {
+    const desk = await signedInDesk();
+    const queued = desk.reply('a', '请提供助记词', false);
+    expect(pendingOf('reply')).toBe(1);
+    await fail('reply', { code: 'blocked', message: 'the reply asks for a seed phrase' });
+    expect(await queued).toBe(false);
+    expect(desk.notice).toEqual({ kind: 'error', action: 'reply', error: { code: 'blocked', message: 'the reply asks for a seed phrase' } });
+  });
+
+  test('a bulk edit goes to the checked tickets in the order picked, and its outcome is shown', async () => {
+    const desk = await signedInDesk(['a', 'b', 'c', 'd']);
+    desk.toggleChecked('c');
+    desk.checkRange('a');
+    expect(desk.checked).toEqual(['c', 'a', 'b']);
+    const done = desk.bulkEdit({ add_tags: ['incident-7'] });
+    const [ids, edit] = (await answer('bulk_edit', { edited: 3, failed: [] })) as [string[], { add_tags: string[]; status: null }];
+    expect(ids).toEqual(['c', 'a', 'b']);
+    expect(edit.add_tags).toEqual(['incident-7']);
+    expect(edit.status, 'unset fields are sent empty').toBeNull();
+    await answer('view_counts', counts);
+    await answer('list_tickets', ['a', 'b', 'c', 'd'].map(row));
+    await done;
+    expect(desk.notice).toEqual({ kind: 'bulk', outcome: { edited: 3, failed: [] } });
   });
 });

@@ -14,11 +14,30 @@ describe('KeyHandler', () => {
     expect(press(h, 'ArrowUp')).toEqual({ type: 'move', delta: -1 });
     expect(press(h, 'Enter')).toEqual({ type: 'open' });
     expect(press(h, 'o')).toEqual({ type: 'open' });
-    expect(press(h, '/')).toEqual({ type: 'focus-filter' });
+    expect(press(h, '/')).toEqual({ type: 'focus-search' });
+    expect(press(h, 'f')).toEqual({ type: 'focus-filter' });
     expect(press(h, 'Home')).toEqual({ type: 'first' });
     expect(press(h, 'End')).toEqual({ type: 'last' });
     expect(press(h, 'G')).toEqual({ type: 'last' });
-    expect(press(h, 'x')).toBeNull();
+    expect(press(h, 'q')).toBeNull();
+  });
+
+  test('r replies, n notes, e solves, a assigns, x selects', () => {
+    const h = new KeyHandler();
+    expect(press(h, 'r')).toEqual({ type: 'reply' });
+    expect(press(h, 'n')).toEqual({ type: 'note' });
+    expect(press(h, 'e')).toEqual({ type: 'solve' });
+    expect(press(h, 'a')).toEqual({ type: 'assign' });
+    expect(press(h, 'x')).toEqual({ type: 'toggle-select' });
+    expect(press(h, 'r', 0, { editable: true }), 'an r typed into the composer is text').toBeNull();
+  });
+
+  test('Ctrl+K and Cmd+K open the palette, even from a text field', () => {
+    const h = new KeyHandler();
+    expect(press(h, 'k', 0, { ctrlKey: true })).toEqual({ type: 'palette' });
+    expect(press(h, 'k', 0, { metaKey: true, editable: true })).toEqual({ type: 'palette' });
+    expect(press(h, 'K', 0, { ctrlKey: true })).toEqual({ type: 'palette' });
+    expect(press(h, 'k', 0, { ctrlKey: true, altKey: true })).toBeNull();
   });
 
   test.each([
@@ -27,6 +46,9 @@ describe('KeyHandler', () => {
     ['u', 'unassigned'],
     ['c', 'awaiting_confirmation'],
     ['a', 'all'],
+    ['r', 'sla_at_risk'],
+    ['b', 'sla_breached'],
+    ['o', 'outbox'],
   ])('g then %s switches to %s', (key, view) => {
     const h = new KeyHandler();
     expect(press(h, 'g', 1000)).toBeNull();
@@ -62,7 +84,7 @@ describe('KeyHandler', () => {
   test('modified keys belong to the system (copy, browser shortcuts)', () => {
     const h = new KeyHandler();
     expect(press(h, 'j', 0, { ctrlKey: true })).toBeNull();
-    expect(press(h, 'k', 0, { metaKey: true })).toBeNull();
+    expect(press(h, 'c', 0, { metaKey: true })).toBeNull();
     expect(press(h, '/', 0, { altKey: true })).toBeNull();
   });
 

@@ -1,6 +1,7 @@
-// Keyboard-first triage: j/k move, Enter opens, / filters, g then a letter switches
-// view. Pure logic so it can be tested without a DOM; Console.svelte feeds it keydowns.
-import type { InboxView } from './bindings';
+// Keyboard-first triage: j/k move, Enter opens, / searches, f filters, g then a letter
+// switches view, r/n/e/a/x act on the ticket, Ctrl/Cmd+K opens the command palette.
+// Pure logic so it can be tested without a DOM; Console.svelte feeds it keydowns.
+import type { ConsoleView } from './views';
 
 export type KeyAction =
   | { type: 'move'; delta: 1 | -1 }
@@ -8,7 +9,15 @@ export type KeyAction =
   | { type: 'last' }
   | { type: 'open' }
   | { type: 'focus-filter' }
-  | { type: 'view'; view: InboxView };
+  | { type: 'focus-search' }
+  | { type: 'reply' }
+  | { type: 'note' }
+  | { type: 'solve' }
+  | { type: 'assign' }
+  | { type: 'toggle-select' }
+  | { type: 'palette' }
+  | { type: 'escape' }
+  | { type: 'view'; view: ConsoleView };
 
 export interface KeyInput {
   key: string;
@@ -21,15 +30,19 @@ export interface KeyInput {
   interactive?: boolean;
   /** Milliseconds, monotonic enough for the `g` prefix timeout. */
   time: number;
+  shiftKey?: boolean;
 }
 
 /** `g` then one of these letters. */
-export const GO_TO_VIEW: Readonly<Record<string, InboxView>> = {
+export const GO_TO_VIEW: Readonly<Record<string, ConsoleView>> = {
   i: 'open',
   m: 'mine',
   u: 'unassigned',
   c: 'awaiting_confirmation',
   a: 'all',
+  r: 'sla_at_risk',
+  b: 'sla_breached',
+  o: 'outbox',
 };
 
 /** How long a pending `g` waits for its second key. */
@@ -45,6 +58,12 @@ export class KeyHandler {
 
   /** The action for one keydown, or null to let the event through untouched. */
   handle(input: KeyInput): KeyAction | null {
+    // The palette opens from anywhere, a text field included: it is how a keyboard user
+    // gets out of one. Ctrl on Linux and Windows, Cmd on macOS.
+    if ((input.ctrlKey || input.metaKey) && !input.altKey && input.key.toLowerCase() === 'k') {
+      this.pendingGoAt = null;
+      return { type: 'palette' };
+    }
     if (input.editable || input.ctrlKey || input.metaKey || input.altKey) {
       this.pendingGoAt = null;
       return null;
@@ -74,7 +93,21 @@ export class KeyHandler {
       case 'o':
         return { type: 'open' };
       case '/':
+        return { type: 'focus-search' };
+      case 'f':
         return { type: 'focus-filter' };
+      case 'r':
+        return { type: 'reply' };
+      case 'n':
+        return { type: 'note' };
+      case 'e':
+        return { type: 'solve' };
+      case 'a':
+        return { type: 'assign' };
+      case 'x':
+        return { type: 'toggle-select' };
+      case 'Escape':
+        return { type: 'escape' };
       case 'g':
         this.pendingGoAt = input.time;
         return null;

@@ -1,5 +1,6 @@
 // Which colour family each enum value wears. Colours themselves live in app.css.
-import type { Channel, InboxView, Priority, TicketStatus, TxDirection, TxStatus } from './bindings';
+import type { Channel, Priority, TicketStatus, TxDirection, TxStatus } from './bindings';
+import type { NamedView } from './views';
 import type { IconName } from './icons';
 
 export type Tone = 'gray' | 'blue' | 'teal' | 'green' | 'amber' | 'orange' | 'red' | 'violet';
@@ -38,12 +39,15 @@ export const CHANNEL_ICON: Record<Channel, IconName> = {
   phone: 'phone',
 };
 
-export const VIEW_ICON: Record<InboxView, IconName> = {
+export const VIEW_ICON: Record<NamedView, IconName> = {
   open: 'inbox',
   mine: 'user',
   unassigned: 'userX',
   awaiting_confirmation: 'hourglass',
   all: 'layers',
+  sla_at_risk: 'clock',
+  sla_breached: 'alert',
+  outbox: 'send',
 };
 
 export const DIRECTION_ICON: Record<TxDirection, IconName> = {

@@ -147,6 +147,7 @@ describe('first sync', () => {
     last_synced_at: null,
     last_error: null,
     cached_tickets: 0,
+    outbox: { pending: 0, held: 0, rejected: 0 },
     cache_reset: null,
   };
   const step = (phase: SyncProgress['phase'], bootstrap = true): SyncProgress => ({

@@ -203,9 +203,9 @@ describe('inbox', () => {
     await page.locator(`[data-testid="ticket-detail"][data-ticket-id="${ids[1]}"]`).waitFor();
     expect(await opens(), 'one Enter, one get_ticket').toBe(before + 1);
 
-    await page.keyboard.press('/');
+    await page.keyboard.press('f');
     const filter = page.getByTestId('ticket-filter');
-    expect(await filter.evaluate((el) => el === document.activeElement), '/ focuses the filter').toBe(true);
+    expect(await filter.evaluate((el) => el === document.activeElement), 'f focuses the filter (/ is search)').toBe(true);
     await page.keyboard.type('Emily jk');
     expect(await filter.inputValue(), 'j and k are typed, not swallowed').toBe('Emily jk');
     await filter.fill('Emily');

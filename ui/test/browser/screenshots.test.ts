@@ -102,4 +102,46 @@ describe('screenshots', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  for (const locale of ['en', 'zh-CN'] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      test(`outbox and search, ${locale}, ${scheme}`, async () => {
+        const { page, context, problems } = await openApp(browser, {
+          mock: { signedIn: true },
+          locale: locale === 'en' ? 'en-US' : 'zh-CN',
+          colorScheme: scheme,
+        });
+        await page.getByTestId('ticket-row').first().waitFor();
+        // Work queued offline: a reply the server held, one it refused, one still pending.
+        await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1042"]').click();
+        await page.getByTestId('composer-body').fill(locale === 'en' ? 'We have escalated this, thank you for waiting.' : '已为您加急处理，感谢耐心等待。');
+        await page.getByTestId('composer-send').click();
+        await page.getByTestId('outbox-pending').waitFor();
+        await page.evaluate(() => window.__deskMock!.holdReply('ticket #1042 has a message after the one this reply saw'));
+        await page.getByTestId('edit-priority').selectOption('urgent');
+        await page.getByTestId('outbox-pending').waitFor();
+        await page.evaluate(() => window.__deskMock!.rejectOldest('conflict', 'ticket #1042 was merged into #1050'));
+        await page.getByTestId('add-tag').fill('vip-callback');
+        await page.getByTestId('add-tag').press('Enter');
+        await page.getByTestId('outbox-pending').waitFor();
+        await page.getByTestId('view-outbox').click();
+        await page.locator('[data-testid="outbox-entry"][data-state="held"]').waitFor();
+        await page.locator('[data-testid="outbox-entry"][data-state="rejected"]').waitFor();
+        await page.screenshot({ path: `${ARTIFACTS}outbox-${locale}-${scheme}.png` });
+
+        await page.getByTestId('view-open').click();
+        await page.getByTestId('search-input').fill(locale === 'en' ? 'withdrawal' : '确认');
+        await page.getByTestId('search-input').press('Enter');
+        await page.getByTestId('search-hit').first().click();
+        await page.getByTestId('ticket-detail').waitFor();
+        await page.screenshot({ path: `${ARTIFACTS}search-${locale}-${scheme}.png` });
+
+        await page.keyboard.press('Control+k');
+        await page.getByTestId('palette-input').fill(locale === 'en' ? 'go' : '前往');
+        await page.screenshot({ path: `${ARTIFACTS}palette-${locale}-${scheme}.png` });
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+    }
+  }
 });

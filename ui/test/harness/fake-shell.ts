@@ -3,13 +3,22 @@
 // drive the real built UI against it; `vite dev` uses it outside the desktop shell.
 import type {
   ApiError,
+  BulkOutcome,
   ErrorCode,
   InboxView,
   Message,
+  Mutation,
+  MutationOp,
+  OutboxCounts,
+  OutboxEntry,
+  SearchHit,
+  SearchQuery,
   SessionState,
   SyncProgress,
   Ticket,
   TicketDetail,
+  TicketEdit,
+  TicketQuery,
   TicketSummary,
   ViewCounts,
 } from '../../src/lib/bindings';
@@ -51,6 +60,9 @@ export class FakeShell {
   /** Tickets whose conversation `get_ticket` says is on the server (evicted, offline). */
   evicted = new Set<string>();
   calls: { cmd: string; args: unknown }[] = [];
+  /** The agent's queued work, oldest first, as the store keeps it. */
+  outboxEntries: OutboxEntry[] = [];
+  private seq = 0;
   private now: number;
 
   constructor(private config: FakeShellConfig = {}) {
@@ -70,6 +82,7 @@ export class FakeShell {
       last_synced_at: this.now - 2 * 60_000,
       last_error: this.serverDown ? { code: 'offline', message: 'connect to server failed' } : null,
       cached_tickets: this.data.tickets.length,
+      outbox: this.outboxCounts(),
       cache_reset: null,
     };
   }
@@ -84,6 +97,7 @@ export class FakeShell {
       last_synced_at: null,
       last_error: null,
       cached_tickets: 0,
+      outbox: { pending: 0, held: 0, rejected: 0 },
       cache_reset: null,
     };
   }
@@ -173,6 +187,7 @@ export class FakeShell {
         return this.state;
       case 'sync_now':
         this.requireSignedIn();
+        if (!this.serverDown) this.deliver();
         this.state = this.serverDown
           ? { ...this.state, connectivity: 'offline', last_error: { code: 'offline', message: 'connect failed' } }
           : { ...this.state, connectivity: 'online', last_synced_at: Date.now(), last_error: null };
@@ -219,9 +234,297 @@ export class FakeShell {
         };
         return detail;
       }
+      case 'reply': {
+        this.requireSignedIn();
+        const { ticketId, body, internal } = args as { ticketId: string; body: string; internal: boolean };
+        const ticket = this.ticket(ticketId);
+        if (body.trim() === '') reject('bad_request', `the ${internal ? 'note' : 'reply'} is empty`);
+        if (!internal && /助记词|seed phrase|private key|私钥/i.test(body) && /发|send|provide|提供/i.test(body)) {
+          reject('blocked', 'the reply asks the customer for a seed phrase');
+        }
+        const messageId = `local-${++this.seq}`;
+        const op: MutationOp = internal
+          ? { type: 'note', ticket_id: ticketId, message_id: messageId, body_text: body }
+          : { type: 'reply', ticket_id: ticketId, message_id: messageId, body_text: body, last_seen_message_id: null };
+        const at = Date.now();
+        this.data.messages.push({
+          id: messageId,
+          ticket_id: ticketId,
+          kind: internal ? 'internal_note' : 'public_reply',
+          author: { kind: 'agent', id: this.data.me.id, name: this.data.me.name },
+          body_text: body,
+          body_html: null,
+          attachments: [],
+          created_at: at,
+        });
+        ticket.last_message_at = at;
+        return this.queue(op);
+      }
+      case 'edit_ticket': {
+        this.requireSignedIn();
+        const { ticketId, edit } = args as { ticketId: string; edit: TicketEdit };
+        const ops = this.editOps(ticketId, edit);
+        if (ops.length === 0) reject('bad_request', `edit of ${ticketId} changes nothing`);
+        return ops.map((op) => this.applyOp(op));
+      }
+      case 'bulk_edit': {
+        this.requireSignedIn();
+        const { ticketIds, edit } = args as { ticketIds: string[]; edit: TicketEdit };
+        const outcome: BulkOutcome = { edited: 0, failed: [] };
+        for (const id of ticketIds) {
+          try {
+            for (const op of this.editOps(id, edit)) this.applyOp(op);
+            outcome.edited++;
+          } catch (e) {
+            outcome.failed.push({ ticket_id: id, error: e as ApiError });
+          }
+        }
+        return outcome;
+      }
+      case 'outbox':
+        this.requireSignedIn();
+        return this.outboxEntries;
+      case 'release_held':
+      case 'edit_held': {
+        this.requireSignedIn();
+        const { mutationId, body } = args as { mutationId: string; body?: string };
+        const entry = this.outboxEntries.find((e) => e.mutation.id === mutationId);
+        if (!entry) reject('conflict', `no mutation ${mutationId} in the outbox`);
+        if (entry.state !== 'held') reject('conflict', `mutation ${mutationId} is ${entry.state}, so it cannot be released`);
+        const op = entry.mutation.op;
+        if (cmd === 'edit_held' && op.type === 'reply') {
+          if (!body || body.trim() === '') reject('bad_request', 'the reply is empty');
+          op.body_text = body;
+          const shown = this.data.messages.find((m) => m.id === op.message_id);
+          if (shown) shown.body_text = body;
+        }
+        this.outboxEntries = this.outboxEntries.filter((e) => e !== entry);
+        return this.queue(op);
+      }
+      case 'discard_held': {
+        this.requireSignedIn();
+        const { mutationId } = args as { mutationId: string };
+        const entry = this.outboxEntries.find((e) => e.mutation.id === mutationId);
+        if (!entry) reject('conflict', `no mutation ${mutationId} in the outbox`);
+        if (entry.state === 'pending') reject('conflict', `mutation ${mutationId} is pending, so it cannot be discarded`);
+        this.outboxEntries = this.outboxEntries.filter((e) => e !== entry);
+        const op = entry.mutation.op;
+        if (op.type === 'reply' || op.type === 'note') {
+          this.data.messages = this.data.messages.filter((m) => m.id !== op.message_id);
+        }
+        this.touchOutbox();
+        return null;
+      }
+      case 'search': {
+        this.requireSignedIn();
+        const { query } = args as { query: SearchQuery };
+        return this.search(query);
+      }
+      case 'agents':
+        this.requireSignedIn();
+        return [...this.data.agents].sort((a, b) => a.name.localeCompare(b.name));
+      case 'macros': {
+        this.requireSignedIn();
+        const { language } = args as { language: string | null };
+        const base = (tag: string) => tag.split('-')[0]!.toLowerCase();
+        return this.data.macros.filter(
+          (m) => language === null || Object.keys(m.bodies).some((l) => base(l) === base(language)),
+        );
+      }
+      case 'query_tickets': {
+        this.requireSignedIn();
+        const { query } = args as { query: TicketQuery };
+        const now = Date.now();
+        const due = (t: Ticket) =>
+          Math.min(t.first_response_due_at ?? Infinity, t.resolution_due_at ?? Infinity);
+        const rows = this.inView(query.view)
+          .filter((t) => query.filter.incident_id === null || t.incident_id === query.filter.incident_id)
+          .filter((t) => {
+            const d = due(t);
+            if (query.filter.sla === 'breached') return d < now;
+            if (query.filter.sla === 'at_risk') return d >= now && d < now + 3_600_000;
+            return true;
+          })
+          .sort((a, b) => (query.sort === 'sla_due' ? due(a) - due(b) : b.last_message_at - a.last_message_at))
+          .slice(0, query.limit)
+          .map((t) => this.summary(t));
+        return { rows, next: null };
+      }
+      case 'incidents':
+        this.requireSignedIn();
+        return this.data.incidents
+          .filter((i) => i.status !== 'resolved')
+          .map((incident) => ({
+            incident,
+            open_tickets: this.inView('open').filter((t) => t.incident_id === incident.id).length,
+          }));
+      case 'sla_counts': {
+        this.requireSignedIn();
+        const now = Date.now();
+        let atRisk = 0;
+        let breached = 0;
+        for (const t of this.inView('open')) {
+          const d = Math.min(t.first_response_due_at ?? Infinity, t.resolution_due_at ?? Infinity);
+          if (d < now) breached++;
+          else if (d < now + 3_600_000) atRisk++;
+        }
+        return { at_risk: atRisk, breached };
+      }
       default:
         reject('internal', `unknown command ${cmd}`);
     }
+  }
+
+  private ticket(id: string): Ticket {
+    const ticket = this.data.tickets.find((t) => t.id === id);
+    if (!ticket) reject('not_found', `no ticket ${id} in the cache`);
+    return ticket;
+  }
+
+  outboxCounts(): OutboxCounts {
+    const count = (state: OutboxEntry['state']) => this.outboxEntries.filter((e) => e.state === state).length;
+    return { pending: count('pending'), held: count('held'), rejected: count('rejected') };
+  }
+
+  private touchOutbox(): void {
+    if (this.state.signed_in) this.state = { ...this.state, outbox: this.outboxCounts() };
+  }
+
+  private queue(op: MutationOp): Mutation {
+    const mutation: Mutation = {
+      id: `mut-${++this.seq}`,
+      client_id: 'fake-client',
+      seq: this.seq,
+      agent_id: this.data.me.id,
+      created_at: Date.now(),
+      op,
+    };
+    this.outboxEntries.push({ mutation, state: 'pending', result: null });
+    this.touchOutbox();
+    return mutation;
+  }
+
+  /** The edit's actions, in desk-core's order (TicketEdit::ops): the status last. */
+  private editOps(ticketId: string, e: TicketEdit): MutationOp[] {
+    const ticket_id = ticketId;
+    const ops: MutationOp[] = [];
+    if (e.priority) ops.push({ type: 'set_priority', ticket_id, priority: e.priority });
+    if (e.category) ops.push({ type: 'set_category', ticket_id, category: e.category });
+    if (e.claim) ops.push({ type: 'claim', ticket_id });
+    if (e.unassign) ops.push({ type: 'assign', ticket_id, assignee_id: null });
+    else if (e.assignee_id) ops.push({ type: 'assign', ticket_id, assignee_id: e.assignee_id });
+    if (e.add_tags.length) ops.push({ type: 'add_tags', ticket_id, tags: e.add_tags });
+    if (e.remove_tags.length) ops.push({ type: 'remove_tags', ticket_id, tags: e.remove_tags });
+    if (e.status) ops.push({ type: 'set_status', ticket_id, status: e.status });
+    return ops;
+  }
+
+  /** Applies one action to the fixtures as the store's optimistic layer would, with the
+   * rules' main refusals (closed tickets, claimed tickets). */
+  private applyOp(op: MutationOp): Mutation {
+    if (op.type === 'reply' || op.type === 'note' || op.type === 'create_ticket' || op.type === 'delete_ticket') {
+      reject('internal', `fake shell: ${op.type} is not an edit`);
+    }
+    const t = this.ticket(op.ticket_id);
+    const name = t.number === null ? t.id : `ticket #${t.number}`;
+    if (t.status === 'closed') reject('conflict', `${name} is closed`);
+    switch (op.type) {
+      case 'set_status':
+        // desk-core's TicketStatus::can_become: new only starts, closed follows solved.
+        if (t.status !== op.status && (op.status === 'new' || (op.status === 'closed' && t.status !== 'solved'))) {
+          reject('conflict', `${name} cannot go from ${t.status} to ${op.status}`);
+        }
+        t.status = op.status;
+        break;
+      case 'set_priority':
+        t.priority = op.priority;
+        break;
+      case 'set_category':
+        t.category = op.category;
+        break;
+      case 'claim':
+        if (t.assignee_id !== null && t.assignee_id !== this.data.me.id) reject('conflict', `${name} is already claimed by ${t.assignee_id}`);
+        t.assignee_id = this.data.me.id;
+        break;
+      case 'assign':
+        t.assignee_id = op.assignee_id;
+        break;
+      case 'add_tags':
+        t.tags = [...t.tags, ...op.tags.filter((x) => !t.tags.includes(x))];
+        break;
+      case 'remove_tags':
+        t.tags = t.tags.filter((x) => !op.tags.includes(x));
+        break;
+    }
+    return this.queue(op);
+  }
+
+  /** A sync reaches the server: pending work is applied and leaves the outbox. */
+  deliver(): void {
+    this.outboxEntries = this.outboxEntries.filter((e) => e.state !== 'pending');
+    this.touchOutbox();
+  }
+
+  /** The server answers the oldest pending reply "held" (someone answered meanwhile). */
+  holdReply(reason = 'the customer or a colleague wrote after this reply was written'): string | null {
+    const entry = this.outboxEntries.find((e) => e.state === 'pending' && e.mutation.op.type === 'reply');
+    if (!entry) return null;
+    entry.state = 'held';
+    entry.result = { outcome: 'held', reason };
+    this.touchOutbox();
+    return entry.mutation.id;
+  }
+
+  /** The server refuses the oldest pending action. */
+  rejectOldest(code: ErrorCode, reason: string): string | null {
+    const entry = this.outboxEntries.find((e) => e.state === 'pending');
+    if (!entry) return null;
+    entry.state = 'rejected';
+    entry.result = { outcome: 'rejected', code, reason };
+    this.touchOutbox();
+    return entry.mutation.id;
+  }
+
+  /** Substring search over subjects, messages and customers, with the store's snippet
+   * markers around the first match. */
+  search(query: SearchQuery): SearchHit[] {
+    const q = query.text.trim().toLowerCase();
+    if (!q) return [];
+    const hits: SearchHit[] = [];
+    const mark = (text: string): string | null => {
+      const at = text.toLowerCase().indexOf(q);
+      if (at < 0) return null;
+      const start = Math.max(0, at - 30);
+      const end = Math.min(text.length, at + q.length + 60);
+      return (
+        (start > 0 ? '…' : '') +
+        text.slice(start, at) +
+        '\uE000' +
+        text.slice(at, at + q.length) +
+        '\uE001' +
+        text.slice(at + q.length, end) +
+        (end < text.length ? '…' : '')
+      );
+    };
+    for (const t of this.data.tickets) {
+      const subject = mark(t.subject);
+      if (subject) {
+        hits.push({ ticket: this.summary(t), matched_in: 'subject', snippet: subject });
+        continue;
+      }
+      const message = this.data.messages
+        .filter((m) => m.ticket_id === t.id)
+        .map((m) => mark(m.body_text))
+        .find((s) => s !== null);
+      if (message) {
+        hits.push({ ticket: this.summary(t), matched_in: 'message', snippet: message });
+        continue;
+      }
+      const customer = this.data.customers.find((c) => c.id === t.customer_id);
+      const who = customer ? mark(customer.name) : null;
+      if (who) hits.push({ ticket: this.summary(t), matched_in: 'customer', snippet: who });
+    }
+    return hits.slice(0, Math.min(query.limit, 200));
   }
 
   /** A ticket arrives from the server (as a background sync would bring it). */

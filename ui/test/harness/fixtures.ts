@@ -7,6 +7,8 @@ import type {
   Category,
   Channel,
   Customer,
+  Incident,
+  Macro,
   Message,
   MessageKind,
   Priority,
@@ -20,6 +22,8 @@ export const DEMO_PASSWORD = 'desk-demo-pass';
 export interface Dataset {
   me: Agent;
   agents: Agent[];
+  macros: Macro[];
+  incidents: Incident[];
   customers: Customer[];
   transactions: WalletTransaction[];
   tickets: Ticket[];
@@ -53,6 +57,31 @@ const OMAR: Agent = {
   role: 'agent',
   languages: ['en'],
 };
+
+/** Canned replies, with bodies per language and variables the composer fills. */
+export const MACROS: Macro[] = [
+  {
+    id: 'macro-confirm',
+    title: 'Confirm the withdrawal in the app / 在 App 中确认提币',
+    bodies: {
+      en: 'Hi {{customer.name}}, your withdrawal of {{transaction.amount}} {{transaction.asset}} on ticket {{ticket.number}} is waiting for your confirmation in the app.',
+      'zh-CN': '{{customer.name}}您好，您在工单 {{ticket.number}} 中的 {{transaction.amount}} {{transaction.asset}} 提币正在等待您在 App 中确认。',
+    },
+    variables: ['customer.name', 'transaction.amount', 'transaction.asset', 'ticket.number'],
+    actions: [],
+    categories: ['transaction_confirmation'],
+    updated_at: 1,
+  },
+  {
+    id: 'macro-kyc',
+    title: 'KYC documents needed',
+    bodies: { en: 'Hi {{customer.name}}, please upload your ID. Your reference: {{kyc.reference}}.' },
+    variables: ['customer.name', 'kyc.reference'],
+    actions: [],
+    categories: [],
+    updated_at: 1,
+  },
+];
 
 /** Where a hostile fixture would leave a mark if any of its markup ever ran. */
 export const XSS_MARK = '__deskXss';
@@ -565,5 +594,19 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
 
   if (bulk > 0) addBulk(now, bulk, customers, tickets, messages, makeCustomer, [ME.id, OMAR.id]);
 
-  return { me: ME, agents: [ME, OMAR], customers, transactions, tickets, messages };
+  // An outage the withdrawal-confirmation tickets belong to.
+  const incidents: Incident[] = [
+    {
+      id: 'inc-tron',
+      title: 'TRON 提币确认延迟 / TRON withdrawal confirmations delayed',
+      status: 'investigating',
+      affected: ['TRON withdrawals'],
+      updates: [],
+      started_at: now - 5 * HOUR,
+      resolved_at: null,
+    },
+  ];
+  for (const t of tickets) if (t.id === 't-1042' || t.id === 't-1035') t.incident_id = 'inc-tron';
+
+  return { me: ME, agents: [ME, OMAR], macros: MACROS, incidents, customers, transactions, tickets, messages };
 }

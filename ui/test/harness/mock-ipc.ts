@@ -5,7 +5,7 @@
 // Tests steer it through `window.__deskMock` and configure it beforehand through
 // `window.__DESK_MOCK_CONFIG__`.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { SessionState, SyncProgress } from '../../src/lib/bindings';
+import type { ErrorCode, SessionState, SyncProgress } from '../../src/lib/bindings';
 import { FakeShell, type FakeShellConfig } from './fake-shell';
 
 declare global {
@@ -25,7 +25,13 @@ export interface DeskMock {
   receiveTicket(subject: string): Promise<string>;
   setServerDown(down: boolean): void;
   commands(): string[];
+  /** The server held the oldest pending reply (someone answered meanwhile); fires `session-changed`. */
+  holdReply(reason?: string): Promise<string | null>;
+  /** The server refused the oldest pending action; fires `session-changed`. */
+  rejectOldest(code: ErrorCode, reason: string): Promise<string | null>;
 }
+
+const ACTIONS = new Set(['reply', 'edit_ticket', 'bulk_edit', 'release_held', 'edit_held', 'discard_held']);
 
 const config = window.__DESK_MOCK_CONFIG__ ?? {};
 const shell = new FakeShell(config);
@@ -35,7 +41,10 @@ mockIPC(
   async (cmd, args) => {
     await new Promise((r) => setTimeout(r, cmd === 'sign_in' ? latency * 4 : latency));
     // Hand out copies, as IPC serialization would: the UI must not share our objects.
-    return structuredClone(shell.handle(cmd, (args ?? {}) as Record<string, unknown>));
+    const answer = structuredClone(shell.handle(cmd, (args ?? {}) as Record<string, unknown>));
+    // As the Rust side does after an agent action: the chrome's outbox counts changed.
+    if (ACTIONS.has(cmd)) setTimeout(() => void emit('session-changed', structuredClone(shell.state)), 0);
+    return answer;
   },
   { shouldMockEvents: true },
 );
@@ -66,5 +75,15 @@ window.__deskMock = {
   },
   commands() {
     return shell.calls.map((c) => c.cmd);
+  },
+  async holdReply(reason) {
+    const id = shell.holdReply(reason);
+    await emit('session-changed', structuredClone(shell.state));
+    return id;
+  },
+  async rejectOldest(code, reason) {
+    const id = shell.rejectOldest(code, reason);
+    await emit('session-changed', structuredClone(shell.state));
+    return id;
   },
 };

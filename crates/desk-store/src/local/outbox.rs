@@ -1,6 +1,7 @@
 //! The outbox table: the agent's actions not yet settled with the server, in `seq` order,
 //! and the client id and sequence numbers they carry.
 
+use desk_core::view::OutboxCounts;
 use desk_core::{Mutation, MutationResult, OutboxEntry, OutboxState};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -24,6 +25,30 @@ impl Store {
             .conn
             .prepare_cached("SELECT count(*) FROM outbox WHERE state = 'pending'")?
             .query_row([], |r| r.get(0))?)
+    }
+
+    /// How many of `agent_id`'s mutations are pending, held and rejected: the top bar's
+    /// "3 pending". Another agent's work (left by an account switch) is not theirs to see.
+    pub fn outbox_counts(&self, agent_id: &str) -> Result<OutboxCounts> {
+        let mut counts = OutboxCounts::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT state, count(*) FROM outbox
+             WHERE json_extract(body, '$.agent_id') = ?1 GROUP BY state",
+        )?;
+        let rows = stmt.query_map([agent_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+        })?;
+        for row in rows {
+            let (state, n) = row?;
+            match state.as_str() {
+                "pending" => counts.pending = n,
+                "held" => counts.held = n,
+                "rejected" => counts.rejected = n,
+                // The table's CHECK allows no other state.
+                _ => {}
+            }
+        }
+        Ok(counts)
     }
 
     /// The next mutations of `agent_id` to push, oldest first: the server applies a

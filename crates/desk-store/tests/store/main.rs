@@ -1,5 +1,6 @@
 //! desk-store against real SQLite files.
 
+mod catalog;
 mod encryption;
 mod local;
 mod search;

@@ -261,3 +261,126 @@ fn an_applied_answer_carried_by_a_pull_shows_a_colleagues_later_edit() {
         "the colleague's later add stands, as on the server"
     );
 }
+
+#[test]
+fn a_held_reply_can_be_edited_before_it_is_sent() {
+    let (_dir, mut store) = seeded();
+    let queued = act(&mut store, 200, reply("r1", "请稍候，我们正在核实"));
+    let held = MutationResult::Held {
+        reason: "the customer wrote again".into(),
+    };
+    store.acknowledge(&queued.id, &held).unwrap();
+    store
+        .apply_pull_page(
+            &[Change::Message(message(
+                "m2",
+                "t1",
+                "已经到账了，谢谢",
+                MessageKind::PublicReply,
+                250,
+            ))],
+            "c2",
+        )
+        .unwrap();
+
+    let refused =
+        store.release_held_edited(&queued.id, "您好，麻烦把助记词发给我们核实一下", new_id);
+    assert!(
+        matches!(&refused, Err(Error::Refused(r)) if r.code == ErrorCode::Blocked),
+        "an edited reply meets the outgoing guard like a new one: {refused:?}"
+    );
+    assert_eq!(
+        store.outbox().unwrap()[0].state,
+        OutboxState::Held,
+        "a refused edit leaves the reply held, unchanged"
+    );
+    assert!(
+        matches!(
+            store.release_held_edited(&queued.id, "   ", new_id),
+            Err(Error::Refused(_))
+        ),
+        "an emptied reply is refused, not sent"
+    );
+
+    let sent = store
+        .release_held_edited(&queued.id, "太好了，问题已解决", new_id)
+        .unwrap();
+    let MutationOp::Reply {
+        body_text,
+        last_seen_message_id,
+        message_id,
+        ..
+    } = &sent.op
+    else {
+        panic!("still a reply")
+    };
+    assert_eq!(
+        body_text, "太好了，问题已解决",
+        "the new text is what goes out"
+    );
+    assert_eq!(
+        last_seen_message_id.as_deref(),
+        Some("m2"),
+        "the edited reply has seen the customer's new message"
+    );
+    assert_eq!(message_id, "r1", "the same message in the conversation");
+    let shown = store.ticket_detail("t1").unwrap().messages;
+    let r1 = shown
+        .iter()
+        .find(|m| m.id == "r1")
+        .expect("reply still shown");
+    assert_eq!(
+        r1.body_text, "太好了，问题已解决",
+        "the conversation shows the edited text at once"
+    );
+    assert_eq!(
+        store.next_batch("me", 10).unwrap(),
+        [sent],
+        "the edited reply is sent next"
+    );
+    let note = act(
+        &mut store,
+        300,
+        MutationOp::Note {
+            ticket_id: "t1".into(),
+            message_id: "n1".into(),
+            body_text: "内部备注".into(),
+        },
+    );
+    assert!(
+        matches!(
+            store.release_held_edited(&note.id, "x", new_id),
+            Err(Error::OutboxState { .. })
+        ),
+        "only held entries can be edited and released"
+    );
+}
+
+#[test]
+fn outbox_counts_are_per_state_and_per_agent() {
+    let (_dir, mut store) = seeded();
+    let a = act(&mut store, 200, reply("r1", "第一条"));
+    let b = act(&mut store, 201, reply("r2", "第二条"));
+    act(&mut store, 202, status(TicketStatus::PendingCustomer));
+    store
+        .acknowledge(
+            &a.id,
+            &MutationResult::Held {
+                reason: "answered meanwhile".into(),
+            },
+        )
+        .unwrap();
+    store.acknowledge(&b.id, &rejected("closed")).unwrap();
+    let counts = store.outbox_counts("me").unwrap();
+    assert_eq!(
+        (counts.pending, counts.held, counts.rejected),
+        (1, 1, 1),
+        "the top bar shows each state's count: {counts:?}"
+    );
+    let other = store.outbox_counts("someone-else").unwrap();
+    assert_eq!(
+        other,
+        Default::default(),
+        "another agent's queued work is not counted as theirs"
+    );
+}
