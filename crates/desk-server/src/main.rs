@@ -305,11 +305,12 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("seed the demo dataset")?;
             println!(
-                "seeded {} tickets, {} messages, {} customers, {} transactions in {:.1}s (cursor {})",
+                "seeded {} tickets, {} messages, {} customers, {} transactions, {} macros in {:.1}s (cursor {})",
                 summary.tickets,
                 summary.messages,
                 summary.customers,
                 summary.transactions,
+                summary.macros,
                 started.elapsed().as_secs_f64(),
                 summary.cursor
             );

@@ -8,6 +8,7 @@
 //! [`Storage::write_records`] like any other write, so they reach the change feed.
 //! Must not depend on HTTP or on a storage backend.
 
+mod macros;
 mod people;
 mod rng;
 mod template;
@@ -61,6 +62,8 @@ pub struct SeedSummary {
     pub transactions: usize,
     pub tickets: usize,
     pub messages: usize,
+    /// Canned replies (macros), in Chinese and English.
+    pub macros: usize,
     /// The feed cursor after the last seeded change.
     pub cursor: String,
 }
@@ -71,6 +74,15 @@ pub async fn seed_demo(storage: &dyn Storage, options: SeedOptions) -> Result<Se
     let mut generator = Generator::new(options, enabled_agents(storage).await?);
     let mut summary = SeedSummary::default();
     let mut last = FeedPosition::ZERO;
+    let macros = macros::demo_macros(options.now_ms);
+    summary.macros = macros.len();
+    write_batch(
+        storage,
+        macros.into_iter().map(Change::Macro).collect(),
+        &mut summary,
+        &mut last,
+    )
+    .await?;
     for batch in generator.customer_batches() {
         write_batch(storage, batch, &mut summary, &mut last).await?;
     }

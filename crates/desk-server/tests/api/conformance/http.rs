@@ -47,8 +47,12 @@ pub async fn login_then_pull_pages_through_a_seeded_feed(storage: Arc<dyn Storag
     }
     let ids: HashSet<_> = changes.iter().map(|c| (c.kind(), c.id())).collect();
     assert_eq!(ids.len(), changes.len(), "no change arrives twice");
-    let expected =
-        summary.customers + summary.transactions + summary.tickets + summary.messages + 1;
+    let expected = summary.customers
+        + summary.transactions
+        + summary.tickets
+        + summary.messages
+        + summary.macros
+        + 1;
     assert_eq!(
         changes.len(),
         expected,
