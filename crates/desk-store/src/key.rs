@@ -11,6 +11,13 @@ use rusqlite::Connection;
 
 use crate::{Error, Result};
 
+/// The cache's page size, part of its file format (a cache opens only with the size it was
+/// written with). SQLite's 4 KiB: 16 KiB pages made the 1M-ticket bootstrap 11% faster
+/// (fewer pages to encrypt and check) but search 4–6 times slower, every random read
+/// decrypting four times the bytes (BENCHMARKS.md, store), and search is what agents wait
+/// on all day.
+const PAGE_SIZE: u32 = 4096;
+
 /// A cache key. Never printed (its `Debug` hides it) and wiped from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CacheKey([u8; 32]);
@@ -51,6 +58,7 @@ impl CacheKey {
         // itself, as an error the agent can act on.
         let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
         conn.pragma_update(None, "key", self.sqlcipher_literal())?;
+        conn.pragma_update(None, "cipher_page_size", PAGE_SIZE)?;
         Ok(())
     }
 }
@@ -136,6 +144,7 @@ pub(crate) fn encrypt_plaintext(path: &Path, key: &CacheKey) -> Result<()> {
                 key.sqlcipher_literal().as_str(),
             ],
         )?;
+        conn.pragma_update(Some("encrypted"), "cipher_page_size", PAGE_SIZE)?;
         conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
         // The export copies schema and rows, not the header's schema version.
         conn.pragma_update(Some("encrypted"), "user_version", version)?;
