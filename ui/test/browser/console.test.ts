@@ -91,6 +91,21 @@ describe('sign-in', () => {
     expect(await error.textContent()).toContain('reach the server');
   });
 
+  test('a cache the console had to start afresh is explained on the sign-in page', async () => {
+    const page = await open({ mock: { cacheReset: 'device_revoked' }, locale: 'zh-CN' });
+    const notice = page.getByTestId('cache-reset');
+    await notice.waitFor();
+    expect(await notice.getAttribute('data-reason')).toBe('device_revoked');
+    expect(await notice.textContent(), 'in the agent\'s language, saying what was lost').toContain('已删除本机保存的工单');
+  });
+
+  test('a cache key missing from the keychain is named as the reason', async () => {
+    const page = await open({ mock: { cacheReset: 'key_missing' } });
+    const notice = page.getByTestId('cache-reset');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('missing from the system keychain');
+  });
+
   test('sign out returns to the sign-in screen', async () => {
     const page = await openInbox();
     await page.getByTestId('sign-out').click();

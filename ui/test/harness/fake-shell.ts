@@ -3,6 +3,7 @@
 // drive the real built UI against it; `vite dev` uses it outside the desktop shell.
 import type {
   ApiError,
+  CacheReset,
   BulkOutcome,
   ErrorCode,
   InboxView,
@@ -33,6 +34,8 @@ export interface FakeShellConfig {
   bulk?: number;
   /** Simulated command latency, ms. */
   latencyMs?: number;
+  /** Start signed out with this reason the cache was started afresh. */
+  cacheReset?: CacheReset;
   now?: number;
 }
 
@@ -98,7 +101,7 @@ export class FakeShell {
       last_error: null,
       cached_tickets: 0,
       outbox: { pending: 0, held: 0, rejected: 0 },
-      cache_reset: null,
+      cache_reset: this.config.cacheReset ?? null,
     };
   }
 
