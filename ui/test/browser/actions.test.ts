@@ -1,31 +1,17 @@
 // The console's actions end to end: the built app in headless Chromium against the fake
 // shell. Reply and note, ticket edits, bulk edits, the outbox (confirm, edit, discard a
 // held reply), search highlights and the command palette.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { XSS_MARK } from '../harness/fixtures';
-import { launch, openApp, type AppPage, type OpenOptions } from './browser';
+import { pagePerTest, type OpenOptions } from './browser';
 
-let browser: Browser;
-let current: AppPage | undefined;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  const problems = current?.problems ?? [];
-  await current?.context.close();
-  current = undefined;
-  expect(problems, 'the page logged errors or CSP violations').toEqual([]);
-});
+const open = pagePerTest();
 
 async function openInbox(options: OpenOptions = {}): Promise<Page> {
-  current = await openApp(browser, { ...options, mock: { signedIn: true, ...options.mock } });
-  await current.page.getByTestId('ticket-row').first().waitFor();
-  return current.page;
+  const page = await open({ ...options, mock: { signedIn: true, ...options.mock } });
+  await page.getByTestId('ticket-row').first().waitFor();
+  return page;
 }
 
 async function openTicket(page: Page, id: string): Promise<void> {
@@ -322,8 +308,7 @@ describe('search', () => {
   });
 
   test('hostile text in a snippet stays text', async () => {
-    current = await openApp(browser, { mock: { signedIn: true, hostile: true }, withoutCsp: true });
-    const page = current.page;
+    const page = await open({ mock: { signedIn: true, hostile: true }, withoutCsp: true });
     await page.getByTestId('ticket-row').first().waitFor();
     await page.getByTestId('search-input').fill('quote');
     await page.getByTestId('search-input').press('Enter');

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import type { FakeShellConfig } from '../harness/fake-shell';
 
 export const CHROMIUM = process.env.DESK_CHROMIUM ?? '/usr/bin/chromium';
@@ -78,4 +78,28 @@ export async function signIn(page: Page, password = 'desk-demo-pass'): Promise<v
   await page.getByTestId('email').fill('chen.jing@desk.example');
   await page.getByTestId('password').fill(password);
   await page.getByTestId('password').press('Enter');
+}
+
+/** One browser for a test file and one page per test, closed after it: registers the hooks
+ * and returns `open`. Every flow must end without uncaught errors, console errors or CSP
+ * violations, which fails the test that caused them. */
+export function pagePerTest(): (options?: OpenOptions) => Promise<Page> {
+  let browser: Browser | undefined;
+  let current: AppPage | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const problems = current?.problems ?? [];
+    await current?.context.close();
+    current = undefined;
+    expect(problems, 'the page logged errors or CSP violations').toEqual([]);
+  });
+  return async (options = {}) => {
+    current = await openApp(browser!, options);
+    return current.page;
+  };
 }

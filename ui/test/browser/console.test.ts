@@ -1,34 +1,14 @@
 // The console end to end: the built app in headless Chromium, the Tauri IPC answered by
 // the fake shell (test/harness). Expected rows and counts come from the same fixtures,
 // computed here in Node, so a change in the data cannot silently weaken an assertion.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { InboxView } from '../../src/lib/bindings';
 import { FakeShell, type FakeShellConfig } from '../harness/fake-shell';
 import { XSS_MARK } from '../harness/fixtures';
-import { launch, openApp, signIn, type AppPage, type OpenOptions } from './browser';
+import { pagePerTest, signIn, type OpenOptions } from './browser';
 
-let browser: Browser;
-let current: AppPage | undefined;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  // Every flow must run without uncaught errors, console errors or CSP violations.
-  const problems = current?.problems ?? [];
-  await current?.context.close();
-  current = undefined;
-  expect(problems, 'the page logged errors or CSP violations').toEqual([]);
-});
-
-async function open(options: OpenOptions = {}): Promise<Page> {
-  current = await openApp(browser, options);
-  return current.page;
-}
+const open = pagePerTest();
 
 /** Ticket ids of a view, newest activity first, as the shell answers them. */
 function expectedIds(view: InboxView, config: FakeShellConfig = {}): string[] {
