@@ -453,23 +453,9 @@ fn opened_ticket(wd: &WebDriver) -> String {
 
 /// Runs the `desk` CLI on its own profile (a colleague's console); panics on failure.
 fn desk_cli(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> String {
-    use std::io::Write;
     let mut cmd = Command::new(bin_path("desk"));
-    keyring
-        .apply(&mut cmd)
-        .env("DESK_HOME", home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn desk");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = wait_with_limit(child, LONG);
+    keyring.apply(&mut cmd).env("DESK_HOME", home).args(args);
+    let out = wait_with_limit(testsupport::spawn_with_stdin(&mut cmd, stdin), LONG);
     assert!(
         out.status.success(),
         "desk {args:?} failed: {}{}",

@@ -12,8 +12,9 @@ mod postgres;
 mod proxy;
 mod server;
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
@@ -74,4 +75,22 @@ pub fn artifacts_dir() -> PathBuf {
         });
     std::fs::create_dir_all(&dir).expect("create artifacts dir");
     dir
+}
+
+/// Starts `cmd` with its output piped and `stdin` written to it and closed, for a test to
+/// wait on as it needs (to the end, or within a limit).
+pub fn spawn_with_stdin(cmd: &mut Command, stdin: &str) -> Child {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child
 }

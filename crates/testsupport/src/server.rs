@@ -1,4 +1,4 @@
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,20 +18,9 @@ pub struct ServerProcess {
 /// Runs a `desk-server` subcommand to completion, feeding `stdin`; panics with its output on
 /// failure.
 pub fn server_cmd(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(bin_path("desk-server"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn desk-server");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
+    let out = crate::spawn_with_stdin(Command::new(bin_path("desk-server")).args(args), stdin)
+        .wait_with_output()
         .unwrap();
-    let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "desk-server {args:?} failed: {}\n{}",

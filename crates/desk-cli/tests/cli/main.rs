@@ -1,7 +1,6 @@
 //! The `desk` CLI against a real `desk-server` process, with credentials in a real Secret
 //! Service on a private D-Bus session.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -35,14 +34,9 @@ fn desk(keyring: &KeyringSession, home: &Path, args: &[&str], stdin: &str) -> Ou
 
 /// Runs `cmd` (output piped) with `stdin` written to it, to its end.
 fn with_stdin(mut cmd: Command, stdin: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn desk");
-    child
-        .stdin
-        .take()
+    testsupport::spawn_with_stdin(&mut cmd, stdin)
+        .wait_with_output()
         .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn ok_json(out: &Output) -> serde_json::Value {

@@ -1,6 +1,6 @@
 //! The `desk-server` binary as scripts use it: serve, agent add/list, seed-demo.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -13,20 +13,9 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_desk-server");
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn desk-server");
-    child
-        .stdin
-        .take()
+    testsupport::spawn_with_stdin(Command::new(BIN).args(args), stdin)
+        .wait_with_output()
         .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {

@@ -1,7 +1,7 @@
 //! The binary on PostgreSQL: `--database-url` and `DESK_DATABASE_URL` for every subcommand,
 //! and a served API that signs in and pulls.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
@@ -16,21 +16,13 @@ fn run(args: &[&str], stdin: &str, env_url: Option<&str>) -> Output {
     command
         .args(args)
         .env_remove("DESK_DATA_DIR")
-        .env_remove("DESK_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("DESK_DATABASE_URL");
     if let Some(url) = env_url {
         command.env("DESK_DATABASE_URL", url);
     }
-    let mut child = command.spawn().expect("spawn desk-server");
-    child
-        .stdin
-        .take()
+    testsupport::spawn_with_stdin(&mut command, stdin)
+        .wait_with_output()
         .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
