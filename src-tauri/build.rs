@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "query_tickets",
     "sla_counts",
     "incidents",
+    "open_link",
 ];
 
 fn main() {

@@ -221,3 +221,22 @@ pub fn sla_counts(state: State<'_, AppState>) -> CmdResult<SlaCounts> {
 pub fn incidents(state: State<'_, AppState>) -> CmdResult<Vec<desk_core::view::IncidentView>> {
     Ok(state.client.active_incidents()?)
 }
+
+/// Opens a link from customer content in the OS's browser or mail program, after the
+/// agent confirmed its target in the console. The target is checked again here (the UI
+/// is not trusted with it): web and mail links only, no hidden hosts. Never opened
+/// inside the app: the window cannot navigate away from the console (see
+/// `navigation_guard` in lib.rs).
+#[tauri::command]
+pub fn open_link(url: String) -> CmdResult<()> {
+    let target = desk_core::links::external_target(&url)?;
+    // Only the host is logged: a link's path and query can carry a customer's data.
+    let host = target.split('/').nth(2).unwrap_or("");
+    tracing::info!(%host, "opening a customer link outside the app");
+    open::that_detached(&target).map_err(|e| {
+        ApiError::new(
+            desk_core::ErrorCode::Internal,
+            format!("the system could not open the link: {e}"),
+        )
+    })
+}

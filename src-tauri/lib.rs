@@ -36,6 +36,7 @@ pub fn with_commands<R: Runtime>(
 ) -> tauri::Builder<R> {
     let wake = Arc::new(Wake::default());
     builder
+        .plugin(navigation_guard())
         .manage(AppState { client, wake })
         .invoke_handler(tauri::generate_handler![
             commands::session_state,
@@ -59,7 +60,34 @@ pub fn with_commands<R: Runtime>(
             commands::query_tickets,
             commands::sla_counts,
             commands::incidents,
+            commands::open_link,
         ])
+}
+
+/// Keeps the window on the console: a navigation anywhere else (a link the UI did not
+/// intercept, a script that got past the sanitizer and the CSP, a redirect) is refused.
+/// Customer links open outside the app through `open_link`, after a confirmation.
+fn navigation_guard<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_, url| {
+            let allowed = is_app_url(url);
+            if !allowed {
+                tracing::warn!(scheme = url.scheme(), host = ?url.host_str(), "refused a navigation away from the console");
+            }
+            allowed
+        })
+        .build()
+}
+
+/// The console's own pages: `tauri://localhost` (Linux, macOS), `http(s)://tauri.localhost`
+/// (Windows), and the Vite dev server while developing.
+fn is_app_url(url: &tauri::Url) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", Some("localhost")) => true,
+        ("http" | "https", Some("tauri.localhost")) => true,
+        ("http", Some("localhost")) => tauri::is_dev() && url.port() == Some(1420),
+        _ => false,
+    }
 }
 
 /// The profile the console opens: `DESK_HOME`, else `DESK_PROFILE`, else `default` (the

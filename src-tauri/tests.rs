@@ -398,3 +398,39 @@ fn agents_macros_search_and_sla_views_answer_from_the_cache() {
         "the incident's view lists its tickets: {page}"
     );
 }
+
+#[test]
+fn a_hostile_link_is_refused_before_anything_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    for url in [
+        "javascript:alert(document.domain)",
+        "file:///etc/passwd",
+        "tauri://localhost/",
+        "https://wallet.example@evil.example/",
+    ] {
+        let err = invoke(&webview, "open_link", json!({ "url": url })).unwrap_err();
+        assert_eq!(err["code"], "bad_request", "{url}: {err}");
+    }
+}
+
+#[test]
+fn the_window_may_navigate_only_within_the_console() {
+    for (url, allowed) in [
+        ("tauri://localhost/index.html", true),
+        ("http://tauri.localhost/", true),
+        ("https://tauri.localhost/", true),
+        ("https://evil.example/", false),
+        ("http://127.0.0.1:8080/", false),
+        ("tauri://evil/", false),
+        ("file:///etc/passwd", false),
+        ("data:text/html,x", false),
+        // The dev server only in a development build, which tests are not.
+        ("http://localhost:1420/", tauri::is_dev()),
+    ] {
+        assert_eq!(crate::is_app_url(&url.parse().unwrap()), allowed, "{url}");
+    }
+}

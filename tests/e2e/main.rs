@@ -6,6 +6,7 @@
 //! dbus, gnome-keyring, libsecret-tools, ImageMagick) and the binaries built with
 //! `--features desk-app/custom-protocol` so the window serves the built UI.
 
+mod hostile;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use webdriver::WebDriver;
 
 const EMAIL: &str = "lin.wei@desk.test";
 const PASSWORD: &str = "correct horse 电池 staple";
-const LONG: Duration = Duration::from_secs(60);
+pub(crate) const LONG: Duration = Duration::from_secs(60);
 /// The colleague who answers a ticket while the agent's reply waits offline.
 const COLLEAGUE: &str = "bo@desk.test";
 /// WebDriver's Enter key.
@@ -46,11 +47,19 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(x: &Xvfb, keyring: &KeyringSession, home: &Path, log: &Path) -> Self {
+    /// tauri-driver, which starts the app, with `bin` first on the app's PATH (the fake
+    /// browser of [`hostile::fake_browser`]).
+    fn start(x: &Xvfb, keyring: &KeyringSession, home: &Path, log: &Path, bin: &Path) -> Self {
         let port = free_port();
         let native = free_port();
+        let mut path = std::ffi::OsString::from(bin);
+        if let Some(rest) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(rest);
+        }
         let mut cmd = Command::new(tauri_driver());
         x.apply(keyring.apply(&mut cmd))
+            .env("PATH", path)
             .args([
                 "--port",
                 &port.to_string(),
@@ -141,7 +150,20 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         );
     }
     let tmp = tempfile::tempdir().unwrap();
-    let server = ServerProcess::seeded(&tmp.path().join("server"), 80, EMAIL, PASSWORD);
+    let server = ServerProcess::seeded_with_env(
+        &tmp.path().join("server"),
+        80,
+        EMAIL,
+        PASSWORD,
+        &[(
+            "DESK_INGEST_SECRETS",
+            &format!("{}={}", hostile::INGEST_SECRET_ID, hostile::INGEST_SECRET),
+        )],
+    );
+    // A hostile email, delivered as a channel bridge delivers every email.
+    let canary = hostile::Canary::start();
+    let hostile_ticket = hostile::ingest_corpus(&server.url, &canary.url);
+    let (bin, opened_log) = hostile::fake_browser(tmp.path());
     let keyring = KeyringSession::start(tmp.path());
     let x = Xvfb::start();
     let home = tmp.path().join("console");
@@ -150,7 +172,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     let shots = artifacts_dir();
 
     // 1. Sign in and read a Chinese conversation.
-    let driver = Driver::start(&x, &keyring, &home, &log);
+    let driver = Driver::start(&x, &keyring, &home, &log, &bin);
     let wd = WebDriver::launch(&driver.url, &app);
     let url_field = wd.wait("[data-testid=server-url]", LONG);
     wd.clear(&url_field);
@@ -250,6 +272,9 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
             .any(|b| wd.text(b) == online_reply),
         "the delivered reply stays in the conversation"
     );
+
+    // Hostile HTML in the real webview: inert, and its link asks before it opens outside.
+    hostile::check(&wd, &x, &shots, &hostile_ticket, &canary, &opened_log);
     wd.quit();
     drop(driver);
 
@@ -284,7 +309,13 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     // 3. Server down, app restarted: the cache still shows the tickets, clearly offline,
     // and the agent keeps working: a tag and a reply on one ticket, a reply on another.
     let stopped = server.go_down();
-    let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-offline.log"));
+    let driver = Driver::start(
+        &x,
+        &keyring,
+        &home,
+        &tmp.path().join("app-offline.log"),
+        &bin,
+    );
     let wd = WebDriver::launch(&driver.url, &app);
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
     assert!(
@@ -375,7 +406,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
 
     // 5. The console starts online: the tag and the second reply are delivered, the first
     // reply is held in the outbox for the agent to confirm.
-    let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-back.log"));
+    let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-back.log"), &bin);
     let wd = WebDriver::launch(&driver.url, &app);
     wd.until("connectivity shows online", LONG, |wd| {
         wd.count("[data-testid=connectivity][data-state=online]") > 0
@@ -443,7 +474,7 @@ fn reply(wd: &WebDriver, text: &str) {
 }
 
 /// The id of the ticket open in the detail pane.
-fn opened_ticket(wd: &WebDriver) -> String {
+pub(crate) fn opened_ticket(wd: &WebDriver) -> String {
     wd.attr(
         &wd.wait("[data-testid=ticket-detail]", LONG),
         "data-ticket-id",

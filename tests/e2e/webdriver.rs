@@ -152,14 +152,25 @@ impl WebDriver {
 
     /// A form field's current value (what the agent typed), not its attribute.
     pub fn value(&self, el: &str) -> String {
+        self.execute("return arguments[0].value", json!([{ ELEMENT_KEY: el }]))
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Runs `script` in the page (a function body; `arguments` holds `args`) and returns
+    /// what it returns. An element argument is `{ELEMENT_KEY: id}` (see [`Self::element`]).
+    pub fn execute(&self, script: &str, args: Value) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
-            Some(json!({ "script": "return arguments[0].value", "args": [{ ELEMENT_KEY: el }] })),
+            Some(json!({ "script": script, "args": args })),
         )
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    }
+
+    /// An element id as a script argument.
+    pub fn element(el: &str) -> Value {
+        json!({ ELEMENT_KEY: el })
     }
 
     /// Polls until `f` is true.

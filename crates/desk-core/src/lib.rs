@@ -11,6 +11,7 @@ pub mod domain;
 pub mod apply;
 pub mod error;
 pub mod guard;
+pub mod links;
 pub mod mutation;
 pub mod ops;
 pub mod redact;

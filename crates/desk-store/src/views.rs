@@ -533,7 +533,14 @@ impl Store {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })? {
             let (mid, body) = row?;
-            messages.push(parse::<Message>("message", &mid, &body)?);
+            let mut message = parse::<Message>("message", &mid, &body)?;
+            // The server stores customer HTML sanitized; the console sanitizes it again
+            // before showing it, so a server from before a rule, or one that was broken
+            // into, cannot put markup in front of an agent (DESIGN.md §7).
+            message.body_html = message
+                .body_html
+                .and_then(|html| desk_core::sanitize::customer_html(&html));
+            messages.push(message);
         }
 
         let mut transactions: Vec<WalletTransaction> = Vec::new();

@@ -42,6 +42,26 @@ impl ServerProcess {
         Self::start(data_dir)
     }
 
+    /// [`Self::seeded`], serving with `env` added: e.g. `DESK_INGEST_SECRETS` for a test
+    /// that plays a channel bridge.
+    pub fn seeded_with_env(
+        data_dir: &Path,
+        tickets: u32,
+        email: &str,
+        password: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
+        seed(
+            &["--data-dir", data_dir.to_str().unwrap()],
+            tickets,
+            email,
+            password,
+        );
+        let mut command = serve_sqlite(data_dir);
+        command.envs(env.iter().copied());
+        Self::spawn(command, data_dir.to_path_buf())
+    }
+
     /// [`Self::seeded`] on a PostgreSQL database, e.g. one of
     /// [`crate::Postgres::fresh_database`].
     pub fn seeded_on_database(url: &str, tickets: u32, email: &str, password: &str) -> Self {
@@ -51,12 +71,7 @@ impl ServerProcess {
 
     /// Starts `desk-server serve` on 127.0.0.1:0 and waits for its `listening on` line.
     pub fn start(data_dir: &Path) -> Self {
-        let mut command = Command::new(bin_path("desk-server"));
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env_remove("DESK_DATABASE_URL");
-        Self::spawn(command, data_dir.to_path_buf())
+        Self::spawn(serve_sqlite(data_dir), data_dir.to_path_buf())
     }
 
     /// Starts `desk-server serve` on a PostgreSQL database, e.g. one of
@@ -222,6 +237,16 @@ impl StoppedServer {
             .env_remove("DESK_DATABASE_URL");
         ServerProcess::spawn(command, self.data_dir)
     }
+}
+
+/// `desk-server serve` on 127.0.0.1:0 and the SQLite data in `data_dir`.
+fn serve_sqlite(data_dir: &Path) -> Command {
+    let mut command = Command::new(bin_path("desk-server"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("DESK_DATABASE_URL");
+    command
 }
 
 /// Adds one agent and `tickets` demo tickets to the storage `storage_args` name.

@@ -72,6 +72,8 @@ export const api = {
   queryTickets: (query: TicketQuery) => call<TicketPage>('query_tickets', { query }),
   slaCounts: () => call<SlaCounts>('sla_counts'),
   incidents: () => call<IncidentView[]>('incidents'),
+  /** Opens a customer link in the system browser; only after the agent confirmed its target. */
+  openLink: (url: string) => call<null>('open_link', { url }),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>

@@ -1,11 +1,11 @@
 // The console end to end: the built app in headless Chromium, the Tauri IPC answered by
 // the fake shell (test/harness). Expected rows and counts come from the same fixtures,
 // computed here in Node, so a change in the data cannot silently weaken an assertion.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { InboxView } from '../../src/lib/bindings';
 import { FakeShell, type FakeShellConfig } from '../harness/fake-shell';
-import { XSS_MARK } from '../harness/fixtures';
+import { CANARY, XSS_MARK } from '../harness/fixtures';
 import { pagePerTest, signIn, type OpenOptions } from './browser';
 
 const open = pagePerTest();
@@ -349,6 +349,95 @@ describe('hostile content', () => {
     await page.getByTestId('customer-panel').hover();
     await page.waitForTimeout(300);
     expect(await page.evaluate((mark) => (window as unknown as Record<string, unknown>)[mark], XSS_MARK)).toBeUndefined();
+  });
+});
+
+describe('customer HTML', () => {
+  test('an email shows its formatting, and its links ask before they open outside the app', async () => {
+    const page = await openInbox();
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1041"]').click();
+    const body = page.locator('[data-testid="message-body"][data-format="html"]');
+    await body.waitFor();
+    expect(await body.locator('b').first().textContent()).toBe('0.85 ETH');
+    expect(await body.locator('li').count()).toBe(2);
+    expect(await body.locator('blockquote').count()).toBe(1);
+    const guide = body.getByTestId('customer-link').first();
+    expect(await guide.textContent()).toBe('your deposit guide');
+
+    await guide.click();
+    const dialog = page.getByTestId('link-confirm');
+    await dialog.waitFor();
+    expect(await page.getByTestId('link-confirm-host').textContent()).toBe('help.wallet.example');
+    expect(await page.getByTestId('link-confirm-address').textContent()).toBe('https://help.wallet.example/deposits#eth');
+    expect(await page.getByTestId('link-confirm-deceptive').count(), 'an honest link is not called deceptive').toBe(0);
+    expect(await page.evaluate(() => location.href), 'the window did not follow the link').toBe(new URL(inject('baseUrl')).href);
+    // Cancel has the focus, and the console's shortcuts do not act behind the dialog.
+    await page.keyboard.press('j');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    const opened = () =>
+      page.evaluate(() => window.__deskMock!.shell.calls.filter((c) => c.cmd === 'open_link').map((c) => c.args));
+    expect(await opened(), 'nothing opens without the confirmation').toEqual([]);
+    expect(await page.locator('[data-testid="ticket-detail"]').getAttribute('data-ticket-id')).toBe('t-1041');
+
+    await body.getByTestId('customer-link').nth(1).click();
+    await page.getByTestId('link-confirm-open').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await opened()).toEqual([{ url: 'https://etherscan.io/tx/0x9f2c4b7e0ce41a' }]);
+  });
+
+  test('Chinese UI: a link whose text names another site is called out', async () => {
+    const page = await openInbox({ mock: { hostile: true }, locale: 'zh-CN' });
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-6668"]').click();
+    await page.getByTestId('customer-link').first().click();
+    expect(await page.getByTestId('link-confirm-host').textContent()).toBe('wallet-example.help');
+    expect(await page.getByTestId('link-confirm-address').textContent()).toBe('https://wallet-example.help/verify');
+    expect(await page.getByTestId('link-confirm-deceptive').textContent()).toContain(
+      '链接文字显示为 wallet.example，实际打开的是 wallet-example.help',
+    );
+    expect(await page.getByTestId('link-confirm-open').textContent()).toContain('在浏览器中打开');
+  });
+
+  test('a hostile corpus, past every other wall, neither runs nor loads anything', async () => {
+    // No CSP, and the HTML as the fixture wrote it: only the UI's own renderer stands
+    // between the corpus and the page.
+    const page = await open({ mock: { signedIn: true, hostile: true }, withoutCsp: true });
+    const base = inject('baseUrl');
+    const strays: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) strays.push(r.url());
+    });
+    await page.getByTestId('ticket-row').first().waitFor();
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-6667"]').click();
+    const body = page.locator('[data-testid="message-body"][data-format="html"]');
+    await body.waitFor();
+    await body.getByText('hover me').hover();
+    await body.getByText('cell').click();
+    await body.getByText('js link').click();
+    await body.getByText('end').click();
+    await page.waitForTimeout(500);
+
+    expect(await page.evaluate((mark) => (window as unknown as Record<string, unknown>)[mark], XSS_MARK)).toBeUndefined();
+    expect(strays, `no request may leave for ${CANARY}`).toEqual([]);
+    const found = await body.evaluate((el) => {
+      const tags = new Set(Array.from(el.querySelectorAll('*'), (e) => e.localName));
+      const attrs = new Set(Array.from(el.querySelectorAll('*'), (e) => e.getAttributeNames()).flat());
+      return {
+        tags: [...tags].sort(),
+        attrs: [...attrs].sort(),
+        links: Array.from(el.querySelectorAll('a'), (a) => a.getAttribute('href')),
+        spans: Array.from(el.querySelectorAll('[colspan], [rowspan]'), (c) => `${c.getAttribute('colspan')}/${c.getAttribute('rowspan')}`),
+      };
+    });
+    expect(found.tags).toEqual(['a', 'b', 'div', 'p', 'table', 'tbody', 'td', 'tr']);
+    expect(found.attrs).toEqual(['colspan', 'data-href', 'data-testid', 'href', 'rel']);
+    expect(found.links, 'only the web link survives; javascript:, data: and user-name links are text').toEqual([
+      'https://wallet-example.help/login',
+    ]);
+    expect(found.spans).toEqual(['2/null']);
+    expect(await body.textContent()).toContain('Verify wallet');
+    expect(await page.evaluate(() => document.querySelectorAll('#app').length), 'no id from the HTML').toBe(1);
+    expect(await page.evaluate(() => location.href)).toBe(new URL('?csp=off', base).href);
   });
 });
 

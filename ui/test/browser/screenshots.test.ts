@@ -105,6 +105,24 @@ describe('screenshots', () => {
 
   for (const locale of ['en', 'zh-CN'] as const) {
     for (const scheme of ['light', 'dark'] as const) {
+      test(`an HTML email and the link confirmation, ${locale}, ${scheme}`, async () => {
+        const { page, context, problems } = await openApp(browser, {
+          mock: { signedIn: true, hostile: true },
+          locale: locale === 'en' ? 'en-US' : 'zh-CN',
+          colorScheme: scheme,
+        });
+        await page.getByTestId('ticket-row').first().waitFor();
+        await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1041"]').click();
+        await page.locator('[data-testid="message-body"][data-format="html"]').waitFor();
+        await page.screenshot({ path: `${ARTIFACTS}email-html-${locale}-${scheme}.png` });
+        await page.locator('[data-testid="ticket-row"][data-ticket-id="t-6668"]').click();
+        await page.getByTestId('customer-link').first().click();
+        await page.getByTestId('link-confirm-deceptive').waitFor();
+        await page.screenshot({ path: `${ARTIFACTS}link-confirm-${locale}-${scheme}.png` });
+        expect(problems).toEqual([]);
+        await context.close();
+      });
+
       test(`outbox and search, ${locale}, ${scheme}`, async () => {
         const { page, context, problems } = await openApp(browser, {
           mock: { signedIn: true },

