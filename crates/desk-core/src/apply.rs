@@ -50,6 +50,13 @@ impl TicketStatus {
             _ => true,
         }
     }
+
+    /// Whether the SLA clock runs: while the ticket is the desk's to answer (`new`,
+    /// `open`). Waiting on the customer, on hold, solved or closed, it is neither at risk
+    /// nor breached; the due times stand for when it comes back.
+    pub fn sla_running(self) -> bool {
+        matches!(self, TicketStatus::New | TicketStatus::Open)
+    }
 }
 
 fn ticket_name(t: &Ticket) -> String {
@@ -169,6 +176,8 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
                 return Err(Refusal::new(err.code, err.message));
             }
             t.last_message_at = t.last_message_at.max(at);
+            // The first response is given: its target is met and no longer due.
+            t.first_response_due_at = None;
         }
         MutationOp::Note { body_text, .. } => {
             check_body(body_text, "note")?;

@@ -236,6 +236,50 @@ fn replies_and_notes_move_activity_and_closed_tickets_take_only_notes() {
 }
 
 #[test]
+fn a_public_reply_meets_the_first_response_target_and_a_note_does_not() {
+    let mut due = ticket(TicketStatus::New);
+    due.first_response_due_at = Some(500);
+    due.resolution_due_at = Some(9_000);
+    let note = MutationOp::Note {
+        ticket_id: "t1".into(),
+        message_id: "n1".into(),
+        body_text: "checking the chain".into(),
+    };
+    let noted = apply_mutation(Some(&due), &m(note)).unwrap();
+    assert_eq!(
+        noted.first_response_due_at,
+        Some(500),
+        "the customer saw nothing yet"
+    );
+    let reply = MutationOp::Reply {
+        ticket_id: "t1".into(),
+        message_id: "r1".into(),
+        body_text: "We are checking your withdrawal.".into(),
+        last_seen_message_id: None,
+    };
+    let answered = apply_mutation(Some(&due), &m(reply)).unwrap();
+    assert_eq!(
+        answered.first_response_due_at, None,
+        "the first response is given"
+    );
+    assert_eq!(
+        answered.resolution_due_at,
+        Some(9_000),
+        "resolution is still due"
+    );
+}
+
+#[test]
+fn the_sla_clock_runs_only_while_the_ticket_is_the_desks_to_answer() {
+    let running: Vec<_> = TicketStatus::ALL
+        .iter()
+        .filter(|s| s.sla_running())
+        .copied()
+        .collect();
+    assert_eq!(running, [TicketStatus::New, TicketStatus::Open]);
+}
+
+#[test]
 fn a_reply_asking_for_a_secret_is_blocked_and_a_note_is_not() {
     let open = ticket(TicketStatus::Open);
     let reply = MutationOp::Reply {

@@ -111,6 +111,28 @@ pub struct SlaTarget {
     pub resolution_minutes: u32,
 }
 
+impl SlaTarget {
+    /// The desk's targets when no policy says otherwise, as (first response, resolution)
+    /// in milliseconds around the clock: by priority, halved for VIP and institutional
+    /// customers.
+    pub fn default_ms(priority: Priority, tier: CustomerTier) -> (i64, i64) {
+        const MINUTE: i64 = 60_000;
+        const HOUR: i64 = 60 * MINUTE;
+        const DAY: i64 = 24 * HOUR;
+        let (first, resolution) = match priority {
+            Priority::Urgent => (15 * MINUTE, 4 * HOUR),
+            Priority::High => (HOUR, 12 * HOUR),
+            Priority::Normal => (4 * HOUR, 2 * DAY),
+            Priority::Low => (DAY, 5 * DAY),
+        };
+        if tier == CustomerTier::Standard {
+            (first, resolution)
+        } else {
+            (first / 2, resolution / 2)
+        }
+    }
+}
+
 /// One weekly opening window, in the policy's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct BusinessWindow {

@@ -42,8 +42,11 @@ pub struct TicketSummary {
     pub preview: String,
     #[ts(type = "number")]
     pub last_message_at: i64,
+    /// The earlier of the first-response and resolution due times while the SLA clock
+    /// runs (`TicketStatus::sla_running`); null when it does not: what the SLA views
+    /// count and the row's SLA badge shows.
     #[ts(type = "number | null")]
-    pub first_response_due_at: Option<i64>,
+    pub sla_due_at: Option<i64>,
 }
 
 /// A ticket opened: the conversation and the customer beside it.

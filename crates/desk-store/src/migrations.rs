@@ -95,6 +95,10 @@ const STEPS: &[&[&str]] = &[
     ],
     // 6: conversations evicted to the server (local/evict.rs).
     &[crate::local::EVICT_MIGRATION],
+    // 7: the SLA clock stops while a ticket waits on the customer or is on hold
+    // (`TicketStatus::sla_running`); the triggers move the hour buckets along.
+    &["UPDATE tickets SET sla_due_at = NULL
+       WHERE status NOT IN ('new', 'open') AND sla_due_at IS NOT NULL;"],
 ];
 
 /// The schema version this build writes.

@@ -137,8 +137,12 @@ fn is_open(status: TicketStatus) -> bool {
     !matches!(status, TicketStatus::Solved | TicketStatus::Closed)
 }
 
-/// The earlier of the ticket's due times: what the SLA views sort and count by.
-fn sla_due_at(t: &Ticket) -> Option<i64> {
+/// The earlier of the ticket's due times: what the SLA views sort and count by. None
+/// while the clock does not run (waiting on the customer, on hold, done).
+pub(crate) fn sla_due_at(t: &Ticket) -> Option<i64> {
+    if !t.status.sla_running() {
+        return None;
+    }
     match (t.first_response_due_at, t.resolution_due_at) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

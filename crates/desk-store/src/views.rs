@@ -322,6 +322,7 @@ impl Store {
                 }
                 None => String::new(),
             };
+            let sla_due_at = crate::records::sla_due_at(&t);
             out.push((
                 TicketSummary {
                     id: t.id,
@@ -338,7 +339,7 @@ impl Store {
                     assignee_name,
                     preview,
                     last_message_at: t.last_message_at,
-                    first_response_due_at: t.first_response_due_at,
+                    sla_due_at,
                 },
                 key,
             ));

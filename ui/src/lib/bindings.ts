@@ -298,7 +298,13 @@ export type TicketSummary = { id: string, number: number | null, subject: string
 /**
  * The start of the latest message, for the list's second line.
  */
-preview: string, last_message_at: number, first_response_due_at: number | null, };
+preview: string, last_message_at: number, 
+/**
+ * The earlier of the first-response and resolution due times while the SLA clock
+ * runs (`TicketStatus::sla_running`); null when it does not: what the SLA views
+ * count and the row's SLA badge shows.
+ */
+sla_due_at: number | null, };
 
 export type TicketDetail = { ticket: Ticket, customer: Customer | null, assignee: Agent | null, 
 /**

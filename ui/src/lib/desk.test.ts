@@ -68,7 +68,7 @@ function row(id: string): TicketSummary {
     assignee_name: null,
     preview: '',
     last_message_at: 0,
-    first_response_due_at: null,
+    sla_due_at: null,
   };
 }
 

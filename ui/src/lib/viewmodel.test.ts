@@ -33,7 +33,7 @@ function summary(id: string, subject: string, customer: string, number: number |
     assignee_name: null,
     preview: '',
     last_message_at: 0,
-    first_response_due_at: null,
+    sla_due_at: null,
   };
 }
 

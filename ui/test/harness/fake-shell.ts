@@ -143,7 +143,11 @@ export class FakeShell {
       assignee_name: assignee?.name ?? null,
       preview: (last?.body_text ?? '').replace(/\s+/g, ' ').slice(0, 140),
       last_message_at: t.last_message_at,
-      first_response_due_at: t.first_response_due_at,
+      // As the store computes it: the earlier due time, while the clock runs.
+      sla_due_at:
+        (t.status === 'new' || t.status === 'open') && (t.first_response_due_at ?? t.resolution_due_at) !== null
+          ? Math.min(t.first_response_due_at ?? Infinity, t.resolution_due_at ?? Infinity)
+          : null,
     };
   }
 

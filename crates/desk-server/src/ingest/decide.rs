@@ -568,6 +568,12 @@ fn new_ticket(
         .clone()
         .or_else(|| Some(customer.preferred_language.clone()).filter(|l| !l.is_empty()))
         .unwrap_or_else(|| "und".to_owned());
+    let priority = match customer.tier {
+        CustomerTier::Standard => Priority::Normal,
+        CustomerTier::Vip | CustomerTier::Institutional => Priority::High,
+    };
+    // The desk's default targets start ticking when the customer writes.
+    let (first_response, resolution) = desk_core::SlaTarget::default_ms(priority, customer.tier);
     Ticket {
         id: id.to_owned(),
         number: None,
@@ -575,17 +581,14 @@ fn new_ticket(
         customer_id: customer.id.clone(),
         channel: m.channel,
         status: TicketStatus::New,
-        priority: match customer.tier {
-            CustomerTier::Standard => Priority::Normal,
-            CustomerTier::Vip | CustomerTier::Institutional => Priority::High,
-        },
+        priority,
         category: Category::Other,
         tags: vec![],
         assignee_id: None,
         group: None,
         language,
-        first_response_due_at: None,
-        resolution_due_at: None,
+        first_response_due_at: Some(now + first_response),
+        resolution_due_at: Some(now + resolution),
         linked_transaction_ids: vec![],
         incident_id: None,
         merged_into: None,

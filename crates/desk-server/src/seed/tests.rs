@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use desk_core::{TicketStatus, TxStatus};
+use desk_core::{AuthorKind, MessageKind, TicketStatus, TxStatus};
 
 use super::template::{NEEDS_BROADCAST, PLACEHOLDERS, Step, Template};
 use super::ticket::conversation_for;
@@ -127,10 +127,14 @@ fn generated_tickets_are_plausible() {
     let mut messages_per_ticket: HashMap<&str, usize> = HashMap::new();
     let mut tickets = Vec::new();
     let mut transactions = HashSet::new();
+    let mut answered = HashSet::new();
     for change in &data {
         match change {
             Change::Message(m) => {
                 *messages_per_ticket.entry(&m.ticket_id).or_default() += 1;
+                if m.kind == MessageKind::PublicReply && m.author.kind == AuthorKind::Agent {
+                    answered.insert(m.ticket_id.as_str());
+                }
                 assert!(
                     m.created_at < options.now_ms,
                     "messages lie in the past: {m:?}"
@@ -172,9 +176,15 @@ fn generated_tickets_are_plausible() {
         );
         assert!(
             ticket
-                .first_response_due_at
+                .resolution_due_at
                 .is_some_and(|d| d > ticket.created_at),
             "SLA due after creation"
+        );
+        assert_eq!(
+            ticket.first_response_due_at.is_none(),
+            answered.contains(ticket.id.as_str()),
+            "a first response is due until an agent answers: {}",
+            ticket.subject
         );
         for id in &ticket.linked_transaction_ids {
             assert!(

@@ -3,7 +3,7 @@
 use desk_core::wire::Change;
 use desk_core::{
     Agent, Attachment, Author, AuthorKind, Category, Channel, Customer, CustomerTier, Message,
-    MessageKind, Priority, Ticket, TicketStatus,
+    MessageKind, SlaTarget, Ticket, TicketStatus,
 };
 
 use super::people::{self, EN, ZH};
@@ -272,7 +272,11 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
     });
 
     let vip = customer.tier != CustomerTier::Standard;
-    let (first_response, resolution) = sla_targets(template.priority, vip);
+    let (first_response, resolution) = SlaTarget::default_ms(template.priority, customer.tier);
+    // An agent's public reply meets the first-response target, as `desk_core::apply` does.
+    let answered = messages
+        .iter()
+        .any(|m| m.kind == MessageKind::PublicReply && m.author.kind == AuthorKind::Agent);
     let mut tags: Vec<String> = template.tags.iter().map(|t| (*t).to_owned()).collect();
     if customer.tier == CustomerTier::Vip {
         tags.push("vip".to_owned());
@@ -313,7 +317,7 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
         assignee_id: assignee.map(|a| a.id),
         group: Some(group.to_owned()),
         language: language.to_owned(),
-        first_response_due_at: Some(created_at + first_response),
+        first_response_due_at: (!answered).then_some(created_at + first_response),
         resolution_due_at: Some(created_at + resolution),
         linked_transaction_ids: linked.iter().map(|t| t.id.clone()).collect(),
         incident_id: None,
@@ -374,21 +378,6 @@ pub(super) fn conversation_for(template: &Template, status: TicketStatus) -> Vec
     .unwrap_or(steps.len())
     .max(1);
     steps[..end].to_vec()
-}
-
-/// First-response and resolution targets in milliseconds.
-fn sla_targets(priority: Priority, vip: bool) -> (i64, i64) {
-    let (first, resolution) = match priority {
-        Priority::Urgent => (15 * MINUTE, 4 * HOUR),
-        Priority::High => (HOUR, 12 * HOUR),
-        Priority::Normal => (4 * HOUR, 2 * DAY),
-        Priority::Low => (DAY, 5 * DAY),
-    };
-    if vip {
-        (first / 2, resolution / 2)
-    } else {
-        (first, resolution)
-    }
 }
 
 fn variables(

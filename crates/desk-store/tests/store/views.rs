@@ -147,6 +147,10 @@ fn is_open(t: &Ticket) -> bool {
 }
 
 fn sla_due(t: &Ticket) -> Option<i64> {
+    // The clock stops while the ticket waits on the customer or is on hold.
+    if !matches!(t.status, TicketStatus::New | TicketStatus::Open) {
+        return None;
+    }
     match (t.first_response_due_at, t.resolution_due_at) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

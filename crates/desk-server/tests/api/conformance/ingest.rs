@@ -496,6 +496,15 @@ pub async fn messages_thread_onto_their_conversations_open_ticket(storage: Arc<d
         "both messages, once each, in order, on the one ticket"
     );
     let mut t = ticket(&ticket_id, &changes);
+    // The default targets for a standard customer's normal ticket, from its first message.
+    let (first, resolution) =
+        desk_core::SlaTarget::default_ms(t.priority, desk_core::CustomerTier::Standard);
+    assert_eq!(
+        (t.first_response_due_at, t.resolution_due_at),
+        (Some(t.created_at + first), Some(t.created_at + resolution)),
+        "the SLA clock starts when the customer writes"
+    );
+    assert_eq!(first, 4 * 3_600_000, "four hours to a first response");
     assert_eq!(
         (t.subject.as_str(), t.channel.as_str()),
         ("提币三小时未到账", "telegram"),
