@@ -22,7 +22,7 @@ pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
 pub use postgres::Postgres;
 pub use proxy::{FaultProxy, ProxyMode};
-pub use server::{ServerProcess, StoppedServer, server_cmd};
+pub use server::{ServerProcess, StoppedServer, seed_data_dir, server_cmd};
 pub use webdriver::{TauriDriver, WebDriver};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test
