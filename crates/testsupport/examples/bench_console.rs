@@ -102,6 +102,12 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    // The machine is shared: say how busy it was, beside the figures.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!(
+        "bench_console: load average before the starts: {}",
+        load.trim()
+    );
     let x = Xvfb::start();
     let app = bin_path("desk-app");
     let log = root.join("app.log");
@@ -132,6 +138,9 @@ fn main() {
         // The last session stays open for the in-session measurements.
         let switches = view_switches(&wd, o.switches);
         let opens = ticket_opens(&wd, o.opens);
+        profile_list(&wd);
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        eprintln!("bench_console: load average after: {}", load.trim());
         let memory = memory_of(&app);
         report(&starts, &switches, &opens, &memory);
         quit(wd, &app);
@@ -310,6 +319,32 @@ fn ticket_opens(wd: &WebDriver, n: usize) -> Vec<f64> {
         eprintln!("bench_console: open {}: {ms:.1} ms", v["id"]);
     }
     out
+}
+
+/// The inbox query alone through the app's command (IPC, the store, JSON both ways), at
+/// the sizes the list asks for, to tell that cost from the UI's.
+const INVOKE_LIST: &str = r#"
+const [limit, done] = arguments;
+const t0 = performance.now();
+window.__TAURI_INTERNALS__.invoke('list_tickets', { view: 'open', limit })
+  .then((rows) => done({ ms: performance.now() - t0, rows: rows.length, bytes: JSON.stringify(rows).length }));
+"#;
+
+fn profile_list(wd: &WebDriver) {
+    for limit in [50, 1_000, 10_000] {
+        let mut times = Vec::new();
+        let mut last = json!(null);
+        for _ in 0..5 {
+            last = wd.execute_async(INVOKE_LIST, json!([limit]));
+            times.push(last["ms"].as_f64().unwrap_or(f64::NAN));
+        }
+        eprintln!(
+            "bench_console: list_tickets(open, {limit}) through IPC: median {:.0} ms ({} rows, {} KB of JSON)",
+            percentile(&times, 50.0),
+            last["rows"],
+            last["bytes"].as_f64().unwrap_or(0.0) / 1000.0,
+        );
+    }
 }
 
 /// The app's processes: those running the app binary.
