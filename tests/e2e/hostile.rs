@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::webdriver::WebDriver;
+use testsupport::WebDriver;
 use super::{LONG, opened_ticket};
 
 /// The ingestion secret the test server accepts, as a channel bridge holds it.

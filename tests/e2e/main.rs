@@ -7,16 +7,15 @@
 //! `--features desk-app/custom-protocol` so the window serves the built UI.
 
 mod hostile;
-mod webdriver;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use testsupport::{
-    KeyringSession, ServerProcess, Xvfb, artifacts_dir, bin_path, have, server_cmd, terminate,
+    KeyringSession, ServerProcess, TauriDriver, WebDriver, Xvfb, artifacts_dir, bin_path, have,
+    server_cmd, terminate,
 };
-use webdriver::WebDriver;
 
 const EMAIL: &str = "lin.wei@desk.test";
 const PASSWORD: &str = "correct horse 电池 staple";
@@ -26,88 +25,26 @@ const COLLEAGUE: &str = "bo@desk.test";
 /// WebDriver's Enter key.
 const ENTER: &str = "\u{E007}";
 
-fn tauri_driver() -> PathBuf {
-    if have("tauri-driver") {
-        return PathBuf::from("tauri-driver");
+/// tauri-driver launching the console on `home`, with debug logs in `log` and `bin` first
+/// on the app's PATH (the fake browser of [`hostile::fake_browser`]).
+fn tauri_driver(
+    x: &Xvfb,
+    keyring: &KeyringSession,
+    home: &Path,
+    log: &Path,
+    bin: &Path,
+) -> TauriDriver {
+    let mut path = std::ffi::OsString::from(bin);
+    if let Some(rest) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(rest);
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let p = home.join(".cargo/bin/tauri-driver");
-    assert!(
-        p.exists(),
-        "tauri-driver is not installed: `cargo xtask test` installs it"
-    );
-    p
-}
-
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    /// tauri-driver, which starts the app, with `bin` first on the app's PATH (the fake
-    /// browser of [`hostile::fake_browser`]).
-    fn start(x: &Xvfb, keyring: &KeyringSession, home: &Path, log: &Path, bin: &Path) -> Self {
-        let port = free_port();
-        let native = free_port();
-        let mut path = std::ffi::OsString::from(bin);
-        if let Some(rest) = std::env::var_os("PATH") {
-            path.push(":");
-            path.push(rest);
-        }
-        let mut cmd = Command::new(tauri_driver());
-        x.apply(keyring.apply(&mut cmd))
-            .env("PATH", path)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("DESK_HOME", home)
-            .env("DESK_LOG", "debug")
-            // WebKit's sandbox needs user namespaces a CI container may not grant.
-            .env("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1")
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .stdout(Stdio::from(std::fs::File::create(log).unwrap()))
-            .stderr(Stdio::from(
-                std::fs::OpenOptions::new().append(true).open(log).unwrap(),
-            ));
-        let child = cmd.spawn().expect("spawn tauri-driver");
-        // Owned by the guard from here on, so a failure below still stops it.
-        let driver = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        for _ in 0..100 {
-            if http.get(format!("{}/status", driver.url)).send().is_ok() {
-                return driver;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("tauri-driver did not come up on {}", driver.url);
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // SIGTERM, never SIGKILL: tauri-driver then stops its WebKitWebDriver too.
-        terminate(&mut self.child);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    let env = [
+        ("DESK_HOME", home.as_os_str()),
+        ("DESK_LOG", std::ffi::OsStr::new("debug")),
+        ("PATH", path.as_os_str()),
+    ];
+    TauriDriver::start(x, keyring, &env, log)
 }
 
 fn has_cjk(s: &str) -> bool {
@@ -172,7 +109,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     let shots = artifacts_dir();
 
     // 1. Sign in and read a Chinese conversation.
-    let driver = Driver::start(&x, &keyring, &home, &log, &bin);
+    let driver = tauri_driver(&x, &keyring, &home, &log, &bin);
     let wd = WebDriver::launch(&driver.url, &app);
     let url_field = wd.wait("[data-testid=server-url]", LONG);
     wd.clear(&url_field);
@@ -309,13 +246,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     // 3. Server down, app restarted: the cache still shows the tickets, clearly offline,
     // and the agent keeps working: a tag and a reply on one ticket, a reply on another.
     let stopped = server.go_down();
-    let driver = Driver::start(
-        &x,
-        &keyring,
-        &home,
-        &tmp.path().join("app-offline.log"),
-        &bin,
-    );
+    let driver = tauri_driver(&x, &keyring, &home, &tmp.path().join("app-offline.log"), &bin);
     let wd = WebDriver::launch(&driver.url, &app);
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
     assert!(
@@ -406,7 +337,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
 
     // 5. The console starts online: the tag and the second reply are delivered, the first
     // reply is held in the outbox for the agent to confirm.
-    let driver = Driver::start(&x, &keyring, &home, &tmp.path().join("app-back.log"), &bin);
+    let driver = tauri_driver(&x, &keyring, &home, &tmp.path().join("app-back.log"), &bin);
     let wd = WebDriver::launch(&driver.url, &app);
     wd.until("connectivity shows online", LONG, |wd| {
         wd.count("[data-testid=connectivity][data-state=online]") > 0

@@ -1,7 +1,8 @@
 //! Test harness shared by the workspace's integration tests: locating built binaries, a
 //! `desk-server` child process on a free port, a private D-Bus session with an unlocked
-//! gnome-keyring (so tests never touch the developer's own keychain), an Xvfb display, and
-//! a throwaway PostgreSQL cluster, and a TCP proxy that injects network faults.
+//! gnome-keyring (so tests never touch the developer's own keychain), an Xvfb display,
+//! tauri-driver and a small WebDriver client for the real app window, a throwaway
+//! PostgreSQL cluster, and a TCP proxy that injects network faults.
 //!
 //! Everything started here is stopped on drop (the shared PostgreSQL cluster, which lives
 //! in a `static`, when the test process exits). Nothing here is used by production code.
@@ -11,6 +12,7 @@ mod keyring_session;
 mod postgres;
 mod proxy;
 mod server;
+mod webdriver;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,7 +22,8 @@ pub use display::Xvfb;
 pub use keyring_session::KeyringSession;
 pub use postgres::Postgres;
 pub use proxy::{FaultProxy, ProxyMode};
-pub use server::{ServerProcess, StoppedServer, server_cmd};
+pub use server::{ServerProcess, StoppedServer, seed_data_dir, server_cmd};
+pub use webdriver::{TauriDriver, WebDriver};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test
 /// executable's target directory. `cargo test --workspace` builds them all.
@@ -35,6 +38,14 @@ pub fn bin_path(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// A TCP port on the loopback interface that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("find a free port")
+        .port()
 }
 
 /// Whether a program is on PATH.

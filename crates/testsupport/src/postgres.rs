@@ -86,7 +86,7 @@ impl Postgres {
         // A port free a moment ago can be taken before the server binds it: try a few.
         let mut last_error = String::new();
         for _ in 0..5 {
-            cluster.port = free_port();
+            cluster.port = crate::free_port();
             match cluster.pg_ctl_start() {
                 Ok(()) => {
                     cluster.watchdog = Some(cluster.spawn_watchdog());
@@ -317,13 +317,6 @@ fn command_line(user: Option<&str>, program: &Path, args: &[&str]) -> String {
         .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("find a free port")
-        .port()
 }
 
 fn run(command: &mut Command, what: &str) {

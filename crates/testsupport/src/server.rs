@@ -33,12 +33,7 @@ pub fn server_cmd(args: &[&str], stdin: &str) -> String {
 impl ServerProcess {
     /// Seeds `tickets` demo tickets and one agent, then serves.
     pub fn seeded(data_dir: &Path, tickets: u32, email: &str, password: &str) -> Self {
-        seed(
-            &["--data-dir", data_dir.to_str().unwrap()],
-            tickets,
-            email,
-            password,
-        );
+        seed_data_dir(data_dir, tickets, email, password);
         Self::start(data_dir)
     }
 
@@ -250,6 +245,17 @@ fn serve_sqlite(data_dir: &Path) -> Command {
 }
 
 /// Adds one agent and `tickets` demo tickets to the storage `storage_args` name.
+/// Seeds the SQLite data directory `data_dir` as [`ServerProcess::seeded`] does, for a
+/// caller that starts the server its own way ([`ServerProcess::start_with`]).
+pub fn seed_data_dir(data_dir: &Path, tickets: u32, email: &str, password: &str) {
+    seed(
+        &["--data-dir", data_dir.to_str().unwrap()],
+        tickets,
+        email,
+        password,
+    );
+}
+
 fn seed(storage_args: &[&str], tickets: u32, email: &str, password: &str) {
     let mut add = vec!["agent", "add"];
     add.extend_from_slice(storage_args);

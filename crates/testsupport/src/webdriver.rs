@@ -1,9 +1,87 @@
-//! A small W3C WebDriver client, enough to drive the console through tauri-driver. Every
-//! call has a time limit: a hung webview must fail the test, not hang CI.
+//! tauri-driver and a small W3C WebDriver client, enough to drive the console's real
+//! window (the end-to-end tests, the console benchmark). Every call has a time limit: a
+//! hung webview must fail the run, not hang CI.
 
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use crate::{KeyringSession, Xvfb, free_port, have, terminate};
+
+/// A `tauri-driver` child on free ports, showing the app on `x` with the secrets of
+/// `keyring`; stopped with SIGTERM on drop.
+pub struct TauriDriver {
+    child: Child,
+    pub url: String,
+}
+
+impl TauriDriver {
+    /// Starts tauri-driver with `env` added to what the app it launches sees (`DESK_HOME`,
+    /// `DESK_LOG`), its output and the app's written to `log`.
+    pub fn start(x: &Xvfb, keyring: &KeyringSession, env: &[(&str, &OsStr)], log: &Path) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new(tauri_driver());
+        x.apply(keyring.apply(&mut cmd))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .envs(env.iter().copied())
+            // WebKit's sandbox needs user namespaces a CI container may not grant.
+            .env("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::from(std::fs::File::create(log).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new().append(true).open(log).unwrap(),
+            ));
+        let child = cmd.spawn().expect("spawn tauri-driver");
+        // Owned by the guard from here on, so a failure below still stops it.
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        for _ in 0..100 {
+            if http.get(format!("{}/status", driver.url)).send().is_ok() {
+                return driver;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("tauri-driver did not come up on {}", driver.url);
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        // SIGTERM, never SIGKILL: tauri-driver then stops its WebKitWebDriver too.
+        terminate(&mut self.child);
+    }
+}
+
+/// tauri-driver on PATH, or where `cargo install` put it.
+fn tauri_driver() -> PathBuf {
+    if have("tauri-driver") {
+        return PathBuf::from("tauri-driver");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let p = home.join(".cargo/bin/tauri-driver");
+    assert!(
+        p.exists(),
+        "tauri-driver is not installed: `cargo xtask test` installs it"
+    );
+    p
+}
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -125,10 +203,9 @@ impl WebDriver {
     /// The element's `textContent`. WebDriver's own "element text" follows visibility rules
     /// that drop ellipsized spans in WebKit, which is not what a test of content wants.
     pub fn text(&self, el: &str) -> String {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": "return arguments[0].textContent", "args": [{ ELEMENT_KEY: el }] })),
+        self.execute(
+            "return arguments[0].textContent",
+            json!([{ ELEMENT_KEY: el }]),
         )
         .as_str()
         .unwrap_or_default()
@@ -171,6 +248,16 @@ impl WebDriver {
     /// An element id as a script argument.
     pub fn element(el: &str) -> Value {
         json!({ ELEMENT_KEY: el })
+    }
+
+    /// Runs `script` in the page with `args` and a callback as its last argument; returns
+    /// what the script passes to the callback (within the session's 30 s script timeout).
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// Polls until `f` is true.
