@@ -1,13 +1,14 @@
 //! Presence (DESIGN.md §8 "X is replying"): telling the server which ticket this agent is
 //! on, and reading who else is. Best-effort and online only: never queued in the outbox
-//! (a stale "is replying" replayed after an outage would be a lie), and offline, signed
-//! out, or on a ticket the server does not know yet (opened offline, not pushed) it quietly
-//! answers nobody.
+//! (a stale "is replying" replayed after an outage would be a lie), and whatever keeps it
+//! from the server (offline, signed out, a ticket not pushed yet, the keyring away) it
+//! quietly answers nobody; only malformed input is an error.
 
-use desk_core::ErrorCode;
 use desk_core::wire::{PresenceEntry, PresenceRequest, PresenceState, TicketPresence};
+use desk_core::{ApiError, ErrorCode};
 
 use crate::api::Api;
+use crate::credentials::Secret;
 use crate::{Client, Error, Result};
 
 impl Client {
@@ -50,26 +51,36 @@ impl Client {
 
     async fn presence_call<F, Fut>(&self, call: F) -> Result<Vec<PresenceEntry>>
     where
-        F: FnOnce(Api, crate::credentials::Secret) -> Fut,
+        F: FnOnce(Api, Secret) -> Fut,
         Fut: std::future::Future<Output = Result<TicketPresence>>,
     {
-        let Some(account) = self.account()? else {
-            return Ok(Vec::new());
-        };
-        let api = Api::new(&account.server_url)?;
         let answer = async {
-            let access = self.access_token(&api).await?;
+            let (api, access) = self.api_and_access().await?;
             call(api, access).await
         };
         match answer.await {
-            Ok(presence) => Ok(presence
-                .agents
-                .into_iter()
-                .filter(|a| a.agent_id != account.agent.id)
-                .collect()),
-            Err(e) if e.is_transient() => Ok(Vec::new()),
-            Err(Error::Server(e)) if e.code == ErrorCode::NotFound => Ok(Vec::new()),
-            Err(e) => Err(e),
+            Ok(presence) => {
+                let me = self.account()?.map(|a| a.agent.id);
+                Ok(presence
+                    .agents
+                    .into_iter()
+                    .filter(|a| Some(&a.agent_id) != me.as_ref())
+                    .collect())
+            }
+            // Input the server could never accept is the caller's bug: say so.
+            Err(e @ Error::BadInput(_)) => Err(e),
+            Err(Error::Server(e)) if e.code == ErrorCode::BadRequest => Err(Error::Server(e)),
+            Err(e) => {
+                if matches!(&e, Error::Server(api) if api.code == ErrorCode::Unauthorized) {
+                    // The access token died early: the next call refreshes.
+                    self.forget_access();
+                }
+                // Offline, signed out, a ticket the server does not know yet, a keyring
+                // that is away: a colleague's "is replying" is not worth an error, and
+                // anything that matters reaches the agent through the sync loop.
+                tracing::debug!(code = ?ApiError::from(&e).code, "presence unavailable");
+                Ok(Vec::new())
+            }
         }
     }
 }
