@@ -12,6 +12,7 @@ pub mod apply;
 pub mod error;
 pub mod guard;
 pub mod mutation;
+pub mod notify;
 pub mod ops;
 pub mod redact;
 pub mod sanitize;
