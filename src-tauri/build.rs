@@ -13,6 +13,8 @@ const COMMANDS: &[&str] = &[
     "list_tickets",
     "view_counts",
     "get_ticket",
+    "announce_presence",
+    "ticket_presence",
     "reply",
     "edit_ticket",
     "bulk_edit",

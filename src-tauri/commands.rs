@@ -6,6 +6,7 @@ use desk_core::view::{
     BulkOutcome, InboxView, SessionState, SlaCounts, SyncProgress, TicketDetail, TicketEdit,
     TicketPage, TicketQuery, TicketSummary, ViewCounts,
 };
+use desk_core::wire::{PresenceEntry, PresenceState};
 use desk_core::{Agent, ApiError, Macro, Mutation, OutboxEntry};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -99,6 +100,26 @@ pub fn view_counts(state: State<'_, AppState>) -> CmdResult<ViewCounts> {
 pub async fn get_ticket(state: State<'_, AppState>, id: String) -> CmdResult<TicketDetail> {
     // Fetches an evicted conversation when online; offline the detail says it is elsewhere.
     Ok(state.client.open_ticket(&id).await?)
+}
+
+/// This agent is on a ticket (`presence`: viewing or replying) or left it (`None`);
+/// answers the other agents on it. Best-effort: offline it answers nobody.
+#[tauri::command]
+pub async fn announce_presence(
+    state: State<'_, AppState>,
+    ticket_id: String,
+    presence: Option<PresenceState>,
+) -> CmdResult<Vec<PresenceEntry>> {
+    Ok(state.client.announce_presence(&ticket_id, presence).await?)
+}
+
+/// The other agents on a ticket now; offline, nobody.
+#[tauri::command]
+pub async fn ticket_presence(
+    state: State<'_, AppState>,
+    ticket_id: String,
+) -> CmdResult<Vec<PresenceEntry>> {
+    Ok(state.client.presence(&ticket_id).await?)
 }
 
 /// After an agent action: the sync loop sends it now (or when the server is back), and

@@ -47,6 +47,8 @@ pub fn with_commands<R: Runtime>(
             commands::list_tickets,
             commands::view_counts,
             commands::get_ticket,
+            commands::announce_presence,
+            commands::ticket_presence,
             commands::reply,
             commands::edit_ticket,
             commands::bulk_edit,

@@ -433,4 +433,38 @@ fn the_window_may_navigate_only_within_the_console() {
     ] {
         assert_eq!(crate::is_app_url(&url.parse().unwrap()), allowed, "{url}");
     }
+
+fn presence_is_best_effort_and_its_state_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app(dir.path());
+    let webview = window(&app);
+    // The account's server (port 9) is unreachable: presence answers nobody, no error.
+    for (cmd, body) in [
+        (
+            "announce_presence",
+            json!({ "ticketId": "t1", "presence": "replying" }),
+        ),
+        (
+            "announce_presence",
+            json!({ "ticketId": "t1", "presence": null }),
+        ),
+        ("ticket_presence", json!({ "ticketId": "t1" })),
+    ] {
+        assert_eq!(
+            invoke(&webview, cmd, body.clone()),
+            Ok(json!([])),
+            "{cmd} {body} offline answers nobody rather than failing"
+        );
+    }
+    let outbox = invoke(&webview, "outbox", json!({})).unwrap();
+    assert_eq!(outbox, json!([]), "presence is never queued");
+    assert!(
+        invoke(
+            &webview,
+            "announce_presence",
+            json!({ "ticketId": "t1", "presence": "typing" })
+        )
+        .is_err(),
+        "only viewing and replying are states"
+    );
 }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_core::search::{HIGHLIGHT_END, HIGHLIGHT_START, SearchQuery};
 use desk_core::view::InboxView;
+use desk_core::wire::PresenceState;
 use desk_core::{
     ApiError, Category, ErrorCode, MutationOp, MutationResult, Priority, TicketStatus,
 };
@@ -124,6 +125,13 @@ enum Command {
         #[arg(long)]
         discard: Option<String>,
     },
+    /// Who else is viewing or replying to a ticket; with --state, say what you are doing
+    /// on it first (online only: offline it answers nobody and queues nothing).
+    Presence {
+        id: String,
+        #[arg(long, value_enum)]
+        state: Option<PresenceArg>,
+    },
     /// Sign out; --wipe also deletes the cache.
     Logout {
         #[arg(long)]
@@ -135,6 +143,14 @@ enum Command {
     /// Print what ingestion keeps of HTML on standard input: sanitized, or nothing when it
     /// holds a wallet secret.
     Sanitize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PresenceArg {
+    Viewing,
+    Replying,
+    /// Leave whatever ticket this device announced.
+    Leave,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -608,6 +624,33 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 made.push(client.act(op)?);
             }
             report_actions(&client, made, cli.json).await?;
+        }
+        Command::Presence { id, state } => {
+            let others = match state {
+                None => client.presence(&id).await?,
+                Some(PresenceArg::Leave) => client.announce_presence(&id, None).await?,
+                Some(PresenceArg::Viewing) => {
+                    client
+                        .announce_presence(&id, Some(PresenceState::Viewing))
+                        .await?
+                }
+                Some(PresenceArg::Replying) => {
+                    client
+                        .announce_presence(&id, Some(PresenceState::Replying))
+                        .await?
+                }
+            };
+            if cli.json {
+                print_json(&others);
+            } else {
+                for a in &others {
+                    let doing = match a.state {
+                        PresenceState::Viewing => "viewing",
+                        PresenceState::Replying => "replying",
+                    };
+                    println!("{} is {doing}", a.agent_name);
+                }
+            }
         }
         Command::Delete { id } => {
             let m = client.act(MutationOp::DeleteTicket { ticket_id: id })?;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod guard;
 pub mod links;
 pub mod mutation;
+pub mod notify;
 pub mod ops;
 pub mod redact;
 pub mod sanitize;

@@ -13,7 +13,7 @@ use crate::mutation::*;
 use crate::ops::*;
 use crate::search::*;
 use crate::view::*;
-use crate::wire::{Change, PullResponse};
+use crate::wire::{Change, PresenceEntry, PresenceState, PullResponse, TicketPresence};
 
 /// Declarations of every exported type, in a stable order.
 pub fn declarations() -> String {
@@ -93,6 +93,9 @@ pub fn declarations() -> String {
         TicketEdit::decl(&cfg),
         BulkFailure::decl(&cfg),
         BulkOutcome::decl(&cfg),
+        PresenceState::decl(&cfg),
+        PresenceEntry::decl(&cfg),
+        TicketPresence::decl(&cfg),
     ];
     for decl in &decls {
         out.push_str("export ");

@@ -320,3 +320,37 @@ pub struct InboundMessageResponse {
     /// The message was stored before (a re-delivery); nothing changed.
     pub duplicate: bool,
 }
+
+/// What an agent is doing on a ticket, as other agents see it (DESIGN.md §8 presence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceState {
+    Viewing,
+    Replying,
+}
+
+/// `PUT /api/v1/presence`: this device's agent is on `ticket_id`, doing `state`. It holds
+/// until the server's presence TTL passes without another announcement, or the device
+/// announces another ticket or leaves (`DELETE`): one ticket per device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceRequest {
+    pub ticket_id: String,
+    pub state: PresenceState,
+}
+
+/// One agent on a ticket. An agent on several devices counts once, with the strongest
+/// state (replying over viewing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PresenceEntry {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub state: PresenceState,
+}
+
+/// Who is on a ticket right now, by agent id; the answer to `GET
+/// /api/v1/tickets/{id}/presence` and to an announcement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketPresence {
+    pub ticket_id: String,
+    pub agents: Vec<PresenceEntry>,
+}

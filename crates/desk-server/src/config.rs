@@ -53,6 +53,9 @@ pub struct Config {
     pub ingest_secrets: Vec<IngestSecret>,
     /// How far an ingestion request's timestamp may be from the server's clock, either way.
     pub ingest_window: Duration,
+    /// How long a console's "viewing"/"replying" announcement holds without a refresh;
+    /// consoles re-announce well inside it (every 15 s), so a vanished one fades quickly.
+    pub presence_ttl: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             events_keep_alive: Duration::from_secs(15),
             ingest_secrets: Vec::new(),
             ingest_window: Duration::from_secs(5 * 60),
+            presence_ttl: Duration::from_secs(45),
         }
     }
 }

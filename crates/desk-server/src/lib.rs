@@ -16,6 +16,7 @@ pub mod feed;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
+pub mod presence;
 pub mod push;
 pub mod retention;
 pub mod seed;

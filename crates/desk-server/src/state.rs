@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{Clock, Config, SystemClock, millis};
 use crate::metrics::Metrics;
+use crate::presence::Presence;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ struct Inner {
     /// a graceful shutdown does not wait for them for ever.
     closing: tokio::sync::watch::Sender<bool>,
     metrics: Metrics,
+    /// Who is on which ticket; this instance's memory only (see `crate::presence`).
+    presence: Presence,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +58,7 @@ impl AppState {
                 dummy_password_hash: OnceLock::new(),
                 closing: tokio::sync::watch::Sender::new(false),
                 metrics: Metrics::new(),
+                presence: Presence::default(),
             }),
         }
     }
@@ -88,6 +92,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    pub fn presence(&self) -> &Presence {
+        &self.inner.presence
     }
 
     /// Resolves once [`Self::close`] was called.

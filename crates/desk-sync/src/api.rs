@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use desk_core::wire::{
-    API_PREFIX, LoginRequest, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    TicketConversation, TokenResponse,
+    API_PREFIX, LoginRequest, PresenceRequest, PullResponse, PushRequest, PushResponse,
+    RefreshRequest, TicketConversation, TicketPresence, TokenResponse,
 };
 use desk_core::{Agent, ApiError, ErrorCode};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -159,6 +159,45 @@ impl Api {
         self.send(url, req.bearer_auth(access.expose())).await
     }
 
+    /// Announces that this device is on a ticket; answers who is on it now.
+    pub async fn announce_presence(
+        &self,
+        access: &Secret,
+        body: &PresenceRequest,
+    ) -> Result<TicketPresence> {
+        let (url, req) = self.request(Method::PUT, "/presence");
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// This device left the ticket it announced.
+    pub async fn leave_presence(&self, access: &Secret) -> Result<()> {
+        let (url, req) = self.request(Method::DELETE, "/presence");
+        let resp = req
+            .bearer_auth(access.expose())
+            .send()
+            .await
+            .map_err(offline(&url))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        Err(failure(url, resp, "leaving presence").await)
+    }
+
+    /// Who is on a ticket now.
+    pub async fn ticket_presence(
+        &self,
+        access: &Secret,
+        ticket_id: &str,
+    ) -> Result<TicketPresence> {
+        if matches!(ticket_id, "" | "." | "..") {
+            return Err(Error::BadInput(format!("invalid ticket id {ticket_id:?}")));
+        }
+        let path = format!("/tickets/{}/presence", path_segment(ticket_id));
+        let (url, req) = self.request(Method::GET, &path);
+        self.send(url, req.bearer_auth(access.expose())).await
+    }
+
     /// Opens the server's event stream (Server-Sent Events: `event: poke` lines, no
     /// payload). The caller reads it chunk by chunk until it ends.
     pub async fn events(&self, access: &Secret) -> Result<reqwest::Response> {
@@ -174,15 +213,7 @@ impl Api {
         if resp.status().is_success() {
             return Ok(resp);
         }
-        let status = resp.status();
-        let bytes = resp.bytes().await.unwrap_or_default();
-        Err(match serde_json::from_slice::<ApiError>(&bytes) {
-            Ok(api) => Error::Server(api),
-            Err(_) => Error::Protocol {
-                url,
-                detail: format!("event stream answered http {status}"),
-            },
-        })
+        Err(failure(url, resp, "event stream").await)
     }
 
     /// Pushes a batch of one agent's queued mutations; the server answers each.
@@ -190,6 +221,20 @@ impl Api {
         let (url, req) = self.request(Method::POST, "/push");
         self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
+    }
+}
+
+/// The error of a failed response whose success carries no JSON: the server's
+/// `{code, message}`, or a protocol error naming `what` when another server answered.
+async fn failure(url: String, resp: reqwest::Response, what: &str) -> Error {
+    let status = resp.status();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    match serde_json::from_slice::<ApiError>(&bytes) {
+        Ok(api) => Error::Server(api),
+        Err(_) => Error::Protocol {
+            url,
+            detail: format!("{what} answered http {status}"),
+        },
     }
 }
 

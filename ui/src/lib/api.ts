@@ -12,6 +12,8 @@ import type {
   Macro,
   Mutation,
   OutboxEntry,
+  PresenceEntry,
+  PresenceState,
   SearchHit,
   SearchQuery,
   SessionState,
@@ -57,6 +59,10 @@ export const api = {
   listTickets: (view: InboxView, limit: number) => call<TicketSummary[]>('list_tickets', { view, limit }),
   viewCounts: () => call<ViewCounts>('view_counts'),
   getTicket: (id: string) => call<TicketDetail>('get_ticket', { id }),
+  /** `presence` null: left the ticket. Answers the other agents on it; offline, nobody. */
+  announcePresence: (ticketId: string, presence: PresenceState | null) =>
+    call<PresenceEntry[]>('announce_presence', { ticketId, presence }),
+  ticketPresence: (ticketId: string) => call<PresenceEntry[]>('ticket_presence', { ticketId }),
   syncProgress: () => call<SyncProgress | null>('sync_progress'),
   reply: (ticketId: string, body: string, internal: boolean) =>
     call<Mutation>('reply', { ticketId, body, internal }),

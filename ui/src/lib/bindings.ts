@@ -450,3 +450,9 @@ export type BulkFailure = { ticket_id: string, error: ApiError, };
 
 export type BulkOutcome = { edited: number, failed: Array<BulkFailure>, };
 
+export type PresenceState = "viewing" | "replying";
+
+export type PresenceEntry = { agent_id: string, agent_name: string, state: PresenceState, };
+
+export type TicketPresence = { ticket_id: string, agents: Array<PresenceEntry>, };
+

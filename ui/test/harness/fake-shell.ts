@@ -12,6 +12,7 @@ import type {
   MutationOp,
   OutboxCounts,
   OutboxEntry,
+  PresenceEntry,
   SearchHit,
   SearchQuery,
   SessionState,
@@ -63,6 +64,10 @@ export class FakeShell {
   /** Tickets whose conversation `get_ticket` says is on the server (evicted, offline). */
   evicted = new Set<string>();
   calls: { cmd: string; args: unknown }[] = [];
+  /** Other agents on each ticket, as the server would answer; tests set it. */
+  presence = new Map<string, PresenceEntry[]>();
+  /** What this console last announced: a ticket and a state, or `null` after leaving. */
+  announced: { ticketId: string; state: string } | null = null;
   /** The agent's queued work, oldest first, as the store keeps it. */
   outboxEntries: OutboxEntry[] = [];
   private seq = 0;
@@ -266,6 +271,20 @@ export class FakeShell {
         });
         ticket.last_message_at = at;
         return this.queue(op);
+      }
+      case 'announce_presence': {
+        const { ticketId, presence } = args as { ticketId?: string; presence?: string | null };
+        if (typeof ticketId !== 'string' || (presence !== null && presence !== 'viewing' && presence !== 'replying')) {
+          reject('bad_request', `invalid presence ${String(presence)} for ${String(ticketId)}`);
+        }
+        // Best-effort, as desk-sync: offline or signed out, nobody, and nothing recorded.
+        if (this.serverDown || !this.state.signed_in) return [];
+        this.announced = presence === null ? null : { ticketId, state: presence };
+        return presence === null ? [] : (this.presence.get(ticketId) ?? []);
+      }
+      case 'ticket_presence': {
+        const { ticketId } = args as { ticketId: string };
+        return this.serverDown || !this.state.signed_in ? [] : (this.presence.get(ticketId) ?? []);
       }
       case 'edit_ticket': {
         this.requireSignedIn();

@@ -9,6 +9,7 @@ use testsupport::{KeyringSession, ServerProcess, server_cmd};
 mod content;
 mod faults;
 mod outage;
+mod presence;
 mod realtime;
 mod scope;
 

@@ -285,6 +285,46 @@ fn paths() -> Value {
         json!({ "get": conversation }),
     );
 
+    let mut announce = operation(
+        "announce_presence",
+        "This device's agent is viewing or replying to a ticket, until the presence TTL passes without another announcement; answers who is on it",
+        true,
+        (
+            "200",
+            ok(
+                "everyone on the ticket now, the caller included",
+                "TicketPresence",
+            ),
+        ),
+        &[
+            ("400", "malformed body or ticket id"),
+            ("404", "no such ticket"),
+            ("413", "body too large"),
+        ],
+    );
+    announce["requestBody"] = json_body("PresenceRequest");
+    announce["requestBody"]["required"] = json!(true);
+    paths.insert(
+        api("/presence"),
+        json!({
+            "put": announce,
+            "delete": operation("leave_presence", "This device left the ticket it was on", true,
+                ("204", json!({ "description": "left" })), &[]),
+        }),
+    );
+    let mut on_ticket = operation(
+        "ticket_presence",
+        "Who is viewing or replying to a ticket now (empty for an unknown one)",
+        true,
+        ("200", ok("the agents on the ticket", "TicketPresence")),
+        &[],
+    );
+    on_ticket["parameters"] = json!([
+        { "name": "id", "in": "path", "required": true,
+          "description": "The ticket's id.", "schema": { "type": "string" } }
+    ]);
+    paths.insert(api("/tickets/{id}/presence"), json!({ "get": on_ticket }));
+
     paths.insert(
         api("/events"),
         json!({ "get": operation("events",
@@ -950,6 +990,26 @@ fn schemas() -> Value {
             "created_ticket": { "type": "boolean" },
             "duplicate": { "type": "boolean" },
         })),
+    );
+    put("PresenceState", string_enum(["viewing", "replying"]));
+    put(
+        "PresenceRequest",
+        closed(
+            json!({ "ticket_id": string(), "state": schema_ref("PresenceState") }),
+            &["ticket_id", "state"],
+        ),
+    );
+    put(
+        "PresenceEntry",
+        object(json!({
+            "agent_id": string(),
+            "agent_name": string(),
+            "state": schema_ref("PresenceState"),
+        })),
+    );
+    put(
+        "TicketPresence",
+        object(json!({ "ticket_id": string(), "agents": array_of("PresenceEntry") })),
     );
     put(
         "PushResponse",

@@ -5,14 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use desk_core::Agent;
 use desk_core::wire::{
-    Health, LoginRequest, PullQuery, PullResponse, PushRequest, PushResponse, RefreshRequest,
-    SCHEMA_VERSION, TicketConversation, TokenResponse,
+    Health, LoginRequest, PresenceRequest, PullQuery, PullResponse, PushRequest, PushResponse,
+    RefreshRequest, SCHEMA_VERSION, TicketConversation, TicketPresence, TokenResponse,
 };
 
 use super::extract::{ApiJson, ApiQuery, AuthedAgent};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::{auth, feed, push};
+use crate::{auth, feed, presence, push};
 
 pub(super) async fn healthz() -> Json<Health> {
     Json(Health {
@@ -45,6 +45,8 @@ pub(super) async fn logout(
     caller: AuthedAgent,
 ) -> Result<StatusCode> {
     auth::logout(&state, &caller.0).await?;
+    // A signed-out device is on no ticket any more.
+    state.presence().leave(&caller.0.device_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -105,4 +107,61 @@ pub(super) async fn push(
         .metrics()
         .pushed(response.results.iter().map(|a| &a.result));
     Ok(Json(response))
+}
+
+/// The caller's device is on a ticket (DESIGN.md §8 presence); answers who is on it now.
+/// A refresh of the same ticket skips the existence check, which reads storage.
+pub(super) async fn announce_presence(
+    State(state): State<AppState>,
+    caller: AuthedAgent,
+    ApiJson(request): ApiJson<PresenceRequest>,
+) -> Result<Json<TicketPresence>> {
+    let id = request.ticket_id;
+    if id.is_empty() || id.len() > presence::MAX_TICKET_ID_LEN {
+        return Err(Error::BadRequest(format!(
+            "ticket_id must be 1 to {} bytes",
+            presence::MAX_TICKET_ID_LEN
+        )));
+    }
+    let now = state.now_ms();
+    let device = &caller.0.device_id;
+    if !state.presence().is_on(device, &id, now) {
+        // Every agent sees every ticket for now (as `ticket_messages`); scoping lands
+        // with `feed::scope_for`. The check keeps unknown ids out of the map.
+        if state.storage().ticket_messages(&id).await?.is_none() {
+            return Err(Error::NotFound(format!("no ticket {id:?}")));
+        }
+    }
+    let ttl = i64::try_from(state.config().presence_ttl.as_millis()).unwrap_or(i64::MAX);
+    state
+        .presence()
+        .announce(device, caller.agent(), &id, request.state, now, ttl);
+    let agents = state.presence().on_ticket(&id, now);
+    Ok(Json(TicketPresence {
+        ticket_id: id,
+        agents,
+    }))
+}
+
+/// The caller's device left the ticket it was on.
+pub(super) async fn leave_presence(
+    State(state): State<AppState>,
+    caller: AuthedAgent,
+) -> StatusCode {
+    state.presence().leave(&caller.0.device_id);
+    StatusCode::NO_CONTENT
+}
+
+/// Who is on a ticket now. Unknown ids answer an empty list rather than a storage read:
+/// presence is polled every few seconds by every console with the ticket open.
+pub(super) async fn ticket_presence(
+    State(state): State<AppState>,
+    _caller: AuthedAgent,
+    Path(id): Path<String>,
+) -> Json<TicketPresence> {
+    let agents = state.presence().on_ticket(&id, state.now_ms());
+    Json(TicketPresence {
+        ticket_id: id,
+        agents,
+    })
 }

@@ -63,6 +63,10 @@ fn ingest_message() -> Option<Value> {
     }))
 }
 
+fn presence_body() -> Option<Value> {
+    Some(json!({ "ticket_id": "t1", "state": "viewing" }))
+}
+
 const EMAIL: &str = "matrix@desk.test";
 
 // One row per route, so the table reads as a table.
@@ -83,6 +87,11 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/v1/events", Bearer(Role::Agent), StatusCode::OK, no_body),
         // The matrix's app holds no tickets: past authorization, the answer is 404.
         r(Method::GET, "/api/v1/tickets/{id}/messages", Bearer(Role::Agent), StatusCode::NOT_FOUND, no_body),
+        // No tickets either: an announcement past authorization is 404; reading and
+        // leaving need no ticket.
+        r(Method::PUT, "/api/v1/presence", Bearer(Role::Agent), StatusCode::NOT_FOUND, presence_body),
+        r(Method::DELETE, "/api/v1/presence", Bearer(Role::Agent), StatusCode::NO_CONTENT, no_body),
+        r(Method::GET, "/api/v1/tickets/{id}/presence", Bearer(Role::Agent), StatusCode::OK, no_body),
         r(Method::POST, "/api/v1/ingest/events", Signed, StatusCode::OK, ingest_events),
         r(Method::POST, "/api/v1/ingest/messages", Signed, StatusCode::OK, ingest_message),
     ]

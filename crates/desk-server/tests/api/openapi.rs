@@ -149,6 +149,8 @@ fn the_document_is_openapi_3_1_with_the_error_shape_and_bearer_auth() {
         "/api/v1/push",
         "/api/v1/events",
         "/api/v1/tickets/{id}/messages",
+        "/api/v1/presence",
+        "/api/v1/tickets/{id}/presence",
     ] {
         let op = doc["paths"][authed]
             .as_object()
@@ -334,6 +336,21 @@ async fn real_responses_match_the_documented_schemas() {
             _ => None,
         })
         .expect("a seeded ticket");
+    // Presence: an announcement's answer, a read, a refused state.
+    let token = Some(tokens.access_token.as_str());
+    let announce = json!({ "ticket_id": ticket.id, "state": "replying" });
+    let (status, body) = app.put("/api/v1/presence", token, announce).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    check(&doc, "/api/v1/presence", "put", status, &body);
+    let read = format!("/api/v1/tickets/{}/presence", ticket.id);
+    let (status, body) = app.get(&read, token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    check(&doc, "/api/v1/tickets/{id}/presence", "get", status, &body);
+    let typing = json!({ "ticket_id": ticket.id, "state": "typing" });
+    let (status, body) = app.put("/api/v1/presence", token, typing).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    check(&doc, "/api/v1/presence", "put", status, &body);
+
     let mutation = |seq: u64, op: MutationOp| Mutation {
         id: uuid::Uuid::now_v7().to_string(),
         client_id: "console-1".into(),

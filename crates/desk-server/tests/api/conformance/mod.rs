@@ -12,6 +12,7 @@ pub mod audit;
 mod feed;
 mod http;
 mod ingest;
+mod presence;
 pub mod push;
 mod realtime;
 
@@ -114,6 +115,10 @@ conformance! {
         bad_push_input_is_a_4xx_never_a_5xx,
         nul_in_plain_text_is_bad_input_not_an_internal_error,
         concurrent_claims_have_exactly_one_winner,
+    ],
+    presence: [
+        two_agents_see_each_other_until_their_presence_lapses,
+        presence_needs_a_real_ticket_and_a_token_and_stays_out_of_the_feed,
     ],
     realtime: [
         answers_past_retention_are_pruned_and_old_cursors_rebootstrap,
