@@ -38,6 +38,10 @@ pub enum ErrorCode {
     Unavailable,
     /// The server could not be reached (client side only).
     Offline,
+    /// The server's TLS certificate is not trusted by this computer (client side only):
+    /// its CA must be installed in the OS trust store or named by `DESK_CA_FILE`. Not
+    /// retried as an outage: it does not pass by itself.
+    UntrustedServer,
     /// The console has no signed-in agent (client side only).
     NotSignedIn,
     /// The OS keyring refused or is unavailable (client side only).
@@ -65,6 +69,7 @@ impl ErrorCode {
             Self::RebootstrapRequired => "rebootstrap_required",
             Self::Unavailable => "unavailable",
             Self::Offline => "offline",
+            Self::UntrustedServer => "untrusted_server",
             Self::NotSignedIn => "not_signed_in",
             Self::Keyring => "keyring",
             Self::Storage => "storage",

@@ -56,6 +56,9 @@ pub struct Config {
     /// How long a console's "viewing"/"replying" announcement holds without a refresh;
     /// consoles re-announce well inside it (every 15 s), so a vanished one fades quickly.
     pub presence_ttl: Duration,
+    /// Ingestion requests allowed per minute, per sender, conversation and customer (see
+    /// `crate::ingest::limit`).
+    pub ingest_limits: crate::ingest::limit::IngestLimits,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             ingest_secrets: Vec::new(),
             ingest_window: Duration::from_secs(5 * 60),
             presence_ttl: Duration::from_secs(45),
+            ingest_limits: crate::ingest::limit::IngestLimits::default(),
         }
     }
 }

@@ -133,6 +133,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::RebootstrapRequired => StatusCode::GONE,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Offline
+        | ErrorCode::UntrustedServer
         | ErrorCode::NotSignedIn
         | ErrorCode::Keyring
         | ErrorCode::Storage

@@ -23,6 +23,7 @@ pub mod seed;
 pub mod settings;
 pub mod state;
 pub mod storage;
+pub mod tls;
 
 use std::future::Future;
 
@@ -36,11 +37,14 @@ pub use storage::sqlite::SqliteStorage;
 
 /// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting, ends
 /// event streams and lets in-flight requests finish. Prunes past retention meanwhile.
-pub async fn run(
-    listener: tokio::net::TcpListener,
+pub async fn run<L>(
+    listener: L,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
     let address = listener.local_addr()?;
     tracing::info!(%address, storage = state.storage().backend(), "serving");
     let pruning = tokio::spawn(retention::prune_periodically(state.clone()));

@@ -128,6 +128,12 @@ struct ServeArgs {
     /// machine can read a command line.
     #[arg(long)]
     database_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long)]
+    tls_cert: Option<String>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    tls_key: Option<String>,
     /// Address of the Prometheus /metrics endpoint (off unless set).
     #[arg(long)]
     metrics_listen: Option<String>,
@@ -150,6 +156,8 @@ impl ServeArgs {
             ("listen", self.listen.as_ref()),
             ("data_dir", self.data_dir.as_ref()),
             ("database_url", self.database_url.as_ref()),
+            ("tls_cert", self.tls_cert.as_ref()),
+            ("tls_key", self.tls_key.as_ref()),
             ("metrics_listen", self.metrics_listen.as_ref()),
             ("log_level", self.log_level.as_ref()),
             ("log_format", log_format),
@@ -411,6 +419,12 @@ async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     }
     // Storage is open and migrated before the socket is bound, so /healthz answers only
     // once the server can serve.
+    // A bad certificate or key stops the server before anything else starts.
+    let tls = settings
+        .tls
+        .as_ref()
+        .map(desk_server::tls::server_config)
+        .transpose()?;
     let opened = open_when_reachable(&settings.storage).await?;
     tracing::info!(database = %opened.location, "storage ready");
     let state = AppState::new(opened.storage, settings.config);
@@ -429,7 +443,8 @@ async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     };
     // Scripts and tests read the first line to learn the port; keep its shape.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{address}").context("write to stdout")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    writeln!(stdout, "listening on {scheme}://{address}").context("write to stdout")?;
     if let Some(metrics) = &metrics {
         let at = metrics.local_addr().context("read the metrics address")?;
         writeln!(stdout, "metrics on http://{at}/metrics").context("write to stdout")?;
@@ -448,7 +463,14 @@ async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
             }
         });
     }
-    desk_server::run(listener, state, shutdown_signal()).await
+    match tls {
+        Some(config) => {
+            let listener = desk_server::tls::TlsListener::new(listener, config)
+                .context("serve TLS on the bound socket")?;
+            desk_server::run(listener, state, shutdown_signal()).await
+        }
+        None => desk_server::run(listener, state, shutdown_signal()).await,
+    }
 }
 
 async fn shutdown_signal() {

@@ -28,6 +28,8 @@ pub enum LogFormat {
 pub struct ServeSettings {
     pub listen: SocketAddr,
     pub storage: StorageConfig,
+    /// HTTPS from these files; `None`: plain HTTP (behind a TLS-terminating proxy).
+    pub tls: Option<crate::tls::TlsFiles>,
     /// Where `/metrics` is served; `None`: not at all.
     pub metrics_listen: Option<SocketAddr>,
     pub log_format: LogFormat,
@@ -63,6 +65,16 @@ pub const KEYS: &[Key] = &[
         name: "database_url",
         default: "",
         help: "postgres://user:password@host:port/db; wins over data_dir. Prefer the environment: a command line is readable by every user",
+    },
+    Key {
+        name: "tls_cert",
+        default: "",
+        help: "PEM certificate chain (the server's first): serve HTTPS; needs tls_key",
+    },
+    Key {
+        name: "tls_key",
+        default: "",
+        help: "PEM private key of tls_cert (PKCS#8, PKCS#1 or SEC1); keep it readable by the server's user only",
     },
     Key {
         name: "metrics_listen",
@@ -143,6 +155,21 @@ pub const KEYS: &[Key] = &[
         name: "ingest_window_secs",
         default: "300",
         help: "how far an ingestion request's timestamp may be from the server clock (10..=3600)",
+    },
+    Key {
+        name: "ingest_per_sender_per_minute",
+        default: "6000",
+        help: "ingestion requests per minute from one sender (ingest secret id); 0: unlimited (0..=1000000)",
+    },
+    Key {
+        name: "ingest_per_conversation_per_minute",
+        default: "30",
+        help: "inbound messages per minute in one conversation; 0: unlimited (0..=100000)",
+    },
+    Key {
+        name: "ingest_per_customer_per_minute",
+        default: "60",
+        help: "inbound messages per minute from one customer, across conversations; 0: unlimited (0..=100000)",
     },
 ];
 
@@ -335,6 +362,16 @@ impl Sources<'_> {
             }
         };
 
+        let tls = match (find("tls_cert"), find("tls_key")) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: PathBuf::from(cert.text()?),
+                key: PathBuf::from(key.text()?),
+            }),
+            (None, None) => None,
+            (Some(f), None) => return Err(f.invalid("tls_key must be set too")),
+            (None, Some(f)) => return Err(f.invalid("tls_cert must be set too")),
+        };
+
         let days = |n: u64| Duration::from_secs(n * 24 * 3600);
         let pull_max_limit = number("pull_max_limit", 5000, 1, 100_000)?;
         let pull_default_limit = number("pull_default_limit", 500, 1, 100_000)?;
@@ -365,11 +402,18 @@ impl Sources<'_> {
                 None => Vec::new(),
             },
             ingest_window: Duration::from_secs(number("ingest_window_secs", 300, 10, 3600)?),
+            ingest_limits: crate::ingest::limit::IngestLimits {
+                per_sender: number("ingest_per_sender_per_minute", 6000, 0, 1_000_000)? as u32,
+                per_conversation: number("ingest_per_conversation_per_minute", 30, 0, 100_000)?
+                    as u32,
+                per_customer: number("ingest_per_customer_per_minute", 60, 0, 100_000)? as u32,
+            },
             ..Config::default()
         };
         Ok(ServeSettings {
             listen,
             storage,
+            tls,
             metrics_listen,
             log_format,
             log_level,

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{Clock, Config, SystemClock, millis};
+use crate::ingest::limit::IngestLimiter;
 use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::storage::Storage;
@@ -21,6 +22,7 @@ struct Inner {
     config: Config,
     clock: Arc<dyn Clock>,
     throttle: LoginThrottle,
+    ingest_limiter: IngestLimiter,
     /// Verified against when the email is unknown, so both cases cost the same time.
     dummy_password_hash: OnceLock<String>,
     /// Set once the server is shutting down: long-lived responses (event streams) end, so
@@ -49,12 +51,14 @@ impl AppState {
     /// State reading `clock`, e.g. a [`crate::ManualClock`] in tests.
     pub fn with_clock(storage: Arc<dyn Storage>, config: Config, clock: Arc<dyn Clock>) -> Self {
         let throttle = LoginThrottle::new(config.login_max_failures, millis(config.login_window));
+        let ingest_limiter = IngestLimiter::new(config.ingest_limits);
         Self {
             inner: Arc::new(Inner {
                 storage,
                 config,
                 clock,
                 throttle,
+                ingest_limiter,
                 dummy_password_hash: OnceLock::new(),
                 closing: tokio::sync::watch::Sender::new(false),
                 metrics: Metrics::new(),
@@ -73,6 +77,10 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    pub fn ingest_limiter(&self) -> &IngestLimiter {
+        &self.inner.ingest_limiter
     }
 
     pub fn now_ms(&self) -> i64 {

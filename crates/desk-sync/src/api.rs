@@ -1,6 +1,7 @@
 //! The HTTP calls to desk-server. Every call has a time limit: a console must fall back to
 //! its cache quickly when the network hangs, not sit on a dead socket.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use desk_core::wire::{
@@ -44,18 +45,10 @@ pub fn normalize_server_url(url: &str) -> Result<String> {
 
 impl Api {
     pub fn new(base: &str) -> Result<Self> {
-        let builder = || {
-            reqwest::Client::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
-        };
-        let built = |b: reqwest::ClientBuilder| {
-            b.build()
-                .map_err(|e| Error::BadInput(format!("http client: {e}")))
-        };
+        let (http, stream) = clients()?;
         Ok(Self {
-            http: built(builder().timeout(REQUEST_TIMEOUT))?,
-            stream: built(builder().read_timeout(STREAM_READ_TIMEOUT))?,
+            http,
+            stream,
             base: normalize_server_url(base)?,
         })
     }
@@ -239,11 +232,83 @@ async fn failure(url: String, resp: reqwest::Response, what: &str) -> Error {
 }
 
 /// Maps a transport failure (refused, reset, timed out) to "the server is unreachable".
+/// Names a PEM bundle of CAs trusted besides the built-in and the system's ones.
+pub const CA_FILE_ENV: &str = "DESK_CA_FILE";
+
+/// The process's two HTTP clients (calls with a total time limit; the event stream with a
+/// read limit), built once: they share connection pools, and loading the system's trust
+/// store is not free. They trust Mozilla's roots, the OS trust store (where an
+/// organisation installs its private CA: Keychain, the Windows store, `/etc/ssl/certs`,
+/// or `SSL_CERT_FILE`) and the PEM bundle named by `DESK_CA_FILE`.
+fn clients() -> Result<(reqwest::Client, reqwest::Client)> {
+    static CLIENTS: OnceLock<Result<(reqwest::Client, reqwest::Client), String>> = OnceLock::new();
+    CLIENTS
+        .get_or_init(|| {
+            let extra = match std::env::var_os(CA_FILE_ENV) {
+                Some(path) => {
+                    let path = std::path::PathBuf::from(path);
+                    let pem = std::fs::read(&path).map_err(|e| {
+                        format!("{CA_FILE_ENV}={}: cannot read it: {e}", path.display())
+                    })?;
+                    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                        format!("{CA_FILE_ENV}={}: not a PEM bundle: {e}", path.display())
+                    })?;
+                    if certs.is_empty() {
+                        return Err(format!(
+                            "{CA_FILE_ENV}={}: holds no certificate",
+                            path.display()
+                        ));
+                    }
+                    certs
+                }
+                None => Vec::new(),
+            };
+            let build = |limit: fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder| {
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")));
+                for cert in &extra {
+                    builder = builder.add_root_certificate(cert.clone());
+                }
+                limit(builder)
+                    .build()
+                    .map_err(|e| format!("http client: {e}"))
+            };
+            Ok((
+                build(|b| b.timeout(REQUEST_TIMEOUT))?,
+                build(|b| b.read_timeout(STREAM_READ_TIMEOUT))?,
+            ))
+        })
+        .clone()
+        .map_err(Error::BadInput)
+}
+
 fn offline(url: &str) -> impl FnOnce(reqwest::Error) -> Error + '_ {
-    move |source| Error::Offline {
-        url: url.to_owned(),
-        source,
+    move |source| match untrusted_certificate(&source) {
+        Some(detail) => Error::Untrusted {
+            url: url.to_owned(),
+            detail,
+        },
+        None => Error::Offline {
+            url: url.to_owned(),
+            source,
+        },
     }
+}
+
+/// What rustls said, when a request failed because the server's certificate was refused.
+/// reqwest hides the TLS error inside its connect error's chain, as an `io::Error` whose
+/// text is rustls's: "invalid peer certificate: …".
+fn untrusted_certificate(error: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if let Some(at) = text.find("invalid peer certificate") {
+            return Some(text[at..].to_owned());
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// Whether a server error means the access token needs refreshing.

@@ -758,7 +758,9 @@ impl Client {
                 status.last_error = None;
             }
             Err(e) => {
-                if e.is_offline() {
+                // An untrusted certificate keeps the server out of reach as surely as a
+                // cable: the agent works from the cache, the error says why.
+                if e.is_offline() || matches!(e, Error::Untrusted { .. }) {
                     status.connectivity = Connectivity::Offline;
                 } else if matches!(e, Error::Server(_)) {
                     // The server answered, so it is reachable even though it refused.

@@ -10,6 +10,14 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The server's TLS certificate is not trusted here (an unknown CA, an expired or a
+    /// wrong-name certificate). Not an outage: retrying changes nothing until the CA is
+    /// installed or the server's certificate is fixed.
+    #[error(
+        "the certificate of {url} is not trusted ({detail}); install its CA in the system's \
+         trust store or name a PEM bundle in DESK_CA_FILE"
+    )]
+    Untrusted { url: String, detail: String },
     /// The server answered with an error body.
     #[error("server refused: {0}")]
     Server(ApiError),
@@ -38,6 +46,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Offline { .. } => ErrorCode::Offline,
+            Error::Untrusted { .. } => ErrorCode::UntrustedServer,
             Error::Server(e) => e.code,
             Error::Protocol { .. } => ErrorCode::Internal,
             Error::NotSignedIn => ErrorCode::NotSignedIn,

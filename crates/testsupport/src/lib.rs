@@ -12,6 +12,7 @@ mod keyring_session;
 mod postgres;
 mod proxy;
 mod server;
+mod tls;
 mod webdriver;
 
 use std::io::Write;
@@ -23,6 +24,7 @@ pub use keyring_session::KeyringSession;
 pub use postgres::Postgres;
 pub use proxy::{FaultProxy, ProxyMode};
 pub use server::{ServerProcess, StoppedServer, seed_data_dir, server_cmd};
+pub use tls::PrivateCa;
 pub use webdriver::{TauriDriver, WebDriver};
 
 /// A built binary of this workspace (`desk-server`, `desk`, `desk-app`), next to the test

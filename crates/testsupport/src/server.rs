@@ -106,6 +106,33 @@ impl ServerProcess {
         Self::spawn_with(command, PathBuf::new(), metrics)
     }
 
+    /// [`Self::start_with`] serving HTTPS on a SQLite `data_dir` with `ca`'s server
+    /// certificate and key.
+    pub fn start_https(
+        data_dir: &Path,
+        ca: &crate::PrivateCa,
+        env: &[(&str, &str)],
+        stderr: Option<&Path>,
+    ) -> Self {
+        let mut server = Self::start_with(
+            &[
+                "--data-dir",
+                data_dir.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+                "--tls-cert",
+                ca.server_cert.to_str().unwrap(),
+                "--tls-key",
+                ca.server_key.to_str().unwrap(),
+            ],
+            env,
+            stderr,
+            false,
+        );
+        server.data_dir = data_dir.to_path_buf();
+        server
+    }
+
     fn spawn(command: Command, data_dir: PathBuf) -> Self {
         Self::spawn_with(command, data_dir, false)
     }
@@ -159,6 +186,8 @@ impl ServerProcess {
     fn wait_healthy(&self, within: Duration) {
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(2))
+            // Liveness only: an HTTPS server's private CA is the tests' to check.
+            .danger_accept_invalid_certs(true)
             .build()
             .unwrap();
         let deadline = Instant::now() + within;

@@ -1,6 +1,6 @@
 // Generated from crates/desk-core by `DESK_UPDATE_BINDINGS=1 cargo test`. Do not edit.
 
-export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "device_revoked" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "not_signed_in" | "keyring" | "storage" | "internal";
+export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "device_revoked" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "untrusted_server" | "not_signed_in" | "keyring" | "storage" | "internal";
 
 export type ApiError = { code: ErrorCode, message: string, };
 

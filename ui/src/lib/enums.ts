@@ -105,6 +105,7 @@ export const ERROR_CODES = all<ErrorCode>({
   rebootstrap_required: true,
   unavailable: true,
   offline: true,
+  untrusted_server: true,
   not_signed_in: true,
   keyring: true,
   storage: true,

@@ -42,6 +42,7 @@ const en = {
   'signin.error.rate_limited': 'Too many attempts. Wait a minute and try again.',
   'signin.error.account_disabled': 'This account is disabled. Contact your administrator.',
   'signin.error.keyring': 'Couldn’t store your sign-in in the system keychain.',
+  'signin.error.untrusted_server': 'This computer doesn’t trust the server’s certificate. Ask your IT team to install its certificate authority.',
   'signin.error.other': 'Sign-in failed ({code}).',
 
   'top.synced': 'Synced {time}',
@@ -218,6 +219,7 @@ const en = {
   'error.rebootstrap_required': 'Full resync needed',
   'error.unavailable': 'Server temporarily unavailable',
   'error.offline': 'Server unreachable',
+  'error.untrusted_server': 'Server certificate not trusted',
   'error.not_signed_in': 'Not signed in',
   'error.keyring': 'System keychain error',
   'error.storage': 'Local storage error',
@@ -383,6 +385,7 @@ const zhCN: Record<MessageKey, string> = {
   'signin.error.rate_limited': '尝试次数过多，请稍等一分钟再试。',
   'signin.error.account_disabled': '该账号已停用，请联系管理员。',
   'signin.error.keyring': '无法将登录信息保存到系统钥匙串。',
+  'signin.error.untrusted_server': '此电脑不信任服务器的证书，请联系 IT 部门安装其证书颁发机构（CA）。',
   'signin.error.other': '登录失败（{code}）。',
 
   'top.synced': '同步于{time}',
@@ -559,6 +562,7 @@ const zhCN: Record<MessageKey, string> = {
   'error.rebootstrap_required': '需要完整重新同步',
   'error.unavailable': '服务器暂时不可用',
   'error.offline': '无法连接服务器',
+  'error.untrusted_server': '服务器证书不受信任',
   'error.not_signed_in': '未登录',
   'error.keyring': '系统钥匙串错误',
   'error.storage': '本地存储错误',

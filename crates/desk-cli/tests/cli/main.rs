@@ -12,6 +12,7 @@ mod outage;
 mod presence;
 mod realtime;
 mod scope;
+mod tls;
 
 const EMAIL: &str = "amy@desk.test";
 const PASSWORD: &str = "s3cret passw0rd 密码";
@@ -125,19 +126,17 @@ fn add_agent(server: &ServerProcess, email: &str, role: &str, password: &str) {
     );
 }
 
+/// `desk --json login` to `url` as `email`, the password on stdin, not yet run.
+fn login_command(keyring: &KeyringSession, home: &Path, url: &str, email: &str) -> Command {
+    let args = ["--json", "login", "--server", url, "--email", email];
+    let mut cmd = desk_command(keyring, home, &args);
+    cmd.arg("--password-stdin");
+    cmd
+}
+
 fn login(keyring: &KeyringSession, home: &Path, url: &str, email: &str, password: &str) -> Output {
-    desk(
-        keyring,
-        home,
-        &[
-            "--json",
-            "login",
-            "--server",
-            url,
-            "--email",
-            email,
-            "--password-stdin",
-        ],
+    with_stdin(
+        login_command(keyring, home, url, email),
         &format!("{password}\n"),
     )
 }

@@ -363,6 +363,12 @@ fn paths() -> Value {
                     "missing or wrong signature, stale timestamp, replayed nonce, or ingestion not configured",
                 ),
                 ("413", "body too large"),
+                (
+                    "429",
+                    "`rate_limited`: the sender, the conversation or the customer sent more than its \
+                     allowance per minute; nothing was stored and the nonce was not used, so the \
+                     same request may be sent again after `Retry-After`",
+                ),
             ],
         );
         op["security"] = json!([{ "ingestSignature": [] }]);

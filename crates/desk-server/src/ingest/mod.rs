@@ -10,6 +10,7 @@
 //! Transport-neutral: no HTTP types; must not depend on a storage backend.
 
 pub mod decide;
+pub mod limit;
 pub mod signature;
 pub mod validate;
 
@@ -58,6 +59,28 @@ async fn ingest<T: DeserializeOwned>(
         body,
     )?;
     let items = items(parse(body)?)?;
+    // Limited after the signature (an unsigned flood costs an HMAC, not a bucket) and
+    // before the nonce is recorded (a refused request may be sent again as it is).
+    let conversations: Vec<(String, &str)> = items
+        .iter()
+        .filter_map(|item| match item {
+            IngestItem::Message { message, .. } => Some((
+                format!("{}:{}", message.channel.as_str(), message.conversation_id),
+                message.customer.platform_user_id.as_str(),
+            )),
+            IngestItem::Event { .. } => None,
+        })
+        .collect();
+    let mut buckets = vec![(limit::Bucket::Sender, signed.key_id.as_str())];
+    for (conversation, customer) in &conversations {
+        buckets.push((limit::Bucket::Conversation, conversation.as_str()));
+        buckets.push((limit::Bucket::Customer, customer));
+    }
+    state
+        .ingest_limiter()
+        .take(&buckets, now)
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
+    drop(buckets);
     let receipt = state
         .storage()
         .ingest(IngestBatch {

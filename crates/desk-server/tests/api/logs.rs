@@ -237,3 +237,146 @@ fn a_bad_setting_is_refused_naming_key_value_and_source() {
         }
     }
 }
+
+/// Reads what a server wrote to `log` so far and asserts none of `secrets` is in it.
+#[track_caller]
+fn assert_clean(log: &std::path::Path, secrets: &[&str]) -> String {
+    let text = std::fs::read_to_string(log).unwrap();
+    for secret in secrets {
+        assert!(
+            !text.contains(secret),
+            "a secret reached the logs: {secret:?}\n{text}"
+        );
+    }
+    text
+}
+
+#[test]
+fn secrets_in_settings_and_requests_never_reach_the_logs_even_at_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = testsupport::PrivateCa::create(dir.path());
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    add_agent(data);
+    let ingest_key = "bridge-secret-3c1f9a7e5d2b8046aa71ce93f0d4b6e2";
+    let seed_phrase = "abandon abandon abandon abandon abandon abandon \
+                       abandon abandon abandon abandon abandon about";
+    let log = dir.path().join("https.log");
+    let server = ServerProcess::start_https(
+        std::path::Path::new(data),
+        &ca,
+        &[
+            ("DESK_INGEST_SECRETS", &format!("bridge={ingest_key}")),
+            ("DESK_LOG_LEVEL", "trace"),
+            ("DESK_LOG_FORMAT", "json"),
+            ("RUST_LOG", ""),
+        ],
+        Some(&log),
+    );
+    let client = ca.client();
+    let base = &server.url;
+    let tokens: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": EMAIL, "password": PASSWORD, "device_name": "t" }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let access = tokens["access_token"].as_str().expect("signed in");
+    let body = json!({
+        "channel": "telegram", "conversation_id": "c-logs", "external_id": "m-logs-1",
+        "customer": { "platform_user_id": "u-logs", "name": "王芳", "language": "zh-CN" },
+        "text": format!("我的助记词是 {seed_phrase}，请帮我找回资产"),
+    })
+    .to_string();
+    let timestamp = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs())
+    .to_string();
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let signature =
+        desk_server::ingest::sign(ingest_key.as_bytes(), &timestamp, &nonce, body.as_bytes());
+    let ingested = client
+        .post(format!("{base}/api/v1/ingest/messages"))
+        .header("content-type", "application/json")
+        .header("x-desk-timestamp", &timestamp)
+        .header("x-desk-nonce", &nonce)
+        .header("x-desk-signature", &signature)
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(ingested.status(), 200, "{}", ingested.text().unwrap());
+    let pulled = client
+        .get(format!("{base}/api/v1/sync/pull"))
+        .bearer_auth(access)
+        .send()
+        .unwrap();
+    assert_eq!(pulled.status(), 200);
+    server.stop();
+
+    let key_pem = ca.server_key_pem();
+    let key_lines = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20);
+    let mut secrets = vec![
+        PASSWORD,
+        ingest_key,
+        signature.trim_start_matches("v1="),
+        access,
+        tokens["refresh_token"].as_str().unwrap(),
+        seed_phrase,
+        "abandon abandon",
+    ];
+    secrets.extend(key_lines);
+    let text = assert_clean(&log, &secrets);
+    assert!(
+        text.contains("/api/v1/ingest/messages"),
+        "the trace log is the real one, with the ingestion request:\n{text}"
+    );
+
+    // PostgreSQL's password is in the database URL: a server waiting for an unreachable
+    // database logs its retries, at trace, without it.
+    let db_password = "pg-pw-5e7a1c3d9b";
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let log = dir.path().join("postgres.log");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("DESK_DATA_DIR")
+        .env(
+            "DESK_DATABASE_URL",
+            format!("postgres://desk:{db_password}@127.0.0.1:{port}/desk"),
+        )
+        .env("DESK_INGEST_SECRETS", format!("bridge={ingest_key}"))
+        .env("DESK_LOG_LEVEL", "trace")
+        .env("RUST_LOG", "")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    // Two retries are logged within a second; wait for them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("database not reachable yet")
+        .count()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never logged its retries:\n{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = assert_clean(&log, &[db_password, ingest_key]);
+    assert!(
+        text.contains(&format!("127.0.0.1:{port}")),
+        "the retries name where the database was looked for:\n{text}"
+    );
+}

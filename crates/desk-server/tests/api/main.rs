@@ -14,3 +14,4 @@ mod postgres;
 mod storage;
 mod support;
 mod sync;
+mod tls;

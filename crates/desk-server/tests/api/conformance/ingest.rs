@@ -817,3 +817,97 @@ pub async fn secrets_in_messages_are_redacted_and_the_customer_warned(storage: A
     }
     assert!(audit::verify(app.storage.as_ref()).await.unwrap().is_ok());
 }
+
+pub async fn floods_are_held_back_per_conversation_and_customer(storage: Arc<dyn Storage>) {
+    use desk_server::ingest::limit::IngestLimits;
+    let app = TestApp::with_storage_and_config(
+        storage,
+        Config {
+            ingest_limits: IngestLimits {
+                per_sender: 100,
+                per_conversation: 3,
+                per_customer: 5,
+            },
+            ..config()
+        },
+    );
+    app.add_agent("lin.wei@desk.test", Role::Agent).await;
+    let token = app.login("lin.wei@desk.test").await.access_token;
+    let send = |conversation: &'static str, external_id: String, user: &'static str, n: &str| {
+        let body = message(conversation, &external_id, user, "在吗").to_string();
+        let nonce = n.to_owned();
+        let app = &app;
+        async move { send_signed(app, MESSAGES, &body, BRIDGE_KEY, &nonce).await }
+    };
+    for i in 0..3 {
+        let (status, answer) = send("flood", i.to_string(), "u-9", &nonce()).await;
+        assert_eq!(status, StatusCode::OK, "within the allowance: {answer}");
+    }
+    let held_nonce = nonce();
+    let (status, answer) = send("flood", "3".into(), "u-9", &held_nonce).await;
+    refused(
+        status,
+        &answer,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "the 4th message in a minute of one conversation is held back",
+    );
+    assert!(
+        answer["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "with a message: {answer}"
+    );
+    for i in 0..10 {
+        let (status, _) = send("flood", format!("x{i}"), "u-9", &nonce()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "still held back");
+    }
+    let (status, answer) = send("calm", "1".into(), "u-10", &nonce()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "another customer's conversation goes on: {answer}"
+    );
+    // The same customer in a second conversation: 3 + 2 reach the customer's 5.
+    for i in 0..2 {
+        let (status, answer) = send("flood-2", i.to_string(), "u-9", &nonce()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    let (status, answer) = send("flood-3", "1".into(), "u-9", &nonce()).await;
+    refused(
+        status,
+        &answer,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "one customer across conversations is held back too",
+    );
+
+    let texts = |changes: &[Change]| {
+        changes
+            .iter()
+            .filter(|c| matches!(c, Change::Message(m) if m.body_text == "在吗"))
+            .count()
+    };
+    let (changes, _) = app.pull_all(&token, "", 500).await;
+    assert_eq!(
+        texts(&changes),
+        6,
+        "only the accepted messages are stored: 3 + 1 + 2"
+    );
+
+    // The refused request, sent again as it was (same nonce, re-signed at the new time),
+    // is accepted once its conversation's bucket has refilled: nothing of it was kept.
+    app.clock.advance(Duration::from_secs(21));
+    let (status, answer) = send("flood", "3".into(), "u-9", &held_nonce).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a held-back request may be re-sent with its nonce: {answer}"
+    );
+    let (status, _) = send("flood", "4".into(), "u-9", &nonce()).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one message per 20 s after the minute's allowance"
+    );
+    let (changes, _) = app.pull_all(&token, "", 500).await;
+    assert_eq!(texts(&changes), 7);
+}

@@ -77,6 +77,7 @@ conformance! {
         messages_thread_onto_their_conversations_open_ticket,
         hostile_content_is_refused_or_kept_as_plain_text,
         secrets_in_messages_are_redacted_and_the_customer_warned,
+        floods_are_held_back_per_conversation_and_customer,
     ],
     accounts: [
         agents_are_unique_by_email_case_insensitively,
