@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "get_ticket",
     "announce_presence",
     "ticket_presence",
+    "set_ui_language",
     "reply",
     "edit_ticket",
     "bulk_edit",

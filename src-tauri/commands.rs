@@ -122,9 +122,18 @@ pub async fn ticket_presence(
     Ok(state.client.presence(&ticket_id).await?)
 }
 
+/// The UI's language (`en`, `zh-CN`), for the OS notifications the shell shows.
+#[tauri::command]
+pub fn set_ui_language(state: State<'_, AppState>, language: String) {
+    crate::notifications::set_language(&state, language);
+}
+
 /// After an agent action: the sync loop sends it now (or when the server is back), and
 /// the window's chrome (outbox counts) updates at once.
 fn acted<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    // The agent's own claim or assignment is known before the sync confirming it, so it
+    // is never announced to them as a new assignment.
+    crate::notifications::observe_quietly(state);
     state.wake.now();
     emit_state(app, state);
 }

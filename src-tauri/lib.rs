@@ -4,10 +4,12 @@
 //! `tauri::test::mock_builder()` with no desktop around it.
 
 pub mod commands;
+mod notifications;
 mod sync_loop;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use desk_core::notify::Notifier;
 use desk_sync::{Client, Profile, Wake};
 use tauri::{Manager, Runtime};
 
@@ -16,16 +18,23 @@ pub struct AppState {
     pub client: Arc<Client>,
     /// Wakes the background sync loop (a poke, sign-in, an action, the UI asking).
     pub wake: Arc<Wake>,
+    /// What the OS notifications last saw of the agent's tickets (`desk_core::notify`).
+    pub notifier: Mutex<Notifier>,
+    /// The UI's language, which the UI tells the shell: notifications speak it too.
+    pub ui_language: Mutex<String>,
 }
 
 /// Wires state, commands and the background sync into a builder.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, client: Arc<Client>) -> tauri::Builder<R> {
-    with_commands(builder, client).setup(|app| {
-        let handle = app.handle().clone();
-        sync_loop::forward_progress(&handle);
-        tauri::async_runtime::spawn(sync_loop::run(handle));
-        Ok(())
-    })
+    with_commands(builder, client)
+        // Shown from Rust only; the capability file grants the webview none of its commands.
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            sync_loop::forward_progress(&handle);
+            tauri::async_runtime::spawn(sync_loop::run(handle));
+            Ok(())
+        })
 }
 
 /// State and commands without the background sync: what the headless command tests run,
@@ -37,7 +46,12 @@ pub fn with_commands<R: Runtime>(
     let wake = Arc::new(Wake::default());
     builder
         .plugin(navigation_guard())
-        .manage(AppState { client, wake })
+        .manage(AppState {
+            client,
+            wake,
+            notifier: Mutex::new(Notifier::default()),
+            ui_language: Mutex::new("en".into()),
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session_state,
             commands::sync_progress,
@@ -49,6 +63,7 @@ pub fn with_commands<R: Runtime>(
             commands::get_ticket,
             commands::announce_presence,
             commands::ticket_presence,
+            commands::set_ui_language,
             commands::reply,
             commands::edit_ticket,
             commands::bulk_edit,

@@ -43,6 +43,7 @@ pub async fn run<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(listener);
     let mut last_state = None;
     desk_sync::run_sync_loop(client.clone(), wake, move |_| {
+        crate::notifications::after_sync(&app, &crate::state(&app));
         // Tell the window only when something it shows changed.
         let now = client.state().ok();
         if now != last_state {

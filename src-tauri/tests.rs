@@ -433,7 +433,9 @@ fn the_window_may_navigate_only_within_the_console() {
     ] {
         assert_eq!(crate::is_app_url(&url.parse().unwrap()), allowed, "{url}");
     }
+}
 
+#[test]
 fn presence_is_best_effort_and_its_state_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let app = signed_in_app(dir.path());
@@ -466,5 +468,54 @@ fn presence_is_best_effort_and_its_state_is_checked() {
         )
         .is_err(),
         "only viewing and replying are states"
+    );
+}
+
+#[test]
+fn the_agents_own_claim_is_never_announced_and_the_ui_language_is_kept() {
+    use tauri::Manager;
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app(dir.path());
+    let webview = window(&app);
+    let state = app.state::<crate::AppState>();
+    // The first look after a sync: nothing is the agent's yet.
+    assert!(
+        state
+            .notifier
+            .lock()
+            .unwrap()
+            .observe(&state.client.mine_for_notifications().unwrap())
+            .is_empty(),
+        "the first look only remembers"
+    );
+
+    invoke(
+        &webview,
+        "edit_ticket",
+        json!({ "ticketId": "t1", "edit": { "claim": true } }),
+    )
+    .unwrap();
+    let mine = state.client.mine_for_notifications().unwrap();
+    assert_eq!(
+        mine.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["t1"],
+        "the claim makes t1 the agent's at once"
+    );
+    assert!(
+        state.notifier.lock().unwrap().observe(&mine).is_empty(),
+        "the sync after the agent's own claim announces nothing"
+    );
+
+    invoke(&webview, "set_ui_language", json!({ "language": "zh-CN" })).unwrap();
+    assert_eq!(
+        *state.ui_language.lock().unwrap(),
+        "zh-CN",
+        "notifications speak the UI's language"
+    );
+    invoke(&webview, "set_ui_language", json!({ "language": "fr" })).unwrap();
+    assert_eq!(
+        *state.ui_language.lock().unwrap(),
+        "en",
+        "a language the UI does not speak falls back to English"
     );
 }

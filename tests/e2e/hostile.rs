@@ -16,8 +16,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use testsupport::WebDriver;
 use super::{LONG, opened_ticket};
+use testsupport::WebDriver;
 
 /// The ingestion secret the test server accepts, as a channel bridge holds it.
 pub const INGEST_SECRET: &str = "e2e-bridge-7f3a9c1d5e8b2a4f6c0d9e1b3a5f7c2d";

@@ -7,6 +7,7 @@
 //! `--features desk-app/custom-protocol` so the window serves the built UI.
 
 mod hostile;
+mod notifications;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -80,6 +81,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         "dbus-daemon",
         "gnome-keyring-daemon",
         "secret-tool",
+        "dbus-monitor",
     ] {
         assert!(
             have(tool),
@@ -246,7 +248,13 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     // 3. Server down, app restarted: the cache still shows the tickets, clearly offline,
     // and the agent keeps working: a tag and a reply on one ticket, a reply on another.
     let stopped = server.go_down();
-    let driver = tauri_driver(&x, &keyring, &home, &tmp.path().join("app-offline.log"), &bin);
+    let driver = tauri_driver(
+        &x,
+        &keyring,
+        &home,
+        &tmp.path().join("app-offline.log"),
+        &bin,
+    );
     let wd = WebDriver::launch(&driver.url, &app);
     let rows = wd.wait_all("[data-testid=ticket-row]", LONG);
     assert!(
@@ -382,6 +390,57 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         shown.contains("离线时写的回复") && shown.contains("离线处理"),
         "the confirmed reply and the offline tag reached the server"
     );
+
+    // 6. A colleague assigns a ticket to the agent: the console, in the Chinese it was
+    // switched to in step 1, shows an OS notification naming the ticket by number only.
+    let monitor = notifications::NotificationMonitor::start(&keyring);
+    let agents = server_cmd(
+        &[
+            "agent",
+            "list",
+            "--data-dir",
+            server.data_dir.to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    let agents: serde_json::Value = serde_json::from_str(&agents).unwrap();
+    let me = agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == EMAIL)
+        .expect("the agent is listed");
+    let unassigned: serde_json::Value = serde_json::from_str(&desk_cli(
+        &keyring,
+        &colleague,
+        &["--json", "tickets", "--view", "unassigned", "--limit", "1"],
+        "",
+    ))
+    .unwrap();
+    let ticket = &unassigned[0];
+    let (ticket_id, number) = (ticket["id"].as_str().unwrap(), &ticket["number"]);
+    desk_cli(
+        &keyring,
+        &colleague,
+        &["set", ticket_id, "--assignee", me["id"].as_str().unwrap()],
+        "",
+    );
+    desk_cli(&keyring, &colleague, &["sync"], "");
+    let expected = format!("工单 #{number} 已分配给你");
+    let seen = monitor.wait_for("the assignment notification", LONG, |t| {
+        t.contains(&expected)
+    });
+    assert!(
+        seen.contains("新工单分配"),
+        "the title is in the UI's language:\n{seen}"
+    );
+    let subject = ticket["subject"].as_str().unwrap_or_default();
+    assert!(
+        subject.is_empty() || !seen.contains(subject),
+        "a notification never carries customer text:\n{seen}"
+    );
+    drop(monitor);
     wd.quit();
     drop(driver);
     drop(server);

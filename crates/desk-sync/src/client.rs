@@ -172,6 +172,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+mod attention;
 mod presence;
 mod progress;
 mod scope;

@@ -63,6 +63,7 @@ export const api = {
   announcePresence: (ticketId: string, presence: PresenceState | null) =>
     call<PresenceEntry[]>('announce_presence', { ticketId, presence }),
   ticketPresence: (ticketId: string) => call<PresenceEntry[]>('ticket_presence', { ticketId }),
+  setUiLanguage: (language: string) => call<null>('set_ui_language', { language }),
   syncProgress: () => call<SyncProgress | null>('sync_progress'),
   reply: (ticketId: string, body: string, internal: boolean) =>
     call<Mutation>('reply', { ticketId, body, internal }),

@@ -114,6 +114,24 @@ describe('Desk', () => {
     expect(desk.listStatus).toBe('ready');
   });
 
+  test('a long view is drawn from its first page, then replaced by the whole view', async () => {
+    const { FIRST_PAGE, LIST_LIMIT } = await import('./desk.svelte');
+    const desk = new Desk();
+    desk.applySession(signedIn);
+    await answer('view_counts', counts);
+    const page = Array.from({ length: FIRST_PAGE }, (_, i) => row(`t${i}`));
+    const [, firstLimit] = await answer('list_tickets', page);
+    expect(firstLimit, 'a first page, not the whole view').toBe(FIRST_PAGE);
+    expect(desk.listStatus, 'the first page is shown at once').toBe('ready');
+    expect(desk.listComplete, 'its length is not the view\'s count').toBe(false);
+    const all = [...page, row('older')];
+    const [, limit] = await answer('list_tickets', all);
+    expect(limit).toBe(LIST_LIMIT);
+    expect(desk.tickets.length).toBe(FIRST_PAGE + 1);
+    expect(desk.listComplete).toBe(true);
+    expect(desk.selectedId, 'the selection stays on the first row').toBe('t0');
+  });
+
   test('a late answer for the previous view never replaces the current one', async () => {
     const desk = await signedInDesk();
     desk.setView('mine');

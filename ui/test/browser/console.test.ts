@@ -295,9 +295,13 @@ describe('inbox', () => {
 describe('language and theme', () => {
   test('the language switch turns the chrome Chinese and is remembered', async () => {
     const page = await openInbox();
+    const shellLanguage = () => page.evaluate(() => window.__deskMock!.shell.uiLanguage);
     expect(await page.getByTestId('view-open').textContent()).toContain('Open');
+    // The shell learns the language for its notifications, on start and on a switch.
+    await expect.poll(shellLanguage).toBe('en');
     await page.getByTestId('lang-toggle').click();
     await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await expect.poll(shellLanguage).toBe('zh-CN');
     expect(await page.getByTestId('view-open').textContent()).toContain('未解决');
     expect(await page.getByTestId('view-awaiting_confirmation').textContent()).toContain('等待确认');
     expect(await page.getByTestId('sign-out').textContent()).toContain('退出登录');

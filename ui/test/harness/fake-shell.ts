@@ -68,6 +68,8 @@ export class FakeShell {
   presence = new Map<string, PresenceEntry[]>();
   /** What this console last announced: a ticket and a state, or `null` after leaving. */
   announced: { ticketId: string; state: string } | null = null;
+  /** What the UI last told the shell its language is (for OS notifications). */
+  uiLanguage: string | null = null;
   /** The agent's queued work, oldest first, as the store keeps it. */
   outboxEntries: OutboxEntry[] = [];
   private seq = 0;
@@ -281,6 +283,12 @@ export class FakeShell {
         if (this.serverDown || !this.state.signed_in) return [];
         this.announced = presence === null ? null : { ticketId, state: presence };
         return presence === null ? [] : (this.presence.get(ticketId) ?? []);
+      }
+      case 'set_ui_language': {
+        const { language } = args as { language?: string };
+        if (typeof language !== 'string') reject('bad_request', 'set_ui_language needs a language');
+        this.uiLanguage = language;
+        return null;
       }
       case 'ticket_presence': {
         const { ticketId } = args as { ticketId: string };
