@@ -40,8 +40,11 @@ fn tauri_driver(
         path.push(":");
         path.push(rest);
     }
+    // The webview's own cache, kept beside the profile so step 2 can search it.
+    let cache = home.with_file_name("xdg-cache");
     let env = [
         ("DESK_HOME", home.as_os_str()),
+        ("XDG_CACHE_HOME", cache.as_os_str()),
         ("DESK_LOG", std::ffi::OsStr::new("debug")),
         ("PATH", path.as_os_str()),
     ];
@@ -147,10 +150,11 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
     wd.click(chinese_row);
     wd.wait("[data-testid=ticket-detail]", LONG);
     let bodies = wd.wait_all("[data-testid=message-body]", LONG);
-    assert!(
-        bodies.iter().any(|b| has_cjk(&wd.text(b))),
-        "a Chinese ticket's conversation shows its Chinese messages"
-    );
+    let chinese_body = bodies
+        .iter()
+        .map(|b| wd.text(b))
+        .find(|t| has_cjk(t))
+        .expect("a Chinese ticket's conversation shows its Chinese messages");
     wd.wait("[data-testid=customer-panel]", LONG);
     wd.until("connectivity shows online", LONG, |wd| {
         wd.attr(&wd.wait("[data-testid=connectivity]", LONG), "data-state")
@@ -227,13 +231,55 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         "a real token, not a placeholder: {} chars",
         token.len()
     );
-    for file in files_under(&home).into_iter().chain([log.clone()]) {
-        let bytes = std::fs::read(&file).unwrap();
+    let cache_key = keyring
+        .lookup(&[
+            ("service", "desk"),
+            (
+                "username",
+                &desk_sync::Profile::at(&home).cache_key_account(),
+            ),
+        ])
+        .expect("the cache key is in the keyring");
+    // Everything the app wrote: its profile (cache, WAL), the webview's data and cache
+    // (local storage, drafts), and its log. The keyring's own store is the one place the
+    // credentials belong, encrypted by gnome-keyring.
+    let keyring_store = keyring.xdg_data_home.join("keyrings");
+    let written: Vec<PathBuf> = files_under(&home)
+        .into_iter()
+        .chain(files_under(&keyring.xdg_data_home))
+        .chain(files_under(&home.with_file_name("xdg-cache")))
+        .filter(|f| !f.starts_with(&keyring_store))
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|f| f.to_string_lossy().contains("localstorage")),
+        "the webview's local storage is among the files searched: {written:?}"
+    );
+    // A line of the conversation, long enough not to turn up by chance.
+    let customer_text: String = chinese_body.chars().take(12).collect();
+    for file in written.iter().chain([&log]) {
+        let bytes = std::fs::read(file).unwrap();
+        // WebKit's local storage keeps values as UTF-16: look for both encodings.
+        let found = |text: &str| {
+            let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            contains(&bytes, text.as_bytes()) || contains(&bytes, &utf16)
+        };
+        for (what, needle) in [("the refresh token", &token), ("the cache key", &cache_key)] {
+            assert!(!found(needle), "{what} leaked into {}", file.display());
+        }
+        // The log may name what it handled; stored files may not hold what a customer
+        // wrote outside the encrypted cache.
         assert!(
-            !contains(&bytes, token.as_bytes()),
-            "the refresh token leaked into {}",
+            *file == log || !found(&customer_text),
+            "a customer's message leaked into {}",
             file.display()
         );
+        // A control: the search does find what local storage holds, the language chosen
+        // in step 1.
+        if file.to_string_lossy().ends_with(".localstorage") {
+            assert!(found("zh-CN"), "local storage is searched as it is stored");
+        }
     }
     let refreshed = reqwest::blocking::Client::new()
         .post(format!("{}/api/v1/auth/refresh", server.url))
