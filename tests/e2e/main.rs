@@ -232,13 +232,7 @@ fn console_signs_in_reads_chinese_keeps_token_in_keyring_and_works_offline() {
         token.len()
     );
     let cache_key = keyring
-        .lookup(&[
-            ("service", "desk"),
-            (
-                "username",
-                &desk_sync::Profile::at(&home).cache_key_account(),
-            ),
-        ])
+        .desk_entry(&desk_sync::Profile::at(&home).cache_key_account())
         .expect("the cache key is in the keyring");
     // Everything the app wrote: its profile (cache, WAL), the webview's data and cache
     // (local storage, drafts), and its log. The keyring's own store is the one place the

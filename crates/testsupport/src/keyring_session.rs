@@ -122,6 +122,11 @@ impl KeyringSession {
             .env("XDG_RUNTIME_DIR", &self.xdg_runtime_dir)
     }
 
+    /// What the keyring holds for Desk's `account` (e.g. a profile's cache key account).
+    pub fn desk_entry(&self, account: &str) -> Option<String> {
+        self.lookup(&[("service", "desk"), ("username", account)])
+    }
+
     /// `secret-tool lookup` from outside the app: what the OS keyring really holds.
     pub fn lookup(&self, attributes: &[(&str, &str)]) -> Option<String> {
         let mut cmd = Command::new("secret-tool");

@@ -191,13 +191,7 @@ fn login_sync_and_list_then_keep_working_offline() {
     // cache key or what a customer wrote.
     let token = token.unwrap();
     let cache_key = keyring
-        .lookup(&[
-            ("service", "desk"),
-            (
-                "username",
-                &desk_sync::Profile::at(&home).cache_key_account(),
-            ),
-        ])
+        .desk_entry(&desk_sync::Profile::at(&home).cache_key_account())
         .expect("the cache key is in the keyring");
     let first = &tickets.as_array().unwrap()[0];
     let shown = ok_json(&desk(
