@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { PresenceEntry } from '../../src/lib/bindings';
-import { pagePerTest, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
 
 const open = pagePerTest();
 
@@ -34,6 +34,7 @@ describe('presence', () => {
     await line.waitFor();
     expect(await line.textContent()).toContain('Omar Haddad is replying');
     expect(await line.textContent()).toContain('李娜 is viewing');
+    await page.screenshot({ path: `${ARTIFACTS}presence-en-light.png` });
     await expect.poll(() => announced(page)).toEqual({ ticketId: 't-1042', state: 'viewing' });
 
     // Focus in the composer is replying; an empty composer left is viewing again.
@@ -54,12 +55,13 @@ describe('presence', () => {
   });
 
   test('in Chinese', async () => {
-    const page = await inboxWithColleagues({ locale: 'zh-CN' }, [OMAR, LINA]);
+    const page = await inboxWithColleagues({ locale: 'zh-CN', colorScheme: 'dark' }, [OMAR, LINA]);
     await openTicket(page, 't-1042');
     const line = page.getByTestId('ticket-presence');
     await line.waitFor();
     expect(await line.textContent()).toContain('Omar Haddad 正在回复');
     expect(await line.textContent()).toContain('李娜 正在查看');
+    await page.screenshot({ path: `${ARTIFACTS}presence-zh-CN-dark.png` });
   });
 
   test('offline nothing is announced and nobody is shown', async () => {
