@@ -123,6 +123,23 @@ pub struct Agent {
     pub role: Role,
     /// BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
     pub languages: Vec<String>,
+    /// The teams the agent works in (a ticket's `group`). An agent with none, like every
+    /// supervisor and admin, sees every ticket; one with groups sees their tickets and
+    /// ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+impl Agent {
+    /// Whether the agent's scope is every ticket: no groups, or a supervisor or admin.
+    pub fn sees_every_group(&self) -> bool {
+        self.role != Role::Agent || self.groups.is_empty()
+    }
+
+    /// Whether a ticket of `group` is in the agent's scope.
+    pub fn sees_group(&self, group: Option<&str>) -> bool {
+        self.sees_every_group() || group.is_none_or(|g| self.groups.iter().any(|x| x == g))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

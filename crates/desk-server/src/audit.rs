@@ -297,6 +297,20 @@ pub fn agent_disabled(by: &Actor, agent_id: &str, disabled: bool, devices: usize
     )
 }
 
+pub fn agent_groups_set(
+    by: &Actor,
+    agent_id: &str,
+    before: &[String],
+    after: &[String],
+) -> AuditEntry {
+    AuditEntry::new(
+        by,
+        "agent.groups",
+        format!("agent:{agent_id}"),
+        json!({ "before": before, "after": after }),
+    )
+}
+
 pub fn login(agent_id: &str, device_id: &str, device_name: &str) -> AuditEntry {
     AuditEntry::new(
         &Actor::Agent(agent_id.to_owned()),

@@ -59,8 +59,13 @@ impl fmt::Display for FeedPosition {
 pub enum Scope {
     /// Every change, no mutation results (tools and tests).
     All,
-    /// Every change, and the results of the mutations this device pushed.
-    Device { device_id: String },
+    /// The results of the mutations this device pushed, and the changes of the agent's
+    /// scope: with `groups`, only tickets (and their messages) that are ungrouped or in
+    /// one of them; without, every change.
+    Device {
+        device_id: String,
+        groups: Option<Vec<String>>,
+    },
 }
 
 impl Scope {
@@ -68,16 +73,74 @@ impl Scope {
     pub fn device_id(&self) -> Option<&str> {
         match self {
             Scope::All => None,
-            Scope::Device { device_id } => Some(device_id),
+            Scope::Device { device_id, .. } => Some(device_id),
+        }
+    }
+
+    /// The groups the scope is limited to; `None`: every group.
+    pub fn groups(&self) -> Option<&[String]> {
+        match self {
+            Scope::All => None,
+            Scope::Device { groups, .. } => groups.as_deref(),
+        }
+    }
+
+    /// Whether a ticket of `group` is in the scope.
+    pub fn sees(&self, group: Option<&str>) -> bool {
+        match (self.groups(), group) {
+            (None, _) | (_, None) => true,
+            (Some(groups), Some(group)) => groups.iter().any(|g| g == group),
+        }
+    }
+
+    /// What a cursor carries of the scope, so that a cursor handed out under other
+    /// groups is refused (`rebootstrap_required`) rather than continued: the client holds
+    /// tickets of groups it left, and lacks those of groups it joined.
+    fn tag(&self) -> Option<String> {
+        use sha2::Digest;
+        let groups = self.groups()?;
+        let digest = sha2::Sha256::digest(groups.join("\n").as_bytes());
+        Some(hex::encode(&digest[..4]))
+    }
+
+    /// Parses a client's cursor for this scope: a position handed out under another
+    /// scope (the agent's groups or role changed since) is `rebootstrap_required`.
+    pub fn parse_cursor(&self, cursor: Option<&str>) -> Result<FeedPosition> {
+        let text = cursor.unwrap_or("");
+        let (position, tag) = match text.splitn(3, '.').nth(2) {
+            Some(tag) => {
+                let bad = || Error::BadRequest(format!("malformed cursor {text:?}"));
+                if tag.len() != 8 || !tag.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(bad());
+                }
+                let position = &text[..text.len() - tag.len() - 1];
+                (FeedPosition::parse_cursor(Some(position))?, Some(tag))
+            }
+            None => (FeedPosition::parse_cursor(cursor)?, None),
+        };
+        if position != FeedPosition::ZERO && tag.map(str::to_owned) != self.tag() {
+            return Err(Error::RebootstrapRequired);
+        }
+        Ok(position)
+    }
+
+    /// The cursor text of `position` under this scope.
+    pub fn cursor(&self, position: FeedPosition) -> String {
+        match self.tag() {
+            Some(tag) => format!("{position}.{tag}"),
+            None => position.to_string(),
         }
     }
 }
 
-/// The one place that decides what a caller may pull. For now every agent sees every
-/// ticket; group- and role-based scoping (DESIGN.md §4 "Scope") lands here.
+/// The one place that decides what a caller may pull (DESIGN.md §4 "Scope"): an agent
+/// with groups sees their tickets and ungrouped ones; an agent without, and every
+/// supervisor and admin, sees everything.
 pub fn scope_for(caller: &Caller) -> Scope {
+    let agent = &caller.agent;
     Scope::Device {
         device_id: caller.device_id.clone(),
+        groups: (!agent.sees_every_group()).then(|| agent.groups.clone()),
     }
 }
 
@@ -104,8 +167,8 @@ pub async fn pull(
     limit: Option<u32>,
     count: bool,
 ) -> Result<PullResponse> {
-    let after = FeedPosition::parse_cursor(cursor)?;
     let scope = scope_for(caller);
+    let after = scope.parse_cursor(cursor)?;
     let page = storage
         .pull(after, page_limit(config, limit), &scope)
         .await?;
@@ -120,7 +183,7 @@ pub async fn pull(
         (true, true, Some(position)) => Some(storage.count_changes_after(position, &scope).await?),
     };
     let next_cursor = match last {
-        Some(position) => position.to_string(),
+        Some(position) => scope.cursor(position),
         // Nothing new: hand the client's own cursor back, so it keeps its place.
         None => cursor.unwrap_or("").to_owned(),
     };

@@ -203,9 +203,24 @@ enum AgentCommand {
         /// Languages the agent answers in, comma-separated BCP 47 tags.
         #[arg(long, value_delimiter = ',')]
         languages: Vec<String>,
+        /// Teams the agent works in (a ticket's group), comma-separated; none: the agent
+        /// sees every ticket, as supervisors and admins always do.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
         /// When the email already exists, set its password instead of failing.
         #[arg(long)]
         update_password: bool,
+    },
+    /// Set the teams an agent works in (comma-separated; empty for none). The agent's
+    /// consoles pull their new scope from scratch at their next sync, keeping their queued
+    /// work.
+    SetGroups {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        groups: Vec<String>,
     },
     /// List agents.
     List {
@@ -523,6 +538,7 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
             role,
             password_stdin: _,
             languages,
+            groups,
             update_password,
         } => {
             let storage = open(&data).await?.storage;
@@ -542,6 +558,7 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
                     name,
                     role,
                     languages,
+                    groups,
                     password: password.clone(),
                     by: by.clone(),
                 },
@@ -573,21 +590,42 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&agents)?);
             } else {
                 println!(
-                    "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  status",
-                    "id", "email", "name", "role", "languages"
+                    "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  {:<16}  status",
+                    "id", "email", "name", "role", "languages", "groups"
                 );
                 for a in agents {
                     println!(
-                        "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  {}",
+                        "{:<36}  {:<32}  {:<24}  {:<10}  {:<12}  {:<16}  {}",
                         a.agent.id,
                         a.agent.email,
                         a.agent.name,
                         a.agent.role,
                         a.agent.languages.join(","),
+                        a.agent.groups.join(","),
                         if a.disabled { "disabled" } else { "active" }
                     );
                 }
             }
+            Ok(())
+        }
+        AgentCommand::SetGroups {
+            data,
+            email,
+            groups,
+        } => {
+            // `--groups ""` arrives as one empty name: it means none.
+            let groups: Vec<String> = groups
+                .into_iter()
+                .filter(|g| !g.trim().is_empty())
+                .collect();
+            let groups = auth::validate_groups(groups).context("--groups")?;
+            let agent = open(&data)
+                .await?
+                .storage
+                .set_agent_groups(&email, groups, now, &by)
+                .await
+                .with_context(|| format!("set the groups of {email}"))?;
+            println!("{}", agent.id);
             Ok(())
         }
         AgentCommand::Disable { data, email } => open(&data)

@@ -104,7 +104,8 @@ pub struct Facts {
     /// The ticket's messages in server order (empty unless asked for).
     pub conversation: Vec<Message>,
     pub message_id_taken: bool,
-    pub assignee_known: bool,
+    /// The agent an `Assign` names, when there is one.
+    pub assignee: Option<desk_core::Agent>,
     pub customer_known: bool,
 }
 
@@ -153,12 +154,39 @@ pub fn settle(
 
 /// Applies the shared rules of [`desk_core::apply`] to the server's state.
 ///
-/// `author_name` names the signed-in agent on the messages it writes; `now` bounds the
-/// mutation's time, so a client clock running ahead cannot date work in the future.
-pub fn decide(m: &Mutation, author_name: &str, now: i64, facts: Facts) -> Decision {
+/// `author` is the signed-in agent: its name goes on the messages it writes, its groups
+/// bound the tickets it may touch. `now` bounds the mutation's time, so a client clock
+/// running ahead cannot date work in the future.
+pub fn decide(m: &Mutation, author: &desk_core::Agent, now: i64, facts: Facts) -> Decision {
     let mut m = m.clone();
     m.created_at = m.created_at.clamp(0, now.max(0));
     let current = facts.ticket.as_ref();
+    // Scope by group (DESIGN.md §4): what an agent does not receive, it cannot change. A
+    // console holds such a ticket only from before its agent left the group.
+    if let Some(t) = current
+        && !author.sees_group(t.group.as_deref())
+    {
+        return Decision::rejected(
+            ErrorCode::Forbidden,
+            format!(
+                "{} belongs to group {}, which you are not in",
+                ticket_name(t),
+                t.group.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    if let MutationOp::CreateTicket { ticket: new } = &m.op
+        && current.is_none()
+        && !author.sees_group(new.group.as_deref())
+    {
+        return Decision::rejected(
+            ErrorCode::Forbidden,
+            format!(
+                "you are not in group {}",
+                new.group.as_deref().unwrap_or_default()
+            ),
+        );
+    }
     let ticket = match apply::apply_mutation(current, &m) {
         Ok(ticket) => ticket,
         Err(refusal) => return refused(&m, current, refusal),
@@ -191,12 +219,25 @@ pub fn decide(m: &Mutation, author_name: &str, now: i64, facts: Facts) -> Decisi
         });
     }
     if let MutationOp::Assign {
-        assignee_id: Some(assignee),
+        assignee_id: Some(assignee_id),
         ..
     } = &m.op
-        && !facts.assignee_known
     {
-        return Decision::rejected(ErrorCode::NotFound, format!("no agent {assignee}"));
+        let Some(assignee) = &facts.assignee else {
+            return Decision::rejected(ErrorCode::NotFound, format!("no agent {assignee_id}"));
+        };
+        // An assignee must receive the ticket: one outside its group would not.
+        if !assignee.sees_group(ticket.group.as_deref()) {
+            return Decision::rejected(
+                ErrorCode::Conflict,
+                format!(
+                    "{} is not in group {} of {}",
+                    assignee.name,
+                    ticket.group.as_deref().unwrap_or_default(),
+                    ticket_name(&ticket)
+                ),
+            );
+        }
     }
     if let MutationOp::CreateTicket { ticket: new } = &m.op
         && !facts.customer_known
@@ -210,7 +251,7 @@ pub fn decide(m: &Mutation, author_name: &str, now: i64, facts: Facts) -> Decisi
     if current != Some(&ticket) {
         writes.push(Change::Ticket(ticket));
     }
-    if let Some(message) = apply::local_message(&m, author_name) {
+    if let Some(message) = apply::local_message(&m, &author.name) {
         writes.push(Change::Message(message));
     }
     Decision {

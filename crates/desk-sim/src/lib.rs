@@ -78,13 +78,23 @@ impl fmt::Display for Failure {
 
 /// Runs one seed in a fresh temporary directory.
 pub fn run_seed(seed: u64) -> Result<Summary, Failure> {
+    run(seed, true)
+}
+
+/// [`run_seed`] in a world without groups, exactly as seeds ran before scope by group
+/// (group draws use their own generator): for regression seeds found then.
+pub fn run_seed_ungrouped(seed: u64) -> Result<Summary, Failure> {
+    run(seed, false)
+}
+
+fn run(seed: u64, groups: bool) -> Result<Summary, Failure> {
     let fail = |message: String, trace: Vec<String>| Failure {
         seed,
         message,
         trace,
     };
     let dir = scratch_dir().map_err(|e| fail(format!("temp dir: {e}"), vec![]))?;
-    let mut sim = Sim::new(seed, dir.path()).map_err(|m| fail(m, vec![]))?;
+    let mut sim = Sim::new(seed, dir.path(), groups).map_err(|m| fail(m, vec![]))?;
     match sim.run() {
         Ok(()) => Ok(Summary {
             steps: sim.step,
@@ -119,6 +129,8 @@ struct Sim {
     last_seq: Vec<u64>,
     agents: Vec<Agent>,
     ticket_ids: Vec<String>,
+    /// Each ticket's group, fixed for the run (scope by group).
+    ticket_groups: Vec<Option<String>>,
     oracle: Oracle,
     now: i64,
     step: u64,
@@ -127,7 +139,10 @@ struct Sim {
     trace: Vec<String>,
 }
 
-fn agent(i: usize) -> Agent {
+/// Groups a ticket or an agent can be in.
+const GROUPS: [&str; 2] = ["g1", "g2"];
+
+fn agent(i: usize, groups: Vec<String>) -> Agent {
     let names = ["Ann", "Bo", "Cai"];
     Agent {
         id: format!("a{i}"),
@@ -135,6 +150,7 @@ fn agent(i: usize) -> Agent {
         email: format!("a{i}@desk.test"),
         role: Role::Agent,
         languages: vec!["zh-CN".into(), "en".into()],
+        groups,
     }
 }
 
@@ -247,13 +263,27 @@ fn outcome(r: &desk_core::MutationResult) -> &'static str {
 }
 
 impl Sim {
-    fn new(seed: u64, dir: &Path) -> Result<Self, String> {
+    fn new(seed: u64, dir: &Path, with_groups: bool) -> Result<Self, String> {
         let mut rng = Rng::new(seed);
+        // Groups come from their own generator, so a world without them is the world the
+        // seed made before groups existed.
+        let mut group_rng = Rng::new(seed ^ 0x6772_6f75_7073_0000);
         let server = Server::open(dir)?;
         let n_agents = rng.range(2, 3) as usize;
         let n_clients = rng.range(2, 4) as usize;
         let n_tickets = rng.range(1, 4) as usize;
-        let agents: Vec<Agent> = (0..n_agents).map(agent).collect();
+        // Some agents work in one group and see only its tickets and ungrouped ones; the
+        // others see every ticket.
+        let agents: Vec<Agent> = (0..n_agents)
+            .map(|i| {
+                let groups = if with_groups && group_rng.chance(40) {
+                    vec![group_rng.pick(&GROUPS).to_string()]
+                } else {
+                    vec![]
+                };
+                agent(i, groups)
+            })
+            .collect();
         for a in &agents {
             server
                 .block(server.storage().create_agent(
@@ -263,6 +293,7 @@ impl Sim {
                         name: a.name.clone(),
                         role: a.role,
                         languages: a.languages.clone(),
+                        groups: a.groups.clone(),
                         password_hash: "unused".into(),
                         by: Actor::System,
                     },
@@ -271,10 +302,20 @@ impl Sim {
                 .map_err(|e| format!("create agent: {e}"))?;
         }
         let ticket_ids: Vec<String> = (1..=n_tickets).map(|i| format!("t{i}")).collect();
+        let ticket_groups: Vec<Option<String>> = ticket_ids
+            .iter()
+            .map(|_| match group_rng.below(3) {
+                _ if !with_groups => None,
+                0 => None,
+                n => Some(GROUPS[n as usize - 1].to_owned()),
+            })
+            .collect();
         let mut records = vec![Change::Customer(customer())];
-        for id in &ticket_ids {
+        for (id, group) in ticket_ids.iter().zip(&ticket_groups) {
             let status = *rng.pick(&[TicketStatus::New, TicketStatus::Open]);
-            records.push(Change::Ticket(ticket(id, status)));
+            let mut t = ticket(id, status);
+            t.group = group.clone();
+            records.push(Change::Ticket(t));
             records.push(Change::Message(customer_message(
                 format!("first-{id}"),
                 id,
@@ -293,7 +334,9 @@ impl Sim {
             .collect::<Result<Vec<_>, _>>()?;
         let steps = rng.range(30, 100);
         let trace = vec![format!(
-            "world: {n_agents} agents, {n_clients} clients, {n_tickets} tickets, {steps} steps"
+            "world: {n_agents} agents (groups {:?}), {n_clients} clients, {n_tickets} tickets \
+             (groups {ticket_groups:?}), {steps} steps",
+            agents.iter().map(|a| &a.groups).collect::<Vec<_>>()
         )];
         Ok(Self {
             rng,
@@ -302,6 +345,7 @@ impl Sim {
             clients,
             agents,
             ticket_ids,
+            ticket_groups,
             oracle,
             now: T0,
             step: 0,
@@ -352,14 +396,26 @@ impl Sim {
         self.oracle.check_healed(&view, &self.clients)
     }
 
-    fn random_op(&mut self, c: usize) -> Result<MutationOp, String> {
+    /// A random action of client `c`'s agent on a ticket it sees; `None` when it sees none.
+    fn random_op(&mut self, c: usize) -> Result<Option<MutationOp>, String> {
         const TAGS: [&str; 4] = ["tron", "vip", "refund", "kyc"];
-        let ticket_id = self.rng.pick(&self.ticket_ids).clone();
+        let agent = self.clients[c].agent();
+        let visible: Vec<String> = self
+            .ticket_ids
+            .iter()
+            .zip(&self.ticket_groups)
+            .filter(|(_, group)| agent.sees_group(group.as_deref()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if visible.is_empty() {
+            return Ok(None);
+        }
+        let ticket_id = self.rng.pick(&visible).clone();
         let tags = |rng: &mut Rng| -> Vec<String> {
             let n = rng.range(1, 2);
             (0..n).map(|_| rng.pick(&TAGS).to_string()).collect()
         };
-        Ok(match self.rng.below(11) {
+        Ok(Some(match self.rng.below(11) {
             0..=2 => {
                 let last_seen_message_id = self.clients[c]
                     .store()
@@ -422,12 +478,14 @@ impl Sim {
                 ticket_id,
                 tags: tags(&mut self.rng),
             },
-        })
+        }))
     }
 
     /// An agent acts, online or not.
     fn act(&mut self, c: usize) -> Result<(), String> {
-        let op = self.random_op(c)?;
+        let Some(op) = self.random_op(c)? else {
+            return Ok(());
+        };
         let now = self.now;
         let client = &mut self.clients[c];
         let agent = client.agent().clone();

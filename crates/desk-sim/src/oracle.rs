@@ -36,6 +36,9 @@ pub struct Counts {
     pub held: u64,
     /// Answers the server gave again (a replay or a pull acknowledgement).
     pub repeated: u64,
+    /// Tickets found absent, after healing, from a console whose agent is not in their
+    /// group: how much scope by group the seeds exercised.
+    pub out_of_scope: u64,
 }
 
 impl Counts {
@@ -45,6 +48,7 @@ impl Counts {
         self.rejected += other.rejected;
         self.held += other.held;
         self.repeated += other.repeated;
+        self.out_of_scope += other.out_of_scope;
     }
 }
 
@@ -126,7 +130,7 @@ impl Oracle {
 
     /// After healing: the server applied each acknowledged mutation exactly once, lost no
     /// reply, and every cache equals the server.
-    pub fn check_healed(&self, view: &ServerView, clients: &[Client]) -> Result<(), String> {
+    pub fn check_healed(&mut self, view: &ServerView, clients: &[Client]) -> Result<(), String> {
         for (id, server) in &view.tickets {
             let model = self.model.get(id);
             if model != Some(server) {
@@ -183,13 +187,16 @@ impl Oracle {
         }
 
         for c in clients {
-            check_cache(c, view)?;
+            self.counts.out_of_scope += check_cache(c, view)?;
         }
         Ok(())
     }
 }
 
-fn check_cache(c: &Client, view: &ServerView) -> Result<(), String> {
+/// Checks one console's cache against the server's view of its scope; the number of
+/// tickets outside its scope it rightly does not hold.
+fn check_cache(c: &Client, view: &ServerView) -> Result<u64, String> {
+    let mut out_of_scope = 0;
     let who = format!("client {}", c.index);
     let store = c.store();
     let err = |e: desk_store::Error| format!("{who}: {e}");
@@ -200,18 +207,37 @@ fn check_cache(c: &Client, view: &ServerView) -> Result<(), String> {
             e.mutation.id, e.state, e.mutation.op
         ));
     }
+    // The client's scope: its agent's groups (every ticket for an agent without any).
+    let agent = c.agent();
     let cached = store.ticket_count().map_err(err)? as usize;
     let live = view
         .tickets
         .values()
-        .filter(|t| t.deleted_at.is_none())
+        .filter(|t| t.deleted_at.is_none() && agent.sees_group(t.group.as_deref()))
         .count();
     if cached != live {
         return Err(format!(
-            "{who} caches {cached} tickets, the server holds {live} that are not deleted"
+            "{who} caches {cached} tickets, the server holds {live} in its scope that are not \
+             deleted"
         ));
     }
     for (id, server) in &view.tickets {
+        if !agent.sees_group(server.group.as_deref()) {
+            // Another group's ticket never reaches this console, nor its conversation.
+            if store.effective_ticket(id).map_err(err)?.is_some()
+                || !store
+                    .ticket_detail(id)
+                    .map(|d| d.messages.is_empty())
+                    .unwrap_or(true)
+            {
+                return Err(format!(
+                    "{who}: ticket {id} of group {:?} is cached, outside groups {:?}",
+                    server.group, agent.groups
+                ));
+            }
+            out_of_scope += 1;
+            continue;
+        }
         if server.deleted_at.is_some() {
             // A delete wins: the ticket and its conversation leave every cache.
             if let Some(t) = store.effective_ticket(id).map_err(err)? {
@@ -249,5 +275,5 @@ fn check_cache(c: &Client, view: &ServerView) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(out_of_scope)
 }

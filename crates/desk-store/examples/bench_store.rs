@@ -116,6 +116,7 @@ fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<C
             email: format!("a{a}@desk.test"),
             role: Role::Agent,
             languages: vec!["zh-CN".into(), "en".into()],
+            groups: Vec::new(),
         }));
     }
     for c in 0..customers {

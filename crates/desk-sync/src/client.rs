@@ -501,12 +501,16 @@ impl Client {
                     continue;
                 }
                 Err(Error::Server(e)) if e.code == ErrorCode::RebootstrapRequired => {
-                    // The server no longer keeps our cursor: pull everything again. The
-                    // outbox is untouched (DESIGN.md §4).
+                    // The server no longer keeps our cursor, or the agent's scope changed
+                    // (groups, role): pull everything again into an emptied cache, so no
+                    // ticket of a group the agent left lingers. The outbox and the
+                    // agent's unsent messages are kept (DESIGN.md §4), and so is the
+                    // sign-in.
                     {
-                        let store = lock(&self.store);
-                        store.set_meta(desk_store::CURSOR_KEY, None)?;
-                        store.set_meta(LAST_EVICTED_KEY, None)?;
+                        let mut store = lock(&self.store);
+                        let account = store.meta(ACCOUNT_KEY)?;
+                        store.clear()?;
+                        store.set_meta(ACCOUNT_KEY, account.as_deref())?;
                     }
                     receiving = Receiving::new(true);
                     continue;

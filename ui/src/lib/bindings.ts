@@ -28,7 +28,13 @@ export type Agent = { id: string, name: string, email: string, role: Role,
 /**
  * BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
  */
-languages: Array<string>, };
+languages: Array<string>, 
+/**
+ * The teams the agent works in (a ticket's `group`). An agent with none, like every
+ * supervisor and admin, sees every ticket; one with groups sees their tickets and
+ * ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
+ */
+groups: Array<string>, };
 
 export type Customer = { id: string, 
 /**

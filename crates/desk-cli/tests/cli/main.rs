@@ -8,6 +8,7 @@ use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
 mod content;
 mod faults;
+mod groups;
 mod outage;
 mod presence;
 mod realtime;

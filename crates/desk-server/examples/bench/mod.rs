@@ -115,6 +115,7 @@ pub async fn add_agents(storage: &dyn Storage, emails: &[String]) -> anyhow::Res
                 name: format!("Bench Agent {i}"),
                 role: Role::Agent,
                 languages: vec!["en".into(), "zh-CN".into()],
+                groups: Vec::new(),
                 password: PASSWORD.into(),
                 by: Actor::Operator("bench".into()),
             },

@@ -242,6 +242,8 @@ pub struct AddAgent {
     pub name: String,
     pub role: Role,
     pub languages: Vec<String>,
+    /// Teams the agent works in; see [`Agent::groups`].
+    pub groups: Vec<String>,
     pub password: String,
     /// Who adds the agent, for the audit log.
     pub by: Actor,
@@ -271,6 +273,7 @@ pub async fn add_agent(
             "agent name and languages must not contain control characters".into(),
         ));
     }
+    let groups = validate_groups(new.groups)?;
     validate_password(&new.password)?;
     let password = new.password;
     let password_hash = blocking(move || secrets::hash_password(&password, cost)).await??;
@@ -282,6 +285,7 @@ pub async fn add_agent(
                 name,
                 role: new.role,
                 languages: new.languages,
+                groups,
                 password_hash,
                 by: new.by,
             },
@@ -322,6 +326,36 @@ fn validate_password(password: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest group name, in characters, and most groups per agent.
+const MAX_GROUP_CHARS: usize = 64;
+const MAX_GROUPS: usize = 50;
+
+/// Trimmed, deduplicated and sorted; refuses empty names, control characters and
+/// oversized lists.
+pub fn validate_groups(groups: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let group = group.trim().to_owned();
+        if group.is_empty()
+            || group.chars().count() > MAX_GROUP_CHARS
+            || group.chars().any(char::is_control)
+        {
+            return Err(Error::BadRequest(format!(
+                "group names are 1-{MAX_GROUP_CHARS} characters without control characters: {group:?}"
+            )));
+        }
+        out.push(group);
+    }
+    out.sort();
+    out.dedup();
+    if out.len() > MAX_GROUPS {
+        return Err(Error::BadRequest(format!(
+            "an agent is in at most {MAX_GROUPS} groups"
+        )));
+    }
+    Ok(out)
+}
+
 fn validate_email(email: &str) -> Result<()> {
     let valid = email.len() <= 320
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -346,6 +380,7 @@ mod tests {
             email: "a@x".into(),
             role,
             languages: vec![],
+            groups: vec![],
         }
     }
 

@@ -572,6 +572,7 @@ fn schemas() -> Value {
             "email": string(),
             "role": schema_ref("Role"),
             "languages": strings(),
+            "groups": strings(),
         })),
     );
     put(

@@ -75,13 +75,13 @@ pub(super) async fn pull(
 /// A ticket's whole conversation, for a console that evicted it (DESIGN.md §4 Scope).
 pub(super) async fn ticket_messages(
     State(state): State<AppState>,
-    _caller: AuthedAgent,
+    caller: AuthedAgent,
     Path(id): Path<String>,
 ) -> Result<Json<TicketConversation>> {
-    // Every agent sees every ticket for now; scoping lands with `feed::scope_for`.
+    // Outside the caller's groups, a ticket is not found, as in its pulls.
     let messages = state
         .storage()
-        .ticket_messages(&id)
+        .ticket_messages(&id, &crate::feed::scope_for(&caller.0))
         .await?
         .ok_or_else(|| Error::NotFound(format!("no ticket {id:?}")))?;
     Ok(Json(TicketConversation {
@@ -126,9 +126,15 @@ pub(super) async fn announce_presence(
     let now = state.now_ms();
     let device = &caller.0.device_id;
     if !state.presence().is_on(device, &id, now) {
-        // Every agent sees every ticket for now (as `ticket_messages`); scoping lands
-        // with `feed::scope_for`. The check keeps unknown ids out of the map.
-        if state.storage().ticket_messages(&id).await?.is_none() {
+        // The check keeps unknown ids, and tickets outside the caller's groups, out of
+        // the map.
+        let scope = crate::feed::scope_for(&caller.0);
+        if state
+            .storage()
+            .ticket_messages(&id, &scope)
+            .await?
+            .is_none()
+        {
             return Err(Error::NotFound(format!("no ticket {id:?}")));
         }
     }

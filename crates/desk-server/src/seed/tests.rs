@@ -94,6 +94,7 @@ fn agent(id: &str, languages: &[&str]) -> Agent {
         email: format!("{id}@example.com"),
         role: desk_core::Role::Agent,
         languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+        groups: Vec::new(),
     }
 }
 

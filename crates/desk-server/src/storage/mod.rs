@@ -52,6 +52,7 @@ pub struct NewAgent {
     pub name: String,
     pub role: Role,
     pub languages: Vec<String>,
+    pub groups: Vec<String>,
     /// PHC string (argon2id).
     pub password_hash: String,
     /// Who adds the agent, for the audit log.
@@ -283,6 +284,15 @@ pub trait Storage: Send + Sync + 'static {
         now: i64,
         by: &Actor,
     ) -> Result<Agent>;
+    /// NotFound when no agent has this email. Writes an agent change; `groups` are
+    /// already validated (`auth::validate_groups`).
+    async fn set_agent_groups(
+        &self,
+        email: &str,
+        groups: Vec<String>,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent>;
     /// NotFound when no agent has this email. A disabled agent's devices are revoked.
     async fn set_agent_disabled(
         &self,
@@ -324,7 +334,11 @@ pub trait Storage: Send + Sync + 'static {
     /// read just before; callers treat it as an estimate.
     async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64>;
     /// A ticket's messages, oldest first; `None` when there is no such ticket.
-    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>>;
+    async fn ticket_messages(
+        &self,
+        ticket_id: &str,
+        scope: &Scope,
+    ) -> Result<Option<Vec<desk_core::Message>>>;
 
     // ---- push, retention, pokes ----
 
@@ -381,4 +395,19 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
+}
+
+/// A ticket's group is fixed once it exists: scope follows the group, and moving a ticket
+/// between groups (which would have to take it from some consoles and bring its whole
+/// conversation to others) is not supported yet.
+pub(crate) fn refuse_group_change(ticket: &desk_core::Ticket, stored: Option<&str>) -> Result<()> {
+    if ticket.group.as_deref() == stored {
+        return Ok(());
+    }
+    Err(crate::error::Error::BadRequest(format!(
+        "ticket {} is in group {:?}; a ticket cannot move to another group ({:?})",
+        ticket.id,
+        stored.unwrap_or(""),
+        ticket.group.as_deref().unwrap_or("")
+    )))
 }

@@ -372,6 +372,7 @@ async fn duplicate_emails_are_refused_case_insensitively() {
             name: "Copy".into(),
             role: Role::Admin,
             languages: vec![],
+            groups: Vec::new(),
             password: PASSWORD.into(),
             by: desk_server::audit::Actor::System,
         },

@@ -142,6 +142,7 @@ async fn serves_on_a_real_socket_and_shuts_down_gracefully() {
             name: "Lin Wei 林伟".into(),
             role: Role::Agent,
             languages: vec!["zh-CN".into()],
+            groups: Vec::new(),
             password: PASSWORD.into(),
             by: desk_server::audit::Actor::System,
         },

@@ -75,6 +75,11 @@ impl TestApp {
     }
 
     pub async fn add_agent(&self, email: &str, role: Role) -> Agent {
+        self.add_agent_in_groups(email, role, &[]).await
+    }
+
+    /// [`Self::add_agent`] working in `groups` (a ticket's group).
+    pub async fn add_agent_in_groups(&self, email: &str, role: Role, groups: &[&str]) -> Agent {
         auth::add_agent(
             self.storage.as_ref(),
             PasswordCost::InsecureFastForTests,
@@ -84,6 +89,7 @@ impl TestApp {
                 name: format!("Agent {email}"),
                 role,
                 languages: vec!["zh-CN".into(), "en".into()],
+                groups: groups.iter().map(|g| (*g).to_owned()).collect(),
                 password: PASSWORD.into(),
                 by: desk_server::audit::Actor::Operator("test".into()),
             },

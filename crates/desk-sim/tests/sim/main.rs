@@ -4,7 +4,7 @@
 //!
 //! Soak: `DESK_SIM_SEEDS=100000 cargo test -p desk-sim --release --test sim`.
 
-use desk_sim::{run_seed, run_seeds};
+use desk_sim::{run_seed_ungrouped, run_seeds};
 
 /// Seeds that fail on a bug found by this simulation and not fixed yet, each with its own
 /// ignored test below, so the suite stays a gate for everything else. A bug fixed: delete
@@ -50,6 +50,11 @@ fn every_seed_converges_with_nothing_lost_or_doubled() {
             counts.applied > 0 && counts.held > 0 && counts.rejected > 0 && counts.conflict > 0,
             "the seeds must exercise applied, held, rejected and conflicting answers: {counts:?}"
         );
+        assert!(
+            counts.out_of_scope > count / 10,
+            "the seeds must give some consoles tickets of groups their agent is not in: \
+             {counts:?}"
+        );
     }
 }
 
@@ -58,7 +63,7 @@ fn every_seed_converges_with_nothing_lost_or_doubled() {
 /// carries are now recorded in the page's transaction, rebasing the ticket.
 #[test]
 fn seed_653_an_applied_answer_with_the_pull_keeps_a_later_edit() {
-    if let Err(failure) = run_seed(653) {
+    if let Err(failure) = run_seed_ungrouped(653) {
         panic!("{failure}");
     }
 }

@@ -37,6 +37,7 @@ fn me() -> desk_core::Agent {
         email: "me@desk.test".into(),
         role: Role::Agent,
         languages: vec![],
+        groups: Vec::new(),
     }
 }
 

@@ -107,6 +107,7 @@ fn agent(id: &str) -> Agent {
         email: format!("{id}@desk.test"),
         role: Role::Agent,
         languages: vec![],
+        groups: Vec::new(),
     }
 }
 

@@ -22,8 +22,8 @@ use crate::storage::{
 /// `last_used_at` is refreshed at most this often per device.
 pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
-/// The agent's public columns, always first in a select so [`agent_from_row`] reads 0..=4.
-const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages";
+/// The agent's public columns, always first in a select so [`agent_from_row`] reads 0..=5.
+const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages, a.groups";
 
 fn agent_from_row(row: &Row) -> Result<Agent> {
     let role: String = row.get(3);
@@ -35,6 +35,7 @@ fn agent_from_row(row: &Row) -> Result<Agent> {
             .parse::<Role>()
             .map_err(|e| Error::Internal(format!("stored role {role:?}: {e}")))?,
         languages: row.get(4),
+        groups: row.get(5),
     })
 }
 
@@ -47,9 +48,9 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
     let email = new.email.trim().to_owned();
     let inserted = tx
         .execute(
-            "INSERT INTO agents (id, email, email_key, name, role, languages, password_hash,
-                                 disabled, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8, $8)",
+            "INSERT INTO agents (id, email, email_key, name, role, languages, groups,
+                                 password_hash, disabled, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $9, $7, false, $8, $8)",
             &[
                 &new.id,
                 &email,
@@ -59,6 +60,7 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
                 &new.languages,
                 &new.password_hash,
                 &now,
+                &new.groups,
             ],
         )
         .await;
@@ -76,6 +78,7 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
         email,
         role: new.role,
         languages: new.languages,
+        groups: new.groups,
     };
     // Clients need agents' names and roles (assignees, authors), so they ride the feed.
     let change = Change::Agent(agent.clone());
@@ -84,6 +87,20 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
     let entry = rules::agent_added(&new.by, &agent.id, &agent.email, agent.role.as_str());
     audit(tx, now, vec![entry]).await?;
     Ok(agent)
+}
+
+pub(super) async fn agent_by_id(tx: &Transaction<'_>, id: &str) -> Result<Option<Agent>> {
+    let statement = tx
+        .prepare_cached(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = $1"
+        ))
+        .await
+        .ctx("prepare find agent")?;
+    tx.query_opt(&statement, &[&id])
+        .await
+        .ctx("find agent by id")?
+        .map(|row| agent_from_row(&row))
+        .transpose()
 }
 
 /// The agent with this email, its row locked until the transaction ends (NO KEY: devices
@@ -117,6 +134,35 @@ pub(super) async fn set_agent_password(
     .await
     .ctx("update password")?;
     audit(tx, now, vec![rules::agent_password_set(by, &agent.id)]).await?;
+    Ok(agent)
+}
+
+/// See the SQLite twin: the agent record rides the feed; its consoles re-bootstrap.
+pub(super) async fn set_agent_groups(
+    tx: &Transaction<'_>,
+    email: &str,
+    groups: &[String],
+    now: i64,
+    by: &Actor,
+) -> Result<Agent> {
+    let mut feed = FeedWriter::begin(tx).await?;
+    let mut agent = lock_agent_by_email(tx, email).await?;
+    tx.execute(
+        "UPDATE agents SET groups = $1, updated_at = $2 WHERE id = $3",
+        &[&groups, &now, &agent.id],
+    )
+    .await
+    .ctx("update groups")?;
+    let before = std::mem::replace(&mut agent.groups, groups.to_vec());
+    let change = Change::Agent(agent.clone());
+    let body = super::records::encode_record(&change)?;
+    feed.push_raw(tx, change.kind(), change.id(), &body).await?;
+    audit(
+        tx,
+        now,
+        vec![rules::agent_groups_set(by, &agent.id, &before, groups)],
+    )
+    .await?;
     Ok(agent)
 }
 
@@ -169,8 +215,8 @@ pub(super) async fn list_agents(client: &Client) -> Result<Vec<AgentRecord>> {
         .map(|row| {
             Ok(AgentRecord {
                 agent: agent_from_row(row)?,
-                disabled: row.get(5),
-                created_at: row.get(6),
+                disabled: row.get(6),
+                created_at: row.get(7),
             })
         })
         .collect()
@@ -193,8 +239,8 @@ pub(super) async fn login_info(client: &Client, email: &str) -> Result<Option<Lo
     };
     Ok(Some(LoginInfo {
         agent: agent_from_row(&row)?,
-        password_hash: row.get(5),
-        disabled: row.get(6),
+        password_hash: row.get(6),
+        disabled: row.get(7),
     }))
 }
 
@@ -314,10 +360,10 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
         });
     };
     let agent = agent_from_row(&row)?;
-    let device_id: String = row.get(5);
-    let expires_at: i64 = row.get(6);
-    let revoked: bool = row.get(7);
-    let disabled: bool = row.get(8);
+    let device_id: String = row.get(6);
+    let expires_at: i64 = row.get(7);
+    let revoked: bool = row.get(8);
+    let disabled: bool = row.get(9);
     if revoked || expires_at <= r.now {
         return Ok(RotateOutcome::Invalid);
     }
@@ -378,10 +424,10 @@ pub(super) async fn session_for_access(
     };
     let session = Session {
         agent: agent_from_row(&row)?,
-        device_id: row.get(5),
-        agent_disabled: row.get(6),
+        device_id: row.get(6),
+        agent_disabled: row.get(7),
     };
-    Ok(Some((session, row.get(7), row.get(8))))
+    Ok(Some((session, row.get(8), row.get(9))))
 }
 
 /// Marks an access token used: the rotation that issued it can no longer be retried.

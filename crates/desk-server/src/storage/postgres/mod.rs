@@ -312,6 +312,18 @@ impl Storage for PgStorage {
         ))
     }
 
+    async fn set_agent_groups(
+        &self,
+        email: &str,
+        groups: Vec<String>,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent> {
+        in_transaction!(self, |tx| accounts::set_agent_groups(
+            &tx, email, &groups, now, by
+        ))
+    }
+
     async fn set_agent_disabled(
         &self,
         email: &str,
@@ -369,13 +381,15 @@ impl Storage for PgStorage {
         in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
     }
 
-    async fn count_changes_after(&self, after: FeedPosition, _scope: &Scope) -> Result<u64> {
-        // Every change is in every scope for now (see `feed::scope_for`).
+    async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64> {
+        let groups = scope.groups().map(<[String]>::to_vec);
         reading!(self, |client| async {
             let row = client
                 .query_one(
-                    "SELECT count(*) FROM changes WHERE (version, ord) > ($1, $2)",
-                    &[&after.version, &after.ord],
+                    "SELECT count(*) FROM changes WHERE (version, ord) > ($1, $2)
+                       AND ($3::text[] IS NULL OR scope_group IS NULL
+                            OR scope_group = ANY($3))",
+                    &[&after.version, &after.ord, &groups],
                 )
                 .await
                 .ctx("count changes")?;
@@ -383,11 +397,15 @@ impl Storage for PgStorage {
         })
     }
 
-    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>> {
+    async fn ticket_messages(
+        &self,
+        ticket_id: &str,
+        scope: &Scope,
+    ) -> Result<Option<Vec<desk_core::Message>>> {
         reading!(self, |mut client| async {
             // One snapshot: the ticket's existence and its messages agree.
             let tx = snapshot(&mut client).await?;
-            let messages = records::ticket_messages(&tx, ticket_id).await?;
+            let messages = records::ticket_messages(&tx, ticket_id, scope).await?;
             tx.commit().await.ctx("end read")?;
             Ok(messages)
         })

@@ -33,7 +33,7 @@ pub(super) async fn push(tx: &Transaction<'_>, batch: &PushBatch) -> Result<Push
             Some(decision) => decision,
             None => {
                 let facts = facts(tx, push::lookups(m)).await?;
-                push::decide(m, &batch.author.name, batch.now, facts)
+                push::decide(m, &batch.author, batch.now, facts)
             }
         };
         if !decision.writes.is_empty() {
@@ -144,12 +144,10 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
             lookups.message_id,
         )
         .await?,
-        assignee_known: exists(
-            tx,
-            "SELECT 1 FROM agents WHERE id = $1",
-            lookups.assignee_id,
-        )
-        .await?,
+        assignee: match lookups.assignee_id {
+            Some(id) => super::accounts::agent_by_id(tx, id).await?,
+            None => None,
+        },
         customer_known: exists(
             tx,
             "SELECT 1 FROM customers WHERE id = $1",

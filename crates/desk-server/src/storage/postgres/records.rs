@@ -162,6 +162,7 @@ pub(super) async fn pull(
         .prepare_cached(
             "SELECT version, ord, kind, body::text FROM changes
              WHERE (version, ord) > ($1, $2)
+               AND ($4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4))
              ORDER BY version, ord
              LIMIT $3",
         )
@@ -173,7 +174,10 @@ pub(super) async fn pull(
         .ctx("read the feed floor")?
         .get(0);
     let rows = tx
-        .query(&changes_statement, &[&after.version, &after.ord, &fetch])
+        .query(
+            &changes_statement,
+            &[&after.version, &after.ord, &fetch, &scope.groups()],
+        )
         .await
         .ctx("pull changes")?;
     let ack_rows = match scope.device_id() {
@@ -220,14 +224,20 @@ pub(super) async fn pull(
 pub(super) async fn ticket_messages(
     tx: &Transaction<'_>,
     ticket_id: &str,
+    scope: &Scope,
 ) -> Result<Option<Vec<desk_core::Message>>> {
-    let exists = tx
-        .query_opt("SELECT 1 FROM tickets WHERE id = $1", &[&ticket_id])
+    let group: Option<Option<String>> = tx
+        .query_opt(
+            "SELECT record->>'group' FROM tickets WHERE id = $1",
+            &[&ticket_id],
+        )
         .await
         .ctx("look up ticket")?
-        .is_some();
-    if !exists {
-        return Ok(None);
+        .map(|row| row.get(0));
+    // A ticket outside the caller's groups is as absent as one that never was.
+    match group {
+        Some(group) if scope.sees(group.as_deref()) => {}
+        _ => return Ok(None),
     }
     let rows = tx
         .query(
@@ -257,6 +267,7 @@ mod tests {
             email: "lin@desk.test".into(),
             role: desk_core::Role::Agent,
             languages: vec!["zh-CN".into()],
+            groups: Vec::new(),
         };
         let change = Change::Agent(agent);
         let body = encode_record(&change).unwrap();

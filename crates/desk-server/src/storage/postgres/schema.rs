@@ -237,6 +237,15 @@ const MIGRATIONS: &[&str] = &[
     UPDATE access_tokens SET used = true;
     CREATE INDEX retired_refresh_tokens_device ON retired_refresh_tokens(device_id, retired_at);
     "#,
+    // 6: scope by group (DESIGN.md §4): the teams an agent works in, and on each ticket
+    // and message change the group of its ticket, so a pull filters without decoding.
+    r#"
+    ALTER TABLE agents ADD COLUMN groups TEXT[] NOT NULL DEFAULT '{}';
+    ALTER TABLE changes ADD COLUMN scope_group TEXT;  -- NULL: every agent receives it
+    UPDATE changes SET scope_group = body->>'group' WHERE kind = 'ticket';
+    UPDATE changes c SET scope_group = t.record->>'group'
+    FROM tickets t WHERE c.kind = 'message' AND t.id = c.body->>'ticket_id';
+    "#,
 ];
 
 /// The schema version this build writes.

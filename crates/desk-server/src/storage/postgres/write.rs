@@ -25,9 +25,11 @@ use crate::storage::{WriteReceipt, refuse_nul};
 
 /// Runs right after the bump, so its snapshot (READ COMMITTED: one per statement) already
 /// holds every earlier writer's records: the numbers and ids it returns are final for us.
-const LOOKUP: &str = "SELECT 'ticket'::text, id, number FROM tickets WHERE id = ANY($1::text[])
-     UNION ALL SELECT 'message', id, NULL::bigint FROM messages WHERE id = ANY($2::text[])
-     UNION ALL SELECT 'max', NULL::text, coalesce(max(number), 0) FROM tickets";
+const LOOKUP: &str = "SELECT 'ticket'::text, id, number, record->>'group' FROM tickets
+         WHERE id = ANY($1::text[])
+     UNION ALL SELECT 'message', id, NULL::bigint, NULL::text FROM messages
+         WHERE id = ANY($2::text[])
+     UNION ALL SELECT 'max', NULL::text, coalesce(max(number), 0), NULL::text FROM tickets";
 
 // Each upsert writes the record and its change row in one statement. The change row
 // replaces the record's older change, so the feed keeps only the latest.
@@ -64,10 +66,11 @@ const UPSERT_TICKET: &str = "WITH upsert AS (
                  priority = excluded.priority, category = excluded.category,
                  assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
                  record = excluded.record)
-     INSERT INTO changes (version, ord, kind, record_id, body)
-     VALUES ($11, $12, 'ticket', $1, $10::text::json)
+     INSERT INTO changes (version, ord, kind, record_id, body, scope_group)
+     VALUES ($11, $12, 'ticket', $1, $10::text::json, $13)
      ON CONFLICT (kind, record_id) DO UPDATE
-         SET version = excluded.version, ord = excluded.ord, body = excluded.body";
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body,
+             scope_group = excluded.scope_group";
 
 /// Only planned for messages the lookup did not find; `DO NOTHING` is a second guard.
 const INSERT_MESSAGE: &str = "WITH inserted AS (
@@ -75,8 +78,10 @@ const INSERT_MESSAGE: &str = "WITH inserted AS (
          VALUES ($1, $2, $3, $4, $5::text::json)
          ON CONFLICT (id) DO NOTHING
          RETURNING id)
-     INSERT INTO changes (version, ord, kind, record_id, body)
-     SELECT $6, $7, 'message', id, $5::text::json FROM inserted
+     -- Its ticket is written first, by an earlier statement or transaction.
+     INSERT INTO changes (version, ord, kind, record_id, body, scope_group)
+     SELECT $6, $7, 'message', id, $5::text::json,
+            (SELECT record->>'group' FROM tickets WHERE id = $2) FROM inserted
      ON CONFLICT (kind, record_id) DO UPDATE
          SET version = excluded.version, ord = excluded.ord, body = excluded.body";
 
@@ -129,7 +134,8 @@ struct Step<'s> {
 /// What the lookup found.
 #[derive(Default)]
 struct Existing {
-    numbers: HashMap<String, i64>,
+    /// Stored tickets' numbers and groups.
+    numbers: HashMap<String, (i64, Option<String>)>,
     messages: HashSet<String>,
     next_number: i64,
 }
@@ -203,7 +209,9 @@ async fn finish(
     for row in found {
         match row.get::<_, &str>(0) {
             "ticket" => {
-                existing.numbers.insert(row.get(1), row.get(2));
+                existing
+                    .numbers
+                    .insert(row.get(1), (row.get(2), row.get(3)));
             }
             "message" => {
                 existing.messages.insert(row.get(1));
@@ -279,11 +287,16 @@ fn plan<'s>(
             Change::Ticket(mut t) => {
                 // The number is the server's: a client's guess is ignored.
                 let number = match existing.numbers.get(&t.id) {
-                    Some(number) => *number,
+                    Some((number, group)) => {
+                        crate::storage::refuse_group_change(&t, group.as_deref())?;
+                        *number
+                    }
                     None => {
                         let number = existing.next_number;
                         existing.next_number += 1;
-                        existing.numbers.insert(t.id.clone(), number);
+                        existing
+                            .numbers
+                            .insert(t.id.clone(), (number, t.group.clone()));
                         number
                     }
                 };
@@ -304,6 +317,7 @@ fn plan<'s>(
                         Box::new(encode(&t)?),
                         Box::new(p.version),
                         Box::new(p.ord),
+                        Box::new(t.group.clone()),
                     ],
                 });
                 stored.push(Change::Ticket(t));

@@ -16,11 +16,12 @@ use crate::storage::{
 /// `last_used_at` is refreshed at most this often per device.
 pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
-const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages";
+const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages, a.groups";
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let role: String = row.get(3)?;
     let languages: String = row.get(4)?;
+    let groups: String = row.get(5)?;
     Ok(Agent {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -30,6 +31,9 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         })?,
         languages: serde_json::from_str(&languages).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+        })?,
+        groups: serde_json::from_str(&groups).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
         })?,
     })
 }
@@ -50,10 +54,12 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
     let mut feed = FeedWriter::begin(&tx)?;
     let languages = serde_json::to_string(&new.languages)
         .map_err(|e| Error::Internal(format!("encode languages: {e}")))?;
+    let groups = serde_json::to_string(&new.groups)
+        .map_err(|e| Error::Internal(format!("encode groups: {e}")))?;
     let inserted = tx.execute(
-        "INSERT INTO agents (id, email, email_key, name, role, languages, password_hash,
+        "INSERT INTO agents (id, email, email_key, name, role, languages, groups, password_hash,
                              disabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, 0, ?8, ?8)",
         params![
             new.id,
             new.email.trim(),
@@ -62,7 +68,8 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
             new.role.as_str(),
             languages,
             new.password_hash,
-            now
+            now,
+            groups
         ],
     );
     match inserted {
@@ -80,6 +87,7 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
         email: new.email.trim().to_owned(),
         role: new.role,
         languages: new.languages,
+        groups: new.groups,
     };
     // Clients need agents' names and roles (assignees, authors), so they ride the feed.
     feed.push(&Change::Agent(agent.clone()))?;
@@ -87,6 +95,20 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
     audit(&tx, now, vec![entry])?;
     tx.commit().ctx("commit agent")?;
     Ok(agent)
+}
+
+pub(super) fn agent_by_id(conn: &Connection, id: &str) -> Result<Option<Agent>> {
+    conn.prepare_cached(&format!(
+        "SELECT {AGENT_COLUMNS} FROM agents a WHERE a.id = ?1"
+    ))
+    .and_then(|mut s| s.query_row([id], agent_from_row).optional())
+    .ctx("find agent by id")
+}
+
+/// The agent with this email, or `NotFound` naming it.
+fn existing_agent(conn: &Connection, email: &str) -> Result<Agent> {
+    agent_by_email(conn, email)?
+        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))
 }
 
 fn agent_by_email(conn: &Connection, email: &str) -> Result<Option<Agent>> {
@@ -109,8 +131,7 @@ pub(super) fn set_agent_password(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
-    let agent = agent_by_email(&tx, email)?
-        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))?;
+    let agent = existing_agent(&tx, email)?;
     tx.execute(
         "UPDATE agents SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
         params![password_hash, now, agent.id],
@@ -118,6 +139,39 @@ pub(super) fn set_agent_password(
     .ctx("update password")?;
     audit(&tx, now, vec![rules::agent_password_set(by, &agent.id)])?;
     tx.commit().ctx("commit password")?;
+    Ok(agent)
+}
+
+/// Replaces the agent's groups; the new agent record rides the feed (consoles show it),
+/// and the agent's consoles re-bootstrap at their next pull (their cursor names the old
+/// scope, see `feed::scope_for`).
+pub(super) fn set_agent_groups(
+    conn: &mut Connection,
+    email: &str,
+    groups: &[String],
+    now: i64,
+    by: &Actor,
+) -> Result<Agent> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin")?;
+    let mut feed = FeedWriter::begin(&tx)?;
+    let mut agent = existing_agent(&tx, email)?;
+    let encoded = serde_json::to_string(groups)
+        .map_err(|e| Error::Internal(format!("encode groups: {e}")))?;
+    tx.execute(
+        "UPDATE agents SET groups = ?1, updated_at = ?2 WHERE id = ?3",
+        params![encoded, now, agent.id],
+    )
+    .ctx("update groups")?;
+    let before = std::mem::replace(&mut agent.groups, groups.to_vec());
+    feed.push(&Change::Agent(agent.clone()))?;
+    audit(
+        &tx,
+        now,
+        vec![rules::agent_groups_set(by, &agent.id, &before, groups)],
+    )?;
+    tx.commit().ctx("commit groups")?;
     Ok(agent)
 }
 
@@ -131,8 +185,7 @@ pub(super) fn set_agent_disabled(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
-    let agent = agent_by_email(&tx, email)?
-        .ok_or_else(|| Error::NotFound(format!("no agent with email {email:?}")))?;
+    let agent = existing_agent(&tx, email)?;
     tx.execute(
         "UPDATE agents SET disabled = ?1, updated_at = ?2 WHERE id = ?3",
         params![disabled, now, agent.id],
@@ -168,8 +221,8 @@ pub(super) fn list_agents(conn: &Connection) -> Result<Vec<AgentRecord>> {
     stmt.query_map([], |row| {
         Ok(AgentRecord {
             agent: agent_from_row(row)?,
-            disabled: row.get(5)?,
-            created_at: row.get(6)?,
+            disabled: row.get(6)?,
+            created_at: row.get(7)?,
         })
     })
     .ctx("list agents")?
@@ -186,8 +239,8 @@ pub(super) fn login_info(conn: &Connection, email: &str) -> Result<Option<LoginI
         |row| {
             Ok(LoginInfo {
                 agent: agent_from_row(row)?,
-                password_hash: row.get(5)?,
-                disabled: row.get(6)?,
+                password_hash: row.get(6)?,
+                disabled: row.get(7)?,
             })
         },
     )
@@ -288,10 +341,10 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
             |row| {
                 Ok((
                     agent_from_row(row)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, i64>(6)?,
-                    row.get::<_, bool>(7)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, i64>(7)?,
                     row.get::<_, bool>(8)?,
+                    row.get::<_, bool>(9)?,
                 ))
             },
         )
@@ -369,11 +422,11 @@ pub(super) fn session_for_access(
             Ok((
                 Session {
                     agent: agent_from_row(row)?,
-                    device_id: row.get(5)?,
-                    agent_disabled: row.get(6)?,
+                    device_id: row.get(6)?,
+                    agent_disabled: row.get(7)?,
                 },
-                row.get(7)?,
                 row.get(8)?,
+                row.get(9)?,
             ))
         },
     )

@@ -209,6 +209,18 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn set_agent_groups(
+        &self,
+        email: &str,
+        groups: Vec<String>,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent> {
+        let (email, by) = (email.to_owned(), by.clone());
+        self.write_feed(move |conn| accounts::set_agent_groups(conn, &email, &groups, now, &by))
+            .await
+    }
+
     async fn set_agent_disabled(
         &self,
         email: &str,
@@ -287,9 +299,13 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn ticket_messages(&self, ticket_id: &str) -> Result<Option<Vec<desk_core::Message>>> {
-        let id = ticket_id.to_owned();
-        self.read(move |conn| records::ticket_messages(conn, &id))
+    async fn ticket_messages(
+        &self,
+        ticket_id: &str,
+        scope: &Scope,
+    ) -> Result<Option<Vec<desk_core::Message>>> {
+        let (id, scope) = (ticket_id.to_owned(), scope.clone());
+        self.read(move |conn| records::ticket_messages(conn, &id, &scope))
             .await
     }
 

@@ -29,7 +29,7 @@ pub(super) fn push(conn: &mut Connection, batch: PushBatch) -> Result<PushReceip
             Some(decision) => decision,
             None => {
                 let facts = facts(&tx, push::lookups(m))?;
-                push::decide(m, &batch.author.name, batch.now, facts)
+                push::decide(m, &batch.author, batch.now, facts)
             }
         };
         for record in decision.writes {
@@ -123,9 +123,9 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
             Some(id) => exists(tx, "SELECT 1 FROM messages WHERE id = ?1", id)?,
             None => false,
         },
-        assignee_known: match lookups.assignee_id {
-            Some(id) => exists(tx, "SELECT 1 FROM agents WHERE id = ?1", id)?,
-            None => false,
+        assignee: match lookups.assignee_id {
+            Some(id) => super::accounts::agent_by_id(tx, id)?,
+            None => None,
         },
         customer_known: match lookups.customer_id {
             Some(id) => exists(tx, "SELECT 1 FROM customers WHERE id = ?1", id)?,

@@ -58,6 +58,18 @@ impl<'c> FeedWriter<'c> {
 
     /// Records that `(kind, record_id)` now has `body`, replacing its older change.
     fn push_raw(&mut self, kind: &str, record_id: &str, body: &str) -> Result<FeedPosition> {
+        self.push_scoped(kind, record_id, body, None)
+    }
+
+    /// [`Self::push_raw`] for a ticket or message change: `scope_group` is its ticket's
+    /// group, and only agents who see that group receive it.
+    fn push_scoped(
+        &mut self,
+        kind: &str,
+        record_id: &str,
+        body: &str,
+        scope_group: Option<&str>,
+    ) -> Result<FeedPosition> {
         let position = self.advance();
         self.conn
             .prepare_cached("DELETE FROM changes WHERE kind = ?1 AND record_id = ?2")
@@ -65,9 +77,19 @@ impl<'c> FeedWriter<'c> {
             .ctx("drop superseded change")?;
         self.conn
             .prepare_cached(
-                "INSERT INTO changes (version, ord, kind, record_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO changes (version, ord, kind, record_id, body, scope_group)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut s| s.execute(params![position.version, position.ord, kind, record_id, body]))
+            .and_then(|mut s| {
+                s.execute(params![
+                    position.version,
+                    position.ord,
+                    kind,
+                    record_id,
+                    body,
+                    scope_group
+                ])
+            })
             .ctx("append change")?;
         Ok(position)
     }
@@ -200,12 +222,20 @@ pub(super) fn write_record(
             Change::WalletTransaction(t)
         }
         Change::Ticket(mut ticket) => {
-            let existing: Option<i64> = tx
-                .prepare_cached("SELECT number FROM tickets WHERE id = ?1")
-                .and_then(|mut s| s.query_row([&ticket.id], |row| row.get(0)).optional())
+            let existing: Option<(i64, Option<String>)> = tx
+                .prepare_cached(
+                    "SELECT number, json_extract(record, '$.group') FROM tickets WHERE id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([&ticket.id], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                })
                 .ctx("find ticket number")?;
+            if let Some((_, group)) = &existing {
+                crate::storage::refuse_group_change(&ticket, group.as_deref())?;
+            }
             // The number is the server's: a client's guess is ignored.
-            let number = match existing {
+            let number = match existing.map(|(number, _)| number) {
                 Some(number) => number,
                 None => {
                     let next = match numbers.next {
@@ -248,7 +278,7 @@ pub(super) fn write_record(
                 ])
             })
             .ctx("upsert ticket")?;
-            feed.push_raw(KIND_TICKET, &ticket.id, &body)?;
+            feed.push_scoped(KIND_TICKET, &ticket.id, &body, ticket.group.as_deref())?;
             Change::Ticket(ticket)
         }
         Change::Message(message) => {
@@ -270,7 +300,18 @@ pub(super) fn write_record(
                 })
                 .ctx("insert message")?;
             if inserted == 1 {
-                feed.push_raw(KIND_MESSAGE, &message.id, &body)?;
+                // Its ticket is written first, in this transaction or an earlier one.
+                let group: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT json_extract(record, '$.group') FROM tickets WHERE id = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.query_row([&message.ticket_id], |row| row.get(0))
+                            .optional()
+                    })
+                    .ctx("find the message's ticket group")?
+                    .flatten();
+                feed.push_scoped(KIND_MESSAGE, &message.id, &body, group.as_deref())?;
             }
             Change::Message(message)
         }
@@ -323,13 +364,16 @@ pub(super) fn pull(
         .prepare_cached(
             "SELECT version, ord, kind, body FROM changes
              WHERE (version, ord) > (?1, ?2)
+               AND (?4 IS NULL OR scope_group IS NULL
+                    OR scope_group IN (SELECT value FROM json_each(?4)))
              ORDER BY version, ord
              LIMIT ?3",
         )
         .and_then(|mut stmt| {
-            stmt.query_map(params![after.version, after.ord, fetch], |row| {
-                Ok((position(row)?, row.get(2)?, row.get(3)?))
-            })?
+            stmt.query_map(
+                params![after.version, after.ord, fetch, groups_json(scope)?],
+                |row| Ok((position(row)?, row.get(2)?, row.get(3)?)),
+            )?
             .collect()
         })
         .ctx("pull changes")?;
@@ -374,28 +418,49 @@ pub(super) fn pull(
 pub(super) fn count_changes_after(
     conn: &mut Connection,
     after: FeedPosition,
-    _scope: &Scope,
+    scope: &Scope,
 ) -> Result<u64> {
-    conn.prepare_cached("SELECT count(*) FROM changes WHERE (version, ord) > (?1, ?2)")
-        .and_then(|mut s| s.query_row(params![after.version, after.ord], |row| row.get(0)))
-        .map(|n: i64| n as u64)
-        .ctx("count changes")
+    conn.prepare_cached(
+        "SELECT count(*) FROM changes WHERE (version, ord) > (?1, ?2)
+           AND (?3 IS NULL OR scope_group IS NULL
+                OR scope_group IN (SELECT value FROM json_each(?3)))",
+    )
+    .and_then(|mut s| {
+        s.query_row(
+            params![after.version, after.ord, groups_json(scope)?],
+            |row| row.get(0),
+        )
+    })
+    .map(|n: i64| n as u64)
+    .ctx("count changes")
+}
+
+/// The scope's groups as a JSON array for `json_each`, or NULL when it sees every group.
+fn groups_json(scope: &Scope) -> rusqlite::Result<Option<String>> {
+    scope
+        .groups()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 pub(super) fn ticket_messages(
     conn: &mut Connection,
     ticket_id: &str,
+    scope: &Scope,
 ) -> Result<Option<Vec<desk_core::Message>>> {
     // One snapshot: the ticket's existence and its messages agree.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Deferred)
         .ctx("begin read")?;
-    let exists = tx
-        .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")
-        .and_then(|mut s| s.exists([ticket_id]))
+    let group: Option<Option<String>> = tx
+        .prepare_cached("SELECT json_extract(record, '$.group') FROM tickets WHERE id = ?1")
+        .and_then(|mut s| s.query_row([ticket_id], |row| row.get(0)).optional())
         .ctx("look up ticket")?;
-    if !exists {
-        return Ok(None);
+    // A ticket outside the caller's groups is as absent as one that never was.
+    match group {
+        Some(group) if scope.sees(group.as_deref()) => {}
+        _ => return Ok(None),
     }
     let bodies: Vec<String> = tx
         .prepare_cached("SELECT record FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id")

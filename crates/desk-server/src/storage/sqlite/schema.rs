@@ -213,6 +213,17 @@ const MIGRATIONS: &[&str] = &[
     UPDATE access_tokens SET used = 1;
     CREATE INDEX retired_refresh_tokens_device ON retired_refresh_tokens(device_id, retired_at);
     "#,
+    // 7: scope by group (DESIGN.md §4): the teams an agent works in, and on each ticket
+    // and message change the group of its ticket, so a pull filters without decoding.
+    r#"
+    ALTER TABLE agents ADD COLUMN groups TEXT NOT NULL DEFAULT '[]';  -- JSON array
+    ALTER TABLE changes ADD COLUMN scope_group TEXT;  -- NULL: every agent receives it
+    UPDATE changes SET scope_group = json_extract(body, '$.group') WHERE kind = 'ticket';
+    UPDATE changes SET scope_group = (
+        SELECT json_extract(t.record, '$.group') FROM tickets t
+        WHERE t.id = json_extract(changes.body, '$.ticket_id'))
+    WHERE kind = 'message';
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -239,4 +250,63 @@ pub fn migrate(conn: &mut Connection) -> Result<u32> {
         tracing::info!(version, "applied database migration");
     }
     Ok(LATEST)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feed rows written before scope by group get their ticket's group, so a console of
+    /// a grouped agent bootstraps the right tickets from an upgraded server.
+    #[test]
+    fn the_scope_migration_stamps_existing_feed_rows_with_their_tickets_group() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            r#"
+            INSERT INTO agents (id, email, email_key, name, role, languages, password_hash,
+                                created_at, updated_at)
+            VALUES ('a1', 'a@x', 'a@x', 'A', 'agent', '[]', 'x', 1, 1);
+            INSERT INTO tickets (id, number, customer_id, status, priority, category,
+                                 created_at, updated_at, record)
+            VALUES ('t1', 1, 'c1', 'new', 'high', 'other', 1, 1, '{"id":"t1","group":"zh-l1"}'),
+                   ('t2', 2, 'c1', 'new', 'high', 'other', 1, 1, '{"id":"t2","group":null}');
+            INSERT INTO changes (version, ord, kind, record_id, body) VALUES
+                (1, 0, 'ticket', 't1', '{"id":"t1","group":"zh-l1"}'),
+                (1, 1, 'message', 'm1', '{"id":"m1","ticket_id":"t1"}'),
+                (1, 2, 'ticket', 't2', '{"id":"t2","group":null}'),
+                (1, 3, 'message', 'm2', '{"id":"m2","ticket_id":"t2"}'),
+                (1, 4, 'customer', 'c1', '{"id":"c1","group":"not-a-ticket"}');
+            "#,
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), LATEST);
+        let stamped: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT record_id, scope_group FROM changes ORDER BY ord")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let zh = Some("zh-l1".to_owned());
+        assert_eq!(
+            stamped,
+            [
+                ("t1".into(), zh.clone()),
+                ("m1".into(), zh),
+                ("t2".into(), None),
+                ("m2".into(), None),
+                ("c1".into(), None),
+            ]
+        );
+        let groups: String = conn
+            .query_row("SELECT groups FROM agents WHERE id = 'a1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(groups, "[]", "agents from before have no groups");
+    }
 }

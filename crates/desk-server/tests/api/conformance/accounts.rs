@@ -25,6 +25,7 @@ fn new_agent(id: &str, email: &str) -> NewAgent {
         name: format!("Agent {id}"),
         role: Role::Agent,
         languages: vec!["zh-CN".into(), "en".into()],
+        groups: Vec::new(),
         password_hash: format!("hash-of-{id}"),
         by: admin(),
     }

@@ -110,6 +110,7 @@ pub async fn agents_are_not_written_as_records(storage: Arc<dyn Storage>) {
         email: "a@x.test".into(),
         role: Role::Admin,
         languages: vec![],
+        groups: Vec::new(),
     };
     let result = storage.write_records(vec![Change::Agent(agent)]).await;
     assert!(
@@ -129,6 +130,7 @@ pub async fn a_refused_write_leaves_nothing_behind(storage: Arc<dyn Storage>) {
         email: "a@x.test".into(),
         role: Role::Admin,
         languages: vec![],
+        groups: Vec::new(),
     };
     let refused = storage
         .write_records(vec![

@@ -15,6 +15,7 @@ mod ingest;
 mod presence;
 pub mod push;
 mod realtime;
+mod scope;
 
 use std::sync::Arc;
 
@@ -120,6 +121,11 @@ conformance! {
     presence: [
         two_agents_see_each_other_until_their_presence_lapses,
         presence_needs_a_real_ticket_and_a_token_and_stays_out_of_the_feed,
+    ],
+    scope: [
+        agents_with_groups_pull_their_groups_and_ungrouped_tickets,
+        what_an_agent_does_not_receive_it_cannot_change_or_fetch,
+        a_change_of_groups_makes_the_consoles_pull_again,
     ],
     realtime: [
         answers_past_retention_are_pruned_and_old_cursors_rebootstrap,

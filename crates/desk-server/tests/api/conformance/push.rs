@@ -93,7 +93,7 @@ fn tags(add: bool, ticket_id: &str, list: &[&str]) -> MutationOp {
     }
 }
 
-fn customer(id: &str) -> Customer {
+pub fn customer(id: &str) -> Customer {
     Customer {
         id: id.into(),
         platform_user_id: format!("u-{id}"),
@@ -758,6 +758,7 @@ pub async fn a_failed_push_leaves_nothing_behind(
         email: "lin@desk.test".into(),
         role: Role::Agent,
         languages: vec![],
+        groups: Vec::new(),
     };
     let mutation = Mutation {
         id: "m-1".into(),

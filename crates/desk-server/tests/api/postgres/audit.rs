@@ -41,6 +41,7 @@ async fn concurrent_writers_keep_one_linear_chain() {
                 name: "林伟".into(),
                 role: Role::Agent,
                 languages: vec![],
+                groups: Vec::new(),
                 password_hash: "hash".into(),
                 by: Actor::System,
             },
