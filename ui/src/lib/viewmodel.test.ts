@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Message, SessionState, SyncProgress, TicketSummary } from './bindings';
 import {
+  canTake,
   confirmationProgress,
   conversationOrder,
   directionSign,
@@ -180,5 +181,16 @@ describe('first sync', () => {
     expect(progressPercent({ done: 7, total: 5 }), 'a stale total never shows over 100%').toBe(100);
     expect(progressPercent({ done: 0, total: 0 })).toBe(100);
     expect(progressPercent({ done: 3, total: null })).toBeNull();
+  });
+});
+
+describe('canTake', () => {
+  test('an agent with groups takes only their tickets and ungrouped ones; others take all', () => {
+    const lin = { role: 'agent' as const, groups: ['cn-support'] };
+    expect(canTake(lin, 'cn-support')).toBe(true);
+    expect(canTake(lin, null)).toBe(true);
+    expect(canTake(lin, 'vip-desk')).toBe(false);
+    expect(canTake({ role: 'agent', groups: [] }, 'vip-desk')).toBe(true);
+    expect(canTake({ role: 'supervisor', groups: ['cn-support'] }, 'vip-desk')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // Small pure helpers between the wire types and what the console draws.
-import type { Message, SessionState, SyncProgress, TicketSummary, TxDirection, WalletTransaction } from './bindings';
+import type { Agent, Message, SessionState, SyncProgress, TicketSummary, TxDirection, WalletTransaction } from './bindings';
 
 /** `#1234`, or null when the server has not numbered the ticket yet. */
 export function ticketNumber(n: number | null | undefined): string | null {
@@ -143,4 +143,13 @@ export function progressPercent(progress: Pick<SyncProgress, 'done' | 'total'>):
   if (progress.total === null) return null;
   if (progress.total === 0) return 100;
   return Math.floor((Math.min(progress.done, progress.total) / progress.total) * 100);
+}
+
+/**
+ * Whether `agent` may be given a ticket of `group`: the server refuses an assignee who
+ * would not receive the ticket (an agent with groups, none of them the ticket's).
+ * Mirrors `Agent::sees_group` in desk-core.
+ */
+export function canTake(agent: Pick<Agent, 'role' | 'groups'>, group: string | null): boolean {
+  return agent.role !== 'agent' || agent.groups.length === 0 || group === null || agent.groups.includes(group);
 }

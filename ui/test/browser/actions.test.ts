@@ -164,8 +164,15 @@ describe('editing', () => {
     await page.keyboard.press('a');
     const picker = page.getByTestId('edit-assignee');
     expect(await picker.evaluate((el) => el === document.activeElement), 'a focuses the assignee picker').toBe(true);
+    const offered = () => picker.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(await offered(), '李娜 works in 中文一线, the group of t-1042').toContain('agent-lina');
     await picker.selectOption('agent-omar');
     await expect.poll(() => page.getByTestId('ticket-assignee').textContent()).toContain('Omar Haddad');
+
+    // A ticket of another group does not offer her: the server would refuse.
+    await openTicket(page, 't-1041');
+    expect(await offered(), 't-1041 is in Tier 1').not.toContain('agent-lina');
+    expect(await offered()).toContain('agent-omar');
   });
 });
 

@@ -48,6 +48,7 @@ export const ME: Agent = {
   email: 'chen.jing@desk.example',
   role: 'supervisor',
   languages: ['zh-CN', 'en'],
+  groups: [],
 };
 
 const OMAR: Agent = {
@@ -56,6 +57,17 @@ const OMAR: Agent = {
   email: 'omar.haddad@desk.example',
   role: 'agent',
   languages: ['en'],
+  groups: [],
+};
+
+/** Works in the Chinese desk only: not offered for tickets of other groups. */
+const LI_NA: Agent = {
+  id: 'agent-lina',
+  name: '李娜',
+  email: 'li.na@desk.example',
+  role: 'agent',
+  languages: ['zh-CN'],
+  groups: ['中文一线'],
 };
 
 /** Canned replies, with bodies per language and variables the composer fills. */
@@ -688,5 +700,5 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
   ];
   for (const t of tickets) if (t.id === 't-1042' || t.id === 't-1035') t.incident_id = 'inc-tron';
 
-  return { me: ME, agents: [ME, OMAR], macros: MACROS, incidents, customers, transactions, tickets, messages };
+  return { me: ME, agents: [ME, OMAR, LI_NA], macros: MACROS, incidents, customers, transactions, tickets, messages };
 }
