@@ -103,6 +103,9 @@ enum Command {
         priority: Option<String>,
         #[arg(long)]
         category: Option<String>,
+        /// Hand the ticket to this team (`none`: to no team); it is left unassigned.
+        #[arg(long)]
+        group: Option<String>,
         /// Assign to this agent id (`none` unassigns).
         #[arg(long, conflicts_with = "claim")]
         assignee: Option<String>,
@@ -283,12 +286,24 @@ fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, ApiError> {
 }
 
 /// The flags of `desk set`, as mutations in a fixed order.
-fn set_ops(
-    id: &str,
+/// The flags of `desk set` that choose values.
+struct SetFlags {
     status: Option<String>,
     priority: Option<String>,
     category: Option<String>,
+    group: Option<String>,
     assignee: Option<String>,
+}
+
+fn set_ops(
+    id: &str,
+    SetFlags {
+        status,
+        priority,
+        category,
+        group,
+        assignee,
+    }: SetFlags,
     claim: bool,
     tags: Vec<String>,
 ) -> Result<Vec<MutationOp>, ApiError> {
@@ -310,6 +325,13 @@ fn set_ops(
         ops.push(MutationOp::SetCategory {
             ticket_id: ticket_id(),
             category: parse::<Category>("category", &c)?,
+        });
+    }
+    // Before any assignment, which is then meant for the new team.
+    if let Some(g) = group {
+        ops.push(MutationOp::SetGroup {
+            ticket_id: ticket_id(),
+            group: (g != "none").then_some(g),
         });
     }
     if claim {
@@ -353,6 +375,7 @@ fn op_name(op: &MutationOp) -> &'static str {
         MutationOp::SetStatus { .. } => "status",
         MutationOp::SetPriority { .. } => "priority",
         MutationOp::SetCategory { .. } => "category",
+        MutationOp::SetGroup { .. } => "group",
         MutationOp::Claim { .. } => "claim",
         MutationOp::Assign { .. } => "assign",
         MutationOp::AddTags { .. } => "add tags",
@@ -609,14 +632,22 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             status,
             priority,
             category,
+            group,
             assignee,
             claim,
             tags,
         } => {
-            let ops = set_ops(&id, status, priority, category, assignee, claim, tags)?;
+            let flags = SetFlags {
+                status,
+                priority,
+                category,
+                group,
+                assignee,
+            };
+            let ops = set_ops(&id, flags, claim, tags)?;
             if ops.is_empty() {
                 return Err(usage(
-                    "nothing to change: give --status, --priority, --category, --assignee, --claim or --tag",
+                    "nothing to change: give --status, --priority, --category, --group, --assignee, --claim or --tag",
                 ));
             }
             let mut made = Vec::new();

@@ -15,6 +15,8 @@ use crate::mutation::{Mutation, MutationOp};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest tag, in characters.
 pub const MAX_TAG_CHARS: usize = 64;
+/// Longest group name, in characters (as for an agent's groups).
+pub const MAX_GROUP_CHARS: usize = 64;
 
 /// Why an action cannot apply, with the code the UI branches on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,6 +201,26 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
         }
         MutationOp::SetPriority { priority, .. } => t.priority = *priority,
         MutationOp::SetCategory { category, .. } => t.category = *category,
+        MutationOp::SetGroup { group, .. } => {
+            let group = group.as_deref().map(str::trim);
+            if let Some(g) = group
+                && (g.is_empty()
+                    || g.chars().count() > MAX_GROUP_CHARS
+                    || g.chars().any(char::is_control))
+            {
+                return Err(Refusal::new(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "a group name is 1-{MAX_GROUP_CHARS} characters without control characters"
+                    ),
+                ));
+            }
+            if t.group.as_deref() != group {
+                t.group = group.map(str::to_owned);
+                // The new team picks it up; its old assignee may not even see it now.
+                t.assignee_id = None;
+            }
+        }
         MutationOp::Claim { .. } => match &t.assignee_id {
             None => t.assignee_id = Some(m.agent_id.clone()),
             Some(a) if *a == m.agent_id => {}

@@ -445,3 +445,31 @@ fn a_delete_wins_over_later_edits_and_is_idempotent() {
         "a closed ticket can still be deleted (spam found late)"
     );
 }
+
+#[test]
+fn a_move_to_another_group_leaves_the_ticket_unassigned() {
+    let mut t = ticket(TicketStatus::Open);
+    t.group = Some("cn-support".into());
+    t.assignee_id = Some("lin".into());
+    let to = |group: Option<&str>| {
+        m(MutationOp::SetGroup {
+            ticket_id: "t1".into(),
+            group: group.map(str::to_owned),
+        })
+    };
+    let moved = apply_mutation(Some(&t), &to(Some(" security "))).unwrap();
+    assert_eq!(moved.group.as_deref(), Some("security"), "trimmed");
+    assert_eq!(moved.assignee_id, None, "the new team picks it up");
+    assert_eq!(moved.updated_at, 100);
+    let same = apply_mutation(Some(&t), &to(Some("cn-support"))).unwrap();
+    assert_eq!(
+        same, t,
+        "the same group changes nothing, the assignee stays"
+    );
+    let none = apply_mutation(Some(&t), &to(None)).unwrap();
+    assert_eq!((none.group, none.assignee_id), (None, None));
+    for bad in ["", "  ", "a\u{0}b", &"g".repeat(MAX_GROUP_CHARS + 1)] {
+        let refused = apply_mutation(Some(&t), &to(Some(bad))).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::BadRequest, "{bad:?}");
+    }
+}

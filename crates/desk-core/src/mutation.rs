@@ -65,6 +65,14 @@ pub enum MutationOp {
         ticket_id: String,
         category: Category,
     },
+    /// Hands the ticket to another team (`None`: to no team), e.g. an escalation to the
+    /// security desk. Last write by server order wins. A move to another group leaves the
+    /// ticket unassigned, for the new team to pick up; consoles whose agents are not in
+    /// the new group lose the ticket.
+    SetGroup {
+        ticket_id: String,
+        group: Option<String>,
+    },
     /// Take an unassigned ticket: compare-and-set, the first claim the server sees wins.
     Claim { ticket_id: String },
     /// Explicit (re)assignment, or unassignment with `None`: last writer wins.
@@ -99,6 +107,7 @@ impl MutationOp {
             | Self::SetStatus { ticket_id, .. }
             | Self::SetPriority { ticket_id, .. }
             | Self::SetCategory { ticket_id, .. }
+            | Self::SetGroup { ticket_id, .. }
             | Self::Claim { ticket_id }
             | Self::DeleteTicket { ticket_id }
             | Self::Assign { ticket_id, .. }

@@ -13,7 +13,7 @@ use crate::mutation::*;
 use crate::ops::*;
 use crate::search::*;
 use crate::view::*;
-use crate::wire::{Change, PresenceEntry, PresenceState, PullResponse, TicketPresence};
+use crate::wire::{Change, LeftScope, PresenceEntry, PresenceState, PullResponse, TicketPresence};
 
 /// Declarations of every exported type, in a stable order.
 pub fn declarations() -> String {
@@ -60,6 +60,7 @@ pub fn declarations() -> String {
         Approval::decl(&cfg),
         CompensationKind::decl(&cfg),
         Compensation::decl(&cfg),
+        LeftScope::decl(&cfg),
         Change::decl(&cfg),
         PullResponse::decl(&cfg),
         MutationOp::decl(&cfg),

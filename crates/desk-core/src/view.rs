@@ -296,6 +296,10 @@ pub struct TicketEdit {
     pub assignee_id: Option<String>,
     /// Leave the ticket with nobody; wins over `assignee_id` when both are set.
     pub unassign: bool,
+    /// Hand the ticket to this team (which leaves it unassigned).
+    pub group: Option<String>,
+    /// Hand the ticket to no team; wins over `group` when both are set.
+    pub ungroup: bool,
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
 }
@@ -326,6 +330,18 @@ impl TicketEdit {
             ops.push(MutationOp::SetCategory {
                 ticket_id: id(),
                 category,
+            });
+        }
+        // Before any assignment: a move leaves the ticket unassigned, and an assignment in
+        // the same edit is meant for the new team.
+        if self.ungroup || self.group.is_some() {
+            ops.push(MutationOp::SetGroup {
+                ticket_id: id(),
+                group: if self.ungroup {
+                    None
+                } else {
+                    self.group.clone()
+                },
             });
         }
         if self.claim {

@@ -62,6 +62,27 @@ pub enum Change {
     KbArticle(KbArticle),
     Incident(Incident),
     SlaPolicy(SlaPolicy),
+    /// The ticket left the agent's scope (moved to a group the agent is not in): the
+    /// console forgets it and its conversation. Only scoped agents receive these.
+    LeftScope(LeftScope),
+}
+
+/// See [`Change::LeftScope`]. One per ticket and group it left, so an older departure is
+/// never overwritten by a newer one that a console, still behind, would not receive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LeftScope {
+    /// `{ticket_id}/{group it left}`; `{ticket_id}/` when it left no group.
+    pub id: String,
+    pub ticket_id: String,
+}
+
+impl LeftScope {
+    pub fn new(ticket_id: &str, old_group: Option<&str>) -> Self {
+        Self {
+            id: format!("{ticket_id}/{}", old_group.unwrap_or("")),
+            ticket_id: ticket_id.to_owned(),
+        }
+    }
 }
 
 impl Change {
@@ -77,6 +98,7 @@ impl Change {
             Change::KbArticle(_) => "kb_article",
             Change::Incident(_) => "incident",
             Change::SlaPolicy(_) => "sla_policy",
+            Change::LeftScope(_) => "left_scope",
         }
     }
 
@@ -92,6 +114,7 @@ impl Change {
             Change::KbArticle(r) => &r.id,
             Change::Incident(r) => &r.id,
             Change::SlaPolicy(r) => &r.id,
+            Change::LeftScope(r) => &r.id,
         }
     }
 }

@@ -129,8 +129,8 @@ struct Sim {
     last_seq: Vec<u64>,
     agents: Vec<Agent>,
     ticket_ids: Vec<String>,
-    /// Each ticket's group, fixed for the run (scope by group).
-    ticket_groups: Vec<Option<String>>,
+    /// Whether this world has groups (agents and tickets may be in one).
+    with_groups: bool,
     oracle: Oracle,
     now: i64,
     step: u64,
@@ -230,6 +230,7 @@ fn short(m: &Mutation) -> String {
         MutationOp::SetStatus { status, .. } => format!("status {status}"),
         MutationOp::SetPriority { priority, .. } => format!("priority {priority}"),
         MutationOp::SetCategory { category, .. } => format!("category {category}"),
+        MutationOp::SetGroup { group, .. } => format!("group {group:?}"),
         MutationOp::Claim { .. } => "claim".into(),
         MutationOp::Assign { assignee_id, .. } => format!("assign {assignee_id:?}"),
         MutationOp::AddTags { tags, .. } => format!("+{}", tags.join(",+")),
@@ -345,7 +346,7 @@ impl Sim {
             clients,
             agents,
             ticket_ids,
-            ticket_groups,
+            with_groups,
             oracle,
             now: T0,
             step: 0,
@@ -399,14 +400,25 @@ impl Sim {
     /// A random action of client `c`'s agent on a ticket it sees; `None` when it sees none.
     fn random_op(&mut self, c: usize) -> Result<Option<MutationOp>, String> {
         const TAGS: [&str; 4] = ["tron", "vip", "refund", "kyc"];
-        let agent = self.clients[c].agent();
-        let visible: Vec<String> = self
-            .ticket_ids
-            .iter()
-            .zip(&self.ticket_groups)
-            .filter(|(_, group)| agent.sees_group(group.as_deref()))
-            .map(|(id, _)| id.clone())
-            .collect();
+        // An agent acts on the tickets its console shows; one who sees every group, on any
+        // ticket (also before its first pull), as seeds did before groups.
+        let client = &self.clients[c];
+        let visible: Vec<String> = if client.agent().sees_every_group() {
+            self.ticket_ids.clone()
+        } else {
+            let mut shown = Vec::new();
+            for id in &self.ticket_ids {
+                if client
+                    .store()
+                    .effective_ticket(id)
+                    .map_err(|e| format!("client {c} ticket {id}: {e}"))?
+                    .is_some()
+                {
+                    shown.push(id.clone());
+                }
+            }
+            shown
+        };
         if visible.is_empty() {
             return Ok(None);
         }
@@ -470,6 +482,15 @@ impl Sim {
             }
             // Rare: a deleted ticket refuses every later edit.
             9 if self.rng.chance(12) => MutationOp::DeleteTicket { ticket_id },
+            // Handed to another team (only in worlds with groups, so seeds without them
+            // run as they did): it leaves some consoles and reaches others.
+            9 if self.with_groups && self.rng.chance(25) => MutationOp::SetGroup {
+                ticket_id,
+                group: match self.rng.below(3) {
+                    0 => None,
+                    n => Some(GROUPS[n as usize - 1].to_owned()),
+                },
+            },
             9 => MutationOp::AddTags {
                 ticket_id,
                 tags: tags(&mut self.rng),

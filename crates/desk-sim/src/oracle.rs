@@ -39,6 +39,8 @@ pub struct Counts {
     /// Tickets found absent, after healing, from a console whose agent is not in their
     /// group: how much scope by group the seeds exercised.
     pub out_of_scope: u64,
+    /// Tickets the server moved to another group.
+    pub moved: u64,
 }
 
 impl Counts {
@@ -49,6 +51,7 @@ impl Counts {
         self.held += other.held;
         self.repeated += other.repeated;
         self.out_of_scope += other.out_of_scope;
+        self.moved += other.moved;
     }
 }
 
@@ -91,6 +94,11 @@ impl Oracle {
             MutationResult::Applied => {
                 self.counts.applied += 1;
                 let current = self.model.get(m.op.ticket_id());
+                if let desk_core::MutationOp::SetGroup { group, .. } = &m.op
+                    && current.is_some_and(|t| t.group != *group)
+                {
+                    self.counts.moved += 1;
+                }
                 let next = apply_mutation(current, m).map_err(|e| {
                     format!(
                         "the server applied {} ({:?}) but the rules refuse it on the model \

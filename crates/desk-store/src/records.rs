@@ -103,6 +103,10 @@ impl Store {
                 Change::Ticket(t) if rebase.has_local_work(&tx, &t.id)? => {
                     rebase.confirm(&tx, t)?;
                 }
+                Change::LeftScope(left) if rebase.has_local_work(&tx, &left.ticket_id)? => {
+                    forget_conversation(&tx, &left.ticket_id)?;
+                    rebase.forget(&tx, &left.ticket_id)?;
+                }
                 other => apply_change(&tx, other)?,
             }
         }
@@ -160,7 +164,22 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<()> {
         Change::KbArticle(a) => put_kb_article(conn, a),
         Change::Incident(i) => put_incident(conn, i),
         Change::SlaPolicy(p) => put_sla_policy(conn, p),
+        Change::LeftScope(left) => {
+            delete_ticket(conn, &left.ticket_id)?;
+            forget_conversation(conn, &left.ticket_id)
+        }
     }
+}
+
+/// A ticket that left the agent's scope: what the server sent of its conversation goes.
+/// The agent's own unsent messages stay with their queued work, which the server will
+/// answer.
+fn forget_conversation(conn: &Connection, ticket_id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1 AND pending = 0")?
+        .execute([ticket_id])?;
+    conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
+        .execute([ticket_id])?;
+    Ok(())
 }
 
 fn put_agent(conn: &Connection, a: &Agent) -> Result<()> {

@@ -235,7 +235,13 @@ asset: string, approval_id: string | null,
  */
 created_by: string, created_at: number, };
 
-export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy };
+export type LeftScope = { 
+/**
+ * `{ticket_id}/{group it left}`; `{ticket_id}/` when it left no group.
+ */
+id: string, ticket_id: string, };
+
+export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy } | { "kind": "left_scope", "record": LeftScope };
 
 export type PullResponse = { schema_version: number, 
 /**
@@ -263,7 +269,7 @@ acknowledged: Array<{ mutation_id: string, result: MutationResult, }>,
  */
 remaining?: number | null, };
 
-export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, };
+export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, };
 
 export type Mutation = { 
 /**
@@ -450,7 +456,15 @@ assignee_id: string | null,
 /**
  * Leave the ticket with nobody; wins over `assignee_id` when both are set.
  */
-unassign: boolean, add_tags: Array<string>, remove_tags: Array<string>, };
+unassign: boolean, 
+/**
+ * Hand the ticket to this team (which leaves it unassigned).
+ */
+group: string | null, 
+/**
+ * Hand the ticket to no team; wins over `group` when both are set.
+ */
+ungroup: boolean, add_tags: Array<string>, remove_tags: Array<string>, };
 
 export type BulkFailure = { ticket_id: string, error: ApiError, };
 

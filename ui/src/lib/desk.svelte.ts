@@ -34,6 +34,8 @@ export const NO_EDIT: TicketEdit = {
   claim: false,
   assignee_id: null,
   unassign: false,
+  group: null,
+  ungroup: false,
   add_tags: [],
   remove_tags: [],
 };

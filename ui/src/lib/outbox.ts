@@ -31,6 +31,8 @@ export function describeOp(
       return { key: 'op.set_priority', params: { value: label(`priority.${op.priority}`) } };
     case 'set_category':
       return { key: 'op.set_category', params: { value: label(`category.${op.category}`) } };
+    case 'set_group':
+      return { key: 'op.set_group', params: { value: op.group ?? label('edit.no_group') } };
     case 'assign': {
       const name = op.assignee_id === null ? label('edit.nobody') : (agents.find((a) => a.id === op.assignee_id)?.name ?? op.assignee_id);
       return { key: 'op.assign', params: { value: name } };

@@ -169,6 +169,14 @@ describe('editing', () => {
     await picker.selectOption('agent-omar');
     await expect.poll(() => page.getByTestId('ticket-assignee').textContent()).toContain('Omar Haddad');
 
+    // Handing the ticket to another team leaves it unassigned for them, offline too.
+    const group = page.getByTestId('edit-group');
+    expect(await group.inputValue()).toBe('中文一线');
+    await group.selectOption('');
+    await expect.poll(() => page.getByTestId('ticket-assignee').textContent()).not.toContain('Omar Haddad');
+    expect(JSON.stringify((await callsOf(page, 'edit_ticket')).at(-1))).toContain('"ungroup":true');
+    expect((await shellTicket(page, 't-1042')).group).toBeNull();
+
     // A ticket of another group does not offer her: the server would refuse.
     await openTicket(page, 't-1041');
     expect(await offered(), 't-1041 is in Tier 1').not.toContain('agent-lina');

@@ -447,6 +447,7 @@ export class FakeShell {
     const ops: MutationOp[] = [];
     if (e.priority) ops.push({ type: 'set_priority', ticket_id, priority: e.priority });
     if (e.category) ops.push({ type: 'set_category', ticket_id, category: e.category });
+    if (e.ungroup || e.group) ops.push({ type: 'set_group', ticket_id, group: e.ungroup ? null : e.group });
     if (e.claim) ops.push({ type: 'claim', ticket_id });
     if (e.unassign) ops.push({ type: 'assign', ticket_id, assignee_id: null });
     else if (e.assignee_id) ops.push({ type: 'assign', ticket_id, assignee_id: e.assignee_id });
@@ -478,6 +479,11 @@ export class FakeShell {
         break;
       case 'set_category':
         t.category = op.category;
+        break;
+      case 'set_group':
+        // desk-core: a move to another team leaves the ticket unassigned.
+        if (t.group !== op.group) t.assignee_id = null;
+        t.group = op.group;
         break;
       case 'claim':
         if (t.assignee_id !== null && t.assignee_id !== this.data.me.id) reject('conflict', `${name} is already claimed by ${t.assignee_id}`);

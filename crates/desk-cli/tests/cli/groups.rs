@@ -1,6 +1,7 @@
 //! Scope by group from the outside (DESIGN.md §4): an agent who works in some groups
 //! caches only their tickets, and when an operator changes its groups its next sync
-//! starts over and leaves nothing of the old groups in the cache.
+//! starts over and leaves nothing of the old groups in the cache; a ticket handed to
+//! another team leaves it too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -85,6 +86,34 @@ fn an_agent_caches_its_groups_tickets_and_starts_over_when_they_change() {
         by_group[&other],
         "after the change, Bo's cache holds {other} only: nothing of cn-support lingers"
     );
+    // Amy hands one of those tickets to cn-support: it leaves Bo's cache at his next sync.
+    let handed = by_group[&other].iter().next().unwrap().clone();
+    let set = desk(
+        &keyring,
+        &amy,
+        &["set", &handed, "--group", "cn-support"],
+        "",
+    );
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    ok_json(&desk(&keyring, &amy, &["--json", "sync"], ""));
+    ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));
+    let mut expected = by_group[&other].clone();
+    expected.remove(&handed);
+    assert_eq!(
+        cached(&keyring, &bo),
+        expected,
+        "the ticket handed to another team left Bo's cache"
+    );
+    let shown = ok_json(&desk(&keyring, &amy, &["--json", "show", &handed], ""));
+    assert_eq!(shown["ticket"]["group"], "cn-support");
+    assert!(
+        shown["ticket"]["assignee_id"].is_null(),
+        "and it waits unassigned"
+    );
     let status = ok_json(&desk(&keyring, &bo, &["--json", "status"], ""));
     assert!(
         status.to_string().contains(BO),
@@ -95,4 +124,5 @@ fn an_agent_caches_its_groups_tickets_and_starts_over_when_they_change() {
     set_groups(&server, "");
     ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));
     assert_eq!(cached(&keyring, &bo), cached(&keyring, &amy));
+    assert!(cached(&keyring, &bo).contains(&handed));
 }

@@ -326,9 +326,9 @@ fn validate_password(password: &str) -> Result<()> {
     Ok(())
 }
 
-/// Longest group name, in characters, and most groups per agent.
-const MAX_GROUP_CHARS: usize = 64;
+/// Most groups per agent; a name is as long as a ticket's group may be.
 const MAX_GROUPS: usize = 50;
+use desk_core::apply::MAX_GROUP_CHARS;
 
 /// Trimmed, deduplicated and sorted; refuses empty names, control characters and
 /// oversized lists.

@@ -243,15 +243,19 @@ pub fn refuse_nul(change: &Change) -> Result<()> {
         Change::WalletTransaction(t) => {
             columns.extend([Some(t.customer_id.as_str()), t.tx_hash.as_deref()]);
         }
-        Change::Ticket(t) => {
-            columns.extend([Some(t.customer_id.as_str()), t.assignee_id.as_deref()])
-        }
+        Change::Ticket(t) => columns.extend([
+            Some(t.customer_id.as_str()),
+            t.assignee_id.as_deref(),
+            // In the feed's scope column.
+            t.group.as_deref(),
+        ]),
         Change::Message(m) => columns.push(Some(&m.ticket_id)),
         Change::Agent(_)
         | Change::Macro(_)
         | Change::KbArticle(_)
         | Change::Incident(_)
-        | Change::SlaPolicy(_) => {}
+        | Change::SlaPolicy(_)
+        | Change::LeftScope(_) => {}
     }
     if columns
         .into_iter()
@@ -395,19 +399,4 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
-}
-
-/// A ticket's group is fixed once it exists: scope follows the group, and moving a ticket
-/// between groups (which would have to take it from some consoles and bring its whole
-/// conversation to others) is not supported yet.
-pub(crate) fn refuse_group_change(ticket: &desk_core::Ticket, stored: Option<&str>) -> Result<()> {
-    if ticket.group.as_deref() == stored {
-        return Ok(());
-    }
-    Err(crate::error::Error::BadRequest(format!(
-        "ticket {} is in group {:?}; a ticket cannot move to another group ({:?})",
-        ticket.id,
-        stored.unwrap_or(""),
-        ticket.group.as_deref().unwrap_or("")
-    )))
 }

@@ -51,8 +51,9 @@ fn every_seed_converges_with_nothing_lost_or_doubled() {
             "the seeds must exercise applied, held, rejected and conflicting answers: {counts:?}"
         );
         assert!(
-            counts.out_of_scope > count / 10,
-            "the seeds must give some consoles tickets of groups their agent is not in: \
+            counts.out_of_scope > count / 10 && counts.moved > count / 20,
+            "the seeds must give some consoles tickets of groups their agent is not in, and \
+             move some tickets between groups: \
              {counts:?}"
         );
     }

@@ -56,6 +56,18 @@ impl Rebase {
         Ok(())
     }
 
+    /// The server took a shadowed ticket out of the agent's scope: its confirmed version is
+    /// gone, and the effective one is what the queued work alone makes (nothing, unless the
+    /// work created it) until the server answers that work.
+    pub(crate) fn forget(&mut self, conn: &Connection, id: &str) -> Result<()> {
+        conn.prepare_cached("UPDATE tickets_confirmed SET body = NULL WHERE id = ?1")?
+            .execute([id])?;
+        if self.seen.insert(id.to_owned()) {
+            self.touched.push(id.to_owned());
+        }
+        Ok(())
+    }
+
     pub(crate) fn finish(self, conn: &Connection) -> Result<()> {
         for id in &self.touched {
             rebase_ticket(conn, id)?;

@@ -132,6 +132,7 @@ pub(super) fn encode_record(change: &Change) -> Result<String> {
         Change::KbArticle(r) => encode(r),
         Change::Incident(r) => encode(r),
         Change::SlaPolicy(r) => encode(r),
+        Change::LeftScope(r) => encode(r),
     }
 }
 
@@ -161,8 +162,11 @@ pub(super) async fn pull(
     let changes_statement = tx
         .prepare_cached(
             "SELECT version, ord, kind, body::text FROM changes
-             WHERE (version, ord) > ($1, $2)
-               AND ($4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4))
+             WHERE (version, ord) > ($1, $2) AND (CASE WHEN kind = 'left_scope'
+                 THEN $4::text[] IS NOT NULL
+                      AND (scope_group IS NULL OR scope_group = ANY($4))
+                      AND NOT (scope_unless = ANY($4))
+                 ELSE $4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4) END)
              ORDER BY version, ord
              LIMIT $3",
         )

@@ -93,8 +93,26 @@ const UPSERT_RECORD: &str = "WITH upsert AS (
      ON CONFLICT (kind, record_id) DO UPDATE
          SET version = excluded.version, ord = excluded.ord, body = excluded.body";
 
+/// The change that takes a moved ticket from consoles of its old group ($5) that do not
+/// see its new one ($6).
+const UPSERT_LEFT_SCOPE: &str = "INSERT INTO changes
+         (version, ord, kind, record_id, body, scope_group, scope_unless)
+     VALUES ($1, $2, 'left_scope', $3, $4::text::json, $5, $6)
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body,
+             scope_group = excluded.scope_group, scope_unless = excluded.scope_unless";
+
+/// A moved ticket's messages, in feed order, to re-send under its new group.
+const CONVERSATION_CHANGES: &str = "SELECT c.record_id FROM messages m
+     JOIN changes c ON c.kind = 'message' AND c.record_id = m.id
+     WHERE m.ticket_id = $1 ORDER BY c.version, c.ord";
+
+const RESTAMP_MESSAGE: &str = "UPDATE changes SET version = $1, ord = $2, scope_group = $3
+     WHERE kind = 'message' AND record_id = $4";
+
 struct Statements {
     bump: Statement,
+    left_scope: Statement,
     lookup: Statement,
     customer: Statement,
     wallet_transaction: Statement,
@@ -113,6 +131,7 @@ impl Statements {
         };
         Ok(Self {
             bump: prepare(BUMP_VERSION).await?,
+            left_scope: prepare(UPSERT_LEFT_SCOPE).await?,
             lookup: prepare(LOOKUP).await?,
             customer: prepare(UPSERT_CUSTOMER).await?,
             wallet_transaction: prepare(UPSERT_WALLET_TRANSACTION).await?,
@@ -180,6 +199,14 @@ pub(super) async fn write_after_bump(
 }
 
 fn check(records: &[Change]) -> Result<()> {
+    if let Some(Change::LeftScope(left)) =
+        records.iter().find(|c| matches!(c, Change::LeftScope(_)))
+    {
+        return Err(Error::Internal(format!(
+            "{} is written by the ticket's move, not as a record",
+            left.id
+        )));
+    }
     if let Some(Change::Agent(agent)) = records.iter().find(|c| matches!(c, Change::Agent(_))) {
         return Err(Error::Internal(format!(
             "agent {} must be written through the agent operations, not as a record",
@@ -219,7 +246,7 @@ async fn finish(
             _ => existing.next_number = row.get::<_, i64>(2) + 1,
         }
     }
-    let (steps, stored) = plan(statements, feed, &mut existing, records)?;
+    let (steps, stored, moved) = plan(statements, feed, &mut existing, records)?;
     let params: Vec<Vec<&(dyn ToSql + Sync)>> = steps
         .iter()
         .map(|step| {
@@ -237,19 +264,61 @@ async fn finish(
     )
     .await
     .ctx("write records")?;
+    for (ticket_id, group) in moved {
+        restamp_conversation(tx, feed, &ticket_id, group).await?;
+    }
     Ok(stored)
 }
 
-/// The statements for `records` in order, and the records as stored (tickets numbered).
-/// Positions are taken in order; a message already stored takes none, as on SQLite.
+/// A ticket that moved: its messages' changes move to the end of the feed, under its new
+/// group, so the consoles it now reaches receive its whole conversation (in order). After
+/// the pipeline, so messages written in the same batch are included.
+async fn restamp_conversation(
+    tx: &Transaction<'_>,
+    feed: &mut FeedWriter,
+    ticket_id: &str,
+    group: Option<String>,
+) -> Result<()> {
+    let rows = tx
+        .query(CONVERSATION_CHANGES, &[&ticket_id])
+        .await
+        .ctx("read the moved ticket's conversation")?;
+    let statement = tx
+        .prepare_cached(RESTAMP_MESSAGE)
+        .await
+        .ctx("prepare restamp")?;
+    let moves: Vec<(i64, i64, String)> = rows
+        .iter()
+        .map(|row| {
+            let p = feed.advance();
+            (p.version, p.ord, row.get::<_, String>(0))
+        })
+        .collect();
+    let params: Vec<[&(dyn ToSql + Sync); 4]> = moves
+        .iter()
+        .map(|(version, ord, id)| -> [&(dyn ToSql + Sync); 4] { [version, ord, &group, id] })
+        .collect();
+    try_join_all(params.iter().map(|p| tx.execute(&statement, p)))
+        .await
+        .ctx("re-send the moved ticket's conversation")?;
+    Ok(())
+}
+
+/// Tickets that moved to another group, with the group they moved to.
+type Moved = Vec<(String, Option<String>)>;
+
+/// The statements for `records` in order, the records as stored (tickets numbered), and
+/// the tickets that moved. Positions are taken in order; a message already stored takes
+/// none, as on SQLite.
 fn plan<'s>(
     statements: &'s Statements,
     feed: &mut FeedWriter,
     existing: &mut Existing,
     records: Vec<Change>,
-) -> Result<(Vec<Step<'s>>, Vec<Change>)> {
+) -> Result<(Vec<Step<'s>>, Vec<Change>, Moved)> {
     let mut steps = Vec::with_capacity(records.len());
     let mut stored = Vec::with_capacity(records.len());
+    let mut moved = Moved::new();
     for record in records {
         match record {
             Change::Customer(c) => {
@@ -286,9 +355,29 @@ fn plan<'s>(
             }
             Change::Ticket(mut t) => {
                 // The number is the server's: a client's guess is ignored.
-                let number = match existing.numbers.get(&t.id) {
+                let number = match existing.numbers.get_mut(&t.id) {
                     Some((number, group)) => {
-                        crate::storage::refuse_group_change(&t, group.as_deref())?;
+                        if *group != t.group {
+                            if let Some(new) = &t.group {
+                                // To no group, everyone sees it and nobody loses it.
+                                let left = desk_core::wire::LeftScope::new(&t.id, group.as_deref());
+                                let p = feed.advance();
+                                steps.push(Step {
+                                    statement: &statements.left_scope,
+                                    params: vec![
+                                        Box::new(p.version),
+                                        Box::new(p.ord),
+                                        Box::new(left.id.clone()),
+                                        Box::new(encode(&left)?),
+                                        Box::new(group.clone()),
+                                        Box::new(new.clone()),
+                                    ],
+                                });
+                            }
+                            moved.push((t.id.clone(), t.group.clone()));
+                            // A later write of the same ticket in this batch compares with this.
+                            *group = t.group.clone();
+                        }
                         *number
                     }
                     None => {
@@ -366,7 +455,14 @@ fn plan<'s>(
                     agent.id
                 )));
             }
+            // Refused by `check` before anything is planned.
+            Change::LeftScope(left) => {
+                return Err(Error::Internal(format!(
+                    "{} is written by the ticket's move, not as a record",
+                    left.id
+                )));
+            }
         }
     }
-    Ok((steps, stored))
+    Ok((steps, stored, moved))
 }

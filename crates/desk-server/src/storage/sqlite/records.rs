@@ -22,6 +22,32 @@ const KIND_MACRO: &str = "macro";
 const KIND_KB_ARTICLE: &str = "kb_article";
 const KIND_INCIDENT: &str = "incident";
 const KIND_SLA_POLICY: &str = "sla_policy";
+const KIND_LEFT_SCOPE: &str = "left_scope";
+
+/// The scope filter of a pull or a count, `?N` being the scope's groups as a JSON array
+/// (NULL: every group). A `left_scope` row reaches a scoped agent that saw the ticket's
+/// old group and does not see its new one; every other row, an agent that sees its group.
+macro_rules! in_scope {
+    ($n:literal) => {
+        concat!(
+            "CASE WHEN kind = 'left_scope' THEN ?",
+            $n,
+            " IS NOT NULL
+                 AND (scope_group IS NULL OR scope_group IN (SELECT value FROM json_each(?",
+            $n,
+            ")))
+                 AND scope_unless NOT IN (SELECT value FROM json_each(?",
+            $n,
+            "))
+             ELSE ?",
+            $n,
+            " IS NULL OR scope_group IS NULL
+                 OR scope_group IN (SELECT value FROM json_each(?",
+            $n,
+            ")) END"
+        )
+    };
+}
 
 /// Appends changes for one transaction. Create it before the transaction's writes.
 pub(super) struct FeedWriter<'c> {
@@ -59,6 +85,24 @@ impl<'c> FeedWriter<'c> {
     /// Records that `(kind, record_id)` now has `body`, replacing its older change.
     fn push_raw(&mut self, kind: &str, record_id: &str, body: &str) -> Result<FeedPosition> {
         self.push_scoped(kind, record_id, body, None)
+    }
+
+    /// The change that takes `ticket_id` from consoles of `old_group` that do not see
+    /// `new_group`.
+    fn push_left_scope(
+        &mut self,
+        ticket_id: &str,
+        old_group: Option<&str>,
+        new_group: &str,
+    ) -> Result<FeedPosition> {
+        let left = desk_core::wire::LeftScope::new(ticket_id, old_group);
+        let body = encode(&left)?;
+        let position = self.push_scoped(KIND_LEFT_SCOPE, &left.id, &body, old_group)?;
+        self.conn
+            .prepare_cached("UPDATE changes SET scope_unless = ?1 WHERE version = ?2 AND ord = ?3")
+            .and_then(|mut s| s.execute(params![new_group, position.version, position.ord]))
+            .ctx("mark the groups that keep the ticket")?;
+        Ok(position)
     }
 
     /// [`Self::push_raw`] for a ticket or message change: `scope_group` is its ticket's
@@ -123,6 +167,7 @@ fn encode_record(change: &Change) -> Result<String> {
         Change::KbArticle(r) => encode(r),
         Change::Incident(r) => encode(r),
         Change::SlaPolicy(r) => encode(r),
+        Change::LeftScope(r) => encode(r),
     }
 }
 
@@ -141,6 +186,7 @@ fn decode(kind: &str, body: &str) -> Result<Change> {
         KIND_KB_ARTICLE => Change::KbArticle(parse(body)?),
         KIND_INCIDENT => Change::Incident(parse(body)?),
         KIND_SLA_POLICY => Change::SlaPolicy(parse(body)?),
+        KIND_LEFT_SCOPE => Change::LeftScope(parse(body)?),
         other => {
             return Err(Error::Internal(format!(
                 "unknown change kind {other:?} in feed"
@@ -231,9 +277,11 @@ pub(super) fn write_record(
                         .optional()
                 })
                 .ctx("find ticket number")?;
-            if let Some((_, group)) = &existing {
-                crate::storage::refuse_group_change(&ticket, group.as_deref())?;
-            }
+            // Moved to another group: the group it left, when it had one.
+            let moved_from: Option<Option<String>> = existing
+                .as_ref()
+                .filter(|(_, group)| *group != ticket.group)
+                .map(|(_, group)| group.clone());
             // The number is the server's: a client's guess is ignored.
             let number = match existing.map(|(number, _)| number) {
                 Some(number) => number,
@@ -278,7 +326,14 @@ pub(super) fn write_record(
                 ])
             })
             .ctx("upsert ticket")?;
+            if let (Some(old), Some(new)) = (&moved_from, &ticket.group) {
+                // To no group, everyone sees it and nobody loses it.
+                feed.push_left_scope(&ticket.id, old.as_deref(), new)?;
+            }
             feed.push_scoped(KIND_TICKET, &ticket.id, &body, ticket.group.as_deref())?;
+            if moved_from.is_some() {
+                restamp_conversation(tx, feed, &ticket.id, ticket.group.as_deref())?;
+            }
             Change::Ticket(ticket)
         }
         Change::Message(message) => {
@@ -336,7 +391,39 @@ pub(super) fn write_record(
                 agent.id
             )));
         }
+        Change::LeftScope(left) => {
+            return Err(Error::Internal(format!(
+                "{} is written by the ticket's move, not as a record",
+                left.id
+            )));
+        }
     })
+}
+
+/// A ticket that moved: its messages' changes move to the end of the feed, under its new
+/// group, so the consoles it now reaches receive its whole conversation (in order).
+fn restamp_conversation(
+    tx: &Connection,
+    feed: &mut FeedWriter<'_>,
+    ticket_id: &str,
+    group: Option<&str>,
+) -> Result<()> {
+    let rows: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT c.record_id, c.body FROM messages m
+             CROSS JOIN changes c ON c.kind = 'message' AND c.record_id = m.id
+             WHERE m.ticket_id = ?1
+             ORDER BY c.version, c.ord",
+        )
+        .and_then(|mut s| {
+            s.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .ctx("read the moved ticket's conversation")?;
+    for (id, body) in rows {
+        feed.push_scoped(KIND_MESSAGE, &id, &body, group)?;
+    }
+    Ok(())
 }
 
 pub(super) fn pull(
@@ -361,14 +448,12 @@ pub(super) fn pull(
         })
     };
     let rows: Vec<(FeedPosition, String, String)> = tx
-        .prepare_cached(
+        .prepare_cached(concat!(
             "SELECT version, ord, kind, body FROM changes
-             WHERE (version, ord) > (?1, ?2)
-               AND (?4 IS NULL OR scope_group IS NULL
-                    OR scope_group IN (SELECT value FROM json_each(?4)))
-             ORDER BY version, ord
-             LIMIT ?3",
-        )
+                 WHERE (version, ord) > (?1, ?2) AND ",
+            in_scope!("4"),
+            " ORDER BY version, ord LIMIT ?3"
+        ))
         .and_then(|mut stmt| {
             stmt.query_map(
                 params![after.version, after.ord, fetch, groups_json(scope)?],
@@ -420,11 +505,10 @@ pub(super) fn count_changes_after(
     after: FeedPosition,
     scope: &Scope,
 ) -> Result<u64> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM changes WHERE (version, ord) > (?1, ?2)
-           AND (?3 IS NULL OR scope_group IS NULL
-                OR scope_group IN (SELECT value FROM json_each(?3)))",
-    )
+    conn.prepare_cached(concat!(
+        "SELECT count(*) FROM changes WHERE (version, ord) > (?1, ?2) AND ",
+        in_scope!("3")
+    ))
     .and_then(|mut s| {
         s.query_row(
             params![after.version, after.ord, groups_json(scope)?],

@@ -214,10 +214,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX retired_refresh_tokens_device ON retired_refresh_tokens(device_id, retired_at);
     "#,
     // 7: scope by group (DESIGN.md §4): the teams an agent works in, and on each ticket
-    // and message change the group of its ticket, so a pull filters without decoding.
+    // and message change the group of its ticket, so a pull filters without decoding;
+    // a ticket that moves to another group leaves a `left_scope` row for the old one.
     r#"
     ALTER TABLE agents ADD COLUMN groups TEXT NOT NULL DEFAULT '[]';  -- JSON array
     ALTER TABLE changes ADD COLUMN scope_group TEXT;  -- NULL: every agent receives it
+    -- left_scope rows only: the group the ticket moved to, whose agents keep it.
+    ALTER TABLE changes ADD COLUMN scope_unless TEXT;
     UPDATE changes SET scope_group = json_extract(body, '$.group') WHERE kind = 'ticket';
     UPDATE changes SET scope_group = (
         SELECT json_extract(t.record, '$.group') FROM tickets t

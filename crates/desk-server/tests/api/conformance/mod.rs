@@ -126,6 +126,7 @@ conformance! {
         agents_with_groups_pull_their_groups_and_ungrouped_tickets,
         what_an_agent_does_not_receive_it_cannot_change_or_fetch,
         a_change_of_groups_makes_the_consoles_pull_again,
+        a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_ones,
     ],
     realtime: [
         answers_past_retention_are_pruned_and_old_cursors_rebootstrap,

@@ -2,7 +2,8 @@
 //! and ungrouped ones, with their messages, and nothing of other groups' tickets: not in
 //! pulls, counts, fetches or presence, and it cannot change them. Agents without groups,
 //! supervisors and admins receive everything. A change of an agent's groups sends its
-//! consoles back to a bootstrap.
+//! consoles back to a bootstrap; a ticket moved to another group leaves the consoles of
+//! the old one and reaches those of the new one, conversation and all.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -232,19 +233,148 @@ pub async fn what_an_agent_does_not_receive_it_cannot_change_or_fetch(storage: A
         .get("/api/v1/tickets/t-zh/messages", Some(&lin.token))
         .await;
     assert_eq!(status, StatusCode::OK);
+}
 
-    // A ticket's group is fixed: a write that would move it is refused whole.
-    let mut moved = ticket("t-zh", None);
-    moved.group = Some(EN.into());
-    let refused = app
-        .storage
-        .write_records(vec![Change::Ticket(moved)])
+/// What a pull from `cursor` brings of ticket `t-zh`: whether it left, whether the ticket
+/// came (and its group and assignee), and which of its messages came.
+async fn news(
+    app: &TestApp,
+    token: &str,
+    cursor: &str,
+) -> (bool, Option<desk_core::Ticket>, BTreeSet<String>, String) {
+    let (changes, next) = app.pull_all(token, cursor, 3).await;
+    let left = changes
+        .iter()
+        .any(|c| matches!(c, Change::LeftScope(l) if l.ticket_id == "t-zh"));
+    let ticket = changes.iter().find_map(|c| match c {
+        Change::Ticket(t) if t.id == "t-zh" => Some(t.clone()),
+        _ => None,
+    });
+    let messages = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Message(m) if m.ticket_id == "t-zh" => Some(m.id.clone()),
+            _ => None,
+        })
+        .collect();
+    (left, ticket, messages, next)
+}
+
+/// Amy hands `t-zh` to `group`.
+async fn move_t_zh(app: &TestApp, amy: &mut Console, group: Option<&str>) -> Vec<MutationResult> {
+    let op = MutationOp::SetGroup {
+        ticket_id: "t-zh".into(),
+        group: group.map(str::to_owned),
+    };
+    amy.push(app, vec![op]).await
+}
+
+pub async fn a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_ones(
+    storage: Arc<dyn Storage>,
+) {
+    let app = desk(storage).await;
+    app.add_agent_in_groups("kim@desk.test", Role::Agent, &[ZH, EN])
+        .await;
+    let mut amy = Console::sign_in(&app, "amy@desk.test").await;
+    let lin_id = app.login("lin@desk.test").await.agent.id;
+    let assigned = amy
+        .push(
+            &app,
+            vec![MutationOp::Assign {
+                ticket_id: "t-zh".into(),
+                assignee_id: Some(lin_id),
+            }],
+        )
+        .await;
+    assert_eq!(assigned, [MutationResult::Applied]);
+    let mut consoles = vec![];
+    for email in [
+        "lin@desk.test",
+        "bo@desk.test",
+        "kim@desk.test",
+        "amy@desk.test",
+    ] {
+        let token = app.login(email).await.access_token;
+        let (_, cursor) = app.pull_all(&token, "", 100).await;
+        consoles.push((email, token, cursor));
+    }
+    let conversation = ids(&["m-t-zh"]);
+
+    // zh-l1 → en-l1, by an agent who sees every group.
+    let moved = move_t_zh(&app, &mut amy, Some(EN)).await;
+    assert_eq!(moved, [MutationResult::Applied]);
+    for (email, token, cursor) in &mut consoles {
+        let (left, ticket, messages, next) = news(&app, token, cursor).await;
+        *cursor = next;
+        match *email {
+            "lin@desk.test" => {
+                assert!(left, "Lin (zh-l1 only) is told the ticket left");
+                assert!(
+                    ticket.is_none() && messages.is_empty(),
+                    "and receives nothing of it"
+                );
+            }
+            "bo@desk.test" => {
+                assert!(!left);
+                let ticket = ticket.expect("Bo (en-l1) receives the ticket");
+                assert_eq!(ticket.group.as_deref(), Some(EN));
+                assert_eq!(
+                    ticket.assignee_id, None,
+                    "a move leaves the ticket unassigned"
+                );
+                assert_eq!(messages, conversation, "and its whole conversation");
+            }
+            _ => {
+                assert!(!left, "{email} sees both groups: nothing leaves");
+                assert!(ticket.is_some(), "{email} receives the moved ticket");
+            }
+        }
+    }
+
+    // Later messages follow the new group.
+    let mut later = message("m2-t-zh", "还在等");
+    later.ticket_id = "t-zh".into();
+    app.storage
+        .write_records(vec![Change::Message(later)])
         .await
-        .unwrap_err();
-    assert!(
-        refused.to_string().contains("cannot move"),
-        "moving a ticket between groups is refused: {refused}"
-    );
+        .unwrap();
+    for (email, token, cursor) in &mut consoles {
+        let (_, _, messages, next) = news(&app, token, cursor).await;
+        *cursor = next;
+        assert_eq!(
+            messages.contains("m2-t-zh"),
+            *email != "lin@desk.test",
+            "{email}: a message after the move reaches the new group's consoles only"
+        );
+    }
+
+    // Back to zh-l1: Lin gets it all back, Bo is told it left; then to no group, which
+    // everyone sees, and nobody is told anything left.
+    let back = move_t_zh(&app, &mut amy, Some(ZH)).await;
+    assert_eq!(back, [MutationResult::Applied]);
+    for (email, token, cursor) in &mut consoles {
+        let (left, ticket, messages, next) = news(&app, token, cursor).await;
+        *cursor = next;
+        if *email == "lin@desk.test" {
+            assert!(ticket.is_some() && messages == ids(&["m-t-zh", "m2-t-zh"]));
+        }
+        assert_eq!(left, *email == "bo@desk.test", "{email}: told it left?");
+    }
+    let ungrouped = move_t_zh(&app, &mut amy, None).await;
+    assert_eq!(ungrouped, [MutationResult::Applied]);
+    for (email, token, cursor) in &mut consoles {
+        let (left, ticket, messages, _) = news(&app, token, cursor).await;
+        assert!(!left, "{email}: an ungrouped ticket leaves no one");
+        assert!(ticket.is_some(), "{email} receives it");
+        if *email == "bo@desk.test" {
+            assert_eq!(messages.len(), 2, "Bo gets the conversation back");
+        }
+    }
+
+    // A bootstrap after all that ends where the moves left the ticket: with every console.
+    let lin = &consoles[0].1;
+    let (changes, _) = app.pull_all(lin, "", 2).await;
+    assert!(conversations(&changes).contains("t-zh"));
 }
 
 pub async fn a_change_of_groups_makes_the_consoles_pull_again(storage: Arc<dyn Storage>) {
