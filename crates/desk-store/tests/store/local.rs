@@ -455,3 +455,58 @@ fn a_ticket_created_here_is_replaced_by_the_servers_copy() {
         "a lost claim shows the server's state at once"
     );
 }
+
+/// A ticket moved to a group the agent is not in: the console forgets it and what the
+/// server sent of its conversation, with or without queued work on it; the queued work
+/// stays in the outbox for the server to answer.
+#[test]
+fn a_ticket_that_left_the_scope_is_forgotten_but_queued_work_is_kept() {
+    use desk_core::wire::LeftScope;
+    for with_work in [false, true] {
+        let (_dir, mut store) = seeded();
+        let queued = with_work.then(|| act(&mut store, 200, reply("r1", "我们正在核实")));
+        let left = Change::LeftScope(LeftScope::new("t1", Some("cn-support")));
+        store.apply_pull_page(&[left], "c2").unwrap();
+        assert_eq!(
+            store.effective_ticket("t1").unwrap(),
+            None,
+            "with work queued: {with_work}"
+        );
+        assert_eq!(store.ticket_count().unwrap(), 0);
+        let outbox = store.outbox().unwrap();
+        assert_eq!(
+            outbox
+                .iter()
+                .map(|e| e.mutation.id.clone())
+                .collect::<Vec<_>>(),
+            queued.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            "the outbox keeps exactly the queued work"
+        );
+        // Brought back (moved into a group the agent is in): shown again, work on top.
+        let mut back = ticket("t1", 1, "c1", TicketStatus::Open, None, 300);
+        back.group = Some("vip-desk".into());
+        store
+            .apply_pull_page(
+                &[
+                    Change::Ticket(back),
+                    Change::Message(message(
+                        "m1",
+                        "t1",
+                        "转账一直等待确认",
+                        MessageKind::PublicReply,
+                        100,
+                    )),
+                ],
+                "c3",
+            )
+            .unwrap();
+        let shown = t(&store, "t1");
+        assert_eq!(shown.group.as_deref(), Some("vip-desk"));
+        let detail = store.ticket_detail("t1").unwrap();
+        assert_eq!(
+            detail.messages.len(),
+            1 + usize::from(with_work),
+            "the conversation is back, with the unsent reply on top"
+        );
+    }
+}
