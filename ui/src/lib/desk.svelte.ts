@@ -55,10 +55,16 @@ export const SEARCH_LIMIT = 100;
 export const LIST_LIMIT = 10_000;
 /**
  * Rows asked for first when the list has nothing to show (start, a view switch): a few
- * screenfuls, drawn at once, then the whole view. 10,000 rows cost ~0.4 s of IPC and JSON
- * at 100k cached tickets (BENCHMARKS.md, console); 200 cost what one round trip costs.
+ * screenfuls. More are asked for only as the list is scrolled near their end
+ * ([`Desk.needRows`]), a filter is typed or the last row is asked for: 10,000 rows cost
+ * ~0.4 s of IPC and JSON at 100k cached tickets (BENCHMARKS.md, console), and loading them
+ * behind every first page held up the next view switch and ticket open on the store.
  */
 export const FIRST_PAGE = 200;
+/** Each further load asks for this many times the rows it has, up to `LIST_LIMIT`. */
+const GROWTH = 10;
+/** Rows short of the loaded end at which the list asks for more. */
+const MORE_MARGIN = 60;
 const VIEW_STORAGE_KEY = 'desk.view';
 
 type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -110,8 +116,11 @@ export class Desk {
   private searchToken = 0;
   tickets = $state.raw<readonly TicketSummary[]>([]);
   listStatus = $state<LoadStatus>('idle');
-  /** False while the list shows its first page and the rest of the view is on its way. */
+  /** False while the list holds only the first rows of its view (more on demand). */
   listComplete = $state(true);
+  /** The rows the list asks for: `FIRST_PAGE`, grown by `needRows`. */
+  private listLimit = FIRST_PAGE;
+  private growing = false;
   listError = $state.raw<ApiError | null>(null);
   filter = $state('');
   selectedId = $state<string | null>(null);
@@ -298,25 +307,42 @@ export class Desk {
   async loadList(): Promise<void> {
     const token = ++this.listToken;
     const view = this.view;
-    // Keep showing the rows we have during a background refresh; spin only when empty,
-    // and then draw a first page before asking for the whole view.
+    // Keep showing the rows we have during a background refresh (as many as are shown);
+    // spin only when empty, and then ask for a first page.
     const empty = this.tickets.length === 0;
-    if (empty) this.listStatus = 'loading';
+    if (empty) {
+      this.listStatus = 'loading';
+      this.listLimit = FIRST_PAGE;
+    }
+    const limit = this.listLimit;
     const previousIndex = Math.max(0, this.selectedIndex);
     try {
-      if (empty) {
-        const first = await this.fetchView(view, FIRST_PAGE);
-        if (token !== this.listToken) return;
-        this.showList(first, first.length < FIRST_PAGE, previousIndex);
-        if (first.length < FIRST_PAGE) return;
-      }
-      const tickets = await this.fetchView(view, LIST_LIMIT);
+      const tickets = await this.fetchView(view, limit);
       if (token !== this.listToken) return;
-      this.showList(tickets, true, previousIndex);
+      this.showList(tickets, tickets.length < limit || limit >= LIST_LIMIT, previousIndex);
     } catch (e) {
       if (token !== this.listToken) return;
       this.listError = toApiError(e);
       this.listStatus = 'error';
+    }
+  }
+
+  /** The list draws up to row `end`: near the end of what is loaded, load more. */
+  needRows(end: number): void {
+    if (this.listComplete || this.growing || this.listStatus !== 'ready') return;
+    if (end < this.tickets.length - MORE_MARGIN) return;
+    void this.grow(Math.min(LIST_LIMIT, this.listLimit * GROWTH));
+  }
+
+  /** Loads the view's rows up to `limit` (the whole view: `LIST_LIMIT`). */
+  private async grow(limit: number): Promise<void> {
+    if (this.listComplete || limit <= this.listLimit) return;
+    this.growing = true;
+    this.listLimit = limit;
+    try {
+      await this.loadList();
+    } finally {
+      this.growing = false;
     }
   }
 
@@ -376,6 +402,12 @@ export class Desk {
   setFilter(query: string): void {
     this.filter = query;
     this.selectedId = reconcileSelection(this.visible, this.selectedId, 0);
+    // A filter narrows the whole view, not its first rows.
+    if (query.trim() !== '' && !this.listComplete) {
+      void this.grow(LIST_LIMIT).then(() => {
+        this.selectedId = reconcileSelection(this.visible, this.selectedId, 0);
+      });
+    }
   }
 
   select(id: string | null): void {
@@ -388,6 +420,13 @@ export class Desk {
   }
 
   selectEdge(edge: 'first' | 'last'): void {
+    if (edge === 'last' && !this.listComplete) {
+      // The last row of the view, not of its first page.
+      void this.grow(LIST_LIMIT).then(() => {
+        if (this.listComplete) this.selectEdge('last');
+      });
+      return;
+    }
     const list = this.visible;
     this.selectedId = (edge === 'first' ? list[0] : list[list.length - 1])?.id ?? null;
     this.revealRequest++;

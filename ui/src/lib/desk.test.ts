@@ -114,7 +114,7 @@ describe('Desk', () => {
     expect(desk.listStatus).toBe('ready');
   });
 
-  test('a long view is drawn from its first page, then replaced by the whole view', async () => {
+  test('a long view is drawn from its first page and grows only as it is scrolled or filtered', async () => {
     const { FIRST_PAGE, LIST_LIMIT } = await import('./desk.svelte');
     const desk = new Desk();
     desk.applySession(signedIn);
@@ -123,13 +123,38 @@ describe('Desk', () => {
     const [, firstLimit] = await answer('list_tickets', page);
     expect(firstLimit, 'a first page, not the whole view').toBe(FIRST_PAGE);
     expect(desk.listStatus, 'the first page is shown at once').toBe('ready');
-    expect(desk.listComplete, 'its length is not the view\'s count').toBe(false);
-    const all = [...page, row('older')];
-    const [, limit] = await answer('list_tickets', all);
-    expect(limit).toBe(LIST_LIMIT);
-    expect(desk.tickets.length).toBe(FIRST_PAGE + 1);
-    expect(desk.listComplete).toBe(true);
+    expect(desk.listComplete, "its length is not the view's count").toBe(false);
+    expect(pendingOf('list_tickets'), 'nothing more is loaded behind it').toBe(0);
+
+    desk.needRows(20);
+    expect(pendingOf('list_tickets'), 'the top of the list needs no more rows').toBe(0);
+    desk.needRows(FIRST_PAGE - 10);
+    const more = Array.from({ length: FIRST_PAGE * 10 }, (_, i) => row(`t${i}`));
+    const [, grown] = await answer('list_tickets', more);
+    expect(grown, 'near the end, ten times as many').toBe(FIRST_PAGE * 10);
+    expect(desk.tickets.length).toBe(FIRST_PAGE * 10);
+    expect(desk.listComplete).toBe(false);
     expect(desk.selectedId, 'the selection stays on the first row').toBe('t0');
+
+    desk.setFilter('older');
+    const [, whole] = await answer('list_tickets', [...more, row('older')]);
+    expect(whole, 'a filter narrows the whole view').toBe(LIST_LIMIT);
+    expect(desk.listComplete).toBe(true);
+    expect(desk.visible.map((t) => t.id)).toContain('older');
+    desk.needRows(FIRST_PAGE * 10);
+    expect(pendingOf('list_tickets'), 'a complete view asks for nothing more').toBe(0);
+  });
+
+  test('the last row asked for (End) is the view\'s, not its first page\'s', async () => {
+    const { FIRST_PAGE } = await import('./desk.svelte');
+    const desk = new Desk();
+    desk.applySession(signedIn);
+    await answer('view_counts', counts);
+    await answer('list_tickets', Array.from({ length: FIRST_PAGE }, (_, i) => row(`t${i}`)));
+    desk.selectEdge('last');
+    await answer('list_tickets', [...Array.from({ length: FIRST_PAGE }, (_, i) => row(`t${i}`)), row('oldest')]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(desk.selectedId).toBe('oldest');
   });
 
   test('a late answer for the previous view never replaces the current one', async () => {
