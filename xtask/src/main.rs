@@ -182,8 +182,14 @@ fn run_beside_server(example: &str, args: &[String]) -> anyhow::Result<()> {
 }
 
 /// The repository root (xtask lives one level below it).
+///
+/// `cargo run` sets `CARGO_MANIFEST_DIR` at run time too, and that is the one to trust:
+/// clones sharing a target directory share one xtask binary, whose compile-time value
+/// names whichever clone built it first.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .unwrap()
         .to_path_buf()

@@ -167,16 +167,22 @@ pub(crate) const TRIGGERS: &str = r#"
     END;
 "#;
 
-/// Recomputes the derived state from the records. Runs with the derived-state triggers
-/// absent (step 5, a bulk load's finish), so it writes each value once. Assumes every
-/// `waiting_txs` is 0, as a new column or a bulk-loaded row has it.
-pub(crate) const REBUILD: &str = r#"
+/// Recomputes `waiting_txs` from the records. Runs with the derived-state triggers absent
+/// (step 5, a bulk load's finish), so it writes each value once; assumes every
+/// `waiting_txs` is 0, as a new column or a bulk-loaded row has it. A bulk load runs it
+/// before the ticket indexes exist, so each updated row is one write, not a dozen.
+pub(crate) const REBUILD_WAITING: &str = r#"
     UPDATE tickets SET waiting_txs = w.n
     FROM (SELECT tt.ticket_id AS id, count(*) AS n
           FROM wallet_transactions w JOIN ticket_transactions tt ON tt.transaction_id = w.id
           WHERE w.status = 'awaiting_customer_confirmation'
           GROUP BY tt.ticket_id) AS w
     WHERE tickets.id = w.id;
+"#;
+
+/// Recomputes the counts from the tickets, after [`REBUILD_WAITING`] and with the ticket
+/// indexes in place.
+pub(crate) const REBUILD_COUNTS: &str = r#"
     -- Counted off indexes, never the table (a scan of a million ticket bodies takes
     -- seconds): every ticket in its (open, assignee) bucket, then the open ones that await
     -- the customer moved to buckets of their own.
@@ -273,10 +279,16 @@ pub(crate) fn finish(conn: &mut Connection) -> Result<()> {
     // taken as pages are read and given back when the cache shrinks after.
     let normal: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+    // Index builds sort with helper threads (SQLite's multi-threaded sorter).
+    conn.pragma_update(None, "threads", SORTER_THREADS)?;
     let built = build_deferred(conn);
+    conn.pragma_update(None, "threads", 0)?;
     conn.pragma_update(None, "cache_size", normal)?;
     built
 }
+
+/// Helper threads SQLite's sorter may use while a bulk load's indexes are built.
+const SORTER_THREADS: i64 = 2;
 
 /// The page cache while a bulk load's indexes are built, in KiB (negative: SQLite's unit).
 const BULK_CACHE_KIB: i64 = -512 * 1024;
@@ -287,11 +299,23 @@ fn build_deferred(conn: &mut Connection) -> Result<()> {
         .prepare("SELECT type, sql FROM deferred_schema")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    // Indexes first: the rebuild and the search queue read through them.
-    for (_, sql) in objects.iter().filter(|(kind, _)| kind == "index") {
+    let (ticket_indexes, other_indexes): (Vec<&str>, Vec<&str>) = objects
+        .iter()
+        .filter(|(kind, _)| kind == "index")
+        .map(|(_, sql)| sql.as_str())
+        .partition(|sql| indexed_table(sql) == Some("tickets"));
+    // Indexes before what reads through them: the other tables' first (the awaiting
+    // count looks transactions up by status and links by transaction), then the
+    // tickets' rows are updated while no index of theirs exists, then their indexes,
+    // which the counts and the search queue read.
+    for sql in other_indexes {
         tx.execute_batch(sql)?;
     }
-    tx.execute_batch(REBUILD)?;
+    tx.execute_batch(REBUILD_WAITING)?;
+    for sql in ticket_indexes {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch(REBUILD_COUNTS)?;
     crate::search::enqueue_all(&tx)?;
     for (_, sql) in objects.iter().filter(|(kind, _)| kind == "trigger") {
         tx.execute_batch(sql)?;
@@ -302,15 +326,36 @@ fn build_deferred(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// The table a `CREATE [UNIQUE] INDEX name ON table(...)` statement indexes, as
+/// sqlite_schema keeps the statement (our own DDL, unquoted names).
+fn indexed_table(sql: &str) -> Option<&str> {
+    let (_, after) = sql.split_once(" ON ")?;
+    let name = after.trim_start().split(['(', ' ']).next()?;
+    Some(name.trim_matches('"'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use desk_core::TxStatus;
 
     #[test]
+    fn index_statements_name_their_table() {
+        assert_eq!(
+            indexed_table("CREATE INDEX tickets_recent ON tickets(last_message_at DESC, id DESC)"),
+            Some("tickets")
+        );
+        assert_eq!(
+            indexed_table("CREATE UNIQUE INDEX x ON \"ticket_tags\" (tag)"),
+            Some("ticket_tags")
+        );
+        assert_eq!(indexed_table("CREATE TRIGGER t AFTER INSERT"), None);
+    }
+
+    #[test]
     fn derived_sql_spells_the_awaiting_status_as_desk_core_does() {
         let spelled = TxStatus::AwaitingCustomerConfirmation.as_str();
-        for sql in [TRIGGERS, REBUILD] {
+        for sql in [TRIGGERS, REBUILD_WAITING] {
             assert!(sql.contains(&format!("'{spelled}'")));
         }
         assert_eq!(

@@ -354,7 +354,7 @@ fn edit_reply(conn: &Connection, m: &mut Mutation, text: &str) -> Result<()> {
 /// The ticket the views read.
 fn effective(conn: &Connection, id: &str) -> Result<Option<Ticket>> {
     let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM tickets WHERE id = ?1")?
+        .prepare_cached("SELECT body FROM ticket_bodies WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
     body.map(|b| parse("ticket", id, &b)).transpose()

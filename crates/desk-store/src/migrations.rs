@@ -89,7 +89,8 @@ const STEPS: &[&[&str]] = &[
     // KB articles in search.
     &[
         crate::derived::MIGRATION,
-        crate::derived::REBUILD,
+        crate::derived::REBUILD_WAITING,
+        crate::derived::REBUILD_COUNTS,
         crate::derived::TRIGGERS,
         crate::search::KB_MIGRATION,
     ],
@@ -99,6 +100,8 @@ const STEPS: &[&[&str]] = &[
     // (`TicketStatus::sla_running`); the triggers move the hour buckets along.
     &["UPDATE tickets SET sla_due_at = NULL
        WHERE status NOT IN ('new', 'open') AND sla_due_at IS NOT NULL;"],
+    // 8: ticket bodies apart from the indexed columns (records.rs).
+    &[crate::records::NARROW_MIGRATION],
 ];
 
 /// The schema version this build writes.

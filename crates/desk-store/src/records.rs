@@ -25,6 +25,7 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
     "customers",
     "wallet_transactions",
     "tickets",
+    "ticket_bodies",
     "ticket_transactions",
     "ticket_tags",
     "macros",
@@ -35,6 +36,19 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
     "approvals",
     "compensations",
 ];
+
+/// Schema step 8: a ticket's JSON body in a table of its own. The ticket row keeps only
+/// the columns views filter and sort on, so each of the dozen index builds of a bulk load
+/// scans a narrow table (1M tickets: ~100 MB instead of ~700 MB, each page of it decrypted
+/// again per build), and index maintenance never rewrites the body.
+pub(crate) const NARROW_MIGRATION: &str = r#"
+    CREATE TABLE ticket_bodies (
+        id   TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO ticket_bodies(id, body) SELECT id, body FROM tickets;
+    ALTER TABLE tickets DROP COLUMN body;
+"#;
 
 /// The meta key under which the server's opaque cursor is kept.
 pub const CURSOR_KEY: &str = "sync.cursor";
@@ -234,8 +248,8 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, subject, customer_id, status, is_open, priority, category,
              assignee_id, language, last_message_at, first_response_due_at, sla_due_at,
-             incident_id, created_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             incident_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT(id) DO UPDATE SET number = excluded.number, subject = excluded.subject,
              customer_id = excluded.customer_id, status = excluded.status,
              is_open = excluded.is_open, priority = excluded.priority,
@@ -243,7 +257,7 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
              language = excluded.language, last_message_at = excluded.last_message_at,
              first_response_due_at = excluded.first_response_due_at,
              sla_due_at = excluded.sla_due_at, incident_id = excluded.incident_id,
-             created_at = excluded.created_at, body = excluded.body",
+             created_at = excluded.created_at",
     )?
     .execute(params![
         t.id,
@@ -261,8 +275,12 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
         sla_due_at(t),
         t.incident_id,
         t.created_at,
-        json(t)
     ])?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_bodies(id, body) VALUES (?1, ?2)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+    )?
+    .execute(params![t.id, json(t)])?;
     // Both keyed by ticket first: a key-range delete, cheap even during a bulk load.
     conn.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
         .execute([&t.id])?;
@@ -285,6 +303,8 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
 /// Removes a ticket from what the views read (its messages stay: they are the caller's call).
 pub(crate) fn delete_ticket(conn: &Connection, id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM tickets WHERE id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM ticket_bodies WHERE id = ?1")?
         .execute([id])?;
     conn.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
         .execute([id])?;

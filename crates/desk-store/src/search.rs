@@ -106,9 +106,9 @@ mod tests {
             .conn
             .execute_batch(
                 "INSERT INTO tickets(id, subject, customer_id, status, is_open, priority,
-                     category, language, last_message_at, body)
-                 VALUES ('t1', '退款 refund', 'c', 'open', 1, 'normal', 'other', 'zh', 1, '{}'),
-                        ('t2', '确认 confirm', 'c', 'open', 1, 'normal', 'other', 'zh', 2, '{}');",
+                     category, language, last_message_at)
+                 VALUES ('t1', '退款 refund', 'c', 'open', 1, 'normal', 'other', 'zh', 1),
+                        ('t2', '确认 confirm', 'c', 'open', 1, 'normal', 'other', 'zh', 2);",
             )
             .unwrap();
         store.index_pending(1).unwrap();

@@ -212,7 +212,8 @@ fn parse_after(after: &str, tag: &str) -> Result<(i64, String)> {
     Ok((key.parse().map_err(|_| bad())?, id.to_owned()))
 }
 
-const SUMMARY_COLUMNS: &str = "t.id, t.body, c.name, c.tier, a.name,
+const SUMMARY_COLUMNS: &str = "t.id, (SELECT b.body FROM ticket_bodies b WHERE b.id = t.id),
+    c.name, c.tier, a.name,
     (SELECT m.body FROM messages m WHERE m.ticket_id = t.id AND m.kind != 'system_event'
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1)";
 
@@ -442,8 +443,9 @@ impl Store {
 
         let mut tickets = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, body FROM tickets WHERE customer_id = ?1
-             ORDER BY created_at DESC, id DESC LIMIT ?2",
+            "SELECT t.id, b.body FROM tickets t JOIN ticket_bodies b ON b.id = t.id
+             WHERE t.customer_id = ?1
+             ORDER BY t.created_at DESC, t.id DESC LIMIT ?2",
         )?;
         let mut ids = Vec::new();
         let mut meta = Vec::new();
@@ -463,10 +465,17 @@ impl Store {
             });
         }
         let (open_tickets, csat_sum, csat_n): (u32, Option<i64>, u32) = self.conn.query_row(
-            "SELECT sum(is_open), sum(json_extract(body, '$.csat')), count(json_extract(body, '$.csat'))
-             FROM tickets WHERE customer_id = ?1",
+            "SELECT sum(t.is_open), sum(json_extract(b.body, '$.csat')),
+                 count(json_extract(b.body, '$.csat'))
+             FROM tickets t JOIN ticket_bodies b ON b.id = t.id WHERE t.customer_id = ?1",
             [customer_id],
-            |r| Ok((r.get::<_, Option<u32>>(0)?.unwrap_or(0), r.get(1)?, r.get(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, Option<u32>>(0)?.unwrap_or(0),
+                    r.get(1)?,
+                    r.get(2)?,
+                ))
+            },
         )?;
         let average_csat = csat_sum
             .filter(|_| csat_n > 0)
@@ -501,7 +510,7 @@ impl Store {
     pub fn ticket_detail(&self, id: &str) -> Result<TicketDetail> {
         let body: String = self
             .conn
-            .prepare_cached("SELECT body FROM tickets WHERE id = ?1")?
+            .prepare_cached("SELECT body FROM ticket_bodies WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::TicketNotFound(id.to_owned()))?;

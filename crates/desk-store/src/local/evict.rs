@@ -35,9 +35,9 @@ impl Store {
         // the body and checked on those candidates.
         let ids: Vec<String> = tx
             .prepare(
-                "SELECT t.id FROM tickets t
+                "SELECT t.id FROM tickets t JOIN ticket_bodies b ON b.id = t.id
                  WHERE t.is_open = 0 AND t.last_message_at < ?1
-                   AND json_extract(t.body, '$.updated_at') < ?1
+                   AND json_extract(b.body, '$.updated_at') < ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id)
                    -- Evicted before, unless a pull from zero brought its messages back.
                    AND (NOT EXISTS (SELECT 1 FROM evicted_conversations e WHERE e.ticket_id = t.id)

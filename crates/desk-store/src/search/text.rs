@@ -106,9 +106,7 @@ pub(crate) fn doc_source(
 ) -> Result<Option<DocSource>> {
     let row = match kind {
         DocKind::Subject => conn
-            .prepare_cached(
-                "SELECT subject, json_extract(body, '$.created_at') FROM tickets WHERE id = ?1",
-            )?
+            .prepare_cached("SELECT subject, created_at FROM tickets WHERE id = ?1")?
             .query_row([source_id], |r| {
                 Ok(DocSource {
                     text: normalize(&r.get::<_, String>(0)?),

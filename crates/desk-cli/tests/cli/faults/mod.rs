@@ -355,8 +355,8 @@ fn assert_exactly_once(
     for (ticket_id, tag) in &queued.tags {
         let present: bool = conn
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM tickets t, json_each(t.body, '$.tags') j
-                 WHERE t.id = ?1 AND j.value = ?2)",
+                "SELECT EXISTS (SELECT 1 FROM ticket_bodies b, json_each(b.body, '$.tags') j
+                 WHERE b.id = ?1 AND j.value = ?2)",
                 [ticket_id, tag],
                 |r| r.get(0),
             )
