@@ -220,6 +220,12 @@ fn print_report(report: &SyncReport, json: bool) {
         report.answers.len(),
         report.pending
     );
+    if report.trimmed > 0 {
+        println!(
+            "  {} messages of old closed tickets left on the server (fetched when opened)",
+            report.trimmed
+        );
+    }
     for a in &report.answers {
         match &a.result {
             MutationResult::Applied => {}

@@ -119,8 +119,9 @@ impl Change {
     }
 }
 
-/// `GET /api/v1/sync/pull?cursor=C&limit=N&count=true`. An empty or absent cursor means "from zero"
-/// (bootstrap). The cursor is opaque to clients: they store it and send it back.
+/// `GET /api/v1/sync/pull?cursor=C&limit=N&count=true&closed_before=T`. An empty or absent
+/// cursor means "from zero" (bootstrap). The cursor is opaque to clients: they store it and
+/// send it back.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PullQuery {
     #[serde(default)]
@@ -130,6 +131,11 @@ pub struct PullQuery {
     /// Also count the changes after the page (`remaining` in the answer), for progress.
     #[serde(default)]
     pub count: Option<bool>,
+    /// A bootstrap's scope (DESIGN.md §4): solved and closed tickets idle since before this
+    /// time (ms) come with their latest message only, the rest named in `trimmed`. Sent on
+    /// every page of a bootstrap, never on a catch-up.
+    #[serde(default)]
+    pub closed_before: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -153,6 +159,20 @@ pub struct PullResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(type = "number | null")]
     pub remaining: Option<u64>,
+    /// Conversations this page left out messages of (a pull with `closed_before`): the
+    /// console marks them as kept on the server and fetches one whole when it is opened.
+    /// Absent from servers that never trim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(inline)]
+    pub trimmed: Vec<TrimmedConversation>,
+}
+
+/// A ticket whose older messages a bootstrap's page left out, and how many rows of the
+/// page they were (progress counts them as received).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TrimmedConversation {
+    pub ticket_id: String,
+    pub messages: u32,
 }
 
 /// `GET /api/v1/tickets/{id}/messages`: a ticket's whole conversation, oldest first, for a

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use desk_core::wire::{PullResponse, SCHEMA_VERSION};
+use desk_core::wire::{PullResponse, SCHEMA_VERSION, TrimmedConversation};
 
 use crate::auth::Caller;
 use crate::config::Config;
@@ -166,11 +166,12 @@ pub async fn pull(
     cursor: Option<&str>,
     limit: Option<u32>,
     count: bool,
+    closed_before: Option<i64>,
 ) -> Result<PullResponse> {
     let scope = scope_for(caller);
     let after = scope.parse_cursor(cursor)?;
     let page = storage
-        .pull(after, page_limit(config, limit), &scope)
+        .pull_trimming(after, page_limit(config, limit), &scope, closed_before)
         .await?;
     if is_behind_floor(after, page.floor) {
         return Err(Error::RebootstrapRequired);
@@ -194,7 +195,30 @@ pub async fn pull(
         has_more: page.has_more,
         acknowledged: page.acknowledged.into_iter().map(|(_, ack)| ack).collect(),
         remaining,
+        trimmed: trimmed_conversations(page.trimmed),
     })
+}
+
+/// A page's left-out message rows, one entry per ticket in order of first appearance.
+fn trimmed_conversations(rows: Vec<(FeedPosition, String)>) -> Vec<TrimmedConversation> {
+    let mut out: Vec<TrimmedConversation> = Vec::new();
+    let mut at = std::collections::HashMap::new();
+    for (_, ticket_id) in rows {
+        match at.get(&ticket_id) {
+            Some(&i) => {
+                let entry: &mut TrimmedConversation = &mut out[i];
+                entry.messages += 1;
+            }
+            None => {
+                at.insert(ticket_id.clone(), out.len());
+                out.push(TrimmedConversation {
+                    ticket_id,
+                    messages: 1,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -95,6 +95,7 @@ impl Server {
             cursor,
             Some(limit),
             false,
+            None,
         ))
         .map_err(|e| format!("pull: {e}"))
     }

@@ -7,7 +7,7 @@
 //! replayed on top (see [`crate::local`]). Every other record takes the direct path, one
 //! prepared upsert per row, which is what keeps a 100k-ticket bootstrap fast.
 
-use desk_core::wire::{Acknowledgement, Change};
+use desk_core::wire::{Acknowledgement, Change, PullResponse, TrimmedConversation};
 use desk_core::{
     Agent, Customer, Incident, KbArticle, Macro, Message, SlaPolicy, Ticket, TicketStatus,
     WalletTransaction,
@@ -86,8 +86,25 @@ impl Store {
         next_cursor: &str,
         has_more: bool,
     ) -> Result<Vec<Acknowledgement>> {
-        let news = self.write_page(changes, answers, next_cursor)?;
+        let news = self.write_page(changes, answers, &[], next_cursor)?;
         if !has_more {
+            self.finish_bulk_load()?;
+        }
+        Ok(news)
+    }
+
+    /// A whole pulled page, as [`Store::apply_pulled`] applies it, with the conversations
+    /// the page left out messages of (a bootstrap's trimming, DESIGN.md §4 Scope) marked
+    /// as kept on the server in the same transaction: such a ticket opened online is
+    /// fetched whole, whatever happened to it since.
+    pub fn apply_pull_response(&mut self, page: &PullResponse) -> Result<Vec<Acknowledgement>> {
+        let news = self.write_page(
+            &page.changes,
+            &page.acknowledged,
+            &page.trimmed,
+            &page.next_cursor,
+        )?;
+        if !page.has_more {
             self.finish_bulk_load()?;
         }
         Ok(news)
@@ -97,6 +114,7 @@ impl Store {
         &mut self,
         changes: &[Change],
         answers: &[Acknowledgement],
+        trimmed: &[TrimmedConversation],
         next_cursor: &str,
     ) -> Result<Vec<Acknowledgement>> {
         // Immediate: take the write lock up front rather than fail to upgrade a read lock
@@ -125,6 +143,14 @@ impl Store {
             }
         }
         rebase.finish(&tx)?;
+        for t in trimmed {
+            // Marked as eviction marks it (local/evict.rs); kept when already marked.
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO evicted_conversations (ticket_id, evicted_at)
+                 VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER) * 1000)",
+            )?
+            .execute([&t.ticket_id])?;
+        }
         let mut news = Vec::new();
         for a in answers {
             if crate::local::acknowledge_in(&tx, &a.mutation_id, &a.result, true)? {

@@ -124,11 +124,15 @@ impl Api {
         cursor: Option<&str>,
         limit: u32,
         count: bool,
+        closed_before: Option<i64>,
     ) -> Result<PullResponse> {
         let (url, req) = self.request(Method::GET, "/sync/pull");
         let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
         if count {
             query.push(("count", "true".into()));
+        }
+        if let Some(t) = closed_before {
+            query.push(("closed_before", t.to_string()));
         }
         if let Some(c) = cursor {
             query.push(("cursor", c.to_owned()));

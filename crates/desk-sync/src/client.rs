@@ -68,6 +68,9 @@ struct Status {
 pub struct SyncReport {
     /// Changes applied to the cache.
     pub changes: usize,
+    /// Messages of old closed conversations a bootstrap left on the server (fetched when
+    /// such a ticket is opened).
+    pub trimmed: usize,
     pub pages: usize,
     /// The server's answers to queued mutations (from push responses, or from pulls when
     /// a response was lost), so the agent is told of conflicts, holds and rejections.
@@ -122,10 +125,11 @@ fn read_account(store: &Store) -> Result<Option<Account>> {
 struct Ahead(tokio::task::JoinHandle<Result<desk_core::wire::PullResponse>>);
 
 impl Ahead {
-    fn fetch(api: &Api, access: &Secret, cursor: &str) -> Self {
+    fn fetch(api: &Api, access: &Secret, cursor: &str, closed_before: Option<i64>) -> Self {
         let (api, access, cursor) = (api.clone(), access.clone(), cursor.to_owned());
         Self(tokio::spawn(async move {
-            api.pull(&access, Some(&cursor), PULL_PAGE, false).await
+            api.pull(&access, Some(&cursor), PULL_PAGE, false, closed_before)
+                .await
         }))
     }
 
@@ -479,6 +483,11 @@ impl Client {
             from_zero || store.bulk_load_in_progress()?
         };
         let mut receiving = Receiving::new(bootstrap);
+        // A bootstrap brings old closed conversations down to their latest message, as the
+        // eviction after it would leave them (DESIGN.md §4 Scope): far fewer rows before
+        // the inbox is usable. A catch-up brings everything.
+        let trim_before = || now_ms() - lock(&self.keep_closed).as_millis() as i64;
+        let mut closed_before = bootstrap.then(trim_before);
         // The next page, fetched while this one is applied (the server reads and sends
         // while the store writes). Aborted if this sync stops early.
         let mut ahead: Option<Ahead> = None;
@@ -490,7 +499,10 @@ impl Client {
             let fetched = match ahead.take() {
                 // Asked from the cursor the page just applied left, so it is this one.
                 Some(next) => next.page(&account.server_url).await,
-                None => api.pull(&access, cursor.as_deref(), PULL_PAGE, count).await,
+                None => {
+                    api.pull(&access, cursor.as_deref(), PULL_PAGE, count, closed_before)
+                        .await
+                }
             };
             let page = match fetched {
                 Ok(p) => p,
@@ -513,6 +525,7 @@ impl Client {
                         store.set_meta(ACCOUNT_KEY, account.as_deref())?;
                     }
                     receiving = Receiving::new(true);
+                    closed_before = Some(trim_before());
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -526,7 +539,8 @@ impl Client {
                     ),
                 });
             }
-            receiving.page(page.changes.len(), page.remaining);
+            let trimmed: u64 = page.trimmed.iter().map(|t| u64::from(t.messages)).sum();
+            receiving.page(page.changes.len() + trimmed as usize, page.remaining);
             if receiving.bootstrap && !page.has_more {
                 // The last page of a bootstrap also builds the cache's indexes.
                 self.report_progress(SyncPhase::Preparing, &receiving);
@@ -534,17 +548,21 @@ impl Client {
                 self.report_progress(SyncPhase::Receiving, &receiving);
             }
             if page.has_more {
-                ahead = Some(Ahead::fetch(&api, &access, &page.next_cursor));
+                ahead = Some(Ahead::fetch(
+                    &api,
+                    &access,
+                    &page.next_cursor,
+                    closed_before,
+                ));
             }
             // With the page, in its transaction: answers to pushes whose response was lost
             // on the way (the rest repeat what push responses said, and are no news).
-            report.answers.extend(lock(&self.store).apply_pulled(
-                &page.changes,
-                &page.acknowledged,
-                &page.next_cursor,
-                page.has_more,
-            )?);
+            // Conversations the page trimmed are marked in its transaction.
+            report
+                .answers
+                .extend(lock(&self.store).apply_pull_response(&page)?);
             report.changes += page.changes.len();
+            report.trimmed += trimmed as usize;
             report.pages += 1;
             if !page.has_more {
                 break;

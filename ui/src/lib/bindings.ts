@@ -267,7 +267,13 @@ acknowledged: Array<{ mutation_id: string, result: MutationResult, }>,
  * present when the pull asked for it (`count=true`), so a bootstrap can show how far
  * it has come. An estimate for progress, never for correctness: `has_more` decides.
  */
-remaining?: number | null, };
+remaining?: number | null, 
+/**
+ * Conversations this page left out messages of (a pull with `closed_before`): the
+ * console marks them as kept on the server and fetches one whole when it is opened.
+ * Absent from servers that never trim.
+ */
+trimmed?: Array<{ ticket_id: string, messages: number, }>, };
 
 export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, };
 

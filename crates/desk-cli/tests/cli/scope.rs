@@ -25,13 +25,32 @@ fn old_closed_conversations_are_evicted_and_fetched_back_when_opened() {
     let (amy, bo) = (tmp.path().join("amy"), tmp.path().join("bo"));
     ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
     ok_json(&login(&keyring, &bo, &server.url, EMAIL, PASSWORD));
-    ok_json(&desk(
+    // Amy's bootstrap brings closed conversations down to their latest message on the
+    // server's side already (the pull's `closed_before`); Bo's brings everything.
+    let amy_sync = ok_json(&desk(
         &keyring,
         &amy,
         &["--json", "--keep-closed-days", "0", "sync"],
         "",
     ));
-    ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));
+    let bo_sync = ok_json(&desk(&keyring, &bo, &["--json", "sync"], ""));
+    let rows = |sync: &Value| {
+        (
+            sync["changes"].as_u64().unwrap(),
+            sync["trimmed"].as_u64().unwrap(),
+        )
+    };
+    let ((amy_sent, amy_trimmed), (bo_sent, bo_trimmed)) = (rows(&amy_sync), rows(&bo_sync));
+    assert!(
+        amy_trimmed > bo_trimmed,
+        "the server left more closed messages out of Amy's bootstrap than out of Bo's, \
+         whose window keeps the recently closed: {amy_sync} {bo_sync}"
+    );
+    assert_eq!(
+        amy_sent + amy_trimmed,
+        bo_sent + bo_trimmed,
+        "every row of the feed was either sent or named as trimmed"
+    );
 
     let all = ok_json(&desk(
         &keyring,

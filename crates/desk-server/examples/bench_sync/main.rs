@@ -170,10 +170,11 @@ async fn measure(
     let peer = peer_pull(base, &work.path().join("peer.db")).await?;
     eprintln!("bench sync [{name}]: peer {peer:?}");
     // The feed also carries the bench's agents.
-    if peer.records < written.records {
+    if peer.records + peer.trimmed < written.records {
         bail!(
-            "the pull from zero carried {} records, the bench wrote {}",
+            "the pull from zero carried {} records and trimmed {}, the bench wrote {}",
             peer.records,
+            peer.trimmed,
             written.records
         );
     }
@@ -183,11 +184,15 @@ async fn measure(
     let boot = bootstrap(&lead).await?;
     let (_, pulled_after) = server_time().await?;
     eprintln!("bench sync [{name}]: bootstrap {boot:?}");
-    if boot.records != peer.records {
+    // Both trimmed with a cutoff of their own start: a conversation crossing it between
+    // the two moves from one count to the other, the sum stays.
+    if boot.records + boot.trimmed != peer.records + peer.trimmed {
         bail!(
-            "the bootstrap applied {} changes, the peer {}",
+            "the bootstrap applied {} changes and trimmed {}, the peer {} and {}",
             boot.records,
-            peer.records
+            boot.trimmed,
+            peer.records,
+            peer.trimmed
         );
     }
     let m = |metric: &str| format!("sync_{name}_{metric}");
@@ -198,6 +203,13 @@ async fn measure(
         secs(boot.usable),
         "s",
         Some(BOOTSTRAP_BUDGET_S),
+        "lower",
+    );
+    emit(
+        &m("bootstrap_rows_trimmed"),
+        boot.trimmed as f64,
+        "rows",
+        None,
         "lower",
     );
     emit(
@@ -389,6 +401,8 @@ async fn measure(
 #[derive(Debug, Default)]
 struct PeerPull {
     records: u64,
+    /// Message rows the server left out (old closed conversations, DESIGN.md §4 Scope).
+    trimmed: u64,
     pages: u64,
     bytes: u64,
     /// Send to last body byte: the server's read, encode and the loopback transfer.
@@ -405,7 +419,9 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
     let token = bench::login(&http, base, PEER, "bench peer")
         .await?
         .access_token;
-    let mut store = desk_store::Store::open(cache)?;
+    // Encrypted and trimmed as the client's bootstrap is.
+    let mut store = desk_store::Store::open_encrypted(cache, &desk_store::CacheKey::generate())?;
+    let closed_before = now_ms() - desk_sync::DEFAULT_KEEP_CLOSED.as_millis() as i64;
     let mut peer = PeerPull::default();
     let mut cursor = String::new();
     loop {
@@ -415,6 +431,7 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
             .query(&[
                 ("cursor", cursor.as_str()),
                 ("limit", &desk_sync::PULL_PAGE.to_string()),
+                ("closed_before", &closed_before.to_string()),
             ])
             .bearer_auth(token.expose())
             .send()
@@ -425,12 +442,7 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
         let fetched = Instant::now();
         let page: PullResponse = serde_json::from_slice(&body).context("decode a pull page")?;
         let decoded = Instant::now();
-        store.apply_pulled(
-            &page.changes,
-            &page.acknowledged,
-            &page.next_cursor,
-            page.has_more,
-        )?;
+        store.apply_pull_response(&page)?;
         let applied = decoded.elapsed();
         peer.apply += applied;
         peer.last_page_apply = applied;
@@ -438,6 +450,11 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
         peer.fetch += fetched - started;
         peer.bytes += body.len() as u64;
         peer.records += page.changes.len() as u64;
+        peer.trimmed += page
+            .trimmed
+            .iter()
+            .map(|t| u64::from(t.messages))
+            .sum::<u64>();
         peer.pages += 1;
         cursor = page.next_cursor;
         if !page.has_more {
@@ -480,6 +497,7 @@ async fn signed_in(work: &Path, who: &str, base: &str, email: &str) -> anyhow::R
 #[derive(Debug)]
 struct Bootstrap {
     records: u64,
+    trimmed: u64,
     synced: Duration,
     usable: Duration,
     first_page_ms: f64,
@@ -519,6 +537,7 @@ async fn bootstrap(client: &Client) -> anyhow::Result<Bootstrap> {
     }
     Ok(Bootstrap {
         records: report.changes as u64,
+        trimmed: report.trimmed as u64,
         synced,
         usable,
         first_page_ms: (first_page - synced).as_secs_f64() * 1000.0,

@@ -245,7 +245,10 @@ fn paths() -> Value {
           "schema": { "type": "integer", "minimum": 0, "maximum": u32::MAX } },
         { "name": "count", "in": "query", "required": false,
           "description": "`true`: also answer `remaining`, the changes after this page (a bootstrap's progress).",
-          "schema": { "type": "boolean" } }
+          "schema": { "type": "boolean" } },
+        { "name": "closed_before", "in": "query", "required": false,
+          "description": "A bootstrap's scope, ms since the epoch: solved and closed tickets idle since before it come with their latest message only; the others are named in `trimmed`.",
+          "schema": { "type": "integer", "format": "int64" } }
     ]);
     paths.insert(api("/sync/pull"), json!({ "get": pull }));
 
@@ -810,7 +813,13 @@ fn schemas() -> Value {
     }));
     // Only when the pull asked with `count=true`.
     pull_response["properties"]["remaining"] = unsigned(u64::MAX);
+    // Only when the pull asked with `closed_before` and left messages out.
+    pull_response["properties"]["trimmed"] = array_of("TrimmedConversation");
     put("PullResponse", pull_response);
+    put(
+        "TrimmedConversation",
+        object(json!({ "ticket_id": string(), "messages": unsigned(u32::MAX.into()) })),
+    );
     put(
         "MutationOp",
         json!({ "oneOf": [

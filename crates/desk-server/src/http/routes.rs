@@ -66,6 +66,7 @@ pub(super) async fn pull(
         query.cursor.as_deref(),
         query.limit,
         query.count.unwrap_or(false),
+        query.closed_before,
     )
     .await?;
     state.metrics().pulled(response.changes.len());

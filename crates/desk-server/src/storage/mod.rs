@@ -132,6 +132,9 @@ pub struct FeedPage {
     /// Results of the scope's device's mutations, in commit order, with their positions,
     /// interleaved with `changes` by position (both lie within the same range).
     pub acknowledged: Vec<(FeedPosition, Acknowledgement)>,
+    /// Message changes a trimming pull left out (see [`Storage::pull_trimming`]), each
+    /// with its position and its ticket's id, interleaved with `changes` alike.
+    pub trimmed: Vec<(FeedPosition, String)>,
     /// More changes or results follow the last one returned.
     pub has_more: bool,
     /// Feed versions up to this one may have lost mutation results to retention (0 when
@@ -144,44 +147,62 @@ impl FeedPage {
     pub fn last_position(&self) -> Option<FeedPosition> {
         let change = self.changes.last().map(|(p, _)| *p);
         let ack = self.acknowledged.last().map(|(p, _)| *p);
-        change.max(ack)
+        let trimmed = self.trimmed.last().map(|(p, _)| *p);
+        change.max(ack).max(trimmed)
     }
 }
 
-/// Builds a page from the first `limit + 1` changes and the first `limit + 1` results
+/// A row of the change feed as a pull reads it.
+// Rows live for one page and move straight into it; boxing would allocate per change.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pulled {
+    Change(Change),
+    /// A message change left out of a trimming pull: its ticket's id.
+    Trimmed(String),
+}
+
+/// Builds a page from the first `limit + 1` feed rows and the first `limit + 1` results
 /// after the cursor (each list in position order): the first `limit` entries of both by
-/// position. Whatever is left over lies after the page, so `has_more` is exactly "an
-/// entry was left over". Shared by the backends so they page alike.
+/// position (a trimmed row counts as one: it is read all the same). Whatever is left over
+/// lies after the page, so `has_more` is exactly "an entry was left over". Shared by the
+/// backends so they page alike.
 pub fn merge_page(
-    changes: Vec<(FeedPosition, Change)>,
+    rows: Vec<(FeedPosition, Pulled)>,
     acknowledged: Vec<(FeedPosition, Acknowledgement)>,
     limit: u32,
     floor: i64,
 ) -> FeedPage {
     let limit = limit as usize;
-    let total = changes.len() + acknowledged.len();
+    let total = rows.len() + acknowledged.len();
     let mut page = FeedPage {
         floor,
         ..FeedPage::default()
     };
-    let (mut changes, mut acks) = (
-        changes.into_iter().peekable(),
+    let (mut rows, mut acks) = (
+        rows.into_iter().peekable(),
         acknowledged.into_iter().peekable(),
     );
-    while page.changes.len() + page.acknowledged.len() < limit {
-        let take_change = match (changes.peek(), acks.peek()) {
+    let mut taken = 0;
+    while taken < limit {
+        let take_row = match (rows.peek(), acks.peek()) {
             (Some((c, _)), Some((a, _))) => c < a,
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => break,
         };
-        if take_change {
-            page.changes.extend(changes.next());
+        if take_row {
+            match rows.next() {
+                Some((position, Pulled::Change(change))) => page.changes.push((position, change)),
+                Some((position, Pulled::Trimmed(ticket))) => page.trimmed.push((position, ticket)),
+                None => break,
+            }
         } else {
             page.acknowledged.extend(acks.next());
         }
+        taken += 1;
     }
-    page.has_more = page.changes.len() + page.acknowledged.len() < total;
+    page.has_more = taken < total;
     page
 }
 
@@ -332,7 +353,22 @@ pub trait Storage: Send + Sync + 'static {
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt>;
     /// Changes (and, for a device's scope, that device's mutation results) strictly after
     /// `after`, at most `limit` in all, read in one snapshot.
-    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage>;
+    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
+        self.pull_trimming(after, limit, scope, None).await
+    }
+    /// [`Storage::pull`], and with `closed_before` (ms) a bootstrap's pull that leaves out
+    /// the older messages of solved and closed tickets idle since before it (status,
+    /// `updated_at` and last message all before it): each keeps its latest message, as
+    /// the console's own eviction would leave it. Each left-out row is reported in
+    /// `FeedPage::trimmed` with its ticket, so the console knows the conversation is on
+    /// the server whatever later happens to the ticket.
+    async fn pull_trimming(
+        &self,
+        after: FeedPosition,
+        limit: u32,
+        scope: &Scope,
+        closed_before: Option<i64>,
+    ) -> Result<FeedPage>;
     /// How many changes lie strictly after `after` for the scope: a bootstrap's progress
     /// total. Read in its own snapshot, so it may count changes committed after a page
     /// read just before; callers treat it as an estimate.

@@ -302,6 +302,19 @@ async fn real_responses_match_the_documented_schemas() {
             break;
         }
     }
+    // A bootstrap's trimmed page (every solved and closed conversation counts as old).
+    let (status, body) = app
+        .get(
+            "/api/v1/sync/pull?limit=100000&closed_before=99999999999999",
+            Some(&tokens.access_token),
+        )
+        .await;
+    check(&doc, "/api/v1/sync/pull", "get", status, &body);
+    let page: desk_core::wire::PullResponse = serde_json::from_value(body).unwrap();
+    assert!(
+        !page.trimmed.is_empty(),
+        "the demo's solved conversations are trimmed"
+    );
     for kind in [
         "ticket",
         "message",

@@ -415,10 +415,16 @@ impl Storage for PgStorage {
         })
     }
 
-    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
+    async fn pull_trimming(
+        &self,
+        after: FeedPosition,
+        limit: u32,
+        scope: &Scope,
+        closed_before: Option<i64>,
+    ) -> Result<FeedPage> {
         reading!(self, |mut client| async {
             let tx = snapshot(&mut client).await?;
-            let page = records::pull(&tx, after, limit, scope).await?;
+            let page = records::pull(&tx, after, limit, scope, closed_before).await?;
             tx.commit().await.ctx("end read")?;
             Ok(page)
         })

@@ -30,7 +30,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, decode_result, merge_page};
+use crate::storage::{FeedPage, Pulled, decode_result, merge_page};
 
 /// The bump every writing transaction starts with. Its row lock is held until commit.
 pub(super) const BUMP_VERSION: &str =
@@ -157,11 +157,24 @@ pub(super) async fn pull(
     after: FeedPosition,
     limit: u32,
     scope: &Scope,
+    closed_before: Option<i64>,
 ) -> Result<FeedPage> {
     let fetch = i64::from(limit) + 1;
+    // The fifth column names the ticket of a message row a trimming pull leaves out
+    // (`Storage::pull_trimming`); its body is then not decoded.
     let changes_statement = tx
         .prepare_cached(
-            "SELECT version, ord, kind, body::text FROM changes
+            "SELECT version, ord, kind, body::text,
+                 CASE WHEN $5::bigint IS NOT NULL AND kind = 'message' THEN
+                     (SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
+                      WHERE m.id = changes.record_id
+                        AND t.status IN ('solved', 'closed') AND t.updated_at < $5
+                        AND (t.record->>'last_message_at')::bigint < $5
+                        AND EXISTS (SELECT 1 FROM messages n
+                                    WHERE n.ticket_id = m.ticket_id
+                                      AND (n.created_at, n.id) > (m.created_at, m.id)))
+                 END
+             FROM changes
              WHERE (version, ord) > ($1, $2) AND (CASE WHEN kind = 'left_scope'
                  THEN $4::text[] IS NOT NULL
                       AND (scope_group IS NULL OR scope_group = ANY($4))
@@ -180,7 +193,13 @@ pub(super) async fn pull(
     let rows = tx
         .query(
             &changes_statement,
-            &[&after.version, &after.ord, &fetch, &scope.groups()],
+            &[
+                &after.version,
+                &after.ord,
+                &fetch,
+                &scope.groups(),
+                &closed_before,
+            ],
         )
         .await
         .ctx("pull changes")?;
@@ -210,7 +229,13 @@ pub(super) async fn pull(
     };
     let changes = rows
         .iter()
-        .map(|row| Ok((position(row), decode(row.get(2), row.get(3))?)))
+        .map(|row| {
+            let pulled = match row.get::<_, Option<String>>(4) {
+                Some(ticket) => Pulled::Trimmed(ticket),
+                None => Pulled::Change(decode(row.get(2), row.get(3))?),
+            };
+            Ok((position(row), pulled))
+        })
         .collect::<Result<Vec<_>>>()?;
     let acks = ack_rows
         .iter()

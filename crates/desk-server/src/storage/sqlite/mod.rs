@@ -287,9 +287,15 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {
+    async fn pull_trimming(
+        &self,
+        after: FeedPosition,
+        limit: u32,
+        scope: &Scope,
+        closed_before: Option<i64>,
+    ) -> Result<FeedPage> {
         let scope = scope.clone();
-        self.read(move |conn| records::pull(conn, after, limit, &scope))
+        self.read(move |conn| records::pull(conn, after, limit, &scope, closed_before))
             .await
     }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, WriteReceipt, decode_result, merge_page, refuse_nul};
+use crate::storage::{FeedPage, Pulled, WriteReceipt, decode_result, merge_page, refuse_nul};
 
 const KIND_TICKET: &str = "ticket";
 const KIND_MESSAGE: &str = "message";
@@ -431,6 +431,7 @@ pub(super) fn pull(
     after: FeedPosition,
     limit: u32,
     scope: &Scope,
+    closed_before: Option<i64>,
 ) -> Result<FeedPage> {
     // One read transaction: the page is a snapshot, whatever commits meanwhile.
     let tx = conn
@@ -447,17 +448,36 @@ pub(super) fn pull(
             ord: row.get(1)?,
         })
     };
-    let rows: Vec<(FeedPosition, String, String)> = tx
+    // The fifth column names the ticket of a message row a trimming pull leaves out
+    // (`Storage::pull_trimming`); its body is then not decoded.
+    let rows: Vec<(FeedPosition, String, String, Option<String>)> = tx
         .prepare_cached(concat!(
-            "SELECT version, ord, kind, body FROM changes
+            "SELECT version, ord, kind, body,
+                 CASE WHEN ?5 IS NOT NULL AND kind = 'message' THEN
+                     (SELECT m.ticket_id FROM messages m CROSS JOIN tickets t ON t.id = m.ticket_id
+                      WHERE m.id = changes.record_id
+                        AND t.status IN ('solved', 'closed') AND t.updated_at < ?5
+                        AND json_extract(t.record, '$.last_message_at') < ?5
+                        AND EXISTS (SELECT 1 FROM messages n
+                                    WHERE n.ticket_id = m.ticket_id
+                                      AND (n.created_at > m.created_at
+                                           OR (n.created_at = m.created_at AND n.id > m.id))))
+                 END
+             FROM changes
                  WHERE (version, ord) > (?1, ?2) AND ",
             in_scope!("4"),
             " ORDER BY version, ord LIMIT ?3"
         ))
         .and_then(|mut stmt| {
             stmt.query_map(
-                params![after.version, after.ord, fetch, groups_json(scope)?],
-                |row| Ok((position(row)?, row.get(2)?, row.get(3)?)),
+                params![
+                    after.version,
+                    after.ord,
+                    fetch,
+                    groups_json(scope)?,
+                    closed_before
+                ],
+                |row| Ok((position(row)?, row.get(2)?, row.get(3)?, row.get(4)?)),
             )?
             .collect()
         })
@@ -480,9 +500,17 @@ pub(super) fn pull(
             .ctx("pull mutation results")?,
     };
     tx.commit().ctx("end read")?;
-    let changes = rows
+    let rows = rows
         .into_iter()
-        .map(|(position, kind, body)| Ok((position, decode(&kind, &body)?)))
+        .map(|(position, kind, body, trimmed)| {
+            Ok((
+                position,
+                match trimmed {
+                    Some(ticket) => Pulled::Trimmed(ticket),
+                    None => Pulled::Change(decode(&kind, &body)?),
+                },
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     let acks = acks
         .into_iter()
@@ -496,7 +524,7 @@ pub(super) fn pull(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(merge_page(changes, acks, limit, floor))
+    Ok(merge_page(rows, acks, limit, floor))
 }
 
 /// Changes after `after`: every change is in every scope for now (see `feed::scope_for`).

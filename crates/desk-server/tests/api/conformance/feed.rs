@@ -342,3 +342,153 @@ pub async fn seeding_is_deterministic(storage: Arc<dyn Storage>) {
         "reseeding with the same options writes identical records, numbers included"
     );
 }
+
+/// A bootstrap's pull with `closed_before` (DESIGN.md §4 Scope): solved and closed tickets
+/// idle since before it come with their latest message only, every left-out row named with
+/// its ticket, paged like any other row.
+pub async fn a_bootstraps_pull_trims_old_closed_conversations(storage: Arc<dyn Storage>) {
+    let cutoff = 2_000;
+    let conversation = |ticket_id: &str, status, idle_at: i64, messages: &[(&str, i64)]| {
+        let mut t = ticket(ticket_id, None);
+        t.status = status;
+        t.updated_at = idle_at;
+        t.last_message_at = messages.iter().map(|m| m.1).max().unwrap_or(1);
+        let mut records = vec![Change::Ticket(t)];
+        for (id, at) in messages {
+            let mut m = message(id, "提币一直没到账");
+            m.ticket_id = ticket_id.into();
+            m.created_at = *at;
+            records.push(Change::Message(m));
+        }
+        records
+    };
+    let mut records = Vec::new();
+    // Solved and idle: only m-old-3 comes.
+    records.extend(conversation(
+        "t-old",
+        TicketStatus::Solved,
+        1_000,
+        &[("m-old-1", 100), ("m-old-2", 500), ("m-old-3", 1_000)],
+    ));
+    // Closed but touched after the cutoff, open, or waiting on the customer: all come.
+    records.extend(conversation(
+        "t-recent",
+        TicketStatus::Closed,
+        5_000,
+        &[("m-recent-1", 100), ("m-recent-2", 1_500)],
+    ));
+    records.extend(conversation(
+        "t-open",
+        TicketStatus::Open,
+        1_000,
+        &[("m-open-1", 100), ("m-open-2", 900)],
+    ));
+    records.extend(conversation(
+        "t-pending",
+        TicketStatus::PendingCustomer,
+        1_000,
+        &[("m-pending-1", 100), ("m-pending-2", 900)],
+    ));
+    // Two messages at the same instant: the later id is the latest, as the console's
+    // eviction orders them.
+    records.extend(conversation(
+        "t-tie",
+        TicketStatus::Closed,
+        1_000,
+        &[("m-tie-a", 800), ("m-tie-b", 800)],
+    ));
+    storage.write_records(records).await.unwrap();
+
+    let full = storage
+        .pull_trimming(FeedPosition::ZERO, 100_000, &Scope::All, None)
+        .await
+        .unwrap();
+    assert!(
+        full.trimmed.is_empty(),
+        "without closed_before nothing is trimmed"
+    );
+    let page = storage
+        .pull_trimming(FeedPosition::ZERO, 100_000, &Scope::All, Some(cutoff))
+        .await
+        .unwrap();
+    let messages: HashSet<&str> = page
+        .changes
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Change::Message(m) => Some(m.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let expected: HashSet<&str> = [
+        "m-old-3",
+        "m-recent-1",
+        "m-recent-2",
+        "m-open-1",
+        "m-open-2",
+        "m-pending-1",
+        "m-pending-2",
+        "m-tie-b",
+    ]
+    .into();
+    assert_eq!(
+        messages, expected,
+        "old closed conversations keep their latest message"
+    );
+    let trimmed: Vec<&str> = page.trimmed.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(
+        trimmed,
+        ["t-old", "t-old", "t-tie"],
+        "each left-out row names its ticket"
+    );
+    assert_eq!(
+        page.changes.len() + page.trimmed.len(),
+        full.changes.len(),
+        "every row is either sent or named"
+    );
+    let tickets = page
+        .changes
+        .iter()
+        .filter(|(_, c)| matches!(c, Change::Ticket(_)))
+        .count();
+    assert_eq!(tickets, 5, "every ticket itself comes");
+
+    // Paged one row at a time, trimmed rows count and the cursor passes them: the same rows
+    // in the same order, each once, and no page is empty while more follow.
+    let mut after = FeedPosition::ZERO;
+    let mut walked = Vec::new();
+    loop {
+        let page = storage
+            .pull_trimming(after, 1, &Scope::All, Some(cutoff))
+            .await
+            .unwrap();
+        assert_eq!(page.changes.len() + page.trimmed.len(), 1, "one row a page");
+        walked.extend(page.changes.iter().map(|(p, _)| *p));
+        walked.extend(page.trimmed.iter().map(|(p, _)| *p));
+        after = page.last_position().unwrap();
+        if !page.has_more {
+            break;
+        }
+    }
+    let all: Vec<FeedPosition> = full.changes.iter().map(|(p, _)| *p).collect();
+    assert_eq!(walked, all, "paging visits every row once, in order");
+
+    // Reopened: the ticket is no longer closed and idle, so its whole conversation comes.
+    let mut reopened = ticket("t-old", None);
+    reopened.status = TicketStatus::Open;
+    reopened.updated_at = 3_000;
+    reopened.last_message_at = 1_000;
+    storage
+        .write_records(vec![Change::Ticket(reopened)])
+        .await
+        .unwrap();
+    let page = storage
+        .pull_trimming(FeedPosition::ZERO, 100_000, &Scope::All, Some(cutoff))
+        .await
+        .unwrap();
+    let trimmed: Vec<&str> = page.trimmed.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(
+        trimmed,
+        ["t-tie"],
+        "a reopened ticket's conversation is whole"
+    );
+}

@@ -95,6 +95,7 @@ conformance! {
         a_refused_write_leaves_nothing_behind,
         macros_kb_incidents_and_sla_policies_are_stored_and_fed,
         pull_pages_in_commit_order_and_keeps_the_latest_change_per_record,
+        a_bootstraps_pull_trims_old_closed_conversations,
         seeding_is_deterministic,
     ],
     http: [

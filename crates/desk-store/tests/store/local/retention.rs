@@ -362,3 +362,79 @@ fn a_deleted_ticket_leaves_every_view_at_once_and_for_good() {
         "the answered delete left the outbox"
     );
 }
+
+#[test]
+fn a_conversation_a_bootstrap_trimmed_stays_marked_whatever_the_ticket_does_next() {
+    use desk_core::wire::{PullResponse, SCHEMA_VERSION, TrimmedConversation};
+    let mut store = Store::open_in_memory().unwrap();
+    let page =
+        |changes: Vec<Change>, trimmed: Vec<TrimmedConversation>, cursor: &str| PullResponse {
+            schema_version: SCHEMA_VERSION,
+            changes,
+            next_cursor: cursor.into(),
+            has_more: false,
+            acknowledged: vec![],
+            remaining: None,
+            trimmed,
+        };
+    // The server left t1's older messages out while it was solved and idle, and sent its
+    // latest; t2 came whole.
+    store
+        .apply_pull_response(&page(
+            vec![
+                Change::Message(message("m3", "t1", "谢谢", MessageKind::PublicReply, 300)),
+                Change::Ticket(ticket("t1", 1, "c1", TicketStatus::Solved, None, 300)),
+                Change::Ticket(ticket("t2", 2, "c1", TicketStatus::Open, None, 300)),
+            ],
+            vec![TrimmedConversation {
+                ticket_id: "t1".into(),
+                messages: 2,
+            }],
+            "c1",
+        ))
+        .unwrap();
+    assert!(store.ticket_detail("t1").unwrap().conversation_on_server);
+    assert!(!store.ticket_detail("t2").unwrap().conversation_on_server);
+    // Reopened later in the same bootstrap: the older messages never came, so the mark
+    // stays until the conversation is fetched whole.
+    store
+        .apply_pull_response(&page(
+            vec![Change::Ticket(ticket(
+                "t1",
+                1,
+                "c1",
+                TicketStatus::Open,
+                None,
+                400,
+            ))],
+            vec![],
+            "c2",
+        ))
+        .unwrap();
+    let detail = store.ticket_detail("t1").unwrap();
+    assert!(
+        detail.conversation_on_server,
+        "still marked after reopening"
+    );
+    assert_eq!(
+        detail.messages.len(),
+        1,
+        "only the latest message is cached"
+    );
+    store
+        .restore_conversation(
+            "t1",
+            &[
+                message("m1", "t1", "提币没到", MessageKind::PublicReply, 100),
+                message("m2", "t1", "请稍等", MessageKind::PublicReply, 200),
+                message("m3", "t1", "谢谢", MessageKind::PublicReply, 300),
+            ],
+        )
+        .unwrap();
+    let detail = store.ticket_detail("t1").unwrap();
+    assert!(
+        !detail.conversation_on_server,
+        "fetched whole, the mark goes"
+    );
+    assert_eq!(detail.messages.len(), 3);
+}
