@@ -18,7 +18,10 @@
 //! far cheaper than random inserts), recomputes the derived state from the records and
 //! queues everything for search, again in one transaction. A crash in between leaves the
 //! DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
-//! ends, successful or not, and `Store::open` before any migration) restores it.
+//! ends, successful or not, and `Store::open` before any migration) restores it. The load
+//! runs with a large page cache ([`BULK_CACHE_KIB`]), so the index builds find the rows
+//! they scan in memory; the message index whose keys fit in it is kept live instead
+//! ([`KEEP`]).
 //!
 //! While a bulk load is in progress the derived state is not maintained, so the views
 //! answer from the records themselves (see `views.rs`), correct and slower, for the minute
@@ -215,9 +218,12 @@ const BULK_TABLES: &[&str] = &[
     "customers",
 ];
 
-/// Kept during a bulk load: tiny (few messages are ever pending) and read by the rebase of
-/// tickets with local work.
-const KEEP: &[&str] = &["messages_pending"];
+/// Kept during a bulk load. `messages_pending`: tiny (few messages are ever pending) and read
+/// by the rebase of tickets with local work. `messages_by_ticket`: its keys are a tenth of
+/// the messages' bytes and stay in the bulk load's page cache (3M messages: ~110 MB), so
+/// keeping it costs memory writes, where building it at the end read and decrypted the
+/// whole message table again (6.5 s at 3M, BENCHMARKS.md).
+const KEEP: &[&str] = &["messages_pending", "messages_by_ticket"];
 
 /// Whether a bulk load is in progress (its deferred objects not yet restored).
 pub(crate) fn in_progress(conn: &Connection) -> Result<bool> {
@@ -277,21 +283,24 @@ pub(crate) fn finish(conn: &mut Connection) -> Result<()> {
     // page read again is decrypted and checked again, so a large page cache while they run
     // saves much of it (1M tickets: 57 s → 52 s of index build, BENCHMARKS.md). Memory is
     // taken as pages are read and given back when the cache shrinks after.
-    let normal: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
     // Index builds sort with helper threads (SQLite's multi-threaded sorter).
     conn.pragma_update(None, "threads", SORTER_THREADS)?;
     let built = build_deferred(conn);
     conn.pragma_update(None, "threads", 0)?;
-    conn.pragma_update(None, "cache_size", normal)?;
+    conn.pragma_update(None, "cache_size", crate::CACHE_KIB)?;
     built
 }
 
 /// Helper threads SQLite's sorter may use while a bulk load's indexes are built.
 const SORTER_THREADS: i64 = 2;
 
-/// The page cache while a bulk load's indexes are built, in KiB (negative: SQLite's unit).
-const BULK_CACHE_KIB: i64 = -512 * 1024;
+/// The page cache while a bulk load runs, in KiB (negative: SQLite's unit). The rows just
+/// written stay in it for the index builds at the end, which then read no page back from
+/// disk, and the keys of the indexes kept live stay in it too (1M tickets: 72k → 101k
+/// rows/s, BENCHMARKS.md). Taken as pages are touched, so a small bootstrap takes little,
+/// and given back when the load ends.
+pub(crate) const BULK_CACHE_KIB: i64 = -512 * 1024;
 
 fn build_deferred(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -338,6 +347,44 @@ fn indexed_table(sql: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use desk_core::TxStatus;
+
+    #[test]
+    fn a_bulk_load_holds_its_large_page_cache_only_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(dir.path().join("cache.sqlite3")).unwrap();
+        let cache = |store: &crate::Store| -> i64 {
+            store
+                .conn
+                .pragma_query_value(None, "cache_size", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(cache(&store), crate::CACHE_KIB);
+        let agent = desk_core::wire::Change::Agent(desk_core::Agent {
+            id: "a1".into(),
+            name: "Amy".into(),
+            email: "amy@example.com".into(),
+            role: desk_core::Role::Agent,
+            languages: vec![],
+            groups: vec![],
+        });
+        store.apply_page(&[agent], "1.0", true).unwrap();
+        assert!(
+            in_progress(&store.conn).unwrap(),
+            "a pull from zero is a bulk load"
+        );
+        assert_eq!(
+            cache(&store),
+            BULK_CACHE_KIB,
+            "the load runs in the large cache"
+        );
+        store.apply_page(&[], "1.1", false).unwrap();
+        assert!(!in_progress(&store.conn).unwrap());
+        assert_eq!(
+            cache(&store),
+            crate::CACHE_KIB,
+            "and gives it back when it ends"
+        );
+    }
 
     #[test]
     fn index_statements_name_their_table() {

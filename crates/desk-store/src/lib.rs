@@ -33,6 +33,9 @@ pub use views::ViewQuery;
 /// The file name of the cache inside a profile directory.
 pub const CACHE_FILE: &str = "cache.sqlite3";
 
+/// The page cache of a cache's connection, in KiB (negative: SQLite's unit).
+pub(crate) const CACHE_KIB: i64 = -32768;
+
 /// An open cache. Not `Sync`: wrap it in a mutex to share it.
 pub struct Store {
     conn: Connection,
@@ -92,7 +95,7 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // 32 MiB of page cache (negative = KiB): views and search at 1M tickets read far
         // more than the 2 MiB default holds.
-        conn.pragma_update(None, "cache_size", -32768)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if (derived::SINCE_VERSION..migrations::LATEST).contains(&version) {

@@ -128,7 +128,14 @@ impl Store {
             .optional()?;
         // A pull from zero into an empty cache defers indexes and derived state until
         // `finish_bulk_load` (see derived.rs).
-        crate::derived::begin_if_empty(&tx, cursor.as_deref())?;
+        if crate::derived::begin_if_empty(&tx, cursor.as_deref())? {
+            // The primary-key indexes stay during a bulk load, and a feed's ids come in no
+            // key order (a ticket sits where it last changed, messages by ticket): a page
+            // cache that holds them turns their random inserts into memory writes (100k
+            // tickets and 1M messages: ~70 MB of keys). Given back by the load's finish;
+            // set on every page, so a load resumed after a restart has it too.
+            tx.pragma_update(None, "cache_size", crate::derived::BULK_CACHE_KIB)?;
+        }
         let mut rebase = Rebase::begin(&tx)?;
         for change in changes {
             match change {
