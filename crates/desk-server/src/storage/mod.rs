@@ -162,6 +162,36 @@ pub enum Pulled {
     Trimmed(String),
 }
 
+/// The tickets a trimming pull's rows carry messages of, each once: what the backend asks
+/// [`trim_rows`]'s answer for, in the page's snapshot.
+pub fn message_tickets(rows: &[(FeedPosition, Change)]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter_map(|(_, change)| match change {
+            Change::Message(m) if seen.insert(m.ticket_id.as_str()) => Some(m.ticket_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A trimming pull's rows: the messages of the tickets in `latest` (solved or closed and
+/// idle since before the cutoff, each with its latest message's id) become
+/// [`Pulled::Trimmed`], all but that latest one. One lookup per ticket of the page, never
+/// one per message.
+pub fn trim_rows(
+    rows: Vec<(FeedPosition, Change)>,
+    latest: &std::collections::HashMap<String, String>,
+) -> Vec<(FeedPosition, Pulled)> {
+    rows.into_iter()
+        .map(|(position, change)| match change {
+            Change::Message(m) if latest.get(&m.ticket_id).is_some_and(|keep| *keep != m.id) => {
+                (position, Pulled::Trimmed(m.ticket_id))
+            }
+            other => (position, Pulled::Change(other)),
+        })
+        .collect()
+}
+
 /// Builds a page from the first `limit + 1` feed rows and the first `limit + 1` results
 /// after the cursor (each list in position order): the first `limit` entries of both by
 /// position (a trimmed row counts as one: it is read all the same). Whatever is left over

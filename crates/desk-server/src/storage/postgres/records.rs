@@ -30,7 +30,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, Pulled, decode_result, merge_page};
+use crate::storage::{FeedPage, Pulled, decode_result, merge_page, message_tickets, trim_rows};
 
 /// The bump every writing transaction starts with. Its row lock is held until commit.
 pub(super) const BUMP_VERSION: &str =
@@ -160,21 +160,9 @@ pub(super) async fn pull(
     closed_before: Option<i64>,
 ) -> Result<FeedPage> {
     let fetch = i64::from(limit) + 1;
-    // The fifth column names the ticket of a message row a trimming pull leaves out
-    // (`Storage::pull_trimming`); its body is then not decoded.
     let changes_statement = tx
         .prepare_cached(
-            "SELECT version, ord, kind, body::text,
-                 CASE WHEN $5::bigint IS NOT NULL AND kind = 'message' THEN
-                     (SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
-                      WHERE m.id = changes.record_id
-                        AND t.status IN ('solved', 'closed') AND t.updated_at < $5
-                        AND (t.record->>'last_message_at')::bigint < $5
-                        AND EXISTS (SELECT 1 FROM messages n
-                                    WHERE n.ticket_id = m.ticket_id
-                                      AND (n.created_at, n.id) > (m.created_at, m.id)))
-                 END
-             FROM changes
+            "SELECT version, ord, kind, body::text FROM changes
              WHERE (version, ord) > ($1, $2) AND (CASE WHEN kind = 'left_scope'
                  THEN $4::text[] IS NOT NULL
                       AND (scope_group IS NULL OR scope_group = ANY($4))
@@ -193,13 +181,7 @@ pub(super) async fn pull(
     let rows = tx
         .query(
             &changes_statement,
-            &[
-                &after.version,
-                &after.ord,
-                &fetch,
-                &scope.groups(),
-                &closed_before,
-            ],
+            &[&after.version, &after.ord, &fetch, &scope.groups()],
         )
         .await
         .ctx("pull changes")?;
@@ -229,14 +211,18 @@ pub(super) async fn pull(
     };
     let changes = rows
         .iter()
-        .map(|row| {
-            let pulled = match row.get::<_, Option<String>>(4) {
-                Some(ticket) => Pulled::Trimmed(ticket),
-                None => Pulled::Change(decode(row.get(2), row.get(3))?),
-            };
-            Ok((position(row), pulled))
-        })
+        .map(|row| Ok((position(row), decode(row.get(2), row.get(3))?)))
         .collect::<Result<Vec<_>>>()?;
+    let changes = match closed_before {
+        None => changes
+            .into_iter()
+            .map(|(p, c)| (p, Pulled::Change(c)))
+            .collect(),
+        Some(cutoff) => {
+            let latest = trimmable(tx, &message_tickets(&changes), cutoff).await?;
+            trim_rows(changes, &latest)
+        }
+    };
     let acks = ack_rows
         .iter()
         .map(|row| {
@@ -248,6 +234,37 @@ pub(super) async fn pull(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(merge_page(changes, acks, limit, floor))
+}
+
+/// Of `tickets`, those solved or closed and idle since before `cutoff` (status, update and
+/// last message), each with its latest message's id, ordered as the console's eviction
+/// orders them (time, then id byte by byte: `COLLATE "C"`, as SQLite compares text).
+async fn trimmable(
+    tx: &Transaction<'_>,
+    tickets: &[String],
+    cutoff: i64,
+) -> Result<std::collections::HashMap<String, String>> {
+    if tickets.is_empty() {
+        return Ok(Default::default());
+    }
+    let statement = tx
+        .prepare_cached(
+            r#"SELECT t.id, (SELECT m.id FROM messages m WHERE m.ticket_id = t.id
+                            ORDER BY m.created_at DESC, m.id COLLATE "C" DESC LIMIT 1)
+               FROM tickets t
+               WHERE t.id = ANY($1) AND t.status IN ('solved', 'closed')
+                 AND t.updated_at < $2 AND (t.record->>'last_message_at')::bigint < $2"#,
+        )
+        .await
+        .ctx("prepare the search for old closed conversations")?;
+    let rows = tx
+        .query(&statement, &[&tickets, &cutoff])
+        .await
+        .ctx("find the page's old closed conversations")?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| Some((row.get(0), row.get::<_, Option<String>>(1)?)))
+        .collect())
 }
 
 pub(super) async fn ticket_messages(

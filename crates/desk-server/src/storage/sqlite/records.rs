@@ -11,7 +11,10 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, Pulled, WriteReceipt, decode_result, merge_page, refuse_nul};
+use crate::storage::{
+    FeedPage, Pulled, WriteReceipt, decode_result, merge_page, message_tickets, refuse_nul,
+    trim_rows,
+};
 
 const KIND_TICKET: &str = "ticket";
 const KIND_MESSAGE: &str = "message";
@@ -448,40 +451,35 @@ pub(super) fn pull(
             ord: row.get(1)?,
         })
     };
-    // The fifth column names the ticket of a message row a trimming pull leaves out
-    // (`Storage::pull_trimming`); its body is then not decoded.
-    let rows: Vec<(FeedPosition, String, String, Option<String>)> = tx
+    let rows: Vec<(FeedPosition, String, String)> = tx
         .prepare_cached(concat!(
-            "SELECT version, ord, kind, body,
-                 CASE WHEN ?5 IS NOT NULL AND kind = 'message' THEN
-                     (SELECT m.ticket_id FROM messages m CROSS JOIN tickets t ON t.id = m.ticket_id
-                      WHERE m.id = changes.record_id
-                        AND t.status IN ('solved', 'closed') AND t.updated_at < ?5
-                        AND json_extract(t.record, '$.last_message_at') < ?5
-                        AND EXISTS (SELECT 1 FROM messages n
-                                    WHERE n.ticket_id = m.ticket_id
-                                      AND (n.created_at > m.created_at
-                                           OR (n.created_at = m.created_at AND n.id > m.id))))
-                 END
-             FROM changes
+            "SELECT version, ord, kind, body FROM changes
                  WHERE (version, ord) > (?1, ?2) AND ",
             in_scope!("4"),
             " ORDER BY version, ord LIMIT ?3"
         ))
         .and_then(|mut stmt| {
             stmt.query_map(
-                params![
-                    after.version,
-                    after.ord,
-                    fetch,
-                    groups_json(scope)?,
-                    closed_before
-                ],
-                |row| Ok((position(row)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+                params![after.version, after.ord, fetch, groups_json(scope)?],
+                |row| Ok((position(row)?, row.get(2)?, row.get(3)?)),
             )?
             .collect()
         })
         .ctx("pull changes")?;
+    let rows = rows
+        .into_iter()
+        .map(|(position, kind, body)| Ok((position, decode(&kind, &body)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let rows = match closed_before {
+        None => rows
+            .into_iter()
+            .map(|(p, c)| (p, Pulled::Change(c)))
+            .collect(),
+        Some(cutoff) => {
+            let latest = trimmable(&tx, &message_tickets(&rows), cutoff)?;
+            trim_rows(rows, &latest)
+        }
+    };
     let acks: Vec<(FeedPosition, String, String)> = match scope.device_id() {
         None => vec![],
         Some(device_id) => tx
@@ -500,18 +498,6 @@ pub(super) fn pull(
             .ctx("pull mutation results")?,
     };
     tx.commit().ctx("end read")?;
-    let rows = rows
-        .into_iter()
-        .map(|(position, kind, body, trimmed)| {
-            Ok((
-                position,
-                match trimmed {
-                    Some(ticket) => Pulled::Trimmed(ticket),
-                    None => Pulled::Change(decode(&kind, &body)?),
-                },
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
     let acks = acks
         .into_iter()
         .map(|(position, mutation_id, result)| {
@@ -525,6 +511,37 @@ pub(super) fn pull(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(merge_page(rows, acks, limit, floor))
+}
+
+/// Of `tickets`, those solved or closed and idle since before `cutoff` (status, update and
+/// last message), each with its latest message's id (the console's eviction order: time,
+/// then id): what a trimming pull keeps of their conversations.
+fn trimmable(
+    tx: &Connection,
+    tickets: &[String],
+    cutoff: i64,
+) -> Result<std::collections::HashMap<String, String>> {
+    if tickets.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids = serde_json::to_string(tickets)
+        .map_err(|e| Error::Internal(format!("encode ticket ids: {e}")))?;
+    tx.prepare_cached(
+        "SELECT t.id, (SELECT m.id FROM messages m WHERE m.ticket_id = t.id
+                       ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+         FROM tickets t
+         WHERE t.id IN (SELECT value FROM json_each(?1))
+           AND t.status IN ('solved', 'closed') AND t.updated_at < ?2
+           AND json_extract(t.record, '$.last_message_at') < ?2",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_map(params![ids, cutoff], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+        })?
+        .filter_map(|row| row.map(|(t, m)| m.map(|m| (t, m))).transpose())
+        .collect()
+    })
+    .ctx("find the page's old closed conversations")
 }
 
 /// Changes after `after`: every change is in every scope for now (see `feed::scope_for`).
