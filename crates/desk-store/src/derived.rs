@@ -20,8 +20,7 @@
 //! DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
 //! ends, successful or not, and `Store::open` before any migration) restores it. The load
 //! runs with a large page cache ([`BULK_CACHE_KIB`]), so the index builds find the rows
-//! they scan in memory; the message index whose keys fit in it is kept live instead
-//! ([`KEEP`]).
+//! they scan in memory.
 //!
 //! While a bulk load is in progress the derived state is not maintained, so the views
 //! answer from the records themselves (see `views.rs`), correct and slower, for the minute
@@ -218,12 +217,12 @@ const BULK_TABLES: &[&str] = &[
     "customers",
 ];
 
-/// Kept during a bulk load. `messages_pending`: tiny (few messages are ever pending) and read
-/// by the rebase of tickets with local work. `messages_by_ticket`: its keys are a tenth of
-/// the messages' bytes and stay in the bulk load's page cache (3M messages: ~110 MB), so
-/// keeping it costs memory writes, where building it at the end read and decrypted the
-/// whole message table again (6.5 s at 3M, BENCHMARKS.md).
-const KEEP: &[&str] = &["messages_pending", "messages_by_ticket"];
+/// Kept during a bulk load: tiny (few messages are ever pending) and read by the rebase of
+/// tickets with local work. Not `messages_by_ticket`, although its keys fit the bulk load's
+/// page cache: a feed's messages come in time order, not ticket order, so each page's
+/// commit would write most of that index's leaves again (the sync bench's bootstrap took
+/// 17 s → 24 s, BENCHMARKS.md).
+const KEEP: &[&str] = &["messages_pending"];
 
 /// Whether a bulk load is in progress (its deferred objects not yet restored).
 pub(crate) fn in_progress(conn: &Connection) -> Result<bool> {
@@ -297,8 +296,7 @@ const SORTER_THREADS: i64 = 2;
 
 /// The page cache while a bulk load runs, in KiB (negative: SQLite's unit). The rows just
 /// written stay in it for the index builds at the end, which then read no page back from
-/// disk, and the keys of the indexes kept live stay in it too (1M tickets: 72k → 101k
-/// rows/s, BENCHMARKS.md). Taken as pages are touched, so a small bootstrap takes little,
+/// disk (1M tickets: 72k → 101k rows/s, BENCHMARKS.md). Taken as pages are touched, so a small bootstrap takes little,
 /// and given back when the load ends.
 pub(crate) const BULK_CACHE_KIB: i64 = -512 * 1024;
 
