@@ -20,7 +20,8 @@
 //! DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
 //! ends, successful or not, and `Store::open` before any migration) restores it. The load
 //! runs with a large page cache ([`BULK_CACHE_KIB`]), so the index builds find the rows
-//! they scan in memory.
+//! they scan in memory, and its pages after the first with a rollback journal
+//! ([`bulk_journal`]), so the new pages are written once.
 //!
 //! While a bulk load is in progress the derived state is not maintained, so the views
 //! answer from the records themselves (see `views.rs`), correct and slower, for the minute
@@ -288,7 +289,34 @@ pub(crate) fn finish(conn: &mut Connection) -> Result<()> {
     let built = build_deferred(conn);
     conn.pragma_update(None, "threads", 0)?;
     conn.pragma_update(None, "cache_size", crate::CACHE_KIB)?;
-    built
+    built?;
+    journal(conn, "WAL")
+}
+
+/// Switches a bulk load's later pages to a rollback journal. In WAL mode every page is
+/// written twice, to the log and then by the checkpoint into the file; a rollback journal
+/// keeps only the old content of pages a commit changes, and a bootstrap's pages are nearly
+/// all new ones at the end of the file, so they are written once. Just as crash-safe with
+/// `synchronous=FULL`. [`finish`] goes back to WAL, and so does `Store::open`.
+pub(crate) fn bulk_journal(conn: &Connection) -> Result<()> {
+    journal(conn, "TRUNCATE")
+}
+
+/// Sets the journal mode, where the file allows: leaving WAL needs the only connection,
+/// and a CLI touching the profile meanwhile keeps WAL, which is only slower.
+fn journal(conn: &Connection, mode: &str) -> Result<()> {
+    match conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(())) {
+        Ok(()) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Helper threads SQLite's sorter may use while a bulk load's indexes are built.
@@ -347,7 +375,7 @@ mod tests {
     use desk_core::TxStatus;
 
     #[test]
-    fn a_bulk_load_holds_its_large_page_cache_only_while_it_runs() {
+    fn a_bulk_load_holds_its_large_page_cache_and_rollback_journal_only_while_it_runs() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::Store::open(dir.path().join("cache.sqlite3")).unwrap();
         let cache = |store: &crate::Store| -> i64 {
@@ -356,7 +384,14 @@ mod tests {
                 .pragma_query_value(None, "cache_size", |r| r.get(0))
                 .unwrap()
         };
+        let journal = |store: &crate::Store| -> String {
+            store
+                .conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .unwrap()
+        };
         assert_eq!(cache(&store), crate::CACHE_KIB);
+        assert_eq!(journal(&store), "wal");
         let agent = desk_core::wire::Change::Agent(desk_core::Agent {
             id: "a1".into(),
             name: "Amy".into(),
@@ -375,13 +410,27 @@ mod tests {
             BULK_CACHE_KIB,
             "the load runs in the large cache"
         );
-        store.apply_page(&[], "1.1", false).unwrap();
+        assert_eq!(
+            journal(&store),
+            "truncate",
+            "its later pages are written once, with a rollback journal"
+        );
+        drop(store);
+        // A load resumed after a restart: the store opens in WAL, the next page leaves it.
+        let mut store = crate::Store::open(dir.path().join("cache.sqlite3")).unwrap();
+        assert_eq!(journal(&store), "wal");
+        store.apply_page(&[], "1.1", true).unwrap();
+        assert_eq!(journal(&store), "truncate");
+        store.apply_page(&[], "1.2", false).unwrap();
         assert!(!in_progress(&store.conn).unwrap());
         assert_eq!(
             cache(&store),
             crate::CACHE_KIB,
             "and gives it back when it ends"
         );
+        assert_eq!(journal(&store), "wal", "and goes back to WAL");
+        store.apply_page(&[], "1.3", false).unwrap();
+        assert_eq!(journal(&store), "wal", "a catch-up pull stays in WAL");
     }
 
     #[test]

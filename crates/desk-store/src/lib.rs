@@ -171,9 +171,11 @@ impl Store {
     }
 }
 
-/// Deletes a cache file and its WAL and shared-memory companions.
+/// Deletes a cache file and its companions: WAL, shared memory, rollback journal.
 pub fn remove_cache_files(path: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
+    // The rollback journal a bulk load writes with (derived.rs) goes too, and after the
+    // file: SQLite deletes a journal it finds beside an empty database, never rolls it in.
+    for suffix in ["", "-journal", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         match std::fs::remove_file(&p) {

@@ -35,7 +35,9 @@ use desk_core::apply::{apply_mutation, local_message};
 use desk_core::{Agent, Message, Mutation, MutationOp, MutationResult, OutboxState, Ticket};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use crate::records::{RECORD_TABLES, parse, put_message, put_ticket};
+use crate::records::{
+    MESSAGE_COLUMNS, MessageRow, RECORD_TABLES, TICKET_COLUMNS, TicketRow, put_message, put_ticket,
+};
 use crate::{Error, Result, Store};
 
 pub(crate) use evict::MIGRATION as EVICT_MIGRATION;
@@ -339,12 +341,14 @@ fn edit_reply(conn: &Connection, m: &mut Mutation, text: &str) -> Result<()> {
     let (ticket_id, message_id) = (ticket_id.clone(), message_id.clone());
     // Plan only: the outcome on the ticket is what the reply already did.
     apply_mutation(effective(conn, &ticket_id)?.as_ref(), m)?;
-    let shown: Option<String> = conn
-        .prepare_cached("SELECT body FROM messages WHERE id = ?1 AND pending = 1")?
-        .query_row([&message_id], |r| r.get(0))
+    let shown = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1 AND pending = 1"
+        ))?
+        .query_row([&message_id], MessageRow::read)
         .optional()?;
-    if let Some(body) = shown {
-        let mut msg: Message = parse("message", &message_id, &body)?;
+    if let Some(row) = shown {
+        let mut msg = row.into_message()?;
         msg.body_text = text.to_owned();
         put_message(conn, &msg, true)?;
     }
@@ -353,11 +357,13 @@ fn edit_reply(conn: &Connection, m: &mut Mutation, text: &str) -> Result<()> {
 
 /// The ticket the views read.
 fn effective(conn: &Connection, id: &str) -> Result<Option<Ticket>> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM ticket_bodies WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    body.map(|b| parse("ticket", id, &b)).transpose()
+    conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
+    ))?
+    .query_row([id], TicketRow::read)
+    .optional()?
+    .map(TicketRow::into_ticket)
+    .transpose()
 }
 
 fn message_exists(conn: &Connection, id: &str) -> Result<bool> {
@@ -445,12 +451,13 @@ pub(crate) fn clear(conn: &mut Connection, wipe_outbox: bool) -> Result<()> {
     let unsent: Vec<Message> = if wipe_outbox {
         Vec::new()
     } else {
-        let mut stmt = tx.prepare("SELECT id, body FROM messages WHERE pending = 1")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE pending = 1"
+        ))?;
+        let rows = stmt.query_map([], MessageRow::read)?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, body) = row?;
-            out.push(parse("message", &id, &body)?);
+            out.push(row?.into_message()?);
         }
         out
     };

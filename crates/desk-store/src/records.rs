@@ -9,8 +9,8 @@
 
 use desk_core::wire::{Acknowledgement, Change, PullResponse, TrimmedConversation};
 use desk_core::{
-    Agent, Customer, Incident, KbArticle, Macro, Message, SlaPolicy, Ticket, TicketStatus,
-    WalletTransaction,
+    Agent, Attachment, Author, Channel, Customer, Incident, KbArticle, Macro, Message, SlaPolicy,
+    Ticket, TicketStatus, WalletTransaction,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
@@ -128,7 +128,8 @@ impl Store {
             .optional()?;
         // A pull from zero into an empty cache defers indexes and derived state until
         // `finish_bulk_load` (see derived.rs).
-        if crate::derived::begin_if_empty(&tx, cursor.as_deref())? {
+        let bulk = crate::derived::begin_if_empty(&tx, cursor.as_deref())?;
+        if bulk {
             // The primary-key indexes stay during a bulk load, and a feed's ids come in no
             // key order (a ticket sits where it last changed, messages by ticket): a page
             // cache that holds them turns their random inserts into memory writes (100k
@@ -170,6 +171,9 @@ impl Store {
         )?
         .execute(params![CURSOR_KEY, next_cursor])?;
         tx.commit()?;
+        if bulk {
+            crate::derived::bulk_journal(&self.conn)?;
+        }
         Ok(news)
     }
 
@@ -313,7 +317,21 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
         "INSERT INTO ticket_bodies(id, body) VALUES (?1, ?2)
          ON CONFLICT(id) DO UPDATE SET body = excluded.body",
     )?
-    .execute(params![t.id, json(t)])?;
+    .execute(params![
+        t.id,
+        json(&StoredTicket {
+            channel: t.channel,
+            tags: &t.tags,
+            group: &t.group,
+            resolution_due_at: &t.resolution_due_at,
+            linked_transaction_ids: &t.linked_transaction_ids,
+            merged_into: &t.merged_into,
+            csat: t.csat,
+            updated_at: t.updated_at,
+            deleted_at: &t.deleted_at,
+            secret_exposed_at: &t.secret_exposed_at,
+        })
+    ])?;
     // Both keyed by ticket first: a key-range delete, cheap even during a bulk load.
     conn.prepare_cached("DELETE FROM ticket_transactions WHERE ticket_id = ?1")?
         .execute([&t.id])?;
@@ -348,7 +366,239 @@ pub(crate) fn delete_ticket(conn: &Connection, id: &str) -> Result<()> {
 
 /// `pending`: written by this client and not yet confirmed by the server. The server's
 /// copy of the same message (same id) replaces it and clears the mark.
+/// What a ticket's `ticket_bodies.body` holds: the ticket less what the `tickets` row's
+/// columns hold (id, number, subject, customer, status, priority, category, assignee,
+/// language, times, incident) and less its empty fields: about 100 bytes of a 500-byte
+/// ticket. Tags and linked transactions stay here in their order (their tables are sets).
+/// Bodies written before hold the whole ticket, which reads alike.
+#[derive(serde::Serialize)]
+struct StoredTicket<'a> {
+    channel: Channel,
+    #[serde(skip_serializing_if = "no_strings")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "no_text")]
+    group: &'a Option<String>,
+    #[serde(skip_serializing_if = "no_time")]
+    resolution_due_at: &'a Option<i64>,
+    #[serde(skip_serializing_if = "no_strings")]
+    linked_transaction_ids: &'a [String],
+    #[serde(skip_serializing_if = "no_text")]
+    merged_into: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csat: Option<u8>,
+    updated_at: i64,
+    #[serde(skip_serializing_if = "no_time")]
+    deleted_at: &'a Option<i64>,
+    #[serde(skip_serializing_if = "no_time")]
+    secret_exposed_at: &'a Option<i64>,
+}
+
+fn no_strings(list: &&[String]) -> bool {
+    list.is_empty()
+}
+
+fn no_text(text: &&Option<String>) -> bool {
+    text.is_none()
+}
+
+fn no_time(time: &&Option<i64>) -> bool {
+    time.is_none()
+}
+
+#[derive(serde::Deserialize)]
+struct StoredTicketOwned {
+    channel: Channel,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    resolution_due_at: Option<i64>,
+    #[serde(default)]
+    linked_transaction_ids: Vec<String>,
+    #[serde(default)]
+    merged_into: Option<String>,
+    #[serde(default)]
+    csat: Option<u8>,
+    updated_at: i64,
+    #[serde(default)]
+    deleted_at: Option<i64>,
+    #[serde(default)]
+    secret_exposed_at: Option<i64>,
+}
+
+/// The columns [`TicketRow::read`] reads, in its order, for a query over `tickets t`:
+/// `SELECT {TICKET_COLUMNS} FROM tickets t …`.
+pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.customer_id, t.status,
+    t.priority, t.category, t.assignee_id, t.language, t.last_message_at,
+    t.first_response_due_at, t.incident_id, t.created_at,
+    (SELECT b.body FROM ticket_bodies b WHERE b.id = t.id)";
+
+/// How many columns [`TICKET_COLUMNS`] spans, for the columns a query selects after it.
+pub(crate) const TICKET_COLUMN_COUNT: usize = 14;
+
+/// A ticket as stored in its two tables, before it is put together.
+pub(crate) struct TicketRow {
+    id: String,
+    number: Option<i64>,
+    subject: String,
+    customer_id: String,
+    status: String,
+    priority: String,
+    category: String,
+    assignee_id: Option<String>,
+    language: String,
+    last_message_at: i64,
+    first_response_due_at: Option<i64>,
+    incident_id: Option<String>,
+    created_at: i64,
+    body: String,
+}
+
+impl TicketRow {
+    /// Reads [`TICKET_COLUMNS`] from the start of a row.
+    pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            number: r.get(1)?,
+            subject: r.get(2)?,
+            customer_id: r.get(3)?,
+            status: r.get(4)?,
+            priority: r.get(5)?,
+            category: r.get(6)?,
+            assignee_id: r.get(7)?,
+            language: r.get(8)?,
+            last_message_at: r.get(9)?,
+            first_response_due_at: r.get(10)?,
+            incident_id: r.get(11)?,
+            created_at: r.get(12)?,
+            body: r.get(13)?,
+        })
+    }
+
+    /// The ticket, from its columns and its stored body.
+    pub(crate) fn into_ticket(self) -> Result<Ticket> {
+        let rest: StoredTicketOwned = parse("ticket", &self.id, &self.body)?;
+        let what = || format!("ticket {}", self.id);
+        Ok(Ticket {
+            number: self.number,
+            subject: self.subject,
+            customer_id: self.customer_id,
+            channel: rest.channel,
+            status: column_enum(&self.status, what)?,
+            priority: column_enum(&self.priority, what)?,
+            category: column_enum(&self.category, what)?,
+            tags: rest.tags,
+            assignee_id: self.assignee_id,
+            group: rest.group,
+            language: self.language,
+            first_response_due_at: self.first_response_due_at,
+            resolution_due_at: rest.resolution_due_at,
+            linked_transaction_ids: rest.linked_transaction_ids,
+            incident_id: self.incident_id,
+            merged_into: rest.merged_into,
+            csat: rest.csat,
+            created_at: self.created_at,
+            updated_at: rest.updated_at,
+            last_message_at: self.last_message_at,
+            deleted_at: rest.deleted_at,
+            secret_exposed_at: rest.secret_exposed_at,
+            id: self.id,
+        })
+    }
+}
+
+/// An enum kept in a column as its wire spelling (`as_str`).
+fn column_enum<T: DeserializeOwned>(text: &str, what: impl Fn() -> String) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|source| {
+        Error::Corrupt {
+            what: what(),
+            source,
+        }
+    })
+}
+
+/// What a message row's `body` holds: the message less what its columns hold (id,
+/// ticket, kind, time) and less an absent HTML part or an empty attachment list. A third
+/// of a message's bytes at 3M messages, written, encrypted and synced to disk once per
+/// bootstrap otherwise. Rows written before keep their whole message, which reads alike.
+#[derive(serde::Serialize)]
+struct StoredMessage<'a> {
+    author: &'a Author,
+    body_text: &'a str,
+    #[serde(skip_serializing_if = "no_html")]
+    body_html: &'a Option<String>,
+    #[serde(skip_serializing_if = "no_attachments")]
+    attachments: &'a [Attachment],
+}
+
+fn no_html(html: &&Option<String>) -> bool {
+    html.is_none()
+}
+
+fn no_attachments(list: &&[Attachment]) -> bool {
+    list.is_empty()
+}
+
+#[derive(serde::Deserialize)]
+struct StoredMessageOwned {
+    author: Author,
+    body_text: String,
+    #[serde(default)]
+    body_html: Option<String>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+}
+
+/// The columns [`MessageRow::read`] reads, in its order: `SELECT {MESSAGE_COLUMNS} FROM
+/// messages …`.
+pub(crate) const MESSAGE_COLUMNS: &str = "id, ticket_id, kind, created_at, body";
+
+/// A message row as stored, before it is put together.
+pub(crate) struct MessageRow {
+    id: String,
+    ticket_id: String,
+    kind: String,
+    created_at: i64,
+    body: String,
+}
+
+impl MessageRow {
+    /// Reads [`MESSAGE_COLUMNS`] from the start of a row.
+    pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            ticket_id: r.get(1)?,
+            kind: r.get(2)?,
+            created_at: r.get(3)?,
+            body: r.get(4)?,
+        })
+    }
+
+    /// The message, from its columns and its stored body.
+    pub(crate) fn into_message(self) -> Result<Message> {
+        let rest: StoredMessageOwned = parse("message", &self.id, &self.body)?;
+        let kind = column_enum(&self.kind, || format!("message {}", self.id))?;
+        Ok(Message {
+            id: self.id,
+            ticket_id: self.ticket_id,
+            kind,
+            author: rest.author,
+            body_text: rest.body_text,
+            body_html: rest.body_html,
+            attachments: rest.attachments,
+            created_at: self.created_at,
+        })
+    }
+}
+
 pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Result<()> {
+    let body = json(&StoredMessage {
+        author: &m.author,
+        body_text: &m.body_text,
+        body_html: &m.body_html,
+        attachments: &m.attachments,
+    });
     // Messages are append-only on the server; a repeat delivery is the same record.
     conn.prepare_cached(
         "INSERT INTO messages(id, ticket_id, kind, created_at, body, pending)
@@ -360,7 +610,7 @@ pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Resu
         m.ticket_id,
         m.kind.as_str(),
         m.created_at,
-        json(m),
+        body,
         pending
     ])?;
     Ok(())
@@ -410,4 +660,227 @@ pub(crate) fn parse<T: DeserializeOwned>(what: &str, id: &str, body: &str) -> Re
         what: format!("{what} {id}"),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use desk_core::{AuthorKind, MessageKind};
+
+    use super::*;
+
+    fn message(id: &str, html: Option<&str>, attachments: Vec<Attachment>) -> Message {
+        Message {
+            id: id.into(),
+            ticket_id: "t1".into(),
+            kind: MessageKind::PublicReply,
+            author: Author {
+                kind: AuthorKind::Customer,
+                id: Some("c1".into()),
+                name: "王芳".into(),
+            },
+            body_text: "转账还没到账 \"quoted\"".into(),
+            body_html: html.map(Into::into),
+            attachments,
+            created_at: 1_700_000_000_123,
+        }
+    }
+
+    fn read(conn: &Connection, id: &str) -> Message {
+        conn.query_row(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+            [id],
+            MessageRow::read,
+        )
+        .unwrap()
+        .into_message()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_message_is_stored_without_what_its_columns_hold_and_reads_back_whole() {
+        let store = Store::open_in_memory().unwrap();
+        let attachment = Attachment {
+            sha256: "ab".repeat(32),
+            file_name: "收据.png".into(),
+            content_type: "image/png".into(),
+            size: 2048,
+        };
+        for m in [
+            message("m1", None, vec![]),
+            message("m2", Some("<p>转账</p>"), vec![attachment]),
+        ] {
+            put_message(&store.conn, &m, false).unwrap();
+            assert_eq!(read(&store.conn, &m.id), m);
+            let body: String = store
+                .conn
+                .query_row("SELECT body FROM messages WHERE id = ?1", [&m.id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            for held in [
+                format!("\"{}\"", m.id),
+                "\"t1\"".into(),
+                "public_reply".into(),
+                m.created_at.to_string(),
+            ] {
+                assert!(
+                    !body.contains(&held),
+                    "{held} is in a column, not in {body}"
+                );
+            }
+        }
+        let body: String = store
+            .conn
+            .query_row("SELECT body FROM messages WHERE id = 'm1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            !body.contains("body_html") && !body.contains("attachments"),
+            "nothing to say, nothing stored: {body}"
+        );
+    }
+
+    #[test]
+    fn a_message_stored_whole_by_an_earlier_build_reads_the_same() {
+        let store = Store::open_in_memory().unwrap();
+        let m = message("m1", Some("<b>hi</b>"), vec![]);
+        store
+            .conn
+            .execute(
+                "INSERT INTO messages(id, ticket_id, kind, created_at, body, pending)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                params![m.id, m.ticket_id, m.kind.as_str(), m.created_at, json(&m)],
+            )
+            .unwrap();
+        assert_eq!(read(&store.conn, "m1"), m);
+    }
+
+    fn bare_ticket(id: &str) -> Ticket {
+        Ticket {
+            id: id.into(),
+            number: None,
+            subject: "提币一直没到账".into(),
+            customer_id: "c1".into(),
+            channel: Channel::Telegram,
+            status: TicketStatus::New,
+            priority: desk_core::Priority::Normal,
+            category: desk_core::Category::FundsNotArrived,
+            tags: vec![],
+            assignee_id: None,
+            group: None,
+            language: "zh-CN".into(),
+            first_response_due_at: None,
+            resolution_due_at: None,
+            linked_transaction_ids: vec![],
+            incident_id: None,
+            merged_into: None,
+            csat: None,
+            created_at: 1_700_000_000_000,
+            updated_at: 1_700_000_000_001,
+            last_message_at: 1_700_000_000_002,
+            deleted_at: None,
+            secret_exposed_at: None,
+        }
+    }
+
+    fn full_ticket(id: &str) -> Ticket {
+        Ticket {
+            number: Some(4711),
+            status: TicketStatus::PendingCustomer,
+            priority: desk_core::Priority::Urgent,
+            tags: vec!["vip".into(), "usdt".into(), "vip".into()],
+            assignee_id: Some("a1".into()),
+            group: Some("tier2".into()),
+            first_response_due_at: Some(1_700_000_100_000),
+            resolution_due_at: Some(1_700_000_200_000),
+            linked_transaction_ids: vec!["w2".into(), "w1".into()],
+            incident_id: Some("i1".into()),
+            merged_into: Some("t0".into()),
+            csat: Some(4),
+            // A deleted ticket leaves the cache (put_ticket), so it is never read back.
+            secret_exposed_at: Some(1_700_000_000_500),
+            ..bare_ticket(id)
+        }
+    }
+
+    fn read_ticket(conn: &Connection, id: &str) -> Ticket {
+        conn.query_row(
+            &format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"),
+            [id],
+            TicketRow::read,
+        )
+        .unwrap()
+        .into_ticket()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_ticket_body_holds_only_what_no_column_holds_and_the_ticket_reads_back_whole() {
+        let store = Store::open_in_memory().unwrap();
+        for t in [bare_ticket("t1"), full_ticket("t2")] {
+            put_ticket(&store.conn, &t).unwrap();
+            // Tags and links keep their order and repeats, which their set tables do not.
+            assert_eq!(read_ticket(&store.conn, &t.id), t);
+            let body: String = store
+                .conn
+                .query_row(
+                    "SELECT body FROM ticket_bodies WHERE id = ?1",
+                    [&t.id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            for held in [&t.subject, "customer_id", "last_message_at", "zh-CN"] {
+                assert!(!body.contains(held), "{held} is in a column, not in {body}");
+            }
+        }
+        let bare: String = store
+            .conn
+            .query_row("SELECT body FROM ticket_bodies WHERE id = 't1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            bare, r#"{"channel":"telegram","updated_at":1700000000001}"#,
+            "empty fields are left out"
+        );
+    }
+
+    #[test]
+    fn a_ticket_stored_whole_by_an_earlier_build_reads_the_same() {
+        let store = Store::open_in_memory().unwrap();
+        let t = full_ticket("t1");
+        put_ticket(&store.conn, &t).unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE ticket_bodies SET body = ?1 WHERE id = 't1'",
+                [json(&t)],
+            )
+            .unwrap();
+        assert_eq!(read_ticket(&store.conn, "t1"), t);
+    }
+
+    #[test]
+    fn a_damaged_message_row_is_an_error_naming_it() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO messages(id, ticket_id, kind, created_at, body, pending)
+                 VALUES ('m9', 't1', 'shouting', 1, '{\"author\":{\"kind\":\"agent\",\"id\":null,\"name\":\"\"},\"body_text\":\"\"}', 0);",
+            )
+            .unwrap();
+        let err = store
+            .conn
+            .query_row(
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = 'm9'"),
+                [],
+                MessageRow::read,
+            )
+            .unwrap()
+            .into_message()
+            .unwrap_err();
+        assert!(err.to_string().contains("message m9"), "{err}");
+    }
 }

@@ -6,13 +6,14 @@ use desk_core::view::{
     TicketDetail, TicketFilter, TicketPage, TicketQuery, TicketSort, TicketSummary, ViewCounts,
 };
 use desk_core::{
-    Agent, Category, Customer, CustomerTier, Message, Priority, Ticket, TicketStatus, TxStatus,
-    WalletTransaction,
+    Agent, Category, Customer, CustomerTier, Priority, TicketStatus, TxStatus, WalletTransaction,
 };
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
-use crate::records::parse;
+use crate::records::{
+    MESSAGE_COLUMNS, MessageRow, TICKET_COLUMN_COUNT, TICKET_COLUMNS, TicketRow, parse,
+};
 use crate::{Error, Result, Store};
 
 /// What to list: a view, as whom, and how many rows.
@@ -212,9 +213,10 @@ fn parse_after(after: &str, tag: &str) -> Result<(i64, String)> {
     Ok((key.parse().map_err(|_| bad())?, id.to_owned()))
 }
 
-const SUMMARY_COLUMNS: &str = "t.id, (SELECT b.body FROM ticket_bodies b WHERE b.id = t.id),
-    c.name, c.tier, a.name,
-    (SELECT m.body FROM messages m WHERE m.ticket_id = t.id AND m.kind != 'system_event'
+/// Selected after [`TICKET_COLUMNS`]; [`Store::summaries`] reads them by position.
+const SUMMARY_COLUMNS: &str = "c.name, c.tier, a.name,
+    (SELECT json_extract(m.body, '$.body_text') FROM messages m
+     WHERE m.ticket_id = t.id AND m.kind != 'system_event'
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1)";
 
 const SUMMARY_JOINS: &str = "FROM tickets t
@@ -266,7 +268,7 @@ impl Store {
         }
         let limit = q.limit.clamp(1, 100_000);
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, {column} {SUMMARY_JOINS}
+            "SELECT {TICKET_COLUMNS}, {SUMMARY_COLUMNS}, {column} {SUMMARY_JOINS}
              WHERE {} ORDER BY {column} {dir}, t.id {dir} LIMIT {}",
             w.sql(),
             limit + 1
@@ -287,7 +289,8 @@ impl Store {
     /// Summaries of the given tickets, in the given order; unknown ids are skipped.
     pub fn summaries_by_ids(&self, ids: &[String]) -> Result<Vec<TicketSummary>> {
         let mut out = Vec::with_capacity(ids.len());
-        let sql = format!("SELECT {SUMMARY_COLUMNS}, 0 {SUMMARY_JOINS} WHERE t.id = ?");
+        let sql =
+            format!("SELECT {TICKET_COLUMNS}, {SUMMARY_COLUMNS}, 0 {SUMMARY_JOINS} WHERE t.id = ?");
         for id in ids {
             out.extend(
                 self.summaries(&sql, &[Value::Text(id.clone())])?
@@ -302,27 +305,21 @@ impl Store {
     fn summaries(&self, sql: &str, values: &[Value]) -> Result<Vec<(TicketSummary, i64)>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params_from_iter(values), |r| {
+            let n = TICKET_COLUMN_COUNT;
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+                TicketRow::read(r)?,
+                r.get::<_, Option<String>>(n)?,
+                r.get::<_, Option<String>>(n + 1)?,
+                r.get::<_, Option<String>>(n + 2)?,
+                r.get::<_, Option<String>>(n + 3)?,
+                r.get::<_, Option<i64>>(n + 4)?.unwrap_or(0),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, body, customer_name, tier, assignee_name, last_message, key) = row?;
-            let t: Ticket = parse("ticket", &id, &body)?;
-            let preview = match last_message {
-                Some(m) => {
-                    let m: Message = parse("message of ticket", &id, &m)?;
-                    preview(&m.body_text)
-                }
-                None => String::new(),
-            };
+            let (ticket, customer_name, tier, assignee_name, last_message, key) = row?;
+            let t = ticket.into_ticket()?;
+            let preview = last_message.as_deref().map(preview).unwrap_or_default();
             let sla_due_at = crate::records::sla_due_at(&t);
             out.push((
                 TicketSummary {
@@ -442,20 +439,17 @@ impl Store {
         let customer: Customer = parse("customer", customer_id, &body)?;
 
         let mut tickets = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, b.body FROM tickets t JOIN ticket_bodies b ON b.id = t.id
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets t
              WHERE t.customer_id = ?1
-             ORDER BY t.created_at DESC, t.id DESC LIMIT ?2",
-        )?;
+             ORDER BY t.created_at DESC, t.id DESC LIMIT ?2"
+        ))?;
         let mut ids = Vec::new();
         let mut meta = Vec::new();
-        for row in stmt.query_map(params![customer_id, max_tickets], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (id, body) = row?;
-            let t: Ticket = parse("ticket", &id, &body)?;
+        for row in stmt.query_map(params![customer_id, max_tickets], TicketRow::read)? {
+            let t = row?.into_ticket()?;
             meta.push((t.created_at, t.csat));
-            ids.push(id);
+            ids.push(t.id);
         }
         for (summary, (created_at, csat)) in self.summaries_by_ids(&ids)?.into_iter().zip(meta) {
             tickets.push(HistoryEntry {
@@ -508,13 +502,15 @@ impl Store {
 
     /// Everything the ticket page shows: the conversation and the customer beside it.
     pub fn ticket_detail(&self, id: &str) -> Result<TicketDetail> {
-        let body: String = self
+        let ticket = self
             .conn
-            .prepare_cached("SELECT body FROM ticket_bodies WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
+            .prepare_cached(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
+            ))?
+            .query_row([id], TicketRow::read)
             .optional()?
-            .ok_or_else(|| Error::TicketNotFound(id.to_owned()))?;
-        let ticket: Ticket = parse("ticket", id, &body)?;
+            .ok_or_else(|| Error::TicketNotFound(id.to_owned()))?
+            .into_ticket()?;
 
         let customer = self
             .conn
@@ -536,14 +532,11 @@ impl Store {
         };
 
         let mut messages = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, body FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id",
-        )?;
-        for row in stmt.query_map([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })? {
-            let (mid, body) = row?;
-            let mut message = parse::<Message>("message", &mid, &body)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id"
+        ))?;
+        for row in stmt.query_map([id], MessageRow::read)? {
+            let mut message = row?.into_message()?;
             // The server stores customer HTML sanitized; the console sanitizes it again
             // before showing it, so a server from before a rule, or one that was broken
             // into, cannot put markup in front of an agent (DESIGN.md §7).

@@ -8,10 +8,10 @@ use desk_store::{CacheFile, CacheKey, Store, inspect_cache_file};
 
 use crate::sample;
 
-/// Every file of a cache (database, WAL, shared memory), concatenated.
+/// Every file of a cache (database, WAL, shared memory, rollback journal), concatenated.
 fn bytes_on_disk(path: &std::path::Path) -> Vec<u8> {
     let mut all = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         if let Ok(b) = std::fs::read(&p) {
