@@ -102,6 +102,8 @@ const STEPS: &[&[&str]] = &[
        WHERE status NOT IN ('new', 'open') AND sla_due_at IS NOT NULL;"],
     // 8: ticket bodies apart from the indexed columns (records.rs).
     &[crate::records::NARROW_MIGRATION],
+    // 9: a bootstrap's records marked for search by rowid range (search/index.rs).
+    &[crate::search::BACKFILL_MIGRATION],
 ];
 
 /// The schema version this build writes.

@@ -33,7 +33,7 @@ use rusqlite::Transaction;
 
 use crate::Result;
 
-pub(crate) use schema::{KB_MIGRATION, MIGRATION};
+pub(crate) use schema::{BACKFILL_MIGRATION, KB_MIGRATION, MIGRATION};
 
 /// Empties the search index and its queue, in the caller's transaction.
 ///
@@ -45,6 +45,7 @@ pub(crate) use schema::{KB_MIGRATION, MIGRATION};
 pub(crate) fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM search_pending;
+         DELETE FROM search_backfill;
          DELETE FROM search_docs;
          INSERT INTO search_text(search_text) VALUES ('delete-all');
          INSERT INTO search_grams(search_grams) VALUES ('delete-all');",
@@ -52,20 +53,34 @@ pub(crate) fn clear(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Queues every searchable record for indexing, in the caller's transaction: after a
-/// bulk load, whose rows went in while the queueing triggers were deferred. The indexer
-/// takes the newest entries first, so messages go last, in the order they were written
-/// (the server's), and the latest conversations become searchable first.
+/// Marks every searchable record for indexing, in the caller's transaction: after a
+/// bulk load, whose rows went in while the queueing triggers were deferred. Each table is
+/// marked as a whole, by rowid ([`index::BACKFILL`]): the indexer takes the queue first,
+/// then messages, subjects, transactions and customers, each newest written first, so
+/// the latest conversations become searchable first.
 pub(crate) fn enqueue_all(tx: &Transaction<'_>) -> Result<()> {
-    use text::DocKind;
-    for (kind, table) in [
-        (DocKind::Customer, "customers"),
-        (DocKind::Transaction, "wallet_transactions"),
-        (DocKind::Subject, "tickets"),
-        (DocKind::Message, "messages"),
-    ] {
+    let marks: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'search_backfill')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !marks {
+        // A load an older build cut short, finished before the migration that made the
+        // marks: queue each record as that build did, the first taken queued last.
+        for (kind, table) in index::BACKFILL.iter().rev() {
+            tx.execute(
+                &format!("INSERT INTO search_pending(kind, source_id) SELECT ?1, id FROM {table}"),
+                [*kind as i64],
+            )?;
+        }
+        return Ok(());
+    }
+    for (kind, table) in index::BACKFILL {
         tx.execute(
-            &format!("INSERT INTO search_pending(kind, source_id) SELECT ?1, id FROM {table}"),
+            &format!(
+                "INSERT OR REPLACE INTO search_backfill(kind, upto)
+                 SELECT ?1, top FROM (SELECT max(rowid) AS top FROM {table}) WHERE top IS NOT NULL"
+            ),
             [kind as i64],
         )?;
     }

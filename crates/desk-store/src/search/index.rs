@@ -1,6 +1,7 @@
 //! The background indexer: drains `search_pending` into the FTS tables, a batch per
-//! transaction, newest queued first so what arrived last (usually the freshest
-//! conversations of a bootstrap) is searchable first.
+//! transaction, newest queued first, then a bootstrap's records marked in
+//! `search_backfill`, newest written first, so the freshest conversations are searchable
+//! first.
 //!
 //! Idempotent: a document is always rebuilt from its record's current state, so queuing a
 //! record twice, or crashing mid-batch (the batch rolls back and stays queued), is harmless.
@@ -27,16 +28,25 @@ impl Store {
             )?
             .query_map([max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let Some(&(lowest, _, _)) = batch.last() else {
+        let lowest = batch.last().map(|&(seq, _, _)| seq);
+        let mut entries: Vec<(i64, String)> = batch
+            .into_iter()
+            .map(|(_, kind, source_id)| (kind, source_id))
+            .collect();
+        let queued = entries.len();
+        let backfilled = take_backfill(&tx, max - queued, &mut entries)?;
+        if entries.is_empty() {
+            // Nothing left; a backfill just found done is dropped with this commit.
+            tx.commit()?;
             return Ok(0);
-        };
+        }
         // Read everything first, then write in ascending document order: FTS5 flushes its
         // in-memory segment whenever a write's rowid is lower than the previous one, so
         // unordered writes would make one on-disk segment per document (5x slower).
         let mut seen = HashSet::new();
         let mut taken = HashSet::new();
         let mut plans = Vec::new();
-        for (_, kind, source_id) in &batch {
+        for (kind, source_id) in &entries {
             if !seen.insert((*kind, source_id.as_str())) {
                 continue;
             }
@@ -48,20 +58,84 @@ impl Store {
         for p in &plans {
             write_one(&tx, p)?;
         }
-        // The batch is exactly the queue's top `batch.len()` entries.
-        tx.prepare_cached("DELETE FROM search_pending WHERE seq >= ?1")?
-            .execute([lowest])?;
+        if let Some(lowest) = lowest {
+            // The batch is exactly the queue's top `queued` entries.
+            tx.prepare_cached("DELETE FROM search_pending WHERE seq >= ?1")?
+                .execute([lowest])?;
+        }
         tx.commit()?;
-        Ok(batch.len())
+        Ok(queued + backfilled)
     }
 
-    /// How many queued changes are not yet searchable.
+    /// How many queued changes and loaded records are not yet searchable. A bootstrap's
+    /// records are counted by rowid range: exact after the load, whose rows take
+    /// consecutive rowids, and an upper bound once some were deleted.
     pub fn index_backlog(&self) -> Result<u64> {
-        Ok(self
+        let mut backlog: i64 = self
             .conn
             .prepare_cached("SELECT count(*) FROM search_pending")?
-            .query_row([], |r| r.get(0))?)
+            .query_row([], |r| r.get(0))?;
+        for (kind, table) in BACKFILL {
+            let left: Option<i64> = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT b.upto - (SELECT min(rowid) FROM {table}) + 1
+                     FROM search_backfill b WHERE b.kind = ?1"
+                ))?
+                .query_row([kind as i64], |r| r.get(0))
+                .optional()?
+                .flatten();
+            backlog += left.unwrap_or(0).max(0);
+        }
+        Ok(backlog as u64)
     }
+}
+
+/// The tables a bootstrap's backfill walks, in the order the indexer takes them.
+pub(crate) const BACKFILL: [(DocKind, &str); 4] = [
+    (DocKind::Message, "messages"),
+    (DocKind::Subject, "tickets"),
+    (DocKind::Transaction, "wallet_transactions"),
+    (DocKind::Customer, "customers"),
+];
+
+/// Takes up to `room` records from the backfill into `out`, newest written first, and
+/// moves its marks past them (in the caller's transaction). Returns how many it took.
+fn take_backfill(tx: &Transaction<'_>, room: usize, out: &mut Vec<(i64, String)>) -> Result<usize> {
+    let mut taken = 0;
+    for (kind, table) in BACKFILL {
+        let want = room - taken;
+        if want == 0 {
+            break;
+        }
+        let Some(upto): Option<i64> = tx
+            .prepare_cached("SELECT upto FROM search_backfill WHERE kind = ?1")?
+            .query_row([kind as i64], |r| r.get(0))
+            .optional()?
+        else {
+            continue;
+        };
+        let rows: Vec<(i64, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT rowid, id FROM {table} WHERE rowid <= ?1 ORDER BY rowid DESC LIMIT ?2"
+            ))?
+            .query_map(params![upto, want as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.last() {
+            Some(&(lowest, _)) if rows.len() == want => {
+                tx.prepare_cached("UPDATE search_backfill SET upto = ?2 WHERE kind = ?1")?
+                    .execute(params![kind as i64, lowest - 1])?;
+            }
+            // Fewer than asked for: this table is done.
+            _ => {
+                tx.prepare_cached("DELETE FROM search_backfill WHERE kind = ?1")?
+                    .execute([kind as i64])?;
+            }
+        }
+        taken += rows.len();
+        out.extend(rows.into_iter().map(|(_, id)| (kind as i64, id)));
+    }
+    Ok(taken)
 }
 
 /// What indexing one record does to its document.

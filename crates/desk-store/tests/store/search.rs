@@ -512,6 +512,72 @@ fn indexing_is_incremental_idempotent_and_search_works_meanwhile() {
 }
 
 #[test]
+fn a_bootstrap_marks_its_records_for_search_and_later_changes_go_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    // A bootstrap of two pages: a bulk load, its end marks every record for search.
+    let page = desk();
+    let (first, second) = page.split_at(6);
+    store.apply_page(first, "1", true).unwrap();
+    store.apply_page(second, "2", false).unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let queued: i64 = raw
+        .query_row("SELECT count(*) FROM search_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(queued, 0, "a bootstrap queues no row per record");
+    assert_eq!(
+        store.index_backlog().unwrap(),
+        13,
+        "yet the backlog counts them all"
+    );
+
+    // After the bootstrap: a subject renamed (queued by its trigger, so taken before the
+    // marks), a message deleted with its ticket before it was ever indexed.
+    let renamed = ticket(
+        "t3",
+        "c2",
+        "Withdrawal stuck 提币卡住",
+        TicketStatus::Open,
+        3_000,
+    );
+    let mut gone = ticket("t5", "c2", "Question", TicketStatus::Solved, 5_000);
+    gone.deleted_at = Some(6_000);
+    store.apply_pull_page(&[Change::Ticket(gone)], "3").unwrap();
+    store
+        .apply_pull_page(&[Change::Ticket(renamed)], "4")
+        .unwrap();
+    assert!(store.index_backlog().unwrap() >= 13);
+    assert_eq!(
+        store.index_pending(1).unwrap(),
+        1,
+        "a batch does at most max"
+    );
+    assert_eq!(
+        sorted_ids(&store, "卡住"),
+        ["t3"],
+        "what changed after the bootstrap is searchable first"
+    );
+    index_all(&mut store);
+    assert_eq!(store.index_pending(100).unwrap(), 0, "0 means caught up");
+    let marks: i64 = raw
+        .query_row("SELECT count(*) FROM search_backfill", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(marks, 0, "the marks are gone once every record is indexed");
+    assert_eq!(sorted_ids(&store, "确认"), ["t1", "t4"]);
+    assert_eq!(
+        sorted_ids(&store, "Withdrawal"),
+        ["t3"],
+        "indexed once, renamed"
+    );
+    assert!(
+        sorted_ids(&store, "arrived but").is_empty(),
+        "a message deleted before it was indexed is never found"
+    );
+    assert_eq!(sorted_ids(&store, "王小明"), ["t1", "t2"], "customers last");
+}
+
+#[test]
 fn the_index_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.sqlite3");

@@ -191,3 +191,37 @@ fn a_cache_from_every_earlier_version_upgrades_with_nothing_lost() {
         assert_eq!(found("王小明"), 1, "v{version}: so is their customer");
     }
 }
+
+#[test]
+fn a_bulk_load_the_previous_release_cut_short_is_finished_and_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        insert_v1_rows(&conn);
+        migrate_to(&mut conn, LATEST - 1).unwrap();
+        // Killed mid-bootstrap: its records not yet queued for search, the load's mark
+        // still set. `Store::open` finishes the load before it migrates.
+        conn.execute_batch(
+            "DELETE FROM search_pending;
+             INSERT INTO meta(key, value) VALUES ('sync.bulk_load', '1');",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert!(!store.bulk_load_in_progress().unwrap());
+    assert!(
+        store.index_backlog().unwrap() >= 3,
+        "its records wait for search"
+    );
+    while store.index_pending(1000).unwrap() > 0 {}
+    let found = store
+        .search(&SearchQuery {
+            text: "确认".into(),
+            filters: Default::default(),
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1, "the old build's records are searchable");
+}
