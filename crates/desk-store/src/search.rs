@@ -8,7 +8,8 @@
 //!   which trigrams cannot answer and a `LIKE` scan answers in 1.9 s at 3M messages.
 //!
 //! Indexing is off the bulk-apply path: triggers on the record tables queue what changed
-//! (`search_pending`), and [`crate::Store::index_pending`] indexes in batches in the
+//! (`search_pending`), a bootstrap marks what it loaded by rowid range
+//! (`search_backfill`), and [`crate::Store::index_pending`] indexes in batches in the
 //! background. Search finds what is indexed so far; [`crate::Store::index_backlog`] says
 //! how much is not.
 //!
