@@ -35,9 +35,7 @@ use desk_core::apply::{apply_mutation, local_message};
 use desk_core::{Agent, Message, Mutation, MutationOp, MutationResult, OutboxState, Ticket};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use crate::records::{
-    MESSAGE_COLUMNS, MessageRow, RECORD_TABLES, TICKET_COLUMNS, TicketRow, put_message, put_ticket,
-};
+use crate::records::{MESSAGE_COLUMNS, MessageRow, RECORD_TABLES, put_message, put_ticket};
 use crate::{Error, Result, Store};
 
 pub(crate) use evict::MIGRATION as EVICT_MIGRATION;
@@ -357,13 +355,7 @@ fn edit_reply(conn: &Connection, m: &mut Mutation, text: &str) -> Result<()> {
 
 /// The ticket the views read.
 fn effective(conn: &Connection, id: &str) -> Result<Option<Ticket>> {
-    conn.prepare_cached(&format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
-    ))?
-    .query_row([id], TicketRow::read)
-    .optional()?
-    .map(TicketRow::into_ticket)
-    .transpose()
+    crate::records::read_ticket(conn, id)
 }
 
 fn message_exists(conn: &Connection, id: &str) -> Result<bool> {

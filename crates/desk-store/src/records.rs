@@ -364,8 +364,6 @@ pub(crate) fn delete_ticket(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// `pending`: written by this client and not yet confirmed by the server. The server's
-/// copy of the same message (same id) replaces it and clears the mark.
 /// What a ticket's `ticket_bodies.body` holds: the ticket less what the `tickets` row's
 /// columns hold (id, number, subject, customer, status, priority, category, assignee,
 /// language, times, incident) and less its empty fields: about 100 bytes of a 500-byte
@@ -374,35 +372,32 @@ pub(crate) fn delete_ticket(conn: &Connection, id: &str) -> Result<()> {
 #[derive(serde::Serialize)]
 struct StoredTicket<'a> {
     channel: Channel,
-    #[serde(skip_serializing_if = "no_strings")]
+    #[serde(skip_serializing_if = "empty")]
     tags: &'a [String],
-    #[serde(skip_serializing_if = "no_text")]
+    #[serde(skip_serializing_if = "absent")]
     group: &'a Option<String>,
-    #[serde(skip_serializing_if = "no_time")]
+    #[serde(skip_serializing_if = "absent")]
     resolution_due_at: &'a Option<i64>,
-    #[serde(skip_serializing_if = "no_strings")]
+    #[serde(skip_serializing_if = "empty")]
     linked_transaction_ids: &'a [String],
-    #[serde(skip_serializing_if = "no_text")]
+    #[serde(skip_serializing_if = "absent")]
     merged_into: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     csat: Option<u8>,
     updated_at: i64,
-    #[serde(skip_serializing_if = "no_time")]
+    #[serde(skip_serializing_if = "absent")]
     deleted_at: &'a Option<i64>,
-    #[serde(skip_serializing_if = "no_time")]
+    #[serde(skip_serializing_if = "absent")]
     secret_exposed_at: &'a Option<i64>,
 }
 
-fn no_strings(list: &&[String]) -> bool {
+// `skip_serializing_if` hands these a reference to the (borrowed) field.
+fn absent<T>(value: &&Option<T>) -> bool {
+    value.is_none()
+}
+
+fn empty<T>(list: &&[T]) -> bool {
     list.is_empty()
-}
-
-fn no_text(text: &&Option<String>) -> bool {
-    text.is_none()
-}
-
-fn no_time(time: &&Option<i64>) -> bool {
-    time.is_none()
 }
 
 #[derive(serde::Deserialize)]
@@ -508,14 +503,26 @@ impl TicketRow {
     }
 }
 
-/// An enum kept in a column as its wire spelling (`as_str`).
-fn column_enum<T: DeserializeOwned>(text: &str, what: impl Fn() -> String) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|source| {
-        Error::Corrupt {
-            what: what(),
-            source,
-        }
+/// An enum kept in a column as its wire spelling (`as_str`), read back by its `FromStr`.
+fn column_enum<T>(text: &str, what: impl Fn() -> String) -> Result<T>
+where
+    T: std::str::FromStr<Err = desk_core::UnknownVariant>,
+{
+    text.parse().map_err(|e| Error::Corrupt {
+        what: what(),
+        source: serde::de::Error::custom(e),
     })
+}
+
+/// The ticket `id` as the views read it, if cached.
+pub(crate) fn read_ticket(conn: &Connection, id: &str) -> Result<Option<Ticket>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
+    ))?
+    .query_row([id], TicketRow::read)
+    .optional()?
+    .map(TicketRow::into_ticket)
+    .transpose()
 }
 
 /// What a message row's `body` holds: the message less what its columns hold (id,
@@ -526,18 +533,10 @@ fn column_enum<T: DeserializeOwned>(text: &str, what: impl Fn() -> String) -> Re
 struct StoredMessage<'a> {
     author: &'a Author,
     body_text: &'a str,
-    #[serde(skip_serializing_if = "no_html")]
+    #[serde(skip_serializing_if = "absent")]
     body_html: &'a Option<String>,
-    #[serde(skip_serializing_if = "no_attachments")]
+    #[serde(skip_serializing_if = "empty")]
     attachments: &'a [Attachment],
-}
-
-fn no_html(html: &&Option<String>) -> bool {
-    html.is_none()
-}
-
-fn no_attachments(list: &&[Attachment]) -> bool {
-    list.is_empty()
 }
 
 #[derive(serde::Deserialize)]
@@ -592,6 +591,8 @@ impl MessageRow {
     }
 }
 
+/// `pending`: written by this client and not yet confirmed by the server. The server's
+/// copy of the same message (same id) replaces it and clears the mark.
 pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Result<()> {
     let body = json(&StoredMessage {
         author: &m.author,

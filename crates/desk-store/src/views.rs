@@ -439,17 +439,25 @@ impl Store {
         let customer: Customer = parse("customer", customer_id, &body)?;
 
         let mut tickets = Vec::new();
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets t
-             WHERE t.customer_id = ?1
-             ORDER BY t.created_at DESC, t.id DESC LIMIT ?2"
-        ))?;
+        // Only what the summaries below lack: each ticket is put together once, there.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, t.created_at,
+                 (SELECT json_extract(b.body, '$.csat') FROM ticket_bodies b WHERE b.id = t.id)
+             FROM tickets t WHERE t.customer_id = ?1
+             ORDER BY t.created_at DESC, t.id DESC LIMIT ?2",
+        )?;
         let mut ids = Vec::new();
         let mut meta = Vec::new();
-        for row in stmt.query_map(params![customer_id, max_tickets], TicketRow::read)? {
-            let t = row?.into_ticket()?;
-            meta.push((t.created_at, t.csat));
-            ids.push(t.id);
+        for row in stmt.query_map(params![customer_id, max_tickets], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get::<_, Option<u8>>(2)?,
+            ))
+        })? {
+            let (id, created_at, csat) = row?;
+            meta.push((created_at, csat));
+            ids.push(id);
         }
         for (summary, (created_at, csat)) in self.summaries_by_ids(&ids)?.into_iter().zip(meta) {
             tickets.push(HistoryEntry {
@@ -502,15 +510,8 @@ impl Store {
 
     /// Everything the ticket page shows: the conversation and the customer beside it.
     pub fn ticket_detail(&self, id: &str) -> Result<TicketDetail> {
-        let ticket = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1"
-            ))?
-            .query_row([id], TicketRow::read)
-            .optional()?
-            .ok_or_else(|| Error::TicketNotFound(id.to_owned()))?
-            .into_ticket()?;
+        let ticket = crate::records::read_ticket(&self.conn, id)?
+            .ok_or_else(|| Error::TicketNotFound(id.to_owned()))?;
 
         let customer = self
             .conn

@@ -463,9 +463,7 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
     }
     drop(store);
     // Not needed again: leave the disk to the clients.
-    for suffix in ["", "-journal", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", cache.display()));
-    }
+    let _ = desk_store::remove_cache_files(cache);
     Ok(peer)
 }
 
