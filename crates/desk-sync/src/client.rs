@@ -12,7 +12,7 @@ use desk_core::view::{
     SlaCounts, SyncPhase, TicketDetail, TicketEdit, TicketPage, TicketQuery, TicketSummary,
     ViewCounts,
 };
-use desk_core::wire::{Acknowledgement, LoginRequest, PushRequest, SCHEMA_VERSION};
+use desk_core::wire::{Acknowledgement, LoginRequest, PullResponse, PushRequest, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode, Macro, Mutation, MutationOp, OutboxEntry};
 use desk_store::{CacheFile, CacheKey, Store, ViewQuery};
 use serde::{Deserialize, Serialize};
@@ -121,31 +121,94 @@ fn read_account(store: &Store) -> Result<Option<Account>> {
         .transpose()
 }
 
-/// A pull page being fetched in the background; dropping it cancels the request.
-struct Ahead(tokio::task::JoinHandle<Result<desk_core::wire::PullResponse>>);
+/// Pages applied in one store transaction at most (see `Store::apply_pull_responses`):
+/// what the fetch has ready when the store is free, so a bootstrap whose store is the slow
+/// side commits every eight pages, and a pull whose network is the slow side still applies
+/// each page as it comes.
+pub const GROUP_PAGES: usize = 8;
 
-impl Ahead {
-    fn fetch(api: &Api, access: &Secret, cursor: &str, closed_before: Option<i64>) -> Self {
-        let (api, access, cursor) = (api.clone(), access.clone(), cursor.to_owned());
-        Self(tokio::spawn(async move {
-            api.pull(&access, Some(&cursor), PULL_PAGE, false, closed_before)
-                .await
-        }))
+/// The pages of one pull fetched in the background, in order, each from the cursor the one
+/// before it left, while the store applies earlier ones. Holds up to [`GROUP_PAGES`]
+/// fetched pages; dropping it cancels the fetch.
+struct Feed {
+    pages: tokio::sync::mpsc::Receiver<Result<PullResponse>>,
+    /// A failure seen while taking a group, given back by the next `next`.
+    failed: Option<Error>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Feed {
+    fn start(
+        api: &Api,
+        access: &Secret,
+        cursor: Option<String>,
+        count: bool,
+        closed_before: Option<i64>,
+    ) -> Self {
+        let (api, access) = (api.clone(), access.clone());
+        let (send, pages) = tokio::sync::mpsc::channel(GROUP_PAGES);
+        let task = tokio::spawn(async move {
+            let (mut cursor, mut count) = (cursor, count);
+            loop {
+                let page = api
+                    .pull(&access, cursor.as_deref(), PULL_PAGE, count, closed_before)
+                    .await;
+                // Only the first page counts what is left: later pages add up from it.
+                count = false;
+                let next = match &page {
+                    Ok(p) if p.has_more => Some(p.next_cursor.clone()),
+                    _ => None,
+                };
+                if send.send(page).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => return,
+                }
+            }
+        });
+        Self {
+            pages,
+            failed: None,
+            task,
+        }
     }
 
-    async fn page(mut self, url: &str) -> Result<desk_core::wire::PullResponse> {
-        (&mut self.0).await.unwrap_or_else(|e| {
+    /// The next page, waiting for it.
+    async fn next(&mut self, url: &str) -> Result<PullResponse> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.pages.recv().await.unwrap_or_else(|| {
             Err(Error::Protocol {
                 url: url.to_owned(),
-                detail: format!("the pull task failed: {e}"),
+                detail: "the pull task stopped".into(),
             })
         })
     }
+
+    /// `first` and the pages after it that are already fetched, up to [`GROUP_PAGES`] and
+    /// up to the pull's last page. A failure ends the group and waits for `next`.
+    fn group(&mut self, first: PullResponse) -> Vec<PullResponse> {
+        let mut group = vec![first];
+        while group.len() < GROUP_PAGES && group.last().is_some_and(|p| p.has_more) {
+            match self.pages.try_recv() {
+                Ok(Ok(page)) => group.push(page),
+                Ok(Err(e)) => {
+                    self.failed = Some(e);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        group
+    }
 }
 
-impl Drop for Ahead {
+impl Drop for Feed {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 
@@ -488,28 +551,27 @@ impl Client {
         // the inbox is usable. A catch-up brings everything.
         let trim_before = || now_ms() - lock(&self.keep_closed).as_millis() as i64;
         let mut closed_before = bootstrap.then(trim_before);
-        // The next page, fetched while this one is applied (the server reads and sends
-        // while the store writes). Aborted if this sync stops early.
-        let mut ahead: Option<Ahead> = None;
+        // The pages ahead, fetched while the store applies earlier ones (the server reads
+        // and sends while the store writes). Started again from the cache's cursor after
+        // a failure; aborted if this sync stops early.
+        let mut feed: Option<Feed> = None;
         loop {
             let access = self.access_token(&api).await?;
-            let cursor = lock(&self.store).cursor()?;
-            // Only the first page counts what is left: later pages add up from it.
-            let count = receiving.total.is_none();
-            let fetched = match ahead.take() {
-                // Asked from the cursor the page just applied left, so it is this one.
-                Some(next) => next.page(&account.server_url).await,
+            let feed_now = match &mut feed {
+                Some(f) => f,
                 None => {
-                    api.pull(&access, cursor.as_deref(), PULL_PAGE, count, closed_before)
-                        .await
+                    let cursor = lock(&self.store).cursor()?;
+                    let count = receiving.total.is_none();
+                    feed.insert(Feed::start(&api, &access, cursor, count, closed_before))
                 }
             };
-            let page = match fetched {
+            let page = match feed_now.next(&account.server_url).await {
                 Ok(p) => p,
                 Err(e) if is_unauthorized(&e) && !retried_auth => {
                     // Expired or revoked between our check and the server's: refresh once.
                     retried_auth = true;
                     *lock(&self.access) = None;
+                    feed = None;
                     continue;
                 }
                 Err(Error::Server(e)) if e.code == ErrorCode::RebootstrapRequired => {
@@ -518,6 +580,7 @@ impl Client {
                     // ticket of a group the agent left lingers. The outbox and the
                     // agent's unsent messages are kept (DESIGN.md §4), and so is the
                     // sign-in.
+                    feed = None;
                     {
                         let mut store = lock(&self.store);
                         let account = store.meta(ACCOUNT_KEY)?;
@@ -530,41 +593,42 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             };
-            if page.schema_version > SCHEMA_VERSION {
+            // A refresh is tried once per failure, not once per sync: a long bootstrap
+            // may outlive more than one access token.
+            retried_auth = false;
+            let group = feed_now.group(page);
+            if let Some(newer) = group.iter().find(|p| p.schema_version > SCHEMA_VERSION) {
                 return Err(Error::Protocol {
                     url: account.server_url.clone(),
                     detail: format!(
                         "server speaks schema {} but this console knows {SCHEMA_VERSION}: update Desk",
-                        page.schema_version
+                        newer.schema_version
                     ),
                 });
             }
-            let trimmed: u64 = page.trimmed.iter().map(|t| u64::from(t.messages)).sum();
-            receiving.page(page.changes.len() + trimmed as usize, page.remaining);
-            if receiving.bootstrap && !page.has_more {
+            let mut trimmed = 0;
+            for page in &group {
+                let page_trimmed: u64 = page.trimmed.iter().map(|t| u64::from(t.messages)).sum();
+                receiving.page(page.changes.len() + page_trimmed as usize, page.remaining);
+                trimmed += page_trimmed as usize;
+                report.changes += page.changes.len();
+            }
+            let last = group.last().is_some_and(|p| !p.has_more);
+            if receiving.bootstrap && last {
                 // The last page of a bootstrap also builds the cache's indexes.
                 self.report_progress(SyncPhase::Preparing, &receiving);
             } else if receiving.total.is_some_and(|t| t > 0) {
                 self.report_progress(SyncPhase::Receiving, &receiving);
             }
-            if page.has_more {
-                ahead = Some(Ahead::fetch(
-                    &api,
-                    &access,
-                    &page.next_cursor,
-                    closed_before,
-                ));
-            }
-            // With the page, in its transaction: answers to pushes whose response was lost
-            // on the way (the rest repeat what push responses said, and are no news).
-            // Conversations the page trimmed are marked in its transaction.
+            // With the pages, in their transaction: answers to pushes whose response was
+            // lost on the way (the rest repeat what push responses said, and are no news).
+            // Conversations the pages trimmed are marked in it too.
             report
                 .answers
-                .extend(lock(&self.store).apply_pull_response(&page)?);
-            report.changes += page.changes.len();
-            report.trimmed += trimmed as usize;
-            report.pages += 1;
-            if !page.has_more {
+                .extend(lock(&self.store).apply_pull_responses(&group)?);
+            report.trimmed += trimmed;
+            report.pages += group.len();
+            if last {
                 break;
             }
         }

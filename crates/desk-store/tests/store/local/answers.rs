@@ -384,3 +384,116 @@ fn outbox_counts_are_per_state_and_per_agent() {
         "another agent's queued work is not counted as theirs"
     );
 }
+
+#[test]
+fn pages_applied_in_one_transaction_leave_what_they_leave_one_by_one() {
+    // Two agents' worth of work across three pages: the agent's pending tag on t1, the
+    // server's change to t1 on page 1, the answer on page 2 (repeated on page 3, where it
+    // is no news), a new ticket on page 3. A group of the three must leave the cache, the
+    // outbox, the cursor and the news exactly as applying them one at a time does.
+    let pages = |store: &Store, remove: &Mutation| {
+        let mut server = store.confirmed_ticket("t1").unwrap().unwrap();
+        server.priority = Priority::High;
+        server.updated_at = 300;
+        let answer = wire::Acknowledgement {
+            mutation_id: remove.id.clone(),
+            result: MutationResult::Applied,
+        };
+        let page = |changes, acknowledged, cursor: &str| wire::PullResponse {
+            schema_version: wire::SCHEMA_VERSION,
+            changes,
+            next_cursor: cursor.into(),
+            has_more: true,
+            acknowledged,
+            remaining: None,
+            trimmed: vec![],
+        };
+        vec![
+            page(vec![Change::Ticket(server)], vec![], "p1"),
+            page(vec![], vec![answer.clone()], "p2"),
+            page(
+                vec![Change::Ticket(crate::ticket(
+                    "t2",
+                    2,
+                    "c1",
+                    TicketStatus::Open,
+                    None,
+                    400,
+                ))],
+                vec![answer],
+                "p3",
+            ),
+        ]
+    };
+    let run = |grouped: bool| {
+        let (dir, mut store) = seeded();
+        let remove = act(&mut store, 200, tags(false, &["tron"]));
+        let pages = pages(&store, &remove);
+        let news = if grouped {
+            store.apply_pull_responses(&pages).unwrap()
+        } else {
+            let mut news = Vec::new();
+            for p in &pages {
+                news.extend(store.apply_pull_response(p).unwrap());
+            }
+            news
+        };
+        (dir, store, news)
+    };
+    let (_a, one_by_one, news_one_by_one) = run(false);
+    let (_b, grouped, news_grouped) = run(true);
+    assert_eq!(news_grouped.len(), 1, "the answer is news once");
+    // Each run made its own mutation (ids are unique per test binary): compare answers.
+    let results = |news: &[wire::Acknowledgement]| {
+        serde_json::to_value(news.iter().map(|a| &a.result).collect::<Vec<_>>()).unwrap()
+    };
+    assert_eq!(results(&news_grouped), results(&news_one_by_one));
+    assert_eq!(grouped.cursor().unwrap().as_deref(), Some("p3"));
+    assert_eq!(one_by_one.cursor().unwrap().as_deref(), Some("p3"));
+    for id in ["t1", "t2"] {
+        assert_eq!(
+            serde_json::to_value(t(&grouped, id)).unwrap(),
+            serde_json::to_value(t(&one_by_one, id)).unwrap(),
+            "{id} reads the same"
+        );
+    }
+    let t1 = t(&grouped, "t1");
+    assert_eq!(t1.priority, Priority::High, "the server's change is in");
+    assert!(
+        grouped.outbox().unwrap().is_empty(),
+        "the answer settled the tag"
+    );
+    assert!(one_by_one.outbox().unwrap().is_empty());
+}
+
+#[test]
+fn a_group_that_fails_leaves_none_of_its_pages() {
+    // Page 1 brings a new ticket; page 2 brings t1, which has queued work whose outbox row
+    // is damaged, so rebasing it fails. Neither page may stay, nor page 2's cursor.
+    let (dir, mut store) = seeded();
+    act(&mut store, 200, tags(true, &["vip"]));
+    let server_t1 = store.confirmed_ticket("t1").unwrap().unwrap();
+    let raw = rusqlite::Connection::open(dir.path().join("cache.sqlite3")).unwrap();
+    raw.execute("UPDATE outbox SET body = '{'", []).unwrap();
+    drop(raw);
+    let page = |changes, cursor: &str| wire::PullResponse {
+        schema_version: wire::SCHEMA_VERSION,
+        changes,
+        next_cursor: cursor.into(),
+        has_more: true,
+        acknowledged: vec![],
+        remaining: None,
+        trimmed: vec![],
+    };
+    let t2 = crate::ticket("t2", 2, "c1", TicketStatus::Open, None, 400);
+    let group = [
+        page(vec![Change::Ticket(t2)], "p1"),
+        page(vec![Change::Ticket(server_t1)], "p2"),
+    ];
+    assert!(store.apply_pull_responses(&group).is_err());
+    assert!(
+        store.effective_ticket("t2").unwrap().is_none(),
+        "the first page went with the second"
+    );
+    assert_eq!(store.cursor().unwrap().as_deref(), Some("c1"));
+}

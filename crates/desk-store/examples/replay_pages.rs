@@ -1,0 +1,52 @@
+//! Applies saved pull pages to a fresh encrypted cache and prints the apply's time: the
+//! sync bench's feed replayed without its server, for A/B runs of the store's write path
+//! (BENCHMARKS.md, sync). Save the pages with `DESK_BENCH_SAVE_PAGES=DIR cargo xtask bench
+//! sync --backend sqlite` (the peer writes each page it pulls as `page-NNNNN.json`).
+//!
+//! `replay_pages DIR CACHE_PATH`; `GROUP=N` applies N pages per transaction
+//! (`Store::apply_pull_responses`; the client's group is 8), `PLAIN=1` leaves the cache
+//! unencrypted. Pages are decoded before the clock starts.
+
+use std::path::Path;
+use std::time::Instant;
+
+use desk_core::wire::PullResponse;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(dir), Some(cache)) = (args.next(), args.next()) else {
+        eprintln!("usage: replay_pages DIR CACHE_PATH   (env GROUP=N, PLAIN=1)");
+        std::process::exit(2);
+    };
+    let group: usize = match std::env::var("GROUP") {
+        Ok(g) => g.parse::<usize>()?.max(1),
+        Err(_) => 1,
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.sort();
+    let mut pages = Vec::with_capacity(files.len());
+    for f in &files {
+        pages.push(serde_json::from_slice::<PullResponse>(&std::fs::read(f)?)?);
+    }
+    let rows: usize = pages.iter().map(|p| p.changes.len()).sum();
+    eprintln!("{} pages, {rows} rows decoded", pages.len());
+    let cache = Path::new(&cache);
+    desk_store::remove_cache_files(cache)?;
+    let mut store = if std::env::var_os("PLAIN").is_some() {
+        desk_store::Store::open(cache)?
+    } else {
+        desk_store::Store::open_encrypted(cache, &desk_store::CacheKey::generate())?
+    };
+    let started = Instant::now();
+    for chunk in pages.chunks(group) {
+        store.apply_pull_responses(chunk)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"group\": {group}, \"apply_s\": {seconds:.2}, \"rows_per_s\": {:.0}}}",
+        rows as f64 / seconds
+    );
+    Ok(())
+}
