@@ -167,6 +167,13 @@ pub struct PullResponse {
     pub trimmed: Vec<TrimmedConversation>,
 }
 
+impl PullResponse {
+    /// The message rows the page left out (`trimmed`), which progress counts as received.
+    pub fn trimmed_messages(&self) -> u64 {
+        self.trimmed.iter().map(|t| u64::from(t.messages)).sum()
+    }
+}
+
 /// A ticket whose older messages a bootstrap's page left out, and how many rows of the
 /// page they were (progress counts them as received).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

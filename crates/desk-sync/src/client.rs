@@ -606,12 +606,11 @@ impl Client {
                     ),
                 });
             }
-            let mut trimmed = 0;
             for page in &group {
-                let page_trimmed: u64 = page.trimmed.iter().map(|t| u64::from(t.messages)).sum();
-                receiving.page(page.changes.len() + page_trimmed as usize, page.remaining);
-                trimmed += page_trimmed as usize;
+                let trimmed = page.trimmed_messages() as usize;
+                receiving.page(page.changes.len() + trimmed, page.remaining);
                 report.changes += page.changes.len();
+                report.trimmed += trimmed;
             }
             let last = group.last().is_some_and(|p| !p.has_more);
             if receiving.bootstrap && last {
@@ -626,7 +625,6 @@ impl Client {
             report
                 .answers
                 .extend(lock(&self.store).apply_pull_responses(&group)?);
-            report.trimmed += trimmed;
             report.pages += group.len();
             if last {
                 break;

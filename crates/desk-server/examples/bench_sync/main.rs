@@ -449,23 +449,15 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
         peer.fetch += fetched - started;
         peer.bytes += body.len() as u64;
         peer.records += page.changes.len() as u64;
-        peer.trimmed += page
-            .trimmed
-            .iter()
-            .map(|t| u64::from(t.messages))
-            .sum::<u64>();
+        peer.trimmed += page.trimmed_messages();
         peer.pages += 1;
         cursor = page.next_cursor.clone();
         let last = !page.has_more;
         group.push(page);
         if group.len() == desk_sync::GROUP_PAGES || last {
             // The last page on its own, so its time is the bulk load's index build.
-            let tail = if last {
-                group.split_off(group.len() - 1)
-            } else {
-                Vec::new()
-            };
-            for pages in [group.as_slice(), tail.as_slice()] {
+            let (pages, tail) = group.split_at(group.len() - usize::from(last));
+            for pages in [pages, tail] {
                 let applying = Instant::now();
                 store.apply_pull_responses(pages)?;
                 let applied = applying.elapsed();
