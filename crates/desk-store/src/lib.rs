@@ -101,7 +101,7 @@ impl Store {
         if (derived::SINCE_VERSION..migrations::LATEST).contains(&version) {
             // A bulk load cut short by an older build: restore what it deferred, so the
             // migration steps meet the schema they were written against.
-            derived::finish(&mut conn)?;
+            derived::finish_all(&mut conn)?;
         }
         migrations::migrate(&mut conn)?;
         Ok(Self { conn, path })
@@ -143,11 +143,19 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a bootstrap's bulk load: builds the indexes and derived state it deferred (see
-    /// [`Store::apply_pull_page`]). Call it when a pull ends, successfully or not; without
+    /// Ends a bootstrap's bulk load: builds the inbox's indexes and the derived state it
+    /// deferred (see [`Store::apply_pull_page`]); the secondary indexes are left to
+    /// [`Store::build_next_deferred_index`]. Call it when a pull ends, successfully or not; without
     /// a bulk load in progress it does nothing.
     pub fn finish_bulk_load(&mut self) -> Result<()> {
         derived::finish(&mut self.conn)
+    }
+
+    /// Builds the next index a finished bootstrap left for after the inbox showed, in a
+    /// transaction of its own; returns whether it built one. [`Store::index_pending`]
+    /// does this before any search work, so the background indexer builds them all.
+    pub fn build_next_deferred_index(&mut self) -> Result<bool> {
+        derived::build_next_background(&mut self.conn)
     }
 
     /// Whether a bootstrap's bulk load is in progress: views are correct meanwhile, but

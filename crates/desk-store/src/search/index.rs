@@ -17,9 +17,14 @@ impl Store {
     /// Indexes up to `max` queued changes in one transaction; returns how many queue
     /// entries were consumed (0 = caught up). Call it in a loop from a background task,
     /// between sync pages: each call holds the writer for roughly `max / 20k` seconds.
+    /// While a finished bootstrap has secondary indexes left to build, a call builds one
+    /// of them instead (see [`Store::build_next_deferred_index`]) and returns 1.
     pub fn index_pending(&mut self, max: usize) -> Result<usize> {
         if max == 0 {
             return Ok(0);
+        }
+        if self.build_next_deferred_index()? {
+            return Ok(1);
         }
         let tx = self.conn.transaction()?;
         let batch: Vec<(i64, i64, String)> = tx
@@ -67,14 +72,16 @@ impl Store {
         Ok(queued + backfilled)
     }
 
-    /// How many queued changes and loaded records are not yet searchable. A bootstrap's
-    /// records are counted by rowid range: exact after the load, whose rows take
-    /// consecutive rowids, and an upper bound once some were deleted.
+    /// How many queued changes and loaded records are not yet searchable, plus the
+    /// secondary indexes left to build (one unit of [`Store::index_pending`]'s work each).
+    /// A bootstrap's records are counted by rowid range: exact after the load, whose rows
+    /// take consecutive rowids, and an upper bound once some were deleted.
     pub fn index_backlog(&self) -> Result<u64> {
-        let mut backlog: i64 = self
+        let mut backlog: i64 = crate::derived::background_backlog(&self.conn)? as i64;
+        backlog += self
             .conn
             .prepare_cached("SELECT count(*) FROM search_pending")?
-            .query_row([], |r| r.get(0))?;
+            .query_row([], |r| r.get::<_, i64>(0))?;
         for (kind, table) in BACKFILL {
             let left: Option<i64> = self
                 .conn

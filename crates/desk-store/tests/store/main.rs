@@ -12,6 +12,23 @@ use desk_core::wire::Change;
 use desk_core::*;
 use desk_store::{Store, ViewQuery};
 
+/// The names of a cache's indexes and triggers, sorted: what a bulk load defers.
+fn index_and_trigger_names(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare("SELECT name FROM sqlite_schema WHERE type IN ('index', 'trigger') ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// [`index_and_trigger_names`] of a freshly migrated cache.
+fn fresh_index_and_trigger_names() -> Vec<String> {
+    let mut fresh = rusqlite::Connection::open_in_memory().unwrap();
+    desk_store::migrations::migrate(&mut fresh).unwrap();
+    index_and_trigger_names(&fresh)
+}
+
 fn customer(id: &str, name: &str) -> Customer {
     Customer {
         id: id.into(),
