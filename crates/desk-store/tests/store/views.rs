@@ -569,3 +569,41 @@ fn customer_history_has_every_ticket_outcome_csat_and_transactions() {
         Err(desk_store::Error::CustomerNotFound(_))
     ));
 }
+
+/// Messages of one ticket at the same millisecond read in id order, in the conversation and
+/// for the inbox's preview (the latest: highest time, then highest id), though the
+/// conversation index holds no id.
+#[test]
+fn messages_at_the_same_time_are_ordered_by_id() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut page = vec![
+        Change::Customer(customer("c1", "王芳")),
+        Change::Ticket(ticket("t1", 1, "c1", TicketStatus::Open, None, 5)),
+    ];
+    for (id, at) in [("m-c", 5), ("m-a", 5), ("m-d", 4), ("m-b", 5)] {
+        page.push(Change::Message(super::message(
+            id,
+            "t1",
+            &format!("text {id}"),
+            MessageKind::PublicReply,
+            at,
+        )));
+    }
+    store.apply_pull_page(&page, "1.0").unwrap();
+    let ids: Vec<String> = store
+        .ticket_detail("t1")
+        .unwrap()
+        .messages
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["m-d", "m-a", "m-b", "m-c"], "time, then id");
+    let inbox = store
+        .list_tickets(&desk_store::ViewQuery {
+            view: InboxView::All,
+            me: None,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(inbox[0].preview, "text m-c", "the latest by time, then id");
+}
