@@ -17,8 +17,8 @@
 //! dropped, in the page's own transaction. [`finish`] builds the indexes the inbox reads (a
 //! sorted build is far cheaper than random inserts), recomputes the derived state from the
 //! records and queues everything for search, again in one transaction; the secondary
-//! indexes ([`BACKGROUND`]) wait for the background indexer, so the inbox shows sooner. A crash in between leaves the
-//! DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
+//! indexes ([`BACKGROUND`]) wait for the background indexer, so the inbox shows sooner. A
+//! crash in between leaves the DDL safe in `deferred_schema`; the next [`finish`] (the sync client calls it when its pull
 //! ends, successful or not, and `Store::open` before any migration) restores it. The load
 //! runs with a large page cache ([`BULK_CACHE_KIB`]), so the index builds find the rows
 //! they scan in memory, and its pages after the first with a rollback journal
@@ -293,9 +293,8 @@ pub(crate) fn begin_if_empty(tx: &Transaction<'_>, cursor: Option<&str>) -> Resu
 }
 
 /// Ends a bulk load, if one is in progress: builds the deferred indexes but the
-/// [`BACKGROUND`] ones, recomputes the
-/// derived state, queues every loaded record for search and restores the triggers, all in
-/// one transaction. A no-op otherwise, so callers may call it whenever a pull ends.
+/// [`BACKGROUND`] ones, recomputes the derived state, queues every loaded record for search
+/// and restores the triggers, all in one transaction. A no-op otherwise, so callers may call it whenever a pull ends.
 pub(crate) fn finish(conn: &mut Connection) -> Result<()> {
     if !in_progress(conn)? {
         return Ok(());
@@ -359,14 +358,18 @@ pub(crate) const BULK_CACHE_KIB: i64 = -512 * 1024;
 
 fn build_deferred(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let objects: Vec<(String, String)> = tx
-        .prepare("SELECT type, sql FROM deferred_schema")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    // The background indexes stay listed, and unbuilt, until each is built on its own.
+    let objects: Vec<(String, String, String)> = tx
+        .prepare("SELECT name, type, sql FROM deferred_schema")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<(String, String, String)>>>()?
+        .into_iter()
+        .filter(|(name, kind, _)| !(kind == "index" && BACKGROUND.contains(&name.as_str())))
+        .collect();
     let (ticket_indexes, other_indexes): (Vec<&str>, Vec<&str>) = objects
         .iter()
-        .filter(|(kind, sql)| kind == "index" && !is_background(sql))
-        .map(|(_, sql)| sql.as_str())
+        .filter(|(_, kind, _)| kind == "index")
+        .map(|(_, _, sql)| sql.as_str())
         .partition(|sql| indexed_table(sql) == Some("tickets"));
     // Indexes before what reads through them: the other tables' first (the awaiting
     // count looks transactions up by status and links by transaction), then the
@@ -381,24 +384,16 @@ fn build_deferred(conn: &mut Connection) -> Result<()> {
     }
     tx.execute_batch(REBUILD_COUNTS)?;
     crate::search::enqueue_all(&tx)?;
-    for (_, sql) in objects.iter().filter(|(kind, _)| kind == "trigger") {
+    for (_, _, sql) in objects.iter().filter(|(_, kind, _)| kind == "trigger") {
         tx.execute_batch(sql)?;
     }
-    // The background indexes stay listed until each is built.
-    for (kind, sql) in &objects {
-        if !(kind == "index" && is_background(sql)) {
-            tx.prepare_cached("DELETE FROM deferred_schema WHERE type = ?1 AND sql = ?2")?
-                .execute(params![kind, sql])?;
-        }
+    for (name, _, _) in &objects {
+        tx.prepare_cached("DELETE FROM deferred_schema WHERE name = ?1")?
+            .execute([name])?;
     }
     tx.execute("DELETE FROM meta WHERE key = ?1", [BULK_KEY])?;
     tx.commit()?;
     Ok(())
-}
-
-/// Whether a deferred index's DDL names one of the [`BACKGROUND`] indexes.
-fn is_background(sql: &str) -> bool {
-    index_name(sql).is_some_and(|name| BACKGROUND.contains(&name))
 }
 
 /// Builds the next deferred index a finished bulk load left for after the inbox (see
@@ -413,7 +408,12 @@ pub(crate) fn build_next_background(conn: &mut Connection) -> Result<bool> {
         .prepare_cached("SELECT name, sql FROM deferred_schema WHERE type = 'index'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let rank = |name: &str| BACKGROUND.iter().position(|b| *b == name);
+    let rank = |name: &str| {
+        BACKGROUND
+            .iter()
+            .position(|b| *b == name)
+            .unwrap_or(usize::MAX)
+    };
     let Some((name, sql)) = pending.into_iter().min_by_key(|(name, _)| rank(name)) else {
         return Ok(false);
     };
@@ -429,18 +429,15 @@ pub(crate) fn build_next_background(conn: &mut Connection) -> Result<bool> {
     built.map(|()| true)
 }
 
-/// How many deferred indexes wait for [`build_next_background`].
+/// How many deferred indexes wait for [`build_next_background`]: none while a bulk load
+/// runs, whose [`finish`] builds them.
 pub(crate) fn background_backlog(conn: &Connection) -> Result<u64> {
+    if in_progress(conn)? {
+        return Ok(0);
+    }
     Ok(conn
         .prepare_cached("SELECT count(*) FROM deferred_schema WHERE type = 'index'")?
         .query_row([], |r| r.get(0))?)
-}
-
-/// The index a `CREATE [UNIQUE] INDEX name ON …` statement creates (our own DDL, as
-/// sqlite_schema keeps it).
-fn index_name(sql: &str) -> Option<&str> {
-    let (head, _) = sql.split_once(" ON ")?;
-    head.split_whitespace().last().map(|n| n.trim_matches('"'))
 }
 
 /// The table a `CREATE [UNIQUE] INDEX name ON table(...)` statement indexes, as

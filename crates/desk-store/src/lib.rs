@@ -145,8 +145,8 @@ impl Store {
 
     /// Ends a bootstrap's bulk load: builds the inbox's indexes and the derived state it
     /// deferred (see [`Store::apply_pull_page`]); the secondary indexes are left to
-    /// [`Store::build_next_deferred_index`]. Call it when a pull ends, successfully or not; without
-    /// a bulk load in progress it does nothing.
+    /// [`Store::build_next_deferred_index`]. Call it when a pull ends, successfully or not;
+    /// without a bulk load in progress it does nothing.
     pub fn finish_bulk_load(&mut self) -> Result<()> {
         derived::finish(&mut self.conn)
     }

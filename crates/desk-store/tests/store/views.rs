@@ -404,10 +404,9 @@ fn a_bootstrap_leaves_secondary_indexes_to_the_background_indexer() {
         "nothing is built while the bulk load runs"
     );
     store.apply_page(rest, "1.1", false).unwrap();
-    let names =
-        |_: &Store| crate::index_and_trigger_names(&rusqlite::Connection::open(&path).unwrap());
+    let names = || crate::index_and_trigger_names(&rusqlite::Connection::open(&path).unwrap());
     let whole = crate::fresh_index_and_trigger_names();
-    let after_bootstrap = names(&store);
+    let after_bootstrap = names();
     let missing: Vec<&String> = whole
         .iter()
         .filter(|n| !after_bootstrap.contains(n))
@@ -434,12 +433,12 @@ fn a_bootstrap_leaves_secondary_indexes_to_the_background_indexer() {
     for built in 1..=missing.len() {
         assert_eq!(store.index_pending(1000).unwrap(), 1, "one index per call");
         assert_eq!(
-            names(&store).len(),
+            names().len(),
             after_bootstrap.len() + built,
             "index {built} built"
         );
     }
-    assert_eq!(names(&store), whole, "every index is back");
+    assert_eq!(names(), whole, "every index is back");
     assert_eq!(
         store.index_backlog().unwrap(),
         search_backlog,
