@@ -48,6 +48,11 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         .split_first()
         .map(|(a, r)| (a.as_str(), r))
         .unwrap_or(("", &[]));
+    // A fresh machine builds the benches before anything else (a misspelt area installs
+    // nothing: it gets the usage).
+    if ["store", "sync", "server", "fuzz", "console"].contains(&area) {
+        setup::install_missing(setup::BUILD_PACKAGES)?;
+    }
     match area {
         // Release builds: these measure the product, not debug assertions.
         "store" => {

@@ -8,18 +8,24 @@ use anyhow::{Context, bail};
 
 use crate::{root, target_dir};
 
-/// Debian packages the app, its tests and the demo need.
+/// Debian packages any build of the workspace's crates needs, the app's or not: what the
+/// benches install before they build (each adds what it runs against).
+pub const BUILD_PACKAGES: &[&str] = &[
+    // the keyring's Secret Service client (also Tauri's)
+    "libdbus-1-dev",
+    // SQLCipher's crypto for the encrypted cache
+    "libssl-dev",
+    "pkg-config",
+    "build-essential",
+];
+
+/// Debian packages the app, its tests and the demo need, beyond [`BUILD_PACKAGES`].
 pub const APT_PACKAGES: &[&str] = &[
     // Tauri on Linux
     "libwebkit2gtk-4.1-dev",
     "libgtk-3-dev",
     "librsvg2-dev",
     "libayatana-appindicator3-dev",
-    "libdbus-1-dev",
-    // SQLCipher's crypto for the encrypted cache
-    "libssl-dev",
-    "pkg-config",
-    "build-essential",
     // the real window under a virtual display, driven over WebDriver
     "xvfb",
     "xauth",
@@ -68,7 +74,7 @@ pub fn have(program: &str) -> bool {
 
 /// Installs missing Debian packages (as root, or through sudo). Elsewhere it names them.
 pub fn system_packages() -> anyhow::Result<()> {
-    install_missing(APT_PACKAGES)
+    install_missing(&[BUILD_PACKAGES, APT_PACKAGES].concat())
 }
 
 /// Installs those of `packages` that are missing, as [`system_packages`] does.

@@ -428,6 +428,10 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
     // Applied in groups of pages, one transaction each, as the client applies them when
     // its store is the slow side (`desk_sync::GROUP_PAGES`).
     let mut group = Vec::new();
+    let save = std::env::var_os("DESK_BENCH_SAVE_PAGES").map(std::path::PathBuf::from);
+    if let Some(dir) = &save {
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    }
     loop {
         let started = Instant::now();
         let body = http
@@ -446,6 +450,10 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
         let fetched = Instant::now();
         let page: PullResponse = serde_json::from_slice(&body).context("decode a pull page")?;
         peer.decode += fetched.elapsed();
+        if let Some(dir) = &save {
+            let file = dir.join(format!("page-{:05}.json", peer.pages));
+            std::fs::write(&file, &body).with_context(|| format!("write {}", file.display()))?;
+        }
         peer.fetch += fetched - started;
         peer.bytes += body.len() as u64;
         peer.records += page.changes.len() as u64;
