@@ -18,6 +18,31 @@ use crate::{Error, Result};
 /// on all day.
 const PAGE_SIZE: u32 = 4096;
 
+/// How a cache's pages are checked (SQLCipher's HMAC of every page), part of its file
+/// format like the page size. A bootstrap encrypts and checks each of the hundreds of MB it
+/// writes, and SHA-256, which x86 and ARM CPUs compute in hardware, runs three times as fast
+/// as SQLCipher 4's default SHA-512 here (1.6 against 0.55 GB/s, `openssl speed`): about
+/// 1 s less for 100k tickets and 1M messages (BENCHMARKS.md, sync). Either is far beyond
+/// what telling a tampered or torn page needs. Caches made before keep SHA-512.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PageCheck {
+    Sha256,
+    Sha512,
+}
+
+impl PageCheck {
+    /// The formats a cache may be in, the current one first: a new cache gets it, an
+    /// existing one opens with the first that reads it.
+    pub(crate) const ALL: [PageCheck; 2] = [PageCheck::Sha256, PageCheck::Sha512];
+
+    fn pragma(self) -> &'static str {
+        match self {
+            PageCheck::Sha256 => "HMAC_SHA256",
+            PageCheck::Sha512 => "HMAC_SHA512",
+        }
+    }
+}
+
 /// A cache key. Never printed (its `Debug` hides it) and wiped from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CacheKey([u8; 32]);
@@ -52,15 +77,36 @@ impl CacheKey {
         format!("x'{}'", self.to_hex())
     }
 
-    /// Gives the key to a connection; must be its first statement.
-    pub(crate) fn apply(&self, conn: &Connection) -> Result<()> {
+    /// Gives the key to a connection, for a cache in the `check` format; must be its
+    /// first statement.
+    fn apply(&self, conn: &Connection, check: PageCheck) -> Result<()> {
         // SQLCipher would log a failed page check to stderr; the caller reports a wrong key
         // itself, as an error the agent can act on.
         let _ = conn.pragma_update(None, "cipher_log_level", "NONE");
         conn.pragma_update(None, "key", self.sqlcipher_literal())?;
         conn.pragma_update(None, "cipher_page_size", PAGE_SIZE)?;
+        conn.pragma_update(None, "cipher_hmac_algorithm", check.pragma())?;
         Ok(())
     }
+}
+
+/// Opens the encrypted cache at `path` (creating it, in the current format, if there is
+/// none) in whichever [`PageCheck`] format it was written. `Error::WrongKey` when `key`
+/// reads it in none: nothing is written to a file no attempt could read.
+pub(crate) fn open(path: &Path, key: &CacheKey) -> Result<Connection> {
+    for check in PageCheck::ALL {
+        let conn = Connection::open(path)?;
+        key.apply(&conn, check)?;
+        // The key is only checked when a page is first read: read one now, so a wrong
+        // key (or format) is told apart from every later failure.
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
+            Ok(()) => return Ok(conn),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::WrongKey(path.display().to_string()))
 }
 
 impl std::fmt::Debug for CacheKey {
@@ -145,6 +191,11 @@ pub(crate) fn encrypt_plaintext(path: &Path, key: &CacheKey) -> Result<()> {
             ],
         )?;
         conn.pragma_update(Some("encrypted"), "cipher_page_size", PAGE_SIZE)?;
+        conn.pragma_update(
+            Some("encrypted"),
+            "cipher_hmac_algorithm",
+            PageCheck::ALL[0].pragma(),
+        )?;
         conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
         // The export copies schema and rows, not the header's schema version.
         conn.pragma_update(Some("encrypted"), "user_version", version)?;

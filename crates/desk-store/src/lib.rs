@@ -69,21 +69,10 @@ impl Store {
                 source,
             })?;
         }
-        let mut conn = Connection::open(&path)?;
-        if let Some(key) = key {
-            key.apply(&conn)?;
-            // The key is only checked when a page is first read: read one now, so a wrong
-            // key is told apart from every later failure.
-            match conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())) {
-                Ok(()) => {}
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::NotADatabase =>
-                {
-                    return Err(Error::WrongKey(path.display().to_string()));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let mut conn = match key {
+            Some(key) => key::open(&path, key)?,
+            None => Connection::open(&path)?,
+        };
         // WAL lets readers run beside the one writer; FULL makes each commit durable, which
         // a queued reply needs (DESIGN.md §5). busy_timeout covers a second process (the
         // CLI) touching the same profile for a moment.
