@@ -8,12 +8,13 @@
 
 use std::fmt;
 
-use desk_core::wire::{PullResponse, SCHEMA_VERSION, TrimmedConversation};
+use desk_core::wire::{Acknowledgement, PullResponse, SCHEMA_VERSION, TrimmedConversation};
+use serde::Serialize;
 
 use crate::auth::Caller;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::storage::Storage;
+use crate::storage::{FeedPage, Storage, StoredChange};
 
 /// A place in the change feed. Ordered by `(version, ord)`, which is commit order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -158,6 +159,33 @@ pub fn is_behind_floor(after: FeedPosition, floor: i64) -> bool {
     after != FeedPosition::ZERO && after.version <= floor
 }
 
+/// One page of a pull as the server sends it: [`PullResponse`]'s fields, names and
+/// shape, with each change's record passed through as stored ([`StoredChange`]) rather
+/// than decoded and encoded again. Consoles decode it as a [`PullResponse`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PullPage {
+    pub schema_version: u32,
+    pub changes: Vec<StoredChange>,
+    pub next_cursor: String,
+    pub has_more: bool,
+    pub acknowledged: Vec<Acknowledgement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trimmed: Vec<TrimmedConversation>,
+}
+
+impl PullPage {
+    /// The page as a console reads it: its JSON, decoded as a [`PullResponse`]. For
+    /// in-process callers (the simulation, tests) that stand in for a console.
+    pub fn decode(&self) -> Result<PullResponse> {
+        let json = serde_json::to_vec(self)
+            .map_err(|e| Error::Internal(format!("encode pull page: {e}")))?;
+        serde_json::from_slice(&json)
+            .map_err(|e| Error::Internal(format!("decode pull page as a console does: {e}")))
+    }
+}
+
 /// One pull, as the wire answers it.
 pub async fn pull(
     storage: &dyn Storage,
@@ -167,7 +195,7 @@ pub async fn pull(
     limit: Option<u32>,
     count: bool,
     closed_before: Option<i64>,
-) -> Result<PullResponse> {
+) -> Result<PullPage> {
     let scope = scope_for(caller);
     let after = scope.parse_cursor(cursor)?;
     let page = storage
@@ -188,7 +216,12 @@ pub async fn pull(
         // Nothing new: hand the client's own cursor back, so it keeps its place.
         None => cursor.unwrap_or("").to_owned(),
     };
-    Ok(PullResponse {
+    Ok(page_response(page, next_cursor, remaining))
+}
+
+/// The wire's page of a storage page.
+fn page_response(page: FeedPage, next_cursor: String, remaining: Option<u64>) -> PullPage {
+    PullPage {
         schema_version: SCHEMA_VERSION,
         changes: page.changes.into_iter().map(|(_, change)| change).collect(),
         next_cursor,
@@ -196,7 +229,7 @@ pub async fn pull(
         acknowledged: page.acknowledged.into_iter().map(|(_, ack)| ack).collect(),
         remaining,
         trimmed: trimmed_conversations(page.trimmed),
-    })
+    }
 }
 
 /// A page's left-out message rows, one entry per ticket in order of first appearance.
@@ -223,7 +256,237 @@ fn trimmed_conversations(rows: Vec<(FeedPosition, String)>) -> Vec<TrimmedConver
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+    use desk_core::wire::{Change, LeftScope};
+    use desk_core::{ErrorCode, MutationResult};
+    use serde_json::value::RawValue;
+
     use super::*;
+    use crate::seed::{Generator, SeedOptions};
+    use crate::storage::{KINDS, merge_page, message_ids, trim_rows};
+
+    /// A change of every kind, generated records among them, and a message whose text
+    /// holds everything JSON must escape.
+    fn every_kind() -> Vec<Change> {
+        let agent = desk_core::Agent {
+            id: "a1".into(),
+            name: "林伟".into(),
+            email: "lin@desk.test".into(),
+            role: desk_core::Role::Agent,
+            languages: vec!["zh-CN".into()],
+            groups: vec!["cn-support".into()],
+        };
+        let options = SeedOptions {
+            tickets: 6,
+            ..SeedOptions::default()
+        };
+        let mut generator = Generator::new(options, vec![agent.clone()]);
+        let mut changes = vec![Change::Agent(agent)];
+        changes.extend(generator.customer_batches().into_iter().flatten());
+        while let Some(batch) = generator.next_ticket_batch(10) {
+            changes.extend(batch);
+        }
+        let mut hostile = changes
+            .iter()
+            .find_map(|c| match c {
+                Change::Message(m) => Some(m.clone()),
+                _ => None,
+            })
+            .expect("the generator writes messages");
+        hostile.id = "m-hostile".into();
+        hostile.body_text = "\"quoted\" \\ back\0nul\n\u{2028} </script> 🚀 转账".into();
+        changes.push(Change::Message(hostile));
+        changes.push(Change::Macro(desk_core::Macro {
+            id: "mac1".into(),
+            title: "确认指引".into(),
+            bodies: BTreeMap::from([("zh-CN".into(), "请在钱包里点击确认".into())]),
+            variables: vec![],
+            actions: vec![],
+            categories: vec![desk_core::Category::TransactionConfirmation],
+            updated_at: 1,
+        }));
+        changes.push(Change::KbArticle(desk_core::KbArticle {
+            id: "kb1".into(),
+            translations: BTreeMap::from([(
+                "en".into(),
+                desk_core::KbTranslation {
+                    title: "Why is my transfer unconfirmed?".into(),
+                    body: "Tap Confirm.".into(),
+                },
+            )]),
+            tags: vec![],
+            categories: vec![],
+            updated_at: 1,
+        }));
+        changes.push(Change::Incident(desk_core::Incident {
+            id: "inc1".into(),
+            title: "TRON withdrawals delayed".into(),
+            status: desk_core::IncidentStatus::Investigating,
+            affected: vec!["TRON".into()],
+            updates: vec![],
+            started_at: 1,
+            resolved_at: None,
+        }));
+        changes.push(Change::SlaPolicy(desk_core::SlaPolicy {
+            id: "sla1".into(),
+            name: "default".into(),
+            targets: vec![],
+            business_hours: desk_core::BusinessHours {
+                time_zone: "Asia/Shanghai".into(),
+                windows: vec![],
+                holidays: vec![],
+            },
+            updated_at: 1,
+        }));
+        changes.push(Change::LeftScope(LeftScope::new(
+            "t-moved",
+            Some("cn-support"),
+        )));
+        changes
+    }
+
+    /// The record's JSON as a backend stores it: every other one spaced and indented, as
+    /// a body the server did not write compactly would be.
+    fn stored_body(change: &Change, spaced: bool) -> String {
+        let wire = serde_json::to_string(change).unwrap();
+        let parts: HashMap<String, Box<RawValue>> = serde_json::from_str(&wire).unwrap();
+        let compact = parts["record"].get().to_owned();
+        if !spaced {
+            return compact;
+        }
+        let value: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        serde_json::to_string_pretty(&value).unwrap()
+    }
+
+    /// What the server answered before it passed records through: every stored change
+    /// decoded, trimmed on the decoded message, and the response built of those.
+    fn decoded_answer(
+        rows: &[(FeedPosition, StoredChange)],
+        acknowledged: &[(FeedPosition, Acknowledgement)],
+        latest: &HashMap<String, String>,
+        has_more: bool,
+        next_cursor: &str,
+        remaining: Option<u64>,
+    ) -> PullResponse {
+        let mut changes = Vec::new();
+        let mut trimmed = Vec::new();
+        for (position, stored) in rows {
+            match stored.decode().unwrap() {
+                Change::Message(m)
+                    if latest.get(&m.ticket_id).is_some_and(|keep| *keep != m.id) =>
+                {
+                    trimmed.push((*position, m.ticket_id))
+                }
+                change => changes.push(change),
+            }
+        }
+        PullResponse {
+            schema_version: SCHEMA_VERSION,
+            changes,
+            next_cursor: next_cursor.to_owned(),
+            has_more,
+            acknowledged: acknowledged.iter().map(|(_, a)| a.clone()).collect(),
+            remaining,
+            trimmed: trimmed_conversations(trimmed),
+        }
+    }
+
+    #[test]
+    fn a_passed_through_page_reads_as_the_decoded_one_did() {
+        let samples = every_kind();
+        let kinds: BTreeSet<&str> = samples.iter().map(Change::kind).collect();
+        assert_eq!(
+            kinds,
+            KINDS.into_iter().collect(),
+            "the page holds every kind the feed passes on"
+        );
+        let rows: Vec<(FeedPosition, StoredChange)> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, change)| {
+                let position = FeedPosition {
+                    version: 1 + i as i64 / 3,
+                    ord: i as i64 % 3,
+                };
+                let body = stored_body(change, i % 2 == 1);
+                (position, StoredChange::new(change.kind(), body).unwrap())
+            })
+            .collect();
+        // Trim every ticket with two messages or more down to its last one, as a
+        // bootstrap does to old closed conversations.
+        let mut messages_of: HashMap<&str, Vec<&str>> = HashMap::new();
+        for change in &samples {
+            if let Change::Message(m) = change {
+                messages_of.entry(&m.ticket_id).or_default().push(&m.id);
+            }
+        }
+        let latest: HashMap<String, String> = messages_of
+            .iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .map(|(ticket, ids)| (ticket.to_string(), ids.last().unwrap().to_string()))
+            .collect();
+        assert!(!latest.is_empty(), "some conversation is trimmed");
+        let acknowledged = vec![
+            (
+                FeedPosition { version: 2, ord: 7 },
+                Acknowledgement {
+                    mutation_id: "mut-1".into(),
+                    result: MutationResult::Applied,
+                },
+            ),
+            (
+                FeedPosition { version: 5, ord: 9 },
+                Acknowledgement {
+                    mutation_id: "mut-2".into(),
+                    result: MutationResult::Rejected {
+                        code: ErrorCode::BadRequest,
+                        reason: "工单已关闭".into(),
+                    },
+                },
+            ),
+        ];
+        let ids = message_ids(&rows).unwrap();
+        let pulled = trim_rows(rows.clone(), ids, &latest);
+        let limit = (rows.len() + acknowledged.len()) as u32;
+        for remaining in [None, Some(17)] {
+            let page = merge_page(pulled.clone(), acknowledged.clone(), limit, 0);
+            assert!(
+                !page.trimmed.is_empty() && page.acknowledged.len() == 2,
+                "the page trims and acknowledges"
+            );
+            let sent = page_response(page, "42.0".into(), remaining);
+            let bytes = serde_json::to_vec(&sent).unwrap();
+            let read: PullResponse = serde_json::from_slice(&bytes).unwrap();
+            let expected = decoded_answer(&rows, &acknowledged, &latest, false, "42.0", remaining);
+            assert_eq!(read.schema_version, expected.schema_version);
+            assert_eq!(read.changes, expected.changes, "the same changes, in order");
+            assert_eq!(read.next_cursor, expected.next_cursor);
+            assert_eq!(read.has_more, expected.has_more);
+            assert_eq!(read.acknowledged, expected.acknowledged);
+            assert_eq!(read.remaining, expected.remaining);
+            assert_eq!(
+                read.trimmed, expected.trimmed,
+                "the same conversations trimmed"
+            );
+            assert_eq!(
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+                serde_json::to_value(&expected).unwrap(),
+                "the same JSON, field for field, `remaining` {remaining:?} included or left out alike"
+            );
+            assert_eq!(
+                sent.decode().unwrap().changes,
+                expected.changes,
+                "what in-process callers read is what consoles read"
+            );
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                sent.changes.iter().all(|c| text.contains(c.record()))
+                    && sent.changes.iter().any(|c| c.record().contains('\n')),
+                "every stored body goes out as stored, spaced ones too, not encoded again"
+            );
+        }
+    }
 
     #[test]
     fn cursor_text_round_trips() {

@@ -88,6 +88,7 @@ impl Server {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<PullResponse, String> {
+        // Read as a console reads the wire: the page's JSON, decoded.
         self.block(feed::pull(
             self.storage(),
             &self.config,
@@ -97,6 +98,7 @@ impl Server {
             false,
             None,
         ))
+        .and_then(|page| page.decode())
         .map_err(|e| format!("pull: {e}"))
     }
 
@@ -114,7 +116,10 @@ impl Server {
             let page = self
                 .block(self.storage().pull(after, 5000, &Scope::All))
                 .map_err(|e| format!("read the server's records: {e}"))?;
-            for (_, change) in &page.changes {
+            let changes = page
+                .decoded_changes()
+                .map_err(|e| format!("decode the server's records: {e}"))?;
+            for (_, change) in &changes {
                 match change {
                     Change::Ticket(t) => {
                         view.tickets.insert(t.id.clone(), t.clone());

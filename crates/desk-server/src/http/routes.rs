@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use desk_core::Agent;
 use desk_core::wire::{
-    Health, LoginRequest, PresenceRequest, PullQuery, PullResponse, PushRequest, PushResponse,
-    RefreshRequest, SCHEMA_VERSION, TicketConversation, TicketPresence, TokenResponse,
+    Health, LoginRequest, PresenceRequest, PullQuery, PushRequest, PushResponse, RefreshRequest,
+    SCHEMA_VERSION, TicketConversation, TicketPresence, TokenResponse,
 };
 
 use super::extract::{ApiJson, ApiQuery, AuthedAgent};
@@ -58,7 +58,7 @@ pub(super) async fn pull(
     State(state): State<AppState>,
     caller: AuthedAgent,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>> {
+) -> Result<Json<feed::PullPage>> {
     let response = feed::pull(
         state.storage(),
         state.config(),

@@ -25,6 +25,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use desk_core::wire::{Acknowledgement, Change};
 use desk_core::{Agent, Mutation, MutationResult, Role};
+use serde_json::value::RawValue;
 
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
@@ -124,11 +125,111 @@ pub struct WriteReceipt {
     pub records: Vec<Change>,
 }
 
+/// The kinds of change this build feeds, as their `kind` tag on the wire
+/// ([`Change::kind`]). A feed row of any other kind was written by a newer server and is
+/// refused rather than handed to consoles that could not read it.
+pub(crate) const KINDS: [&str; 10] = [
+    "ticket",
+    "message",
+    "customer",
+    "wallet_transaction",
+    "agent",
+    "macro",
+    "kb_article",
+    "incident",
+    "sla_policy",
+    "left_scope",
+];
+
+/// A change as the feed stores it: its kind and its record's JSON text as written. A pull
+/// hands the text to consoles as it is instead of decoding every record and encoding it
+/// again: at a bootstrap of a million records that round trip alone was seconds of the
+/// server's CPU. Serializes exactly as [`Change`] does, `{"kind": …, "record": …}`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredChange {
+    kind: &'static str,
+    record: Box<RawValue>,
+}
+
+impl StoredChange {
+    /// A feed row, checked as far as passing it on needs: a kind this build knows and a
+    /// body that is a JSON object (not decoded as its record).
+    pub fn new(kind: &str, body: String) -> Result<Self> {
+        let known = KINDS.iter().copied().find(|k| *k == kind).ok_or_else(|| {
+            Error::Internal(format!(
+                "unknown change kind {kind:?} in feed (was it written by a newer server?)"
+            ))
+        })?;
+        let record = RawValue::from_string(body).map_err(|e| {
+            Error::Internal(format!("stored change of kind {known:?} is not JSON: {e}"))
+        })?;
+        // RawValue trims the whitespace around the value, so an object starts with `{`.
+        if !record.get().starts_with('{') {
+            return Err(Error::Internal(format!(
+                "stored change of kind {known:?} is not a JSON object"
+            )));
+        }
+        Ok(Self {
+            kind: known,
+            record,
+        })
+    }
+
+    /// The record's kind, as the `kind` tag on the wire.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The record's JSON text, as stored.
+    pub fn record(&self) -> &str {
+        self.record.get()
+    }
+
+    /// The change decoded, as a console reads it: for tests and tools that look inside
+    /// records; the pull itself never decodes them.
+    pub fn decode(&self) -> Result<Change> {
+        let json = serde_json::to_string(self)
+            .map_err(|e| Error::Internal(format!("encode stored change: {e}")))?;
+        serde_json::from_str(&json).map_err(|e| {
+            Error::Internal(format!(
+                "decode stored change of kind {:?}: {e} (was it written by a newer server?)",
+                self.kind
+            ))
+        })
+    }
+
+    /// A message row's ids, read from its body without decoding the message; `None` for
+    /// every other kind.
+    fn message_ids(&self) -> Result<Option<MessageIds>> {
+        if self.kind != "message" {
+            return Ok(None);
+        }
+        serde_json::from_str(self.record.get())
+            .map(Some)
+            .map_err(|e| Error::Internal(format!("read a stored message's ids: {e}")))
+    }
+}
+
+/// The same stored text of the same kind.
+impl PartialEq for StoredChange {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.record.get() == other.record.get()
+    }
+}
+
+/// What a trimming pull needs of a message: its id and its ticket's. Every other field of
+/// the body is skipped over, not decoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct MessageIds {
+    pub id: String,
+    pub ticket_id: String,
+}
+
 /// One page of the change feed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeedPage {
     /// In commit order, each with its position.
-    pub changes: Vec<(FeedPosition, Change)>,
+    pub changes: Vec<(FeedPosition, StoredChange)>,
     /// Results of the scope's device's mutations, in commit order, with their positions,
     /// interleaved with `changes` by position (both lie within the same range).
     pub acknowledged: Vec<(FeedPosition, Acknowledgement)>,
@@ -150,44 +251,60 @@ impl FeedPage {
         let trimmed = self.trimmed.last().map(|(p, _)| *p);
         change.max(ack).max(trimmed)
     }
+
+    /// The page's changes decoded, with their positions (see [`StoredChange::decode`]).
+    pub fn decoded_changes(&self) -> Result<Vec<(FeedPosition, Change)>> {
+        self.changes
+            .iter()
+            .map(|(position, change)| Ok((*position, change.decode()?)))
+            .collect()
+    }
 }
 
 /// A row of the change feed as a pull reads it.
-// Rows live for one page and move straight into it; boxing would allocate per change.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pulled {
-    Change(Change),
+    Change(StoredChange),
     /// A message change left out of a trimming pull: its ticket's id.
     Trimmed(String),
 }
 
-/// The tickets a trimming pull's rows carry messages of, each once: what the backend asks
-/// [`trim_rows`]'s answer for, in the page's snapshot.
-pub fn message_tickets(rows: &[(FeedPosition, Change)]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
+/// A trimming pull's rows' message ids, one entry per row (`None`: not a message), each
+/// body read once for both [`message_tickets`] and [`trim_rows`].
+pub fn message_ids(rows: &[(FeedPosition, StoredChange)]) -> Result<Vec<Option<MessageIds>>> {
     rows.iter()
-        .filter_map(|(_, change)| match change {
-            Change::Message(m) if seen.insert(m.ticket_id.as_str()) => Some(m.ticket_id.clone()),
-            _ => None,
-        })
+        .map(|(_, change)| change.message_ids())
         .collect()
 }
 
-/// A trimming pull's rows: the messages of the tickets in `latest` (solved or closed and
-/// idle since before the cutoff, each with its latest message's id) become
-/// [`Pulled::Trimmed`], all but that latest one. One lookup per ticket of the page, never
-/// one per message.
+/// The tickets a trimming pull's rows carry messages of, each once: what the backend asks
+/// [`trim_rows`]'s answer for, in the page's snapshot.
+pub fn message_tickets(ids: &[Option<MessageIds>]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter()
+        .flatten()
+        .filter(|m| seen.insert(m.ticket_id.as_str()))
+        .map(|m| m.ticket_id.clone())
+        .collect()
+}
+
+/// A trimming pull's rows (with their [`message_ids`]): the messages of the tickets in
+/// `latest` (solved or closed and idle since before the cutoff, each with its latest
+/// message's id) become [`Pulled::Trimmed`], all but that latest one. One lookup per
+/// ticket of the page, never one per message.
 pub fn trim_rows(
-    rows: Vec<(FeedPosition, Change)>,
+    rows: Vec<(FeedPosition, StoredChange)>,
+    ids: Vec<Option<MessageIds>>,
     latest: &std::collections::HashMap<String, String>,
 ) -> Vec<(FeedPosition, Pulled)> {
+    debug_assert_eq!(rows.len(), ids.len(), "one entry of ids per row");
     rows.into_iter()
-        .map(|(position, change)| match change {
-            Change::Message(m) if latest.get(&m.ticket_id).is_some_and(|keep| *keep != m.id) => {
+        .zip(ids)
+        .map(|((position, change), ids)| match ids {
+            Some(m) if latest.get(&m.ticket_id).is_some_and(|keep| *keep != m.id) => {
                 (position, Pulled::Trimmed(m.ticket_id))
             }
-            other => (position, Pulled::Change(other)),
+            _ => (position, Pulled::Change(change)),
         })
         .collect()
 }
@@ -465,4 +582,73 @@ pub struct PoolStatus {
     pub idle: usize,
     /// Callers waiting for a connection.
     pub waiting: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_body_that_is_not_a_json_object_is_an_internal_error() {
+        for body in ["{\"id\": \"t1\"", "not json", "", "[1, 2]", "\"t1\""] {
+            let err = StoredChange::new("ticket", body.into()).unwrap_err();
+            assert!(
+                matches!(&err, Error::Internal(text) if text.contains("\"ticket\"")),
+                "{body:?} is refused, naming the kind, not passed to consoles: {err:?}"
+            );
+        }
+        let spaced = StoredChange::new("ticket", " {\"id\": \"t1\"}\n".into()).unwrap();
+        assert_eq!(
+            spaced.record(),
+            "{\"id\": \"t1\"}",
+            "spaces around a body are not sent"
+        );
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused_with_the_newer_server_hint() {
+        let err = StoredChange::new("no_such_kind", "{}".into()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal(text)
+                if text.contains("no_such_kind") && text.contains("newer server")),
+            "an unknown kind never reaches a console: {err:?}"
+        );
+    }
+
+    #[test]
+    fn a_trimming_pull_reads_a_messages_ids_without_the_message() {
+        let body =
+            r#"{"id":"m1","ticket_id":"t1","body_text":"\"转账\" \u0000","extra":[1,{"x":null}]}"#;
+        let rows = vec![
+            (
+                FeedPosition { version: 1, ord: 0 },
+                StoredChange::new("message", body.into()).unwrap(),
+            ),
+            (
+                FeedPosition { version: 1, ord: 1 },
+                StoredChange::new("ticket", r#"{"id":"t1"}"#.into()).unwrap(),
+            ),
+        ];
+        let ids = message_ids(&rows).unwrap();
+        assert_eq!(
+            ids,
+            vec![
+                Some(MessageIds {
+                    id: "m1".into(),
+                    ticket_id: "t1".into()
+                }),
+                None
+            ],
+            "only messages have ids to read, and only those two fields are read"
+        );
+        assert_eq!(message_tickets(&ids), vec!["t1".to_owned()]);
+        let bad = vec![(
+            FeedPosition { version: 2, ord: 0 },
+            StoredChange::new("message", r#"{"id":"m2"}"#.into()).unwrap(),
+        )];
+        assert!(
+            matches!(message_ids(&bad), Err(Error::Internal(_))),
+            "a message without its ticket is an internal error"
+        );
+    }
 }

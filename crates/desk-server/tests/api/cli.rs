@@ -114,7 +114,8 @@ async fn feed(dir: &Path) -> Vec<Change> {
         .pull(FeedPosition::ZERO, 100_000, &Scope::All)
         .await
         .unwrap()
-        .changes
+        .decoded_changes()
+        .unwrap()
         .into_iter()
         .map(|(_, c)| c)
         .collect()

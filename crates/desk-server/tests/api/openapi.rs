@@ -342,7 +342,8 @@ async fn real_responses_match_the_documented_schemas() {
         )
         .await
         .unwrap()
-        .changes
+        .decoded_changes()
+        .unwrap()
         .into_iter()
         .find_map(|(_, c)| match c {
             Change::Ticket(t) => Some(t),

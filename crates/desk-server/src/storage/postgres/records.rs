@@ -30,7 +30,10 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
-use crate::storage::{FeedPage, Pulled, decode_result, merge_page, message_tickets, trim_rows};
+use crate::storage::{
+    FeedPage, Pulled, StoredChange, decode_result, merge_page, message_ids, message_tickets,
+    trim_rows,
+};
 
 /// The bump every writing transaction starts with. Its row lock is held until commit.
 pub(super) const BUMP_VERSION: &str =
@@ -136,20 +139,6 @@ pub(super) fn encode_record(change: &Change) -> Result<String> {
     }
 }
 
-/// A stored change back as a [`Change`]: the wire's adjacently tagged shape
-/// `{"kind": …, "record": …}` is rebuilt around the stored body, so every kind serde knows
-/// decodes without a table of kinds to keep in step.
-fn decode(kind: &str, body: &str) -> Result<Change> {
-    let tag = serde_json::to_string(kind)
-        .map_err(|e| Error::Internal(format!("encode change kind: {e}")))?;
-    let wrapped = format!(r#"{{"kind":{tag},"record":{body}}}"#);
-    serde_json::from_str(&wrapped).map_err(|e| {
-        Error::Internal(format!(
-            "decode stored change of kind {kind:?}: {e} (was it written by a newer server?)"
-        ))
-    })
-}
-
 /// Reads one page inside `tx`, which the caller opened REPEATABLE READ, READ ONLY: the page
 /// is one snapshot, and (see the module comment) every snapshot is a prefix of the feed.
 pub(super) async fn pull(
@@ -209,9 +198,11 @@ pub(super) async fn pull(
         version: row.get(0),
         ord: row.get(1),
     };
+    // The `json` column keeps the text as it was written (`body::text` hands it back), the
+    // same JSON the server encoded: it goes out to consoles as it is.
     let changes = rows
         .iter()
-        .map(|row| Ok((position(row), decode(row.get(2), row.get(3))?)))
+        .map(|row| Ok((position(row), StoredChange::new(row.get(2), row.get(3))?)))
         .collect::<Result<Vec<_>>>()?;
     let changes = match closed_before {
         None => changes
@@ -219,8 +210,9 @@ pub(super) async fn pull(
             .map(|(p, c)| (p, Pulled::Change(c)))
             .collect(),
         Some(cutoff) => {
-            let latest = trimmable(tx, &message_tickets(&changes), cutoff).await?;
-            trim_rows(changes, &latest)
+            let ids = message_ids(&changes)?;
+            let latest = trimmable(tx, &message_tickets(&ids), cutoff).await?;
+            trim_rows(changes, ids, &latest)
         }
     };
     let acks = ack_rows
@@ -318,7 +310,10 @@ mod tests {
         let change = Change::Agent(agent);
         let body = encode_record(&change).unwrap();
         assert_eq!(
-            decode(change.kind(), &body).unwrap(),
+            StoredChange::new(change.kind(), body)
+                .unwrap()
+                .decode()
+                .unwrap(),
             change,
             "the feed stores the record alone and must rebuild the same change"
         );
@@ -326,9 +321,9 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_is_an_error_not_a_panic() {
-        let err = decode("no_such_kind", "{}").unwrap_err();
+        let err = StoredChange::new("no_such_kind", "{}".into()).unwrap_err();
         assert!(
-            err.to_string().contains("no_such_kind"),
+            err.to_string().contains("no_such_kind") && err.to_string().contains("newer server"),
             "the error names the kind it could not read: {err}"
         );
     }

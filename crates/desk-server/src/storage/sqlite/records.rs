@@ -12,19 +12,14 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 use crate::storage::{
-    FeedPage, Pulled, WriteReceipt, decode_result, merge_page, message_tickets, refuse_nul,
-    trim_rows,
+    FeedPage, Pulled, StoredChange, WriteReceipt, decode_result, merge_page, message_ids,
+    message_tickets, refuse_nul, trim_rows,
 };
 
 const KIND_TICKET: &str = "ticket";
 const KIND_MESSAGE: &str = "message";
 const KIND_CUSTOMER: &str = "customer";
 const KIND_TRANSACTION: &str = "wallet_transaction";
-const KIND_AGENT: &str = "agent";
-const KIND_MACRO: &str = "macro";
-const KIND_KB_ARTICLE: &str = "kb_article";
-const KIND_INCIDENT: &str = "incident";
-const KIND_SLA_POLICY: &str = "sla_policy";
 const KIND_LEFT_SCOPE: &str = "left_scope";
 
 /// The scope filter of a pull or a count, `?N` being the scope's groups as a JSON array
@@ -172,30 +167,6 @@ fn encode_record(change: &Change) -> Result<String> {
         Change::SlaPolicy(r) => encode(r),
         Change::LeftScope(r) => encode(r),
     }
-}
-
-fn decode(kind: &str, body: &str) -> Result<Change> {
-    fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
-        serde_json::from_str(body)
-            .map_err(|e| Error::Internal(format!("decode stored change: {e}")))
-    }
-    Ok(match kind {
-        KIND_TICKET => Change::Ticket(parse(body)?),
-        KIND_MESSAGE => Change::Message(parse(body)?),
-        KIND_CUSTOMER => Change::Customer(parse(body)?),
-        KIND_TRANSACTION => Change::WalletTransaction(parse(body)?),
-        KIND_AGENT => Change::Agent(parse(body)?),
-        KIND_MACRO => Change::Macro(parse(body)?),
-        KIND_KB_ARTICLE => Change::KbArticle(parse(body)?),
-        KIND_INCIDENT => Change::Incident(parse(body)?),
-        KIND_SLA_POLICY => Change::SlaPolicy(parse(body)?),
-        KIND_LEFT_SCOPE => Change::LeftScope(parse(body)?),
-        other => {
-            return Err(Error::Internal(format!(
-                "unknown change kind {other:?} in feed"
-            )));
-        }
-    })
 }
 
 pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Result<WriteReceipt> {
@@ -466,9 +437,10 @@ pub(super) fn pull(
             .collect()
         })
         .ctx("pull changes")?;
+    // The bodies go to the console as stored, checked but not decoded (see StoredChange).
     let rows = rows
         .into_iter()
-        .map(|(position, kind, body)| Ok((position, decode(&kind, &body)?)))
+        .map(|(position, kind, body)| Ok((position, StoredChange::new(&kind, body)?)))
         .collect::<Result<Vec<_>>>()?;
     let rows = match closed_before {
         None => rows
@@ -476,8 +448,9 @@ pub(super) fn pull(
             .map(|(p, c)| (p, Pulled::Change(c)))
             .collect(),
         Some(cutoff) => {
-            let latest = trimmable(&tx, &message_tickets(&rows), cutoff)?;
-            trim_rows(rows, &latest)
+            let ids = message_ids(&rows)?;
+            let latest = trimmable(&tx, &message_tickets(&ids), cutoff)?;
+            trim_rows(rows, ids, &latest)
         }
     };
     let acks: Vec<(FeedPosition, String, String)> = match scope.device_id() {

@@ -282,7 +282,7 @@ pub async fn pull_pages_in_commit_order_and_keeps_the_latest_change_per_record(
             cursor = *position;
         }
         let more = page.has_more;
-        paged.extend(page.changes);
+        paged.extend(page.decoded_changes().unwrap());
         if !more {
             break;
         }
@@ -411,8 +411,8 @@ pub async fn a_bootstraps_pull_trims_old_closed_conversations(storage: Arc<dyn S
         .pull_trimming(FeedPosition::ZERO, 100_000, &Scope::All, Some(cutoff))
         .await
         .unwrap();
-    let messages: HashSet<&str> = page
-        .changes
+    let changes = page.decoded_changes().unwrap();
+    let messages: HashSet<&str> = changes
         .iter()
         .filter_map(|(_, c)| match c {
             Change::Message(m) => Some(m.id.as_str()),
@@ -445,8 +445,7 @@ pub async fn a_bootstraps_pull_trims_old_closed_conversations(storage: Arc<dyn S
         full.changes.len(),
         "every row is either sent or named"
     );
-    let tickets = page
-        .changes
+    let tickets = changes
         .iter()
         .filter(|(_, c)| matches!(c, Change::Ticket(_)))
         .count();

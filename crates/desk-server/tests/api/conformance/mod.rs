@@ -187,7 +187,7 @@ pub async fn feed_from_zero(storage: &dyn Storage) -> Vec<(FeedPosition, Change)
         .await
         .expect("pull from zero");
     assert!(!page.has_more, "the test feeds fit one page of 100k");
-    page.changes
+    page.decoded_changes().expect("decode the feed")
 }
 
 /// The whole feed from zero, changes only.

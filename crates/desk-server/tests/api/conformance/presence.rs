@@ -66,7 +66,8 @@ async fn two_tickets(app: &TestApp) -> (String, String) {
         )
         .await
         .unwrap();
-    let mut ids = page.changes.into_iter().filter_map(|(_, c)| match c {
+    let changes = page.decoded_changes().unwrap();
+    let mut ids = changes.into_iter().filter_map(|(_, c)| match c {
         Change::Ticket(t) => Some(t.id),
         _ => None,
     });

@@ -72,7 +72,7 @@ async fn follow(
             .pull(cursor, limit, &Scope::All)
             .await
             .expect("pull");
-        for (position, change) in page.changes {
+        for (position, change) in page.decoded_changes().expect("decode") {
             assert!(
                 position > cursor,
                 "positions strictly increase from cursor to cursor: {position} after {cursor}"
