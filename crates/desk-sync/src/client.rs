@@ -123,9 +123,13 @@ fn read_account(store: &Store) -> Result<Option<Account>> {
 
 /// Pages applied in one store transaction at most (see `Store::apply_pull_responses`):
 /// what the fetch has ready when the store is free, so a bootstrap whose store is the slow
-/// side commits every eight pages, and a pull whose network is the slow side still applies
-/// each page as it comes.
-pub const GROUP_PAGES: usize = 8;
+/// side commits every 32 pages, and a pull whose network is the slow side still applies
+/// each page as it comes. Each commit writes again the id indexes' leaves the pages before
+/// it wrote (a feed's ids come in no key order): 32 pages took a bootstrap of 100k tickets
+/// and 1M messages from 10.1–12.8 to 9.1–9.7 s of store apply, where 64 gained nothing more
+/// (BENCHMARKS.md, sync). The price is memory while the store is behind: up to 32 decoded
+/// pages of 5,000 records, 109 MB of the bench desk's (measured).
+pub const GROUP_PAGES: usize = 32;
 
 /// The pages of one pull fetched in the background, in order, each from the cursor the one
 /// before it left, while the store applies earlier ones. Holds up to [`GROUP_PAGES`]

@@ -426,7 +426,7 @@ async fn peer_pull(base: &str, cache: &Path) -> anyhow::Result<PeerPull> {
     let mut peer = PeerPull::default();
     let mut cursor = String::new();
     // Applied in groups of pages, one transaction each, as the client applies them when
-    // its store is the slow side (`desk_sync::GROUP_PAGES`).
+    // its store is the slow side (`desk_sync::GROUP_PAGES`, 32).
     let mut group = Vec::new();
     let save = std::env::var_os("DESK_BENCH_SAVE_PAGES").map(std::path::PathBuf::from);
     if let Some(dir) = &save {
