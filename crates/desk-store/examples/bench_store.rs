@@ -431,8 +431,11 @@ fn main() {
         let raw_rate = {
             let conn = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
             if let Some(key) = &key {
-                // Encrypted too, with the same key: the floor of an encrypted cache.
+                // Encrypted too, with the same key and page check: the floor of an
+                // encrypted cache.
                 conn.pragma_update(None, "key", format!("x'{}'", key.to_hex()))
+                    .unwrap();
+                conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
                     .unwrap();
             }
             conn.pragma_update(None, "journal_mode", "WAL").unwrap();
