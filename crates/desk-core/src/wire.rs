@@ -86,6 +86,21 @@ impl LeftScope {
 }
 
 impl Change {
+    /// Every kind [`Change::kind`] answers, as the `kind` tag on the wire: what a server
+    /// passing stored records through without decoding them checks a feed row against.
+    pub const KINDS: [&'static str; 10] = [
+        "ticket",
+        "message",
+        "customer",
+        "wallet_transaction",
+        "agent",
+        "macro",
+        "kb_article",
+        "incident",
+        "sla_policy",
+        "left_scope",
+    ];
+
     /// The record's kind, as the `kind` tag on the wire.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -264,7 +264,7 @@ mod tests {
 
     use super::*;
     use crate::seed::{Generator, SeedOptions};
-    use crate::storage::{KINDS, merge_page, message_ids, trim_rows};
+    use crate::storage::{merge_page, message_ids, trim_rows};
 
     /// A change of every kind, generated records among them, and a message whose text
     /// holds everything JSON must escape.
@@ -398,7 +398,7 @@ mod tests {
         let kinds: BTreeSet<&str> = samples.iter().map(Change::kind).collect();
         assert_eq!(
             kinds,
-            KINDS.into_iter().collect(),
+            Change::KINDS.into_iter().collect(),
             "the page holds every kind the feed passes on"
         );
         let rows: Vec<(FeedPosition, StoredChange)> = samples

@@ -125,22 +125,6 @@ pub struct WriteReceipt {
     pub records: Vec<Change>,
 }
 
-/// The kinds of change this build feeds, as their `kind` tag on the wire
-/// ([`Change::kind`]). A feed row of any other kind was written by a newer server and is
-/// refused rather than handed to consoles that could not read it.
-pub(crate) const KINDS: [&str; 10] = [
-    "ticket",
-    "message",
-    "customer",
-    "wallet_transaction",
-    "agent",
-    "macro",
-    "kb_article",
-    "incident",
-    "sla_policy",
-    "left_scope",
-];
-
 /// A change as the feed stores it: its kind and its record's JSON text as written. A pull
 /// hands the text to consoles as it is instead of decoding every record and encoding it
 /// again: at a bootstrap of a million records that round trip alone was seconds of the
@@ -152,14 +136,20 @@ pub struct StoredChange {
 }
 
 impl StoredChange {
-    /// A feed row, checked as far as passing it on needs: a kind this build knows and a
-    /// body that is a JSON object (not decoded as its record).
+    /// A feed row, checked as far as passing it on needs: a kind this build knows
+    /// ([`Change::KINDS`]; any other was written by a newer server and is refused rather
+    /// than handed to consoles that could not read it) and a body that is a JSON object
+    /// (not decoded as its record).
     pub fn new(kind: &str, body: String) -> Result<Self> {
-        let known = KINDS.iter().copied().find(|k| *k == kind).ok_or_else(|| {
-            Error::Internal(format!(
-                "unknown change kind {kind:?} in feed (was it written by a newer server?)"
-            ))
-        })?;
+        let known = Change::KINDS
+            .iter()
+            .copied()
+            .find(|k| *k == kind)
+            .ok_or_else(|| {
+                Error::Internal(format!(
+                    "unknown change kind {kind:?} in feed (was it written by a newer server?)"
+                ))
+            })?;
         let record = RawValue::from_string(body).map_err(|e| {
             Error::Internal(format!("stored change of kind {known:?} is not JSON: {e}"))
         })?;
