@@ -317,7 +317,7 @@ fn paths() -> Value {
     );
     let mut on_ticket = operation(
         "ticket_presence",
-        "Who is viewing or replying to a ticket now (empty for an unknown one)",
+        "Who is viewing or replying to a ticket now (empty for an unknown one, or one outside the caller's groups)",
         true,
         ("200", ok("the agents on the ticket", "TicketPresence")),
         &[],

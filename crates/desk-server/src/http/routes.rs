@@ -129,13 +129,7 @@ pub(super) async fn announce_presence(
     if !state.presence().is_on(device, &id, now) {
         // The check keeps unknown ids, and tickets outside the caller's groups, out of
         // the map.
-        let scope = crate::feed::scope_for(&caller.0);
-        if state
-            .storage()
-            .ticket_messages(&id, &scope)
-            .await?
-            .is_none()
-        {
+        if !ticket_in_scope(&state, &caller, &id).await? {
             return Err(Error::NotFound(format!("no ticket {id:?}")));
         }
     }
@@ -160,15 +154,31 @@ pub(super) async fn leave_presence(
 }
 
 /// Who is on a ticket now. Unknown ids answer an empty list rather than a storage read:
-/// presence is polled every few seconds by every console with the ticket open.
+/// presence is polled every few seconds by every console with the ticket open. A ticket
+/// outside the caller's groups answers the same empty list, so who works another group's
+/// tickets does not leak. The scope check reads storage only when someone is on the
+/// ticket and the caller's own device is not (its announcement passed the same check).
 pub(super) async fn ticket_presence(
     State(state): State<AppState>,
-    _caller: AuthedAgent,
+    caller: AuthedAgent,
     Path(id): Path<String>,
-) -> Json<TicketPresence> {
-    let agents = state.presence().on_ticket(&id, state.now_ms());
-    Json(TicketPresence {
+) -> Result<Json<TicketPresence>> {
+    let now = state.now_ms();
+    let mut agents = state.presence().on_ticket(&id, now);
+    if !agents.is_empty()
+        && !state.presence().is_on(&caller.0.device_id, &id, now)
+        && !ticket_in_scope(&state, &caller, &id).await?
+    {
+        agents.clear();
+    }
+    Ok(Json(TicketPresence {
         ticket_id: id,
         agents,
-    })
+    }))
+}
+
+/// Whether the ticket exists and is in the caller's groups (or they see every group).
+async fn ticket_in_scope(state: &AppState, caller: &AuthedAgent, id: &str) -> Result<bool> {
+    let scope = crate::feed::scope_for(&caller.0);
+    Ok(state.storage().ticket_messages(id, &scope).await?.is_some())
 }

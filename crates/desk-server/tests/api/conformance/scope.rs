@@ -233,6 +233,26 @@ pub async fn what_an_agent_does_not_receive_it_cannot_change_or_fetch(storage: A
         .get("/api/v1/tickets/t-zh/messages", Some(&lin.token))
         .await;
     assert_eq!(status, StatusCode::OK);
+
+    // Nor learn who is on another group's ticket: Amy (every group) is on both tickets in
+    // turn, and Lin reads the other group's as empty, as an unknown ticket reads.
+    let on = |ticket: &str| format!("/api/v1/tickets/{ticket}/presence");
+    let agents = |answer: &serde_json::Value| answer["agents"].as_array().map(Vec::len);
+    for (ticket, seen) in [("t-en", 0), ("t-zh", 1)] {
+        let (status, _) = app
+            .put(
+                "/api/v1/presence",
+                Some(&amy.token),
+                json!({"ticket_id": ticket, "state": "viewing"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, answer) = app.get(&on(ticket), Some(&lin.token)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(agents(&answer), Some(seen), "{ticket}: {answer}");
+        let (_, answer) = app.get(&on(ticket), Some(&amy.token)).await;
+        assert_eq!(agents(&answer), Some(1), "Amy sees herself on {ticket}");
+    }
 }
 
 /// What a pull from `cursor` brings of ticket `t-zh`: whether it left, whether the ticket
