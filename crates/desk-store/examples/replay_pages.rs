@@ -4,9 +4,10 @@
 //! sync --backend sqlite` (the peer writes each page it pulls as `page-NNNNN.json`).
 //!
 //! `replay_pages DIR CACHE_PATH`; `GROUP=N` applies N pages per transaction
-//! (`Store::apply_pull_responses`; the client's group is 8), `PLAIN=1` leaves the cache
+//! (`Store::apply_pull_responses`; the client's group is `desk_sync::GROUP_PAGES`), `PLAIN=1` leaves the cache
 //! unencrypted, `MONO_IDS=1` renumbers the messages in feed order (what the id index's
-//! scatter costs). Pages are decoded before the clock starts. Prints the apply, its last
+//! scatter costs), `ONLY=message` applies the messages alone and `ONLY=other` everything
+//! but them (which part of the apply is whose). Pages are decoded before the clock starts. Prints the apply, its last
 //! page (mostly the bulk load's finish) and then the indexes left to the background.
 
 use std::path::Path;
@@ -17,7 +18,9 @@ use desk_core::wire::PullResponse;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(dir), Some(cache)) = (args.next(), args.next()) else {
-        eprintln!("usage: replay_pages DIR CACHE_PATH   (env GROUP=N, PLAIN=1)");
+        eprintln!(
+            "usage: replay_pages DIR CACHE_PATH   (env GROUP=N, PLAIN=1, MONO_IDS=1, ONLY=message|other)"
+        );
         std::process::exit(2);
     };
     let group: usize = match std::env::var("GROUP") {
@@ -42,6 +45,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     m.id = format!("{n:036}");
                 }
             }
+        }
+    }
+    if let Ok(only) = std::env::var("ONLY") {
+        let keep_messages = only == "message";
+        for p in &mut pages {
+            p.changes
+                .retain(|c| matches!(c, desk_core::wire::Change::Message(_)) == keep_messages);
         }
     }
     let rows: usize = pages.iter().map(|p| p.changes.len()).sum();

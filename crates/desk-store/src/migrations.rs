@@ -109,6 +109,11 @@ const STEPS: &[&[&str]] = &[
     // rare, and SQLite orders them by id from the table row after the index range.
     &["DROP INDEX messages_by_ticket;
        CREATE INDEX messages_by_ticket ON messages(ticket_id, created_at);"],
+    // 11: a message's parts in columns instead of a JSON body (records.rs).
+    &[
+        crate::records::MESSAGE_PARTS_MIGRATION,
+        crate::search::MESSAGE_TRIGGERS,
+    ],
 ];
 
 /// The schema version this build writes.

@@ -34,7 +34,7 @@ use rusqlite::Transaction;
 
 use crate::Result;
 
-pub(crate) use schema::{BACKFILL_MIGRATION, KB_MIGRATION, MIGRATION};
+pub(crate) use schema::{BACKFILL_MIGRATION, KB_MIGRATION, MESSAGE_TRIGGERS, MIGRATION};
 
 /// Empties the search index and its queue, in the caller's transaction.
 ///

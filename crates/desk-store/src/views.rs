@@ -214,10 +214,13 @@ fn parse_after(after: &str, tag: &str) -> Result<(i64, String)> {
 }
 
 /// Selected after [`TICKET_COLUMNS`]; [`Store::summaries`] reads them by position.
-const SUMMARY_COLUMNS: &str = "c.name, c.tier, a.name,
-    (SELECT json_extract(m.body, '$.body_text') FROM messages m
+const SUMMARY_COLUMNS: &str = concat!(
+    "c.name, c.tier, a.name, (SELECT ",
+    crate::records::message_text_sql!(),
+    " FROM messages m
      WHERE m.ticket_id = t.id AND m.kind != 'system_event'
-     ORDER BY m.created_at DESC, m.id DESC LIMIT 1)";
+     ORDER BY m.created_at DESC, m.id DESC LIMIT 1)"
+);
 
 const SUMMARY_JOINS: &str = "FROM tickets t
     LEFT JOIN customers c ON c.id = t.customer_id

@@ -104,6 +104,18 @@ pub(crate) const MIGRATION: &str = r#"
     INSERT INTO search_pending(kind, source_id) SELECT 4, id FROM wallet_transactions;
 "#;
 
+/// Part of schema step 11: a message's text moved to `body_text` (records.rs,
+/// `MESSAGE_PARTS_MIGRATION`), so a change of either shape's text queues the message.
+pub(crate) const MESSAGE_TRIGGERS: &str = r#"
+    DROP TRIGGER search_messages_update;
+    CREATE TRIGGER search_messages_update AFTER UPDATE OF id, body, body_text ON messages
+    WHEN NEW.body IS NOT OLD.body OR NEW.body_text IS NOT OLD.body_text OR NEW.id IS NOT OLD.id
+    BEGIN
+        INSERT INTO search_pending(kind, source_id) VALUES (2, OLD.id);
+        INSERT INTO search_pending(kind, source_id) SELECT 2, NEW.id WHERE NEW.id IS NOT OLD.id;
+    END;
+"#;
+
 /// Schema step 9: what a bootstrap loaded, marked for indexing by rowid range instead of
 /// one queue row per record. `search_pending` would otherwise take 4.6M rows at 1M tickets
 /// (1.2–2.7 s and 5% of a bulk load's bytes), each written and then deleted again.

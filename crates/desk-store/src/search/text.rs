@@ -115,10 +115,11 @@ pub(crate) fn doc_source(
             })
             .optional()?,
         DocKind::Message => conn
-            .prepare_cached(
-                "SELECT json_extract(body, '$.body_text'), created_at FROM messages
-                 WHERE id = ?1 AND kind != 'system_event'",
-            )?
+            .prepare_cached(concat!(
+                "SELECT ",
+                crate::records::message_text_sql!(),
+                ", m.created_at FROM messages m WHERE m.id = ?1 AND m.kind != 'system_event'"
+            ))?
             .query_row([source_id], |r| {
                 Ok(DocSource {
                     text: normalize(&r.get::<_, Option<String>>(0)?.unwrap_or_default()),

@@ -10,6 +10,17 @@ use super::{customer, message, ticket, wallet_tx};
 use desk_core::view::{SlaCounts, ViewCounts};
 use desk_core::{MessageKind, TicketStatus, TxStatus};
 
+/// The message the version-1 rows hold, stored as its whole JSON.
+fn v1_message() -> desk_core::Message {
+    message(
+        "m-old",
+        "t-old",
+        "请问确认按钮在哪里",
+        MessageKind::PublicReply,
+        1_700_000_000_000,
+    )
+}
+
 /// Rows as the version-1 schema stores them.
 fn insert_v1_rows(conn: &rusqlite::Connection) {
     let mut t = ticket(
@@ -25,13 +36,7 @@ fn insert_v1_rows(conn: &rusqlite::Connection) {
     t.tags = vec!["vip".into()];
     t.linked_transaction_ids = vec!["w-old".into()];
     let c = customer("c1", "王小明");
-    let m = message(
-        "m-old",
-        "t-old",
-        "请问确认按钮在哪里",
-        MessageKind::PublicReply,
-        1_700_000_000_000,
-    );
+    let m = v1_message();
     conn.execute(
         "INSERT INTO customers(id, name, tier, body) VALUES (?1, ?2, 'vip', ?3)",
         rusqlite::params![c.id, c.name, serde_json::to_string(&c).unwrap()],
@@ -117,9 +122,9 @@ fn a_cache_from_every_earlier_version_upgrades_with_nothing_lost() {
         );
         let detail = store.ticket_detail("t-old").unwrap();
         assert_eq!(
-            detail.messages.len(),
-            1,
-            "v{version}: its conversation survives"
+            detail.messages,
+            [v1_message()],
+            "v{version}: its conversation survives, message whole"
         );
         assert_eq!(detail.customer.unwrap().name, "王小明");
 

@@ -328,7 +328,9 @@ fn text_counts(keyring: &KeyringSession, home: &Path, queued: &Queued) -> BTreeM
     let conn = raw_cache(keyring, home);
     let mut counts: BTreeMap<String, u64> = queued.texts.iter().map(|t| (t.clone(), 0)).collect();
     let mut stmt = conn
-        .prepare("SELECT json_extract(body, '$.body_text') FROM messages")
+        .prepare(
+            "SELECT iif(body = '', body_text, json_extract(body, '$.body_text')) FROM messages",
+        )
         .unwrap();
     let texts = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
     for text in texts {

@@ -300,19 +300,13 @@ fn trigger_overhead_timing() {
                 conn.execute_batch(&format!("DROP TRIGGER {n}")).unwrap();
             }
         }
-        let body = serde_json::to_string(&message(
-            "m",
-            "t",
-            "我的转账一直显示等待确认 funds not arrived",
-            1,
-        ))
-        .unwrap();
+        let body = message("m", "t", "我的转账一直显示等待确认 funds not arrived", 1).body_text;
         let n = 200_000;
         let t = Instant::now();
         let tx = conn.transaction().unwrap();
         {
             let mut ins = tx
-                .prepare("INSERT INTO messages(id, ticket_id, kind, created_at, body) VALUES (?1, ?2, 'public_reply', ?3, ?4)")
+                .prepare("INSERT INTO messages(id, ticket_id, kind, created_at, body, author_kind, author_name, body_text) VALUES (?1, ?2, 'public_reply', ?3, '', 'customer', '', ?4)")
                 .unwrap();
             for i in 0..n {
                 ins.execute(rusqlite::params![
