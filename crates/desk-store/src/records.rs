@@ -86,12 +86,15 @@ impl Store {
         next_cursor: &str,
         has_more: bool,
     ) -> Result<Vec<Acknowledgement>> {
-        let news = self.write_pages(&[Page {
-            changes,
-            answers,
-            trimmed: &[],
-            next_cursor,
-        }])?;
+        let news = self.write_pages(
+            &[Page {
+                changes,
+                answers,
+                trimmed: &[],
+                next_cursor,
+            }],
+            |_| {},
+        )?;
         if !has_more {
             self.finish_bulk_load()?;
         }
@@ -115,6 +118,18 @@ impl Store {
     /// writes each such leaf once instead of up to eight times (100k tickets and 1M
     /// messages: 1.53 → 0.88 GB written, 15–17 → 10–11 s, BENCHMARKS.md).
     pub fn apply_pull_responses(&mut self, pages: &[PullResponse]) -> Result<Vec<Acknowledgement>> {
+        self.apply_pull_responses_with(pages, |_| {})
+    }
+
+    /// [`Store::apply_pull_responses`], calling `written(i)` once page `i` is written (in
+    /// the transaction, before it commits): a bootstrap's progress then moves page by page
+    /// while a group of pages is applied, not once per group. A failure after it rolls the
+    /// page back all the same.
+    pub fn apply_pull_responses_with(
+        &mut self,
+        pages: &[PullResponse],
+        written: impl FnMut(usize),
+    ) -> Result<Vec<Acknowledgement>> {
         let parts: Vec<Page<'_>> = pages
             .iter()
             .map(|p| Page {
@@ -124,14 +139,18 @@ impl Store {
                 next_cursor: &p.next_cursor,
             })
             .collect();
-        let news = self.write_pages(&parts)?;
+        let news = self.write_pages(&parts, written)?;
         if pages.last().is_some_and(|p| !p.has_more) {
             self.finish_bulk_load()?;
         }
         Ok(news)
     }
 
-    fn write_pages(&mut self, pages: &[Page<'_>]) -> Result<Vec<Acknowledgement>> {
+    fn write_pages(
+        &mut self,
+        pages: &[Page<'_>],
+        mut written: impl FnMut(usize),
+    ) -> Result<Vec<Acknowledgement>> {
         if pages.is_empty() {
             return Ok(Vec::new());
         }
@@ -156,8 +175,9 @@ impl Store {
             tx.pragma_update(None, "cache_size", crate::derived::BULK_CACHE_KIB)?;
         }
         let mut news = Vec::new();
-        for page in pages {
+        for (i, page) in pages.iter().enumerate() {
             write_page(&tx, page, &mut news)?;
+            written(i);
         }
         tx.commit()?;
         if bulk {

@@ -610,26 +610,26 @@ impl Client {
                     ),
                 });
             }
-            // Progress once per page received, as when each page had its own transaction.
-            for page in &group {
-                let trimmed = page.trimmed_messages() as usize;
-                receiving.page(page.changes.len() + trimmed, page.remaining);
-                report.changes += page.changes.len();
-                report.trimmed += trimmed;
+            let last = group.last().is_some_and(|p| !p.has_more);
+            // With the pages, in their transaction: answers to pushes whose response was
+            // lost on the way (the rest repeat what push responses said, and are no news).
+            // Conversations the pages trimmed are marked in it too. Progress once per page
+            // written, as when each page had its own transaction.
+            let (changes, trimmed) = (&mut report.changes, &mut report.trimmed);
+            let answers = lock(&self.store).apply_pull_responses_with(&group, |i| {
+                let page = &group[i];
+                let trimmed_here = page.trimmed_messages() as usize;
+                receiving.page(page.changes.len() + trimmed_here, page.remaining);
+                *changes += page.changes.len();
+                *trimmed += trimmed_here;
                 if receiving.bootstrap && !page.has_more {
                     // The last page of a bootstrap also builds the cache's indexes.
                     self.report_progress(SyncPhase::Preparing, &receiving);
                 } else if receiving.total.is_some_and(|t| t > 0) {
                     self.report_progress(SyncPhase::Receiving, &receiving);
                 }
-            }
-            let last = group.last().is_some_and(|p| !p.has_more);
-            // With the pages, in their transaction: answers to pushes whose response was
-            // lost on the way (the rest repeat what push responses said, and are no news).
-            // Conversations the pages trimmed are marked in it too.
-            report
-                .answers
-                .extend(lock(&self.store).apply_pull_responses(&group)?);
+            })?;
+            report.answers.extend(answers);
             report.pages += group.len();
             if last {
                 break;

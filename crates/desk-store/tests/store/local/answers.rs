@@ -430,7 +430,12 @@ fn pages_applied_in_one_transaction_leave_what_they_leave_one_by_one() {
         let remove = act(&mut store, 200, tags(false, &["tron"]));
         let pages = pages(&store, &remove);
         let news = if grouped {
-            store.apply_pull_responses(&pages).unwrap()
+            let mut written = Vec::new();
+            let news = store
+                .apply_pull_responses_with(&pages, |i| written.push(i))
+                .unwrap();
+            assert_eq!(written, [0, 1, 2], "each page is told of as it is written");
+            news
         } else {
             let mut news = Vec::new();
             for p in &pages {
@@ -490,7 +495,13 @@ fn a_group_that_fails_leaves_none_of_its_pages() {
         page(vec![Change::Ticket(t2)], "p1"),
         page(vec![Change::Ticket(server_t1)], "p2"),
     ];
-    assert!(store.apply_pull_responses(&group).is_err());
+    let mut written = Vec::new();
+    assert!(
+        store
+            .apply_pull_responses_with(&group, |i| written.push(i))
+            .is_err()
+    );
+    assert_eq!(written, [0], "the page that failed is not told of");
     assert!(
         store.effective_ticket("t2").unwrap().is_none(),
         "the first page went with the second"
