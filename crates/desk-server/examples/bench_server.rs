@@ -122,6 +122,12 @@ fn bench_backend(
         "bench server [{name}]: prepared in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    if let Some(took) = store.settle() {
+        eprintln!(
+            "bench server [{name}]: VACUUM (ANALYZE) in {:.1}s",
+            took.as_secs_f64()
+        );
+    }
     let server = store.serve();
     let result = runtime.block_on(load(name, &server, accounts, options));
     server.stop();

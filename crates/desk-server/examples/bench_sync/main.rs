@@ -142,6 +142,12 @@ fn bench_backend(
         None,
         "higher",
     );
+    if let Some(took) = store.settle() {
+        eprintln!(
+            "bench sync [{name}]: VACUUM (ANALYZE) in {:.1}s",
+            took.as_secs_f64()
+        );
+    }
     let server = store.serve();
     let result = runtime.block_on(measure(name, &server, o, &written));
     server.stop();
