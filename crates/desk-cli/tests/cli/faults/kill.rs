@@ -43,8 +43,10 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
     for trial in 0..trials(14) {
         let child = spawn_desk(&keyring, &home, &["--json", "sync"]);
         // Paced by the bootstrap's own progress, not by the clock: on a loaded machine a
-        // fixed delay lands every kill at the same early point.
-        let after = rng.between(1, 3) as usize;
+        // fixed delay lands every kill at the same early point. A page is reported as it
+        // is written, inside its group's transaction, so the kills range over the pages
+        // (a kill lands in the group of the page it follows).
+        let after = rng.between(1, 4) as usize;
         let jitter = Duration::from_millis(rng.between(0, 250));
         if let Err(out) = kill_after_progress(child, after, jitter) {
             // It finished first: the rest of this bootstrap was short. Check it, and
@@ -79,7 +81,7 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
 }
 
 /// SIGKILLs a `desk --json sync` `jitter` after its `after`-th progress report (one per
-/// applied page). `Err` with its output when it finished first.
+/// page written). `Err` with its output when it finished first.
 fn kill_after_progress(mut child: Child, after: usize, jitter: Duration) -> Result<(), Output> {
     let stderr = child.stderr.take().expect("stderr is piped");
     let (tx, rx) = std::sync::mpsc::channel();
