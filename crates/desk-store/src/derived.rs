@@ -493,6 +493,26 @@ mod tests {
             in_progress(&store.conn).unwrap(),
             "a pull from zero is a bulk load"
         );
+        let indexes: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        // The rebase reads the pending messages, and a conversation opened meanwhile is
+        // found by ticket.
+        for kept in ["messages_pending", "messages_by_ticket"] {
+            assert!(
+                indexes.iter().any(|i| i == kept),
+                "{kept} stays through the load: {indexes:?}"
+            );
+        }
+        assert!(
+            !indexes.iter().any(|i| i == "tickets_recent"),
+            "the tickets' indexes wait for the finish: {indexes:?}"
+        );
         assert_eq!(
             cache(&store),
             BULK_CACHE_KIB,
