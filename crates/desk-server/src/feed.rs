@@ -255,7 +255,7 @@ fn trimmed_conversations(rows: Vec<(FeedPosition, String)>) -> Vec<TrimmedConver
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::{BTreeMap, BTreeSet, HashMap};
 
     use desk_core::wire::{Change, LeftScope};
@@ -267,8 +267,8 @@ mod tests {
     use crate::storage::{merge_page, message_ids, trim_rows};
 
     /// A change of every kind, generated records among them, and a message whose text
-    /// holds everything JSON must escape.
-    fn every_kind() -> Vec<Change> {
+    /// holds everything JSON must escape. The backends' unit tests use it too.
+    pub(crate) fn every_kind() -> Vec<Change> {
         let agent = desk_core::Agent {
             id: "a1".into(),
             name: "林伟".into(),
