@@ -13,8 +13,9 @@ use crate::{root, target_dir};
 pub const BUILD_PACKAGES: &[&str] = &[
     // the keyring's Secret Service client (also Tauri's)
     "libdbus-1-dev",
-    // SQLCipher's crypto for the encrypted cache
-    "libssl-dev",
+    // SQLCipher's crypto for the encrypted cache is OpenSSL built from source
+    // (desk-store's Cargo.toml says why), and its build scripts are Perl
+    "perl",
     "pkg-config",
     "build-essential",
 ];
