@@ -359,11 +359,16 @@ fn journal(conn: &Connection, mode: &str) -> Result<()> {
 /// Helper threads SQLite's sorter may use while a bulk load's indexes are built.
 const SORTER_THREADS: i64 = 2;
 
-/// The page cache while a bulk load runs, in KiB (negative: SQLite's unit). The rows just
-/// written stay in it for the index builds at the end, which then read no page back from
-/// disk (1M tickets: 72k → 101k rows/s, BENCHMARKS.md). Taken as pages are touched, so a small bootstrap takes little,
-/// and given back when the load ends.
-pub(crate) const BULK_CACHE_KIB: i64 = -512 * 1024;
+/// The page cache while a bulk load runs, in KiB (negative: SQLite's unit): room for the
+/// id indexes' leaves, which a feed's random ids touch all over, and for the tickets the
+/// index builds at the end read back. Far more than the default pays (1M tickets: 72k →
+/// 101k rows/s when it came); more than that costs: 512 MB took a bootstrap of 100k tickets
+/// and 1M messages 7.2–8.3 s of store apply against 6.6–6.7 s at 256 MB, which also
+/// applied 1M tickets at 136k rows/s against 125k (BENCHMARKS.md, sync run 11), the fresh
+/// memory and a working set beyond the CPU's caches costing more than the page reads it
+/// saves. Taken as pages are touched, so a small bootstrap takes little, and given back
+/// when the load ends.
+pub(crate) const BULK_CACHE_KIB: i64 = -256 * 1024;
 
 fn build_deferred(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
