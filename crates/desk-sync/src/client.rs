@@ -77,6 +77,12 @@ pub struct SyncReport {
     pub answers: Vec<Acknowledgement>,
     /// This agent's mutations still waiting to be sent (none after a clean sync).
     pub pending: u64,
+    /// Milliseconds the pull waited for its next page from the server (what the network
+    /// and the server cost beyond what the store's writing hid).
+    pub waited_ms: u64,
+    /// Milliseconds the pull spent writing pages into the cache, a bootstrap's finish
+    /// included: with `waited_ms`, which side a slow sync was bound by.
+    pub stored_ms: u64,
 }
 
 /// Where the cache's encryption key lives.
@@ -569,7 +575,10 @@ impl Client {
                     feed.insert(Feed::start(&api, &access, cursor, count, closed_before))
                 }
             };
-            let page = match feed_now.next(&account.server_url).await {
+            let waiting = Instant::now();
+            let next = feed_now.next(&account.server_url).await;
+            report.waited_ms += waiting.elapsed().as_millis() as u64;
+            let page = match next {
                 Ok(p) => p,
                 Err(e) if is_unauthorized(&e) && !retried_auth => {
                     // Expired or revoked between our check and the server's: refresh once.
@@ -616,6 +625,7 @@ impl Client {
             // Conversations the pages trimmed are marked in it too. Progress once per page
             // written, as when each page had its own transaction.
             let (changes, trimmed) = (&mut report.changes, &mut report.trimmed);
+            let storing = Instant::now();
             let answers = lock(&self.store).apply_pull_responses_with(&group, |i| {
                 let page = &group[i];
                 let trimmed_here = page.trimmed_messages() as usize;
@@ -629,6 +639,7 @@ impl Client {
                     self.report_progress(SyncPhase::Receiving, &receiving);
                 }
             })?;
+            report.stored_ms += storing.elapsed().as_millis() as u64;
             report.answers.extend(answers);
             report.pages += group.len();
             if last {

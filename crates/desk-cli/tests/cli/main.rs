@@ -270,10 +270,20 @@ fn a_bootstrap_reports_its_progress_and_an_incremental_sync_stays_quiet() {
     let home = tmp.path().join("amy");
     ok_json(&login(&keyring, &home, &server.url, EMAIL, PASSWORD));
 
+    let started = std::time::Instant::now();
     let out = desk(&keyring, &home, &["--json", "sync"], "");
+    let took_ms = started.elapsed().as_millis() as u64;
     let report = ok_json(&out);
     // Rows the server trimmed (old closed conversations) count as received.
     let changes = report["changes"].as_u64().unwrap() + report["trimmed"].as_u64().unwrap();
+    // The report splits the pull's time between waiting for pages and writing them.
+    let waited = report["waited_ms"].as_u64().expect("waited_ms");
+    let stored = report["stored_ms"].as_u64().expect("stored_ms");
+    assert!(stored > 0, "writing thousands of rows takes time: {report}");
+    assert!(
+        waited + stored <= took_ms,
+        "the split is within the {took_ms} ms the command took: {report}"
+    );
     assert!(
         report["pages"].as_u64().unwrap() >= 2,
         "more than one page, so progress has steps: {report}"

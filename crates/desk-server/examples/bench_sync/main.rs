@@ -241,6 +241,22 @@ async fn measure(
         None,
         "higher",
     );
+    // The client's own split of its bootstrap: waiting for the next page (server,
+    // transfer, decode, beyond what writing hid) and writing pages (the finish included).
+    emit(
+        &m("bootstrap_client_waited_for_pages"),
+        boot.waited_ms as f64 / 1000.0,
+        "s",
+        None,
+        "lower",
+    );
+    emit(
+        &m("bootstrap_client_store_writes"),
+        boot.stored_ms as f64 / 1000.0,
+        "s",
+        None,
+        "lower",
+    );
     // The server's share of the client's own bootstrap: reading and encoding the pages.
     emit(
         &m("bootstrap_server_pull"),
@@ -525,6 +541,8 @@ struct Bootstrap {
     counts_ms: f64,
     indexed: Duration,
     docs: usize,
+    waited_ms: u64,
+    stored_ms: u64,
 }
 
 async fn bootstrap(client: &Client) -> anyhow::Result<Bootstrap> {
@@ -565,6 +583,8 @@ async fn bootstrap(client: &Client) -> anyhow::Result<Bootstrap> {
         counts_ms: (usable - first_page).as_secs_f64() * 1000.0,
         indexed,
         docs,
+        waited_ms: report.waited_ms,
+        stored_ms: report.stored_ms,
     })
 }
 
