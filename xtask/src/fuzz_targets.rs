@@ -115,8 +115,9 @@ fn run_one(target: &'static str, seconds: u64) -> anyhow::Result<Outcome> {
         String::new()
     } else {
         format!(
-            "crashed; input saved under {}\n{}",
+            "crashed; input saved under {}\n{}{}",
             artifacts.display(),
+            panic_message(&log),
             tail(&log)
         )
     };
@@ -129,7 +130,37 @@ fn run_one(target: &'static str, seconds: u64) -> anyhow::Result<Outcome> {
     })
 }
 
+/// The target's panic, its location and message (the log's tail is libFuzzer's report and
+/// the backtrace, which a panic's message scrolls out of).
+fn panic_message(log: &str) -> String {
+    let mut lines = log.lines().skip_while(|l| !l.contains("panicked at"));
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        if line.starts_with("stack backtrace:") || line.starts_with("note: ") {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 fn tail(log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_message;
+
+    #[test]
+    fn a_crash_report_keeps_the_panic_message() {
+        let log = "Running: crash-1\n\nthread '<unnamed>' (31477) panicked at fuzz_targets/sanitize.rs:80:17:\nHTML is dropped only for a secret\nstack backtrace:\n   0: x\nnote: Some details are omitted\n==1== ERROR: libFuzzer: deadly signal\n";
+        assert_eq!(
+            panic_message(log),
+            "thread '<unnamed>' (31477) panicked at fuzz_targets/sanitize.rs:80:17:\nHTML is dropped only for a secret\n"
+        );
+        assert_eq!(panic_message("==1== ERROR: libFuzzer: out-of-memory\n"), "");
+    }
 }

@@ -240,6 +240,10 @@ mod tests {
             split,
             format!(r#"<a href="https://x.example/?k={xprv}">link</a>"#),
             format!("<p>私钥</p><p>{}</p>", "e9873d79c6d87dc0fb6a5778633389f4453213303da61f20bd67fc233aa33262"),
+            // Each word its own inline element, with no space between them (Chinese
+            // needs none): read with the tags as spaces, they are twelve words.
+            "的一是在不了有和人这中大".chars().map(|w| format!("<b>{w}</b>")).collect(),
+            format!("<p>{}</p>", "请<b>".repeat(12)),
             // Entities do not hide a word.
             "<p>&#97;bandon ability able about above absent absorb abstract absurd abuse access accident</p>".into(),
         ] {
