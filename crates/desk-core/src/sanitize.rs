@@ -153,8 +153,12 @@ fn text_of(sanitized: &str, inline_space: bool) -> String {
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
-    // The serializer escapes only these in text.
-    out.replace("&lt;", "<")
+    unescape(&out)
+}
+
+/// Text of sanitized HTML with its entities read: the serializer escapes only these.
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&nbsp;", "\u{a0}")
         .replace("&quot;", "\"")
