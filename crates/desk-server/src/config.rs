@@ -47,6 +47,11 @@ pub struct Config {
     /// How often an idle event stream sends a comment, so proxies keep it open and a dead
     /// peer is noticed.
     pub events_keep_alive: Duration,
+    /// The least time between two pokes on one event stream: what the feed does meanwhile
+    /// is one poke at its end. A console pulls once per poke, so this bounds its pulls
+    /// while the feed is busy (100 pushes a second would otherwise be 100 pulls a second
+    /// from every console), at the cost of up to this much delay for a change.
+    pub events_min_interval: Duration,
     /// Secrets that sign ingestion requests (see `crate::ingest`); any of them is
     /// accepted, so a secret is rotated by adding the new one, moving senders over, then
     /// dropping the old one. Empty: ingestion is refused.
@@ -76,6 +81,7 @@ impl Default for Config {
             feed_retention: Duration::from_secs(30 * 24 * 3600),
             prune_interval: Duration::from_secs(10 * 60),
             events_keep_alive: Duration::from_secs(15),
+            events_min_interval: Duration::from_millis(100),
             ingest_secrets: Vec::new(),
             ingest_window: Duration::from_secs(5 * 60),
             presence_ttl: Duration::from_secs(45),

@@ -147,6 +147,11 @@ pub const KEYS: &[Key] = &[
         help: "keep-alive comment interval on event streams (1..=300)",
     },
     Key {
+        name: "events_min_interval_ms",
+        default: "100",
+        help: "least time between two pokes on one event stream; changes meanwhile make one poke (0..=5000)",
+    },
+    Key {
         name: "ingest_secrets",
         default: "",
         help: "`id=secret,id2=secret2` signing ingestion requests, each at least 32 bytes; unset: ingestion is refused",
@@ -397,6 +402,12 @@ impl Sources<'_> {
             feed_retention: days(number("feed_retention_days", 30, 1, 3650)?),
             prune_interval: Duration::from_secs(number("prune_interval_secs", 600, 10, 86_400)?),
             events_keep_alive: Duration::from_secs(number("events_keep_alive_secs", 15, 1, 300)?),
+            events_min_interval: Duration::from_millis(number(
+                "events_min_interval_ms",
+                100,
+                0,
+                5000,
+            )?),
             ingest_secrets: match find("ingest_secrets") {
                 Some(f) => IngestSecret::parse_list(&f.text()?).map_err(|why| f.invalid(&why))?,
                 None => Vec::new(),

@@ -422,6 +422,11 @@ impl Storage for PgStorage {
         scope: &Scope,
         closed_before: Option<i64>,
     ) -> Result<FeedPage> {
+        if closed_before.is_none() {
+            return reading!(self, |client| records::pull_at_once(
+                &client, after, limit, scope
+            ));
+        }
         reading!(self, |mut client| async {
             let tx = snapshot(&mut client).await?;
             let page = records::pull(&tx, after, limit, scope, closed_before).await?;

@@ -23,7 +23,7 @@
 //! statement takes a fresh snapshot, which already includes the previous lock holder, so
 //! numbers are unique, gap-free and increasing in commit order, as on SQLite.
 
-use deadpool_postgres::Transaction;
+use deadpool_postgres::{Client, Transaction};
 use desk_core::wire::{Acknowledgement, Change};
 use serde::Serialize;
 
@@ -139,8 +139,110 @@ pub(super) fn encode_record(change: &Change) -> Result<String> {
     }
 }
 
+/// Which changes a scope sees, with its groups as `$4` (`NULL`: every group). A
+/// `left_scope` row tells a grouped console that a ticket moved out of its groups.
+const IN_SCOPE: &str = "CASE WHEN kind = 'left_scope'
+         THEN $4::text[] IS NOT NULL
+              AND (scope_group IS NULL OR scope_group = ANY($4))
+              AND NOT (scope_unless = ANY($4))
+         ELSE $4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4) END";
+
+fn position(row: &tokio_postgres::Row) -> FeedPosition {
+    FeedPosition {
+        version: row.get(0),
+        ord: row.get(1),
+    }
+}
+
+/// The page's changes as read: each with its position, its record passed through. The
+/// `json` column keeps the text as it was written (`body::text` hands it back), the same
+/// JSON the server encoded: it goes out to consoles as it is.
+fn stored_changes<'a>(
+    rows: impl IntoIterator<Item = &'a tokio_postgres::Row>,
+) -> Result<Vec<(FeedPosition, StoredChange)>> {
+    rows.into_iter()
+        .map(|row| Ok((position(row), StoredChange::new(row.get(2), row.get(3))?)))
+        .collect()
+}
+
+fn acknowledgements<'a>(
+    rows: impl IntoIterator<Item = &'a tokio_postgres::Row>,
+) -> Result<Vec<(FeedPosition, Acknowledgement)>> {
+    rows.into_iter()
+        .map(|row| {
+            let ack = Acknowledgement {
+                mutation_id: row.get(2),
+                result: decode_result(row.get(3))?,
+            };
+            Ok((position(row), ack))
+        })
+        .collect()
+}
+
+/// Reads one page that trims nothing in a single statement, which PostgreSQL runs in one
+/// snapshot: the floor, the changes and the device's results together, with no
+/// transaction around them. This is the pull every console makes after every poke, so it
+/// is one round trip instead of five (begin, floor, changes, results, commit).
+pub(super) async fn pull_at_once(
+    client: &Client,
+    after: FeedPosition,
+    limit: u32,
+    scope: &Scope,
+) -> Result<FeedPage> {
+    let fetch = i64::from(limit) + 1;
+    // `part` tells the rows apart: 0 the floor, 1 a change, 2 a mutation's result; the
+    // first columns are those the two-statement pull reads. A device id of NULL (the
+    // `All` scope) matches no results.
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT version, 0::bigint, NULL::text, NULL::text, 0 AS part
+               FROM feed_floor WHERE id = 1
+             UNION ALL
+             (SELECT version, ord, kind, body::text, 1 FROM changes
+               WHERE (version, ord) > ($1, $2) AND ({IN_SCOPE})
+               ORDER BY version, ord LIMIT $3)
+             UNION ALL
+             (SELECT version, ord, id, result, 2 FROM mutations
+               WHERE device_id = $5 AND (version, ord) > ($1, $2)
+               ORDER BY version, ord LIMIT $3)
+             ORDER BY 5, 1, 2"
+        ))
+        .await
+        .ctx("prepare pull")?;
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &after.version,
+                &after.ord,
+                &fetch,
+                &scope.groups(),
+                &scope.device_id(),
+            ],
+        )
+        .await
+        .ctx("pull changes")?;
+    let part = |n: i32| rows.iter().skip(1).filter(move |r| r.get::<_, i32>(4) == n);
+    let floor: i64 = match rows.first() {
+        Some(row) if row.get::<_, i32>(4) == 0 => row.get(0),
+        _ => return Err(Error::Internal("the feed floor row is missing".into())),
+    };
+    let changes = stored_changes(part(1))?
+        .into_iter()
+        .map(|(p, c)| (p, Pulled::Change(c)))
+        .collect();
+    Ok(merge_page(
+        changes,
+        acknowledgements(part(2))?,
+        limit,
+        floor,
+    ))
+}
+
 /// Reads one page inside `tx`, which the caller opened REPEATABLE READ, READ ONLY: the page
 /// is one snapshot, and (see the module comment) every snapshot is a prefix of the feed.
+/// A trimming pull (a bootstrap's) needs the second statement that finds the conversations
+/// to leave out, in the same snapshot.
 pub(super) async fn pull(
     tx: &Transaction<'_>,
     after: FeedPosition,
@@ -150,16 +252,12 @@ pub(super) async fn pull(
 ) -> Result<FeedPage> {
     let fetch = i64::from(limit) + 1;
     let changes_statement = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT version, ord, kind, body::text FROM changes
-             WHERE (version, ord) > ($1, $2) AND (CASE WHEN kind = 'left_scope'
-                 THEN $4::text[] IS NOT NULL
-                      AND (scope_group IS NULL OR scope_group = ANY($4))
-                      AND NOT (scope_unless = ANY($4))
-                 ELSE $4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4) END)
+             WHERE (version, ord) > ($1, $2) AND ({IN_SCOPE})
              ORDER BY version, ord
-             LIMIT $3",
-        )
+             LIMIT $3"
+        ))
         .await
         .ctx("prepare pull")?;
     let floor: i64 = tx
@@ -194,16 +292,7 @@ pub(super) async fn pull(
             .ctx("pull mutation results")?
         }
     };
-    let position = |row: &tokio_postgres::Row| FeedPosition {
-        version: row.get(0),
-        ord: row.get(1),
-    };
-    // The `json` column keeps the text as it was written (`body::text` hands it back), the
-    // same JSON the server encoded: it goes out to consoles as it is.
-    let changes = rows
-        .iter()
-        .map(|row| Ok((position(row), StoredChange::new(row.get(2), row.get(3))?)))
-        .collect::<Result<Vec<_>>>()?;
+    let changes = stored_changes(&rows)?;
     let changes = match closed_before {
         None => changes
             .into_iter()
@@ -215,16 +304,7 @@ pub(super) async fn pull(
             trim_rows(changes, ids, &latest)
         }
     };
-    let acks = ack_rows
-        .iter()
-        .map(|row| {
-            let ack = Acknowledgement {
-                mutation_id: row.get(2),
-                result: decode_result(row.get(3))?,
-            };
-            Ok((position(row), ack))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let acks = acknowledgements(&ack_rows)?;
     Ok(merge_page(changes, acks, limit, floor))
 }
 

@@ -75,7 +75,7 @@ pub fn reply(ticket_id: &str, text: &str, last_seen: Option<&str>) -> MutationOp
     }
 }
 
-fn note(ticket_id: &str, text: &str) -> MutationOp {
+pub fn note(ticket_id: &str, text: &str) -> MutationOp {
     MutationOp::Note {
         ticket_id: ticket_id.into(),
         message_id: uuid::Uuid::now_v7().to_string(),

@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use super::everything;
-use super::push::{Console, app_with_ticket, app_with_ticket_and_config, reply, set_status};
+use super::push::{Console, app_with_ticket, app_with_ticket_and_config, note, reply, set_status};
 use crate::support::code;
 
 pub async fn answers_past_retention_are_pruned_and_old_cursors_rebootstrap(
@@ -146,5 +146,72 @@ pub async fn event_streams_poke_when_the_feed_moves(storage: Arc<dyn Storage>) {
     assert!(
         poke_within(&mut events, Duration::from_secs(5)).await,
         "a push that moved the feed pokes the stream"
+    );
+}
+
+/// Counts the pokes that arrive within `within`.
+async fn pokes_within(body: &mut Body, within: Duration) -> usize {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut pokes = 0;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !poke_within(body, left).await {
+            return pokes;
+        }
+        pokes += 1;
+    }
+}
+
+pub async fn a_busy_feed_pokes_each_stream_at_a_bounded_rate(storage: Arc<dyn Storage>) {
+    let pacing = Duration::from_secs(2);
+    let config = Config {
+        events_min_interval: pacing,
+        ..Config::for_tests()
+    };
+    let app = app_with_ticket_and_config(storage, config).await;
+    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    let request = Request::get("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
+        .body(Body::empty())
+        .unwrap();
+    let mut events = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .into_body();
+    assert!(poke_within(&mut events, Duration::from_secs(5)).await);
+    // Quiet for longer than the pacing: the next move pokes at once.
+    while poke_within(&mut events, pacing + Duration::from_secs(1)).await {}
+
+    lin.push(&app, vec![note("t1", "第一")]).await;
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "the first move after a quiet stretch pokes at once"
+    );
+    for text in ["second", "third", "fourth"] {
+        lin.push(&app, vec![note("t1", text)]).await;
+    }
+    // The pacing holds the next poke until two seconds after the first, whatever the
+    // machine's speed: none can arrive within one second of receiving the first.
+    assert_eq!(
+        pokes_within(&mut events, Duration::from_secs(1)).await,
+        0,
+        "no second poke inside the pacing interval"
+    );
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "the moves made during the interval are not lost: one poke at its end"
+    );
+    assert_eq!(
+        pokes_within(&mut events, pacing + Duration::from_secs(1)).await,
+        0,
+        "three moves inside one interval make one poke, not three"
+    );
+    lin.push(&app, vec![note("t1", "fifth")]).await;
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "a later move pokes again"
     );
 }
