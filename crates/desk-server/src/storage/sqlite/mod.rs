@@ -32,8 +32,11 @@ pub use schema::LATEST as SCHEMA_VERSION;
 /// The database file inside a data directory.
 pub const DB_FILE_NAME: &str = "desk.sqlite3";
 
-/// Idle read connections kept open; more are opened under load and closed after.
-const MAX_IDLE_READERS: usize = 4;
+/// Reads running at once, each on its own connection, kept open between reads. More would
+/// not read faster on a few cores: every extra one is a blocking thread with its own page
+/// cache and allocator arena, and a connection opened and closed per read under load. A
+/// read beyond these waits its turn on the async side, which costs nothing.
+const MAX_READERS: usize = 8;
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -44,6 +47,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per read in flight ([`MAX_READERS`]).
+    reading: tokio::sync::Semaphore,
     /// Poked after each commit that moved the feed. One process owns the file, so its own
     /// writes are all there is to hear about.
     feed_moved: tokio::sync::watch::Sender<()>,
@@ -87,6 +92,7 @@ impl SqliteStorage {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                reading: tokio::sync::Semaphore::new(MAX_READERS),
                 feed_moved: tokio::sync::watch::Sender::new(()),
             }),
         })
@@ -130,6 +136,12 @@ impl SqliteStorage {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let _permit = self
+            .inner
+            .reading
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("the storage is closed".into()))?;
         run_blocking(move || {
             let pooled = inner
                 .readers
@@ -142,7 +154,7 @@ impl SqliteStorage {
             };
             let result = f(&mut conn);
             let mut idle = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE_READERS && conn.is_autocommit() {
+            if idle.len() < MAX_READERS && conn.is_autocommit() {
                 idle.push(conn);
             }
             result
@@ -358,18 +370,60 @@ impl Storage for SqliteStorage {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        // Readers in use are not tracked; the writer is one connection held for good.
+        // The writer is one connection held for good; each read in flight holds a permit
+        // and a connection.
         let idle = self
             .inner
             .readers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len();
+        let in_use = MAX_READERS - self.inner.reading.available_permits();
         PoolStatus {
-            max_size: MAX_IDLE_READERS + 1,
-            size: idle + 1,
+            max_size: MAX_READERS + 1,
+            size: (idle + in_use).min(MAX_READERS) + 1,
             idle,
             waiting: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_under_load_share_a_bounded_set_of_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open_in_dir(dir.path()).unwrap();
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let reads = (0..64).map(|_| {
+            let (storage, now, most) = (storage.clone(), now.clone(), most.clone());
+            tokio::spawn(async move {
+                storage
+                    .read(move |_| {
+                        let at_once = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(at_once, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            })
+        });
+        for read in futures_util::future::join_all(reads).await {
+            read.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            (2..=MAX_READERS).contains(&most),
+            "64 reads ran {most} at once"
+        );
+        assert!(
+            storage.inner.readers.lock().unwrap().len() <= MAX_READERS,
+            "no more connections are kept than may read at once"
+        );
     }
 }
