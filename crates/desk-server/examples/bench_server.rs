@@ -46,13 +46,16 @@ struct Options {
     /// One pull cycle in this many also pushes one mutation.
     push_every: u32,
     tickets: u32,
+    /// Whether an agent also pulls on every poke, as the console's sync loop does
+    /// (`--pokes pull`), or only reads its pokes and pulls on its think loop (`read`).
+    pull_on_poke: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_server [--backend sqlite|postgres|both] [--agents 100,250,500,1000,1500]\n\
          \x20                   [--warmup-secs 5] [--measure-secs 12] [--think-ms 1000]\n\
-         \x20                   [--push-every 10] [--tickets 2000]"
+         \x20                   [--push-every 10] [--tickets 2000] [--pokes read|pull]"
     );
     std::process::exit(2)
 }
@@ -66,6 +69,7 @@ fn parse_args() -> anyhow::Result<Options> {
         think: Duration::from_millis(1000),
         push_every: 10,
         tickets: 2000,
+        pull_on_poke: false,
     };
     for (flag, value) in bench::flag_pairs(usage) {
         let number = |v: &str| bench::number(&flag, v);
@@ -83,6 +87,13 @@ fn parse_args() -> anyhow::Result<Options> {
             "--think-ms" => o.think = Duration::from_millis(number(&value)?.max(1)),
             "--push-every" => o.push_every = number(&value)?.max(1) as u32,
             "--tickets" => o.tickets = number(&value)? as u32,
+            "--pokes" => {
+                o.pull_on_poke = match value.as_str() {
+                    "read" => false,
+                    "pull" => true,
+                    _ => usage(),
+                }
+            }
             _ => usage(),
         }
     }
@@ -110,7 +121,12 @@ fn bench_backend(
     options: &Options,
 ) -> anyhow::Result<()> {
     let accounts = *options.steps.last().unwrap();
-    let name = backend.name();
+    // The console's own loop (a pull per poke) is reported under its own metric names.
+    let name = match options.pull_on_poke {
+        false => backend.name().to_owned(),
+        true => format!("{}_pull_on_poke", backend.name()),
+    };
+    let name = name.as_str();
     eprintln!(
         "bench server [{name}]: {accounts} accounts, {} tickets",
         options.tickets
@@ -236,7 +252,14 @@ async fn load(
     let opened = Arc::new(AtomicU64::new(0));
     let streams: Vec<_> = sessions
         .iter()
-        .map(|s| tokio::spawn(hold_stream(shared.clone(), s.token.clone(), opened.clone())))
+        .map(|s| {
+            tokio::spawn(hold_stream(
+                shared.clone(),
+                s.token.clone(),
+                opened.clone(),
+                None,
+            ))
+        })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(30);
     while opened.load(Ordering::Relaxed) < accounts as u64 && Instant::now() < deadline {
@@ -461,8 +484,14 @@ async fn bootstrap(
     Ok((tickets, cursor))
 }
 
-/// Holds one event stream open, reading (and dropping) its pokes until aborted or closed.
-async fn hold_stream(shared: Arc<Shared>, token: String, opened: Arc<AtomicU64>) {
+/// Holds one event stream open, reading its pokes until aborted or closed; with `poked`,
+/// each chunk holding a poke wakes the agent's loop, as a console's stream does.
+async fn hold_stream(
+    shared: Arc<Shared>,
+    token: String,
+    opened: Arc<AtomicU64>,
+    poked: Option<Arc<tokio::sync::Notify>>,
+) {
     let response = shared
         .http
         .get(format!("{}/api/v1/events", shared.base))
@@ -474,7 +503,13 @@ async fn hold_stream(shared: Arc<Shared>, token: String, opened: Arc<AtomicU64>)
         return;
     }
     opened.fetch_add(1, Ordering::Relaxed);
-    while let Ok(Some(_)) = response.chunk().await {}
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if let Some(poked) = &poked
+            && chunk.windows(11).any(|w| w == b"event: poke")
+        {
+            poked.notify_one();
+        }
+    }
 }
 
 /// Only what the loop needs from a pull; the rest of the body is parsed and dropped, as a
@@ -487,22 +522,30 @@ struct PullHead {
 
 async fn agent(shared: Arc<Shared>, session: Session, options: Options) {
     let mut stop = shared.stop.subscribe();
+    let poked = Arc::new(tokio::sync::Notify::new());
     let stream = tokio::spawn(hold_stream(
         shared.clone(),
         session.token.clone(),
         Arc::new(AtomicU64::new(0)),
+        options.pull_on_poke.then(|| poked.clone()),
     ));
     let mut rng = StdRng::from_entropy();
     let mut cursor = shared.head_cursor.clone();
     let mut seq = 0u64;
     // Spread the first pulls over one think time, so the step does not start in lockstep.
     let mut pause = options.think.mul_f64(rng.gen_range(0.0..1.0));
+    let mut next_think = Instant::now() + pause;
     loop {
-        tokio::select! {
-            () = tokio::time::sleep(pause) => {}
+        // A poke pulls (the console's loop); the end of a think pulls and may push.
+        let thought = tokio::select! {
+            () = tokio::time::sleep_until(next_think.into()) => true,
+            () = poked.notified() => false,
             _ = stop.changed() => break,
+        };
+        if thought {
+            pause = options.think.mul_f64(rng.gen_range(0.5..1.5));
+            next_think = Instant::now() + pause;
         }
-        pause = options.think.mul_f64(rng.gen_range(0.5..1.5));
         loop {
             let started = Instant::now();
             let result = pull(&shared, &session, &cursor).await;
@@ -517,7 +560,7 @@ async fn agent(shared: Arc<Shared>, session: Session, options: Options) {
                 Err(_) => break,
             }
         }
-        if rng.gen_ratio(1, options.push_every) {
+        if thought && rng.gen_ratio(1, options.push_every) {
             seq += 1;
             let mutation = mutation(&mut rng, &shared.tickets, &session, seq);
             let started = Instant::now();

@@ -52,6 +52,11 @@ pub struct Config {
     /// while the feed is busy (100 pushes a second would otherwise be 100 pulls a second
     /// from every console), at the cost of up to this much delay for a change.
     pub events_min_interval: Duration,
+    /// Pokes per second the instance sends at most over all its streams, by spacing each
+    /// stream's pokes at least `streams / this` apart (0: no such bound). Every poke is a
+    /// pull, so this caps the pulls that pokes cause however many consoles are connected;
+    /// with many of them a change takes longer to show (1,000 streams at 4,000: 250 ms).
+    pub events_pokes_per_second: u32,
     /// Secrets that sign ingestion requests (see `crate::ingest`); any of them is
     /// accepted, so a secret is rotated by adding the new one, moving senders over, then
     /// dropping the old one. Empty: ingestion is refused.
@@ -82,6 +87,7 @@ impl Default for Config {
             prune_interval: Duration::from_secs(10 * 60),
             events_keep_alive: Duration::from_secs(15),
             events_min_interval: Duration::from_millis(100),
+            events_pokes_per_second: 4000,
             ingest_secrets: Vec::new(),
             ingest_window: Duration::from_secs(5 * 60),
             presence_ttl: Duration::from_secs(45),

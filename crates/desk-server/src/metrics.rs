@@ -197,6 +197,11 @@ impl Metrics {
         GaugeGuard::new(&self.inner.event_streams)
     }
 
+    /// Event streams connected now.
+    pub fn event_streams(&self) -> i64 {
+        self.inner.event_streams.get()
+    }
+
     pub fn pulled(&self, changes: usize) {
         self.inner.pulls.inc();
         self.inner.pulled_changes.inc_by(changes as u64);

@@ -152,6 +152,11 @@ pub const KEYS: &[Key] = &[
         help: "least time between two pokes on one event stream; changes meanwhile make one poke (0..=5000)",
     },
     Key {
+        name: "events_pokes_per_second",
+        default: "4000",
+        help: "most pokes a second over all event streams, by spacing each stream's pokes further apart as more connect; 0: no bound (0..=1000000)",
+    },
+    Key {
         name: "ingest_secrets",
         default: "",
         help: "`id=secret,id2=secret2` signing ingestion requests, each at least 32 bytes; unset: ingestion is refused",
@@ -408,6 +413,7 @@ impl Sources<'_> {
                 0,
                 5000,
             )?),
+            events_pokes_per_second: number("events_pokes_per_second", 4000, 0, 1_000_000)? as u32,
             ingest_secrets: match find("ingest_secrets") {
                 Some(f) => IngestSecret::parse_list(&f.text()?).map_err(|why| f.invalid(&why))?,
                 None => Vec::new(),

@@ -133,6 +133,7 @@ conformance! {
         answers_past_retention_are_pruned_and_old_cursors_rebootstrap,
         event_streams_poke_when_the_feed_moves,
         a_busy_feed_pokes_each_stream_at_a_bounded_rate,
+        pokes_space_out_as_more_streams_connect,
     ],
 }
 

@@ -215,3 +215,39 @@ pub async fn a_busy_feed_pokes_each_stream_at_a_bounded_rate(storage: Arc<dyn St
         "a later move pokes again"
     );
 }
+
+pub async fn pokes_space_out_as_more_streams_connect(storage: Arc<dyn Storage>) {
+    // No least gap of its own: only the instance's budget of one poke a second, which two
+    // open streams share, two seconds apart each.
+    let config = Config {
+        events_min_interval: Duration::ZERO,
+        events_pokes_per_second: 1,
+        ..Config::for_tests()
+    };
+    let app = app_with_ticket_and_config(storage, config).await;
+    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    let open = || {
+        let request = Request::get("/api/v1/events")
+            .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
+            .body(Body::empty())
+            .unwrap();
+        app.router.clone().oneshot(request)
+    };
+    let mut events = open().await.unwrap().into_body();
+    let _other = open().await.unwrap().into_body();
+    assert!(poke_within(&mut events, Duration::from_secs(5)).await);
+    while poke_within(&mut events, Duration::from_secs(3)).await {}
+
+    lin.push(&app, vec![note("t1", "one")]).await;
+    assert!(poke_within(&mut events, Duration::from_secs(5)).await);
+    lin.push(&app, vec![note("t1", "two")]).await;
+    assert_eq!(
+        pokes_within(&mut events, Duration::from_millis(1500)).await,
+        0,
+        "with two streams on a budget of one poke a second, a stream's pokes are 2 s apart"
+    );
+    assert!(
+        poke_within(&mut events, Duration::from_secs(5)).await,
+        "the move is poked once the gap has passed"
+    );
+}
