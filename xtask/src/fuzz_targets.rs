@@ -133,9 +133,8 @@ fn run_one(target: &'static str, seconds: u64) -> anyhow::Result<Outcome> {
 /// The target's panic, its location and message (the log's tail is libFuzzer's report and
 /// the backtrace, which a panic's message scrolls out of).
 fn panic_message(log: &str) -> String {
-    let mut lines = log.lines().skip_while(|l| !l.contains("panicked at"));
     let mut out = String::new();
-    for line in lines.by_ref() {
+    for line in log.lines().skip_while(|l| !l.contains("panicked at")) {
         if line.starts_with("stack backtrace:") || line.starts_with("note: ") {
             break;
         }

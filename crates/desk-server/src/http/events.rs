@@ -7,8 +7,8 @@
 //! `events_min_interval` apart, and further apart as more streams connect, so that all of
 //! them together send at most `events_pokes_per_second`: the changes of a busy stretch
 //! make one poke, and since a console pulls once per poke, the pulls pokes cause stay
-//! bounded however busy the feed and however many consoles. A stream lasts at most one access-token
-//! lifetime (the client reconnects with a fresh token, so a revoked device stops being
+//! bounded however busy the feed and however many consoles. A stream lasts at most one
+//! access-token lifetime (the client reconnects with a fresh token, so a revoked device stops being
 //! poked) and ends when the server shuts down.
 
 use std::convert::Infallible;

@@ -386,13 +386,11 @@ impl Storage for PgStorage {
         reading!(self, |client| async {
             let row = client
                 .query_one(
-                    "SELECT count(*) FROM changes WHERE (version, ord) > ($1, $2)
-                       AND (CASE WHEN kind = 'left_scope'
-                           THEN $3::text[] IS NOT NULL
-                                AND (scope_group IS NULL OR scope_group = ANY($3))
-                                AND NOT (scope_unless = ANY($3))
-                           ELSE $3::text[] IS NULL OR scope_group IS NULL
-                                OR scope_group = ANY($3) END)",
+                    concat!(
+                        "SELECT count(*) FROM changes WHERE (version, ord) > ($1, $2) AND (",
+                        records::in_scope!("$3"),
+                        ")"
+                    ),
                     &[&after.version, &after.ord, &groups],
                 )
                 .await

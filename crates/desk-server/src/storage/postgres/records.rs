@@ -139,13 +139,31 @@ pub(super) fn encode_record(change: &Change) -> Result<String> {
     }
 }
 
-/// Which changes a scope sees, with its groups as `$4` (`NULL`: every group). A
-/// `left_scope` row tells a grouped console that a ticket moved out of its groups.
-const IN_SCOPE: &str = "CASE WHEN kind = 'left_scope'
-         THEN $4::text[] IS NOT NULL
-              AND (scope_group IS NULL OR scope_group = ANY($4))
-              AND NOT (scope_unless = ANY($4))
-         ELSE $4::text[] IS NULL OR scope_group IS NULL OR scope_group = ANY($4) END";
+/// Which changes a scope sees, with its groups as the parameter `$g` (`NULL`: every
+/// group). A `left_scope` row tells a grouped console that a ticket moved out of its
+/// groups. A literal, so the statements it is spliced into are `&'static str` too.
+macro_rules! in_scope {
+    ($g:literal) => {
+        concat!(
+            "CASE WHEN kind = 'left_scope' THEN ",
+            $g,
+            "::text[] IS NOT NULL
+                  AND (scope_group IS NULL OR scope_group = ANY(",
+            $g,
+            "))
+                  AND NOT (scope_unless = ANY(",
+            $g,
+            "))
+             ELSE ",
+            $g,
+            "::text[] IS NULL OR scope_group IS NULL
+                  OR scope_group = ANY(",
+            $g,
+            ") END"
+        )
+    };
+}
+pub(super) use in_scope;
 
 fn position(row: &tokio_postgres::Row) -> FeedPosition {
     FeedPosition {
@@ -194,12 +212,14 @@ pub(super) async fn pull_at_once(
     // first columns are those the two-statement pull reads. A device id of NULL (the
     // `All` scope) matches no results.
     let statement = client
-        .prepare_cached(&format!(
+        .prepare_cached(concat!(
             "SELECT version, 0::bigint, NULL::text, NULL::text, 0 AS part
                FROM feed_floor WHERE id = 1
              UNION ALL
              (SELECT version, ord, kind, body::text, 1 FROM changes
-               WHERE (version, ord) > ($1, $2) AND ({IN_SCOPE})
+               WHERE (version, ord) > ($1, $2) AND (",
+            in_scope!("$4"),
+            ")
                ORDER BY version, ord LIMIT $3)
              UNION ALL
              (SELECT version, ord, id, result, 2 FROM mutations
@@ -252,9 +272,11 @@ pub(super) async fn pull(
 ) -> Result<FeedPage> {
     let fetch = i64::from(limit) + 1;
     let changes_statement = tx
-        .prepare_cached(&format!(
+        .prepare_cached(concat!(
             "SELECT version, ord, kind, body::text FROM changes
-             WHERE (version, ord) > ($1, $2) AND ({IN_SCOPE})
+             WHERE (version, ord) > ($1, $2) AND (",
+            in_scope!("$4"),
+            ")
              ORDER BY version, ord
              LIMIT $3"
         ))

@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 use super::everything;
 use super::push::{Console, app_with_ticket, app_with_ticket_and_config, note, reply, set_status};
-use crate::support::code;
+use crate::support::{TestApp, code};
 
 pub async fn answers_past_retention_are_pruned_and_old_cursors_rebootstrap(
     storage: Arc<dyn Storage>,
@@ -92,6 +92,15 @@ pub async fn answers_past_retention_are_pruned_and_old_cursors_rebootstrap(
     );
 }
 
+/// Opens an event stream with `token`.
+async fn open_events(app: &TestApp, token: &str) -> axum::response::Response {
+    let request = Request::get("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    app.router.clone().oneshot(request).await.unwrap()
+}
+
 /// Reads the event stream until a poke arrives, or `within` passes (false).
 async fn poke_within(body: &mut Body, within: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + within;
@@ -119,11 +128,7 @@ pub async fn event_streams_poke_when_the_feed_moves(storage: Arc<dyn Storage>) {
         "the event stream is authenticated like every route"
     );
 
-    let request = Request::get("/api/v1/events")
-        .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
+    let response = open_events(&app, &lin.token).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()[header::CONTENT_TYPE],
@@ -170,17 +175,7 @@ pub async fn a_busy_feed_pokes_each_stream_at_a_bounded_rate(storage: Arc<dyn St
     };
     let app = app_with_ticket_and_config(storage, config).await;
     let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
-    let request = Request::get("/api/v1/events")
-        .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
-        .body(Body::empty())
-        .unwrap();
-    let mut events = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .unwrap()
-        .into_body();
+    let mut events = open_events(&app, &lin.token).await.into_body();
     assert!(poke_within(&mut events, Duration::from_secs(5)).await);
     // Quiet for longer than the pacing: the next move pokes at once.
     while poke_within(&mut events, pacing + Duration::from_secs(1)).await {}
@@ -226,15 +221,8 @@ pub async fn pokes_space_out_as_more_streams_connect(storage: Arc<dyn Storage>) 
     };
     let app = app_with_ticket_and_config(storage, config).await;
     let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
-    let open = || {
-        let request = Request::get("/api/v1/events")
-            .header(header::AUTHORIZATION, format!("Bearer {}", lin.token))
-            .body(Body::empty())
-            .unwrap();
-        app.router.clone().oneshot(request)
-    };
-    let mut events = open().await.unwrap().into_body();
-    let _other = open().await.unwrap().into_body();
+    let mut events = open_events(&app, &lin.token).await.into_body();
+    let _other = open_events(&app, &lin.token).await.into_body();
     assert!(poke_within(&mut events, Duration::from_secs(5)).await);
     while poke_within(&mut events, Duration::from_secs(3)).await {}
 
