@@ -19,7 +19,7 @@ use crate::{root, target_dir};
 
 /// Pinned: a new cargo-fuzz should be a deliberate change.
 const CARGO_FUZZ: &str = "0.13.2";
-pub const TARGETS: &[&str] = &["redact", "sanitize", "inbound"];
+pub const TARGETS: &[&str] = &["redact", "sanitize", "inbound", "mail"];
 
 /// `cargo fuzz`, from crates.io when missing.
 fn install() -> anyhow::Result<()> {

@@ -46,7 +46,16 @@ pub const APT_PACKAGES: &[&str] = &[
     "imagemagick",
     // Chinese text in screenshots
     "fonts-noto-cjk",
+    // real mail servers for desk-mail's tests, each started by the tests on a free port
+    // (testsupport::mail): Dovecot for IMAP, aiosmtpd for SMTP
+    "dovecot-imapd",
+    "python3-aiosmtpd",
 ];
+
+/// Packages whose install would start a system service nothing needs: the tests run their
+/// own instance. They are installed with service starts denied (see
+/// [`without_starting_services`]), so a fresh machine gets no IMAP server on port 143.
+const NO_SERVICE_PACKAGES: &[&str] = &["dovecot-imapd"];
 
 pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
     let shown = format!("{cmd:?}");
@@ -106,9 +115,49 @@ pub fn install_missing(packages: &[&str]) -> anyhow::Result<()> {
         c
     };
     run(&mut apt(&["update", "-qq"]))?;
-    let mut install = apt(&["install", "-y", "-qq"]);
-    install.args(&missing);
-    run(&mut install)
+    let (quiet, others): (Vec<&str>, Vec<&str>) = missing
+        .iter()
+        .partition(|p| NO_SERVICE_PACKAGES.contains(p));
+    if !others.is_empty() {
+        let mut install = apt(&["install", "-y", "-qq"]);
+        install.args(&others);
+        run(&mut install)?;
+    }
+    if !quiet.is_empty() {
+        without_starting_services(sudo, || {
+            let mut install = apt(&["install", "-y", "-qq"]);
+            install.args(&quiet);
+            run(&mut install)
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs `install` with Debian's `/usr/sbin/policy-rc.d` denying every service start (exit
+/// 101, as containers ship it), then removes that file again. A policy already in place
+/// (a container's) is left as it is.
+fn without_starting_services(
+    sudo: &[&str],
+    install: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    const POLICY: &str = "/usr/sbin/policy-rc.d";
+    if Path::new(POLICY).exists() {
+        return install();
+    }
+    let as_root = |script: String| {
+        let mut c = Command::new(if sudo.is_empty() { "sh" } else { "sudo" });
+        if !sudo.is_empty() {
+            c.arg("sh");
+        }
+        c.arg("-c").arg(script);
+        c
+    };
+    run(&mut as_root(format!(
+        "printf '#!/bin/sh\\nexit 101\\n' > {POLICY} && chmod 755 {POLICY}"
+    )))?;
+    let installed = install();
+    let removed = run(&mut as_root(format!("rm -f {POLICY}")));
+    installed.and(removed)
 }
 
 /// `npm ci` when node_modules is missing or older than the lock file.

@@ -9,6 +9,7 @@
 
 mod display;
 mod keyring_session;
+pub mod mail;
 mod postgres;
 mod proxy;
 mod server;
