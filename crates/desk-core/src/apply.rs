@@ -27,7 +27,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
         Self {
             code,
             reason: reason.into(),
@@ -249,6 +249,9 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
             t.tags.retain(|tag| !gone.contains(tag));
         }
         MutationOp::DeleteTicket { .. } => t.deleted_at = Some(at),
+        // The delivery is the server's to change (`crate::delivery::retry`); the ticket
+        // stays as it is.
+        MutationOp::RetryDelivery { .. } => {}
         MutationOp::CreateTicket { .. } => unreachable!("handled above"),
     }
     if t != *current {

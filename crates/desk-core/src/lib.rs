@@ -9,6 +9,8 @@
 #[macro_use]
 pub mod domain;
 pub mod apply;
+pub mod attachment;
+pub mod delivery;
 pub mod error;
 pub mod guard;
 pub mod links;
@@ -23,6 +25,7 @@ pub mod ts;
 pub mod view;
 pub mod wire;
 
+pub use delivery::{Delivery, DeliveryState};
 pub use domain::*;
 pub use error::{ApiError, ErrorCode};
 pub use mutation::{Mutation, MutationOp, MutationResult, OutboxEntry, OutboxState};

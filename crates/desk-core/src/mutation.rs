@@ -96,6 +96,14 @@ pub enum MutationOp {
     /// A ticket the agent opens (e.g. for a phone call). Its id is made by the client; its
     /// number comes from the server. Boxed: a whole ticket dwarfs the other actions.
     CreateTicket { ticket: Box<Ticket> },
+    /// Sends a public message whose delivery failed again, to the same address or, for
+    /// email, to `recipient` (a bounced address the agent corrected). Only a failed
+    /// delivery is retried; the message itself never changes.
+    RetryDelivery {
+        ticket_id: String,
+        message_id: String,
+        recipient: Option<String>,
+    },
 }
 
 impl MutationOp {
@@ -112,7 +120,8 @@ impl MutationOp {
             | Self::DeleteTicket { ticket_id }
             | Self::Assign { ticket_id, .. }
             | Self::AddTags { ticket_id, .. }
-            | Self::RemoveTags { ticket_id, .. } => ticket_id,
+            | Self::RemoveTags { ticket_id, .. }
+            | Self::RetryDelivery { ticket_id, .. } => ticket_id,
             Self::CreateTicket { ticket } => &ticket.id,
         }
     }

@@ -7,6 +7,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::delivery::{Delivery, DeliveryState};
 use crate::domain::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::mutation::*;
@@ -41,6 +42,9 @@ pub fn declarations() -> String {
         Author::decl(&cfg),
         Attachment::decl(&cfg),
         Message::decl(&cfg),
+        DeliveryState::decl(&cfg),
+        Delivery::decl(&cfg),
+        MessageView::decl(&cfg),
         MacroAction::decl(&cfg),
         Macro::decl(&cfg),
         KbTranslation::decl(&cfg),

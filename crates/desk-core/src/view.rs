@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::delivery::Delivery;
 use crate::domain::*;
 
 /// Named inbox views (DESIGN.md §8); the store answers each with an indexed query.
@@ -49,6 +50,17 @@ pub struct TicketSummary {
     pub sla_due_at: Option<i64>,
 }
 
+/// A message of a ticket's conversation as the console shows it: the message and, for a
+/// public message the desk sends, how far it got on its way to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MessageView {
+    #[serde(flatten)]
+    pub message: Message,
+    /// `None` for internal notes, system events and the customer's own messages, and for
+    /// a reply still in this console's outbox (the server queues its delivery).
+    pub delivery: Option<Delivery>,
+}
+
 /// A ticket opened: the conversation and the customer beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TicketDetail {
@@ -56,7 +68,7 @@ pub struct TicketDetail {
     pub customer: Option<Customer>,
     pub assignee: Option<Agent>,
     /// Oldest first.
-    pub messages: Vec<Message>,
+    pub messages: Vec<MessageView>,
     /// The customer's wallet transactions, linked ones first, then newest first.
     pub transactions: Vec<WalletTransaction>,
     /// Earlier messages of this (long closed) ticket were evicted from the cache and are

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::delivery::Delivery;
 use crate::domain::{
     Agent, Channel, Customer, CustomerTier, Message, Ticket, TxDirection, TxStatus,
     WalletTransaction,
@@ -62,6 +63,8 @@ pub enum Change {
     KbArticle(KbArticle),
     Incident(Incident),
     SlaPolicy(SlaPolicy),
+    /// A public message's way to its customer: queued, sending, sent or failed.
+    Delivery(Delivery),
     /// The ticket left the agent's scope (moved to a group the agent is not in): the
     /// console forgets it and its conversation. Only scoped agents receive these.
     LeftScope(LeftScope),
@@ -88,7 +91,7 @@ impl LeftScope {
 impl Change {
     /// Every kind [`Change::kind`] answers, as the `kind` tag on the wire: what a server
     /// passing stored records through without decoding them checks a feed row against.
-    pub const KINDS: [&'static str; 10] = [
+    pub const KINDS: [&'static str; 11] = [
         "ticket",
         "message",
         "customer",
@@ -98,6 +101,7 @@ impl Change {
         "kb_article",
         "incident",
         "sla_policy",
+        "delivery",
         "left_scope",
     ];
 
@@ -113,6 +117,7 @@ impl Change {
             Change::KbArticle(_) => "kb_article",
             Change::Incident(_) => "incident",
             Change::SlaPolicy(_) => "sla_policy",
+            Change::Delivery(_) => "delivery",
             Change::LeftScope(_) => "left_scope",
         }
     }
@@ -129,6 +134,7 @@ impl Change {
             Change::KbArticle(r) => &r.id,
             Change::Incident(r) => &r.id,
             Change::SlaPolicy(r) => &r.id,
+            Change::Delivery(r) => &r.id,
             Change::LeftScope(r) => &r.id,
         }
     }
@@ -373,6 +379,32 @@ pub struct InboundCustomer {
     /// BCP 47 language, when the bridge knows it.
     #[serde(default)]
     pub language: Option<String>,
+    /// The customer's email address, when the channel has one (email, the web form):
+    /// added to the customer's addresses, and where replies on such a channel go.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// What the server POSTs to a chat or messenger bridge for each public message on one of
+/// its conversations (DESIGN.md §11), signed as ingestion requests are (`X-Desk-Timestamp`,
+/// `X-Desk-Nonce`, `X-Desk-Signature` with the bridge's secret) and carrying
+/// `Idempotency-Key: <message_id>`: a retry after a lost answer is the same message, which
+/// the bridge must post once. A 2xx answer is success, 4xx a final refusal (its body is
+/// shown to the agent), anything else is retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeMessage {
+    pub message_id: String,
+    pub channel: Channel,
+    /// The bridge's own conversation id, as it sent it in with the customer's messages.
+    pub conversation_id: String,
+    pub ticket_id: String,
+    pub ticket_number: Option<i64>,
+    /// Who wrote it, as the customer may see it (an agent's name, or the desk's).
+    pub author_name: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<crate::domain::Attachment>,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
