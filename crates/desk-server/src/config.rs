@@ -69,6 +69,77 @@ pub struct Config {
     /// Ingestion requests allowed per minute, per sender, conversation and customer (see
     /// `crate::ingest::limit`).
     pub ingest_limits: crate::ingest::limit::IngestLimits,
+    /// The outbound delivery queue's timing (see `crate::delivery`).
+    pub delivery: DeliveryConfig,
+    /// Chat and messenger bridges public messages are posted to, one per channel.
+    pub bridges: Vec<Bridge>,
+    /// The support mailboxes: email replies are sent from them (the first is the default
+    /// for tickets no mail came in on).
+    pub mailboxes: Vec<Mailbox>,
+    /// How long the instance fetching a mailbox holds it without renewing (`crate::intake`).
+    pub mailbox_lease: Duration,
+}
+
+/// A support mailbox (`[[mailbox]]` in the settings file). Its URLs print without their
+/// passwords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// The address customers write to and replies come from.
+    pub address: String,
+    /// The name shown beside it, e.g. "Desk 客服".
+    pub name: Option<String>,
+    pub imap: desk_mail::MailboxUrl,
+    pub smtp: desk_mail::MailboxUrl,
+    /// The group new tickets from this mailbox go to.
+    pub group: Option<String>,
+}
+
+/// How the delivery queue works through its deliveries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryConfig {
+    /// How long a worker holds a delivery it is sending; past it, another may send it
+    /// again (a server killed mid-send). Longer than any one attempt may take.
+    pub lease: Duration,
+    /// How long transient failures are retried before the delivery fails for good.
+    pub give_up_after: Duration,
+    /// Deliveries claimed, and sent at once, per round.
+    pub batch: u32,
+    /// How often the queue is looked at without a change to the feed waking it.
+    pub poll: Duration,
+    /// Longest one attempt may take (an SMTP conversation, a bridge's answer).
+    pub attempt_timeout: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(5 * 60),
+            give_up_after: Duration::from_secs(24 * 3600),
+            batch: 32,
+            poll: Duration::from_secs(5),
+            attempt_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A chat or messenger bridge: public messages on its channel's conversations are POSTed
+/// to `url`, signed with `secret` as ingestion requests are. Printed with `{:?}`, the
+/// secret is masked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bridge {
+    pub channel: desk_core::Channel,
+    pub url: String,
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bridge")
+            .field("channel", &self.channel)
+            .field("url", &self.url)
+            .field("secret", &"***")
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -92,6 +163,10 @@ impl Default for Config {
             ingest_window: Duration::from_secs(5 * 60),
             presence_ttl: Duration::from_secs(45),
             ingest_limits: crate::ingest::limit::IngestLimits::default(),
+            delivery: DeliveryConfig::default(),
+            bridges: Vec::new(),
+            mailboxes: Vec::new(),
+            mailbox_lease: Duration::from_secs(90),
         }
     }
 }

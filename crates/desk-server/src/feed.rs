@@ -296,7 +296,21 @@ pub(crate) mod tests {
             .expect("the generator writes messages");
         hostile.id = "m-hostile".into();
         hostile.body_text = "\"quoted\" \\ back\0nul\n\u{2028} </script> 🚀 转账".into();
-        changes.push(Change::Message(hostile));
+        changes.push(Change::Message(hostile.clone()));
+        changes.push(Change::Delivery(desk_core::Delivery {
+            id: hostile.id.clone(),
+            ticket_id: hostile.ticket_id.clone(),
+            channel: desk_core::Channel::Email,
+            recipient: Some("li.wei@example.cn".into()),
+            mailbox: Some("support@desk.test".into()),
+            state: desk_core::DeliveryState::Failed,
+            attempts: 3,
+            error: Some("550 5.1.1 <li.wei@example.cn>: 用户不存在".into()),
+            created_at: 1,
+            updated_at: 2,
+            sent_at: None,
+            next_attempt_at: None,
+        }));
         changes.push(Change::Macro(desk_core::Macro {
             id: "mac1".into(),
             title: "确认指引".into(),

@@ -11,10 +11,12 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod feed;
 pub mod http;
 pub mod ingest;
+pub mod intake;
 pub mod metrics;
 pub mod presence;
 pub mod push;
@@ -36,7 +38,8 @@ pub use storage::postgres::PgStorage;
 pub use storage::sqlite::SqliteStorage;
 
 /// Serves [`app`] on `listener` until `shutdown` resolves, then stops accepting, ends
-/// event streams and lets in-flight requests finish. Prunes past retention meanwhile.
+/// event streams and lets in-flight requests finish. Prunes past retention and delivers
+/// the outbound queue meanwhile.
 pub async fn run<L>(
     listener: L,
     state: AppState,
@@ -48,6 +51,10 @@ where
     let address = listener.local_addr()?;
     tracing::info!(%address, storage = state.storage().backend(), "serving");
     let pruning = tokio::spawn(retention::prune_periodically(state.clone()));
+    let transports =
+        delivery::Transports::from_config(state.config()).map_err(anyhow::Error::msg)?;
+    let delivering = tokio::spawn(delivery::run(state.clone(), transports));
+    let fetching = tokio::spawn(intake::run(state.clone()));
     let closing = state.clone();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
@@ -58,6 +65,8 @@ where
         })
         .await?;
     pruning.abort();
+    delivering.abort();
+    fetching.abort();
     tracing::info!("server stopped");
     Ok(())
 }

@@ -63,6 +63,7 @@ struct Inner {
     pushes: Counter,
     pushed_mutations: Family<OutcomeLabels, Counter>,
     login_failures: Family<CodeLabels, Counter>,
+    mails_refused: Counter,
     pool_max: Gauge<u64, AtomicU64>,
     pool_size: Gauge<u64, AtomicU64>,
     pool_idle: Gauge<u64, AtomicU64>,
@@ -130,6 +131,12 @@ impl Metrics {
             "Refused logins, by error code (invalid_credentials, rate_limited, ...)",
             login_failures.clone(),
         );
+        let mails_refused = Counter::default();
+        registry.register(
+            "mails_refused",
+            "Fetched mails passed over as unreadable or bad input (each logged with its reason)",
+            mails_refused.clone(),
+        );
         let pool_max = Gauge::<u64, AtomicU64>::default();
         registry.register(
             "db_pool_max_connections",
@@ -166,6 +173,7 @@ impl Metrics {
                 pushes,
                 pushed_mutations,
                 login_failures,
+                mails_refused,
                 pool_max,
                 pool_size,
                 pool_idle,
@@ -221,6 +229,11 @@ impl Metrics {
                 .get_or_create(&OutcomeLabels { outcome })
                 .inc();
         }
+    }
+
+    /// A fetched mail intake passed over.
+    pub fn mail_refused(&self) {
+        self.inner.mails_refused.inc();
     }
 
     pub fn login_failed(&self, code: ErrorCode) {

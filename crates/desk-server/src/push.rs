@@ -11,6 +11,7 @@
 //! Must not depend on a storage backend or on axum.
 
 use desk_core::apply::{self, MAX_TAG_CHARS, Refusal};
+use desk_core::delivery::{self, Delivery, Route};
 use desk_core::wire::{Acknowledgement, Change, PushRequest, PushResponse, SCHEMA_VERSION};
 use desk_core::{
     AuthorKind, ErrorCode, Message, MessageKind, Mutation, MutationOp, MutationResult, Ticket,
@@ -80,6 +81,10 @@ pub struct Lookups<'m> {
     pub assignee_id: Option<&'m str>,
     /// Whether a customer with this id exists.
     pub customer_id: Option<&'m str>,
+    /// A reply's way to the customer: the ticket's route and its customer's addresses.
+    pub route: bool,
+    /// The delivery of this message (a retry).
+    pub delivery_id: Option<&'m str>,
 }
 
 pub fn lookups(m: &Mutation) -> Lookups<'_> {
@@ -94,6 +99,11 @@ pub fn lookups(m: &Mutation) -> Lookups<'_> {
         message_id: m.op.message_id(),
         assignee_id,
         customer_id,
+        route: matches!(m.op, MutationOp::Reply { .. }),
+        delivery_id: match &m.op {
+            MutationOp::RetryDelivery { message_id, .. } => Some(message_id),
+            _ => None,
+        },
     }
 }
 
@@ -107,6 +117,12 @@ pub struct Facts {
     /// The agent an `Assign` names, when there is one.
     pub assignee: Option<desk_core::Agent>,
     pub customer_known: bool,
+    /// Where the ticket's customer last wrote from (asked for with `route`).
+    pub route: Option<Route>,
+    /// The ticket's customer's email addresses (asked for with `route`).
+    pub customer_emails: Vec<String>,
+    /// The delivery a retry names.
+    pub delivery: Option<Delivery>,
 }
 
 /// The answer that needs no lookup beyond the mutation's own history: a replay gets its
@@ -247,12 +263,41 @@ pub fn decide(m: &Mutation, author: &desk_core::Agent, now: i64, facts: Facts) -
             format!("no customer {}", new.customer_id),
         );
     }
-    let mut writes = Vec::with_capacity(2);
+    let mut writes = Vec::with_capacity(3);
+    if let MutationOp::RetryDelivery {
+        message_id,
+        recipient,
+        ..
+    } = &m.op
+    {
+        let Some(current) = facts.delivery.filter(|d| d.ticket_id == ticket.id) else {
+            return Decision::rejected(
+                ErrorCode::NotFound,
+                format!("{} has no reply {message_id} to send", ticket_name(&ticket)),
+            );
+        };
+        match delivery::retry(&current, recipient.as_deref(), now) {
+            Ok(queued) => writes.push(Change::Delivery(queued)),
+            Err(refusal) => return Decision::rejected(refusal.code, refusal.reason),
+        }
+    }
+    // The reply's delivery goes with it, in the same transaction: it is sent once stored.
+    let outgoing = apply::local_message(&m, &author.name).map(|message| {
+        let delivery = delivery::queue(
+            &message,
+            &ticket,
+            facts.route.as_ref(),
+            &facts.customer_emails,
+            now,
+        );
+        (message, delivery)
+    });
     if current != Some(&ticket) {
         writes.push(Change::Ticket(ticket));
     }
-    if let Some(message) = apply::local_message(&m, &author.name) {
+    if let Some((message, delivery)) = outgoing {
         writes.push(Change::Message(message));
+        writes.extend(delivery.map(Change::Delivery));
     }
     Decision {
         result: MutationResult::Applied,
@@ -353,6 +398,16 @@ fn validate(m: &Mutation) -> std::result::Result<(), Refusal> {
             assignee_id: Some(id),
             ..
         } => check_id("assignee id", id).map_err(bad)?,
+        MutationOp::RetryDelivery {
+            message_id,
+            recipient,
+            ..
+        } => {
+            check_id("message id", message_id).map_err(bad)?;
+            if let Some(address) = recipient {
+                check_short("the address", address, delivery::MAX_ADDRESS_CHARS)?;
+            }
+        }
         MutationOp::AddTags { tags, .. } | MutationOp::RemoveTags { tags, .. } => {
             check_list("tags", tags)?;
         }

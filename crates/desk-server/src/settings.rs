@@ -177,11 +177,200 @@ pub const KEYS: &[Key] = &[
         help: "inbound messages per minute in one conversation; 0: unlimited (0..=100000)",
     },
     Key {
+        name: "delivery_lease_secs",
+        default: "300",
+        help: "how long a server sending a reply holds it; a server killed mid-send leaves it to be sent again after this (5..=3600)",
+    },
+    Key {
+        name: "delivery_retry_hours",
+        default: "24",
+        help: "how long transient delivery failures are retried before the reply fails (1..=168)",
+    },
+    Key {
+        name: "mailbox_lease_secs",
+        default: "90",
+        help: "how long the instance fetching a mailbox holds it; another takes over after this when it dies (10..=3600)",
+    },
+    Key {
         name: "ingest_per_customer_per_minute",
         default: "60",
         help: "inbound messages per minute from one customer, across conversations; 0: unlimited (0..=100000)",
     },
 ];
+
+/// Arrays of tables the file may hold beside [`KEYS`]: one entry per bridge
+/// (`[[bridge]]`); they have no environment variable or flag, but their secrets may come
+/// from the environment.
+pub const TABLE_KEYS: &[&str] = &["bridge", "mailbox"];
+
+/// `[[mailbox]]` tables: `address`, `imap_url` and `smtp_url` (`imap://user:pass@host:port/INBOX`,
+/// `imaps://…`, `smtp://…`, `smtps://…`), optional `name` (shown beside the address),
+/// `group` (where its new tickets go) and `password_env` (an environment variable holding
+/// the password, for URLs that leave it out). The first mailbox is the default sender.
+fn mailboxes(
+    table: &toml::Table,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<crate::config::Mailbox>, SettingsError> {
+    let Some(value) = table.get("mailbox") else {
+        return Ok(vec![]);
+    };
+    let bad = |n: usize, why: String| {
+        SettingsError(format!(
+            "invalid [[mailbox]] number {n} in config file {}: {why}",
+            path.display()
+        ))
+    };
+    let entries = value
+        .as_array()
+        .ok_or_else(|| bad(1, "expected [[mailbox]] tables".into()))?;
+    let mut mailboxes: Vec<crate::config::Mailbox> = Vec::with_capacity(entries.len());
+    const KNOWN: [&str; 6] = [
+        "address",
+        "name",
+        "imap_url",
+        "smtp_url",
+        "group",
+        "password_env",
+    ];
+    for (i, entry) in entries.iter().enumerate() {
+        let n = i + 1;
+        let entry = entry
+            .as_table()
+            .ok_or_else(|| bad(n, "expected a table".into()))?;
+        if let Some(k) = entry.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(bad(
+                n,
+                format!("unknown key {k:?}; known: {}", KNOWN.join(", ")),
+            ));
+        }
+        let text = |k: &str| entry.get(k).and_then(toml::Value::as_str);
+        let address = text("address").ok_or_else(|| bad(n, "address is missing".into()))?;
+        desk_core::delivery::check_email_address(address).map_err(|e| bad(n, e))?;
+        if mailboxes
+            .iter()
+            .any(|m| m.address.eq_ignore_ascii_case(address))
+        {
+            return Err(bad(n, format!("{address} is configured twice")));
+        }
+        let password = match text("password_env") {
+            Some(var) => Some(
+                env(var)
+                    .ok_or_else(|| bad(n, format!("password_env names {var}, which is not set")))?,
+            ),
+            None => None,
+        };
+        let url = |key: &str, imap: bool| -> Result<desk_mail::MailboxUrl, SettingsError> {
+            let raw = text(key).ok_or_else(|| bad(n, format!("{key} is missing")))?;
+            let mut url =
+                desk_mail::MailboxUrl::parse(raw).map_err(|e| bad(n, format!("{key}: {e}")))?;
+            if url.scheme().is_imap() != imap {
+                return Err(bad(
+                    n,
+                    format!(
+                        "{key} must be an {} url",
+                        if imap {
+                            "imap:// or imaps://"
+                        } else {
+                            "smtp:// or smtps://"
+                        }
+                    ),
+                ));
+            }
+            if let (Some(p), true, None) = (&password, url.user().is_some(), url.password()) {
+                url = url.with_password(p.clone());
+            }
+            Ok(url)
+        };
+        mailboxes.push(crate::config::Mailbox {
+            address: address.to_owned(),
+            name: text("name").map(str::to_owned),
+            imap: url("imap_url", true)?,
+            smtp: url("smtp_url", false)?,
+            group: text("group").map(str::to_owned),
+        });
+    }
+    Ok(mailboxes)
+}
+
+/// `[[bridge]]` tables: `channel` (chat, telegram or wechat), `url`, and `secret` or
+/// `secret_env` (the name of an environment variable holding it; at least 32 bytes).
+fn bridges(
+    table: &toml::Table,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<crate::config::Bridge>, SettingsError> {
+    let Some(value) = table.get("bridge") else {
+        return Ok(vec![]);
+    };
+    let bad = |n: usize, why: String| {
+        SettingsError(format!(
+            "invalid [[bridge]] number {n} in config file {}: {why}",
+            path.display()
+        ))
+    };
+    let entries = value
+        .as_array()
+        .ok_or_else(|| bad(1, "expected [[bridge]] tables".into()))?;
+    let mut bridges: Vec<crate::config::Bridge> = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let n = i + 1;
+        let entry = entry
+            .as_table()
+            .ok_or_else(|| bad(n, "expected a table".into()))?;
+        if let Some(k) = entry
+            .keys()
+            .find(|k| !["channel", "url", "secret", "secret_env"].contains(&k.as_str()))
+        {
+            return Err(bad(
+                n,
+                format!("unknown key {k:?}; known: channel, url, secret, secret_env"),
+            ));
+        }
+        let text = |k: &str| entry.get(k).and_then(toml::Value::as_str);
+        let channel: desk_core::Channel = text("channel")
+            .ok_or_else(|| bad(n, "channel is missing".into()))?
+            .parse()
+            .map_err(|e| bad(n, format!("{e}")))?;
+        if !matches!(
+            channel,
+            desk_core::Channel::Chat | desk_core::Channel::Telegram | desk_core::Channel::Wechat
+        ) {
+            return Err(bad(
+                n,
+                format!("{channel} is not a bridged channel (chat, telegram or wechat)"),
+            ));
+        }
+        if bridges.iter().any(|b| b.channel == channel) {
+            return Err(bad(n, format!("a second bridge for {channel}")));
+        }
+        let url = text("url").ok_or_else(|| bad(n, "url is missing".into()))?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad(n, "url must be http:// or https://".into()));
+        }
+        let secret = match (text("secret"), text("secret_env")) {
+            (Some(s), None) => s.to_owned(),
+            (None, Some(var)) => env(var)
+                .ok_or_else(|| bad(n, format!("secret_env names {var}, which is not set")))?,
+            _ => return Err(bad(n, "give one of secret and secret_env".into())),
+        };
+        if secret.len() < crate::config::MIN_INGEST_KEY_BYTES {
+            return Err(bad(
+                n,
+                format!(
+                    "the secret must be at least {} bytes",
+                    crate::config::MIN_INGEST_KEY_BYTES
+                ),
+            ));
+        }
+        bridges.push(crate::config::Bridge {
+            channel,
+            url: url.to_owned(),
+            secret: secret.into_bytes(),
+        });
+    }
+    Ok(bridges)
+}
 
 /// The environment variable of a key.
 pub fn env_var(key: &str) -> String {
@@ -282,10 +471,9 @@ impl Sources<'_> {
                         e.to_string().trim_end()
                     ))
                 })?;
-                if let Some(unknown) = table
-                    .keys()
-                    .find(|k| !KEYS.iter().any(|key| key.name == *k))
-                {
+                if let Some(unknown) = table.keys().find(|k| {
+                    !KEYS.iter().any(|key| key.name == *k) && !TABLE_KEYS.contains(&k.as_str())
+                }) {
                     return Err(SettingsError(format!(
                         "unknown key {unknown:?} in config file {}; known keys: {}",
                         path.display(),
@@ -424,6 +612,22 @@ impl Sources<'_> {
                 per_conversation: number("ingest_per_conversation_per_minute", 30, 0, 100_000)?
                     as u32,
                 per_customer: number("ingest_per_customer_per_minute", 60, 0, 100_000)? as u32,
+            },
+            delivery: crate::config::DeliveryConfig {
+                lease: Duration::from_secs(number("delivery_lease_secs", 300, 5, 3600)?),
+                give_up_after: Duration::from_secs(
+                    3600 * number("delivery_retry_hours", 24, 1, 168)?,
+                ),
+                ..crate::config::DeliveryConfig::default()
+            },
+            mailbox_lease: Duration::from_secs(number("mailbox_lease_secs", 90, 10, 3600)?),
+            bridges: match self.file {
+                Some((path, _)) => bridges(&table, path, self.env)?,
+                None => vec![],
+            },
+            mailboxes: match self.file {
+                Some((path, _)) => mailboxes(&table, path, self.env)?,
+                None => vec![],
             },
             ..Config::default()
         };
@@ -690,5 +894,62 @@ mod tests {
             s.metrics_listen, None,
             "`off` in the environment wins over the file"
         );
+    }
+
+    #[test]
+    fn bridges_come_from_the_file_with_their_secrets_from_the_environment() {
+        let file = r#"
+            data_dir = "/d"
+            [[bridge]]
+            channel = "telegram"
+            url = "https://bridge.example/out"
+            secret_env = "TG_SECRET"
+            [[bridge]]
+            channel = "wechat"
+            url = "http://127.0.0.1:9000/out"
+            secret = "0123456789abcdef0123456789abcdef"
+        "#;
+        let secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+        let s = resolve(Some(file), &[("TG_SECRET", secret)], &[]).unwrap();
+        let bridges = &s.config.bridges;
+        assert_eq!(bridges.len(), 2, "one bridge per table");
+        assert_eq!(
+            (bridges[0].channel, bridges[0].secret.as_slice()),
+            (desk_core::Channel::Telegram, secret.as_bytes()),
+            "the secret is read from the variable named"
+        );
+        assert!(
+            !format!("{s:?}").contains(secret),
+            "a bridge secret never prints"
+        );
+        for (bad, why) in [
+            (
+                "channel = \"email\"\nurl = \"http://x\"\nsecret = \"0123456789abcdef0123456789abcdef\"",
+                "not a bridged channel",
+            ),
+            (
+                "channel = \"chat\"\nurl = \"ftp://x\"\nsecret = \"0123456789abcdef0123456789abcdef\"",
+                "http",
+            ),
+            (
+                "channel = \"chat\"\nurl = \"http://x\"\nsecret = \"short\"",
+                "at least 32 bytes",
+            ),
+            (
+                "channel = \"chat\"\nurl = \"http://x\"\nsecret_env = \"UNSET\"",
+                "not set",
+            ),
+            (
+                "channel = \"chat\"\nurl = \"http://x\"\nsecret = \"0123456789abcdef0123456789abcdef\"\ntoken = 1",
+                "unknown key",
+            ),
+        ] {
+            let file = format!("data_dir = \"/d\"\n[[bridge]]\n{bad}");
+            let err = resolve(Some(&file), &[], &[]).unwrap_err().to_string();
+            assert!(
+                err.contains(why) && err.contains("[[bridge]] number 1"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

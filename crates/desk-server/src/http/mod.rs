@@ -4,8 +4,10 @@
 //! The only module that knows axum routing. Handlers stay thin: extract, call a
 //! transport-neutral function (`auth`, `feed`), serialize.
 
+mod attachments;
 pub mod events;
 pub mod extract;
+mod form;
 mod ingest;
 mod openapi;
 mod ops;
@@ -45,10 +47,12 @@ pub fn app(state: AppState) -> Router {
         .route("/tickets/{id}/presence", get(routes::ticket_presence))
         .route("/events", get(events::events))
         .merge(ingest::routes())
+        .merge(attachments::routes())
         .merge(ops::api_routes());
     Router::new()
         .route("/healthz", get(routes::healthz))
         .merge(ops::routes())
+        .merge(form::routes())
         .nest(API_PREFIX, api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -72,11 +76,14 @@ async fn json_errors(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    // JSON errors are the API's; HTML ones are the web form's own pages.
+    let kept = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+        });
+    if kept {
         return response;
     }
     let code = match status {

@@ -170,6 +170,79 @@ fn paths() -> Value {
     );
     paths.insert("/readyz".into(), json!({ "get": readyz }));
 
+    let mut upload = operation(
+        "uploadAttachment",
+        "Upload a file for a reply: stored once under its SHA-256, its type sniffed from its bytes",
+        true,
+        ("200", ok("the file's address and what it is", "Attachment")),
+        &[("400", "an empty file"), ("413", "a file over 25 MiB")],
+    );
+    upload["parameters"] = json!([{ "name": "name", "in": "query", "required": false,
+        "description": "the file's name (paths and wallet secrets are taken out of it)",
+        "schema": { "type": "string" } }]);
+    upload["requestBody"] = json!({ "required": true, "content": {
+        "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } });
+    paths.insert(api("/attachments"), json!({ "post": upload }));
+    let mut download = operation(
+        "downloadAttachment",
+        "A file a message of a ticket in the caller's scope carries, or that the caller uploaded; always as a download",
+        true,
+        (
+            "200",
+            json!({ "description": "the file's bytes (raster images keep their type; everything else is text or octet-stream)",
+            "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }),
+        ),
+        &[("404", "no such file, or none the caller may have")],
+    );
+    download["parameters"] = json!([{ "name": "sha256", "in": "path", "required": true,
+        "schema": { "type": "string" } }]);
+    paths.insert(api("/attachments/{sha256}"), json!({ "get": download }));
+
+    // The public web form: pages, not JSON (its errors are pages too).
+    let html = |description: &str| {
+        json!({ "description": description,
+                "content": { "text/html": { "schema": { "type": "string" } } } })
+    };
+    let lang = json!({ "name": "lang", "in": "query", "required": false,
+                       "description": "`zh-CN` or `en`; else the browser's Accept-Language",
+                       "schema": { "type": "string" } });
+    paths.insert(
+        "/form".into(),
+        json!({
+            "get": {
+                "operationId": "webForm",
+                "summary": "The public web form a customer writes in with (no script, Chinese or English)",
+                "parameters": [lang],
+                "responses": { "200": html("the form"), "default": error_ref("Error") },
+            },
+            "post": {
+                "operationId": "submitWebForm",
+                "summary": "Open a ticket from the web form; its page shows the ticket number",
+                "requestBody": { "required": true, "content": {
+                    "application/x-www-form-urlencoded": { "schema": {
+                        "type": "object",
+                        "properties": {
+                            "name": { "type": "string" },
+                            "email": { "type": "string" },
+                            "subject": { "type": "string" },
+                            "message": { "type": "string" },
+                            "website": { "type": "string", "description": "left empty by people (a honeypot)" },
+                            "lang": { "type": "string" },
+                        },
+                        "required": ["email", "message"],
+                    } } } },
+                "responses": {
+                    "200": html("the ticket's number, and where the answer goes"),
+                    "413": error_ref("Error"),
+                    "422": html("the form again, saying which fields to correct"),
+                    "429": html("too many submissions: try again after Retry-After seconds"),
+                    "503": html("the desk cannot take it just now"),
+                    "default": error_ref("Error"),
+                },
+            },
+        }),
+    );
+
     let mut login = operation(
         "login",
         "Sign in a device with email and password",
@@ -764,6 +837,27 @@ fn schemas() -> Value {
             "updated_at": time(),
         })),
     );
+    put(
+        "Delivery",
+        object(json!({
+            "id": { "type": "string", "description": "the message's id" },
+            "ticket_id": string(),
+            "channel": schema_ref("Channel"),
+            "recipient": nullable_string(),
+            "mailbox": nullable_string(),
+            "state": string_enum(desk_core::DeliveryState::ALL.iter().map(|s| s.as_str())),
+            "attempts": unsigned(u32::MAX.into()),
+            "error": nullable_string(),
+            "created_at": time(),
+            "updated_at": time(),
+            "sent_at": nullable_time(),
+            "next_attempt_at": nullable_time(),
+        })),
+    );
+    put(
+        "LeftScope",
+        object(json!({ "id": string(), "ticket_id": string() })),
+    );
     let change = |kind: &str, record: &str| {
         object(json!({ "kind": { "const": kind }, "record": schema_ref(record) }))
     };
@@ -781,6 +875,8 @@ fn schemas() -> Value {
                 change("kb_article", "KbArticle"),
                 change("incident", "Incident"),
                 change("sla_policy", "SlaPolicy"),
+                change("delivery", "Delivery"),
+                change("left_scope", "LeftScope"),
             ]
         }),
     );
@@ -847,6 +943,10 @@ fn schemas() -> Value {
             tagged("type", "add_tags", json!({ "ticket_id": string(), "tags": strings() })),
             tagged("type", "remove_tags", json!({ "ticket_id": string(), "tags": strings() })),
             tagged("type", "create_ticket", json!({ "ticket": schema_ref("Ticket") })),
+            tagged("type", "retry_delivery", json!({
+                "ticket_id": string(), "message_id": string(),
+                "recipient": nullable_string(),
+            })),
         ] }),
     );
     put(
@@ -977,6 +1077,7 @@ fn schemas() -> Value {
                 "name": string(),
                 "handle": nullable_string(),
                 "language": nullable_string(),
+                "email": nullable_string(),
             }),
             &["platform_user_id", "name"],
         ),

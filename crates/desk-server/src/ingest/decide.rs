@@ -2,6 +2,7 @@
 //! looked up inside its transaction. Pure: the backends fetch and write, the choices are
 //! made here once, so SQLite and PostgreSQL answer alike.
 
+use desk_core::delivery::{self, Route};
 use desk_core::redact::{self, SecretKind, customer_warning};
 use desk_core::sanitize;
 use desk_core::wire::{
@@ -32,6 +33,17 @@ pub enum IngestItem {
         fresh_customer_id: String,
         fresh_ticket_id: String,
     },
+    /// A mail fetched from a mailbox (see [`super::mail`]).
+    Mail {
+        mail: super::mail::InboundMail,
+        fresh_customer_id: String,
+        fresh_ticket_id: String,
+    },
+    /// A bounce of a mail the desk sent.
+    Bounce {
+        bounce: super::mail::Bounce,
+        mailbox: String,
+    },
 }
 
 /// What a backend must look up before [`decide`].
@@ -45,6 +57,15 @@ pub struct Lookups<'i> {
     pub conversation: Option<(Channel, &'i str)>,
     /// The ticket of an already-stored message with this id.
     pub message_id: Option<String>,
+    /// The customer this email address belongs to.
+    pub email: Option<&'i str>,
+    /// The tickets these Message-IDs lead to: a message the desk sent (the id's local
+    /// part), or a mail it received.
+    pub thread_ids: &'i [String],
+    /// The ticket with this number.
+    pub ticket_number: Option<i64>,
+    /// The delivery with this id.
+    pub delivery_id: Option<String>,
 }
 
 impl IngestItem {
@@ -54,6 +75,10 @@ impl IngestItem {
             transaction_id: None,
             conversation: None,
             message_id: None,
+            email: None,
+            thread_ids: &[],
+            ticket_number: None,
+            delivery_id: None,
         };
         match self {
             IngestItem::Event { event, .. } => match event {
@@ -75,6 +100,17 @@ impl IngestItem {
                 platform_user_id: Some(&message.customer.platform_user_id),
                 conversation: Some((message.channel, &message.conversation_id)),
                 message_id: Some(message_id(message)),
+                ..none
+            },
+            IngestItem::Mail { mail, .. } => Lookups {
+                email: Some(&mail.from),
+                thread_ids: &mail.thread_ids,
+                ticket_number: mail.subject_number,
+                message_id: Some(super::mail::message_id(&mail.header_id)),
+                ..none
+            },
+            IngestItem::Bounce { bounce, .. } => Lookups {
+                delivery_id: bounce.delivery_id(),
                 ..none
             },
         }
@@ -109,6 +145,12 @@ pub struct Facts {
     pub ticket: Option<Ticket>,
     /// The ticket a message with the same id was already delivered to.
     pub delivered_to: Option<Ticket>,
+    /// The tickets [`Lookups::thread_ids`] lead to, in their order, each once.
+    pub threaded: Vec<Ticket>,
+    /// The ticket [`Lookups::ticket_number`] names.
+    pub numbered: Option<Ticket>,
+    /// The delivery [`Lookups::delivery_id`] names.
+    pub delivery: Option<desk_core::Delivery>,
 }
 
 /// What the answer to one item says.
@@ -116,6 +158,10 @@ pub struct Facts {
 pub enum IngestOutcome {
     Event(IngestEventResult),
     Message(InboundMessageResponse),
+    /// Recorded nowhere but the audit log (an auto-reply answering nothing, a bounce).
+    Dropped {
+        reason: String,
+    },
 }
 
 /// What to write for one item, in the ingesting transaction.
@@ -125,6 +171,12 @@ pub struct Decision {
     pub writes: Vec<Change>,
     /// `(channel, conversation id)` now leads to this customer and ticket.
     pub thread: Option<(Channel, String, Conversation)>,
+    /// Replies on the ticket (its id) now go this way: where the customer last wrote from.
+    pub route: Option<(String, Route)>,
+    /// A mail's Message-ID now leads to this ticket (its id), for the answers to it.
+    pub mail_thread: Option<(String, String)>,
+    /// Files the messages carry, stored before them.
+    pub blobs: Vec<crate::storage::NewBlob>,
     pub audit: AuditEntry,
     /// The answer; a new ticket's number is filled in from the stored records by
     /// [`Decision::outcome`].
@@ -132,6 +184,19 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A decision that writes nothing (yet) and answers `outcome`.
+    pub(super) fn answer_only(audit: AuditEntry, outcome: IngestOutcome) -> Self {
+        Self {
+            writes: vec![],
+            thread: None,
+            route: None,
+            mail_thread: None,
+            blobs: vec![],
+            audit,
+            outcome,
+        }
+    }
+
     /// The answer, with the ticket's number as `stored` (the records as written) has it.
     pub fn outcome(&self, stored: &[Change]) -> IngestOutcome {
         let mut outcome = self.outcome.clone();
@@ -174,6 +239,30 @@ pub fn decide(
             actor,
             nonce,
         ),
+        IngestItem::Mail {
+            mail,
+            fresh_customer_id,
+            fresh_ticket_id,
+        } => super::mail::decide(
+            mail,
+            facts.customer,
+            facts.threaded,
+            facts.numbered,
+            facts.delivered_to,
+            fresh_customer_id,
+            fresh_ticket_id,
+            now,
+            actor,
+            nonce,
+        ),
+        IngestItem::Bounce { bounce, mailbox } => Ok(super::mail::decide_bounce(
+            bounce,
+            mailbox,
+            facts.delivery,
+            now,
+            actor,
+            nonce,
+        )),
     }
 }
 
@@ -260,6 +349,9 @@ fn event_decision(
     Ok(Decision {
         writes: if applied { vec![change] } else { vec![] },
         thread: None,
+        route: None,
+        mail_thread: None,
+        blobs: vec![],
         audit,
         outcome: IngestOutcome::Event(result),
     })
@@ -354,6 +446,9 @@ fn message_decision(
         return Ok(Decision {
             writes: vec![],
             thread: None,
+            route: None,
+            mail_thread: None,
+            blobs: vec![],
             audit: audit(&ticket.id, false, true),
             outcome: IngestOutcome::Message(InboundMessageResponse {
                 ticket_number: ticket.number.unwrap_or(0),
@@ -366,6 +461,7 @@ fn message_decision(
     }
 
     let mut writes = Vec::with_capacity(3);
+    let email = m.customer.email.as_deref().map(str::trim);
     let customer = match facts.customer {
         Some(mut c) => {
             let new_handle = m
@@ -373,30 +469,21 @@ fn message_decision(
                 .handle
                 .as_ref()
                 .filter(|h| !c.handles.contains(h));
+            let new_email = email.filter(|e| !c.emails.iter().any(|x| x.eq_ignore_ascii_case(e)));
             if let Some(handle) = new_handle {
                 c.handles.push(handle.clone());
+            }
+            if let Some(email) = new_email {
+                c.emails.push(email.to_owned());
+            }
+            if new_handle.is_some() || new_email.is_some() {
                 c.updated_at = now;
                 writes.push(Change::Customer(c.clone()));
             }
             c
         }
         None => {
-            let c = Customer {
-                id: fresh_customer_id.to_owned(),
-                platform_user_id: m.customer.platform_user_id.clone(),
-                name: m.customer.name.clone(),
-                emails: vec![],
-                phones: vec![],
-                handles: m.customer.handle.iter().cloned().collect(),
-                preferred_language: m.customer.language.clone().unwrap_or_default(),
-                tier: CustomerTier::Standard,
-                kyc_level: 0,
-                risk_flags: vec![],
-                tags: vec![],
-                notes: String::new(),
-                created_at: now,
-                updated_at: now,
-            };
+            let c = new_customer(m, fresh_customer_id, now);
             writes.push(Change::Customer(c.clone()));
             c
         }
@@ -450,20 +537,23 @@ fn message_decision(
         attachments: vec![],
         created_at: now,
     };
-    let warning = content.exposed().then(|| Message {
-        id: format!("{message_id}-warning"),
-        ticket_id: ticket.id.clone(),
-        kind: MessageKind::PublicReply,
-        author: Author {
-            kind: AuthorKind::System,
-            id: None,
-            name: "Desk".to_owned(),
-        },
-        body_text: customer_warning(&ticket.language).to_owned(),
-        body_html: None,
-        attachments: vec![],
-        created_at: now,
-    });
+    // Replies go back where the customer wrote from: a chat to its conversation, email
+    // and the web form to the address given.
+    let route = match delivery::outbound_channel(m.channel) {
+        Channel::Email => email.map(|e| Route {
+            channel: Channel::Email,
+            recipient: e.to_owned(),
+            mailbox: None,
+        }),
+        channel => Some(Route {
+            channel,
+            recipient: m.conversation_id.clone(),
+            mailbox: None,
+        }),
+    };
+    let warning = content
+        .exposed()
+        .then(|| warning_message(&message_id, &ticket));
     let answer = InboundMessageResponse {
         ticket_id: ticket.id.clone(),
         ticket_number: ticket.number.unwrap_or(0),
@@ -476,15 +566,68 @@ fn message_decision(
         ticket_id: ticket.id.clone(),
     };
     let audit = audit(&ticket.id, created, false);
+    // The warning is sent like any reply, by the queue, in this transaction.
+    let warning_delivery = warning
+        .as_ref()
+        .and_then(|w| delivery::queue(w, &ticket, route.as_ref(), &customer.emails, now));
+    let ticket_id = ticket.id.clone();
     writes.push(Change::Ticket(ticket));
     writes.push(Change::Message(message));
     writes.extend(warning.map(Change::Message));
+    writes.extend(warning_delivery.map(Change::Delivery));
     Ok(Decision {
         writes,
         thread: Some((m.channel, m.conversation_id.clone(), thread)),
+        route: route.map(|r| (ticket_id, r)),
+        mail_thread: None,
+        blobs: vec![],
         audit,
         outcome: IngestOutcome::Message(answer),
     })
+}
+
+/// The customer a message's sender becomes when the desk has not met them before.
+pub(super) fn new_customer(m: &InboundMessage, id: &str, now: i64) -> Customer {
+    Customer {
+        id: id.to_owned(),
+        platform_user_id: m.customer.platform_user_id.clone(),
+        name: m.customer.name.clone(),
+        emails: m
+            .customer
+            .email
+            .iter()
+            .map(|e| e.trim().to_owned())
+            .collect(),
+        phones: vec![],
+        handles: m.customer.handle.iter().cloned().collect(),
+        preferred_language: m.customer.language.clone().unwrap_or_default(),
+        tier: CustomerTier::Standard,
+        kyc_level: 0,
+        risk_flags: vec![],
+        tags: vec![],
+        notes: String::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The automatic warning to a customer who sent a wallet secret in message `message_id`,
+/// in the ticket's language, dated with the ticket's last message.
+pub(super) fn warning_message(message_id: &str, ticket: &Ticket) -> Message {
+    Message {
+        id: format!("{message_id}-warning"),
+        ticket_id: ticket.id.clone(),
+        kind: MessageKind::PublicReply,
+        author: Author {
+            kind: AuthorKind::System,
+            id: None,
+            name: "Desk".to_owned(),
+        },
+        body_text: customer_warning(&ticket.language).to_owned(),
+        body_html: None,
+        attachments: vec![],
+        created_at: ticket.last_message_at,
+    }
 }
 
 /// The tag a ticket gets when its customer sent a wallet secret, so the view by tag finds
@@ -494,9 +637,9 @@ pub const SECRET_EXPOSED_TAG: &str = "secret-exposed";
 /// What ingestion keeps of a message: text and subject with every wallet secret redacted
 /// (DESIGN.md §7), HTML as the sanitizer's output or, when it held a secret anywhere, not
 /// at all. Nothing here holds the secret itself.
-struct Content {
-    text: String,
-    html: Option<String>,
+pub(super) struct Content {
+    pub(super) text: String,
+    pub(super) html: Option<String>,
     subject: Option<String>,
     counts: Vec<(SecretKind, usize)>,
     /// The HTML held a secret, so only the redacted text was kept.
@@ -504,7 +647,7 @@ struct Content {
 }
 
 impl Content {
-    fn of(m: &InboundMessage) -> Self {
+    pub(super) fn of(m: &InboundMessage) -> Self {
         // An HTML-only message (email) is read as the HTML's plain text.
         let text = match &m.html {
             Some(html) if m.text.trim().is_empty() => sanitize::plain_text(html),
@@ -531,7 +674,7 @@ impl Content {
         }
     }
 
-    fn exposed(&self) -> bool {
+    pub(super) fn exposed(&self) -> bool {
         !self.counts.is_empty() || self.html_dropped
     }
 }
@@ -539,7 +682,7 @@ impl Content {
 /// Flags a ticket whose customer sent a secret: the first time is kept, the tag makes it
 /// findable, and it is answered at high priority at least (the customer's funds are at
 /// risk until they move them).
-fn flag_exposed(ticket: &mut Ticket, now: i64) {
+pub(super) fn flag_exposed(ticket: &mut Ticket, now: i64) {
     ticket.secret_exposed_at.get_or_insert(now);
     if !ticket.tags.iter().any(|t| t == SECRET_EXPOSED_TAG) {
         ticket.tags.push(SECRET_EXPOSED_TAG.to_owned());
@@ -547,7 +690,7 @@ fn flag_exposed(ticket: &mut Ticket, now: i64) {
     ticket.priority = ticket.priority.max(Priority::High);
 }
 
-fn new_ticket(
+pub(super) fn new_ticket(
     m: &InboundMessage,
     content: &Content,
     customer: &Customer,

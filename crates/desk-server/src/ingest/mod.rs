@@ -10,7 +10,9 @@
 //! Transport-neutral: no HTTP types; must not depend on a storage backend.
 
 pub mod decide;
+pub mod form;
 pub mod limit;
+pub mod mail;
 pub mod signature;
 pub mod validate;
 
@@ -68,7 +70,7 @@ async fn ingest<T: DeserializeOwned>(
                 format!("{}:{}", message.channel.as_str(), message.conversation_id),
                 message.customer.platform_user_id.as_str(),
             )),
-            IngestItem::Event { .. } => None,
+            IngestItem::Event { .. } | IngestItem::Mail { .. } | IngestItem::Bounce { .. } => None,
         })
         .collect();
     let mut buckets = vec![(limit::Bucket::Sender, signed.key_id.as_str())];
@@ -116,7 +118,7 @@ pub async fn events(
         .into_iter()
         .map(|outcome| match outcome {
             IngestOutcome::Event(result) => Ok(result),
-            IngestOutcome::Message(_) => Err(unexpected()),
+            IngestOutcome::Message(_) | IngestOutcome::Dropped { .. } => Err(unexpected()),
         })
         .collect::<Result<Vec<IngestEventResult>>>()?;
     Ok(IngestEventsResponse { results })

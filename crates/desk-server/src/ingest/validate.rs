@@ -160,6 +160,9 @@ pub fn message(m: &InboundMessage) -> Result<()> {
             check_short(at, what, value)?;
         }
     }
+    if let Some(email) = &m.customer.email {
+        desk_core::delivery::check_email_address(email.trim()).map_err(|e| bad(at, &e))?;
+    }
     check_text(at, "the text", &m.text, MAX_TEXT_CHARS)?;
     match &m.html {
         Some(html) => {

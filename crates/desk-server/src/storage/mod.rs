@@ -379,6 +379,70 @@ pub struct IngestReceipt {
     pub outcomes: Vec<IngestOutcome>,
 }
 
+/// A delivery a worker took from the queue (now `sending`, `attempts` counting this
+/// attempt), with what sending it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    pub delivery: desk_core::Delivery,
+    pub message: desk_core::Message,
+    pub ticket: desk_core::Ticket,
+    pub customer: Option<desk_core::Customer>,
+    /// The bytes of the message's files, in its order: loaded by the worker before it
+    /// sends (storage leaves them empty).
+    pub files: Vec<Vec<u8>>,
+}
+
+/// A file to store (DESIGN.md §11 attachments).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewBlob {
+    /// `desk_core::attachment::address` of `data`.
+    pub sha256: String,
+    /// Sniffed from `data` (`desk_core::attachment::sniff`).
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub now: i64,
+    /// The agent who uploaded it, who may fetch it before a message carries it.
+    pub uploaded_by: Option<String>,
+}
+
+impl std::fmt::Debug for NewBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewBlob")
+            .field("sha256", &self.sha256)
+            .field("content_type", &self.content_type)
+            .field("size", &self.data.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blob")
+            .field("content_type", &self.content_type)
+            .field("size", &self.data.len())
+            .finish()
+    }
+}
+
+/// How one attempt of a claimed delivery ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    /// The delivery's (its message's) id.
+    pub id: String,
+    /// The attempt this is the outcome of: a later claim's attempt is left alone.
+    pub attempt: u32,
+    pub outcome: desk_core::delivery::AttemptOutcome,
+    /// 0.0–1.0, spreading the retry of deliveries that failed together.
+    pub jitter: f64,
+}
+
 /// A mutation's answer as stored, JSON text: the same on every backend.
 pub(crate) fn encode_result(result: &MutationResult) -> Result<String> {
     serde_json::to_string(result)
@@ -408,6 +472,7 @@ pub fn refuse_nul(change: &Change) -> Result<()> {
             t.group.as_deref(),
         ]),
         Change::Message(m) => columns.push(Some(&m.ticket_id)),
+        Change::Delivery(d) => columns.push(Some(&d.ticket_id)),
         Change::Agent(_)
         | Change::Macro(_)
         | Change::KbArticle(_)
@@ -542,6 +607,64 @@ pub trait Storage: Send + Sync + 'static {
     async fn ingest(&self, batch: IngestBatch) -> Result<IngestReceipt>;
     /// Forgets nonces that expired before `now`; returns how many.
     async fn prune_ingest_nonces(&self, now: i64) -> Result<u64>;
+
+    // ---- outbound delivery (DESIGN.md §11) ----
+
+    /// Takes up to `limit` deliveries that are due at `now` (queued and due, or sending
+    /// with a lapsed claim: its worker died), oldest due first, and marks each `sending`
+    /// under a claim of `lease_ms` ([`desk_core::delivery::claim`]), through the feed. On
+    /// PostgreSQL several instances claim at once and never take the same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>>;
+    /// Records how attempts ended ([`desk_core::delivery::settle`]), each through the
+    /// feed, in one transaction; one answer per settlement: the delivery as stored, or
+    /// `None` when the attempt no longer held it (or there is no such delivery).
+    async fn settle_deliveries(
+        &self,
+        settlements: Vec<Settlement>,
+        now: i64,
+        give_up_after_ms: i64,
+    ) -> Result<Vec<Option<desk_core::Delivery>>>;
+
+    // ---- attachments (DESIGN.md §11) ----
+
+    /// Stores a file's bytes under its address, once: storing the same file again changes
+    /// nothing but who uploaded it.
+    async fn put_blob(&self, blob: NewBlob) -> Result<()>;
+    /// A file, when `agent` may have it: it uploaded it, or a message of a ticket in its
+    /// scope carries it. `None` otherwise, or when there is no such file: an agent cannot
+    /// tell a file it may not see from one that does not exist.
+    async fn blob_for(&self, sha256: &str, agent: &Agent) -> Result<Option<Blob>>;
+    /// A file, for the server's own use (sending a reply's files).
+    async fn blob(&self, sha256: &str) -> Result<Option<Blob>>;
+
+    // ---- mail intake (DESIGN.md §11) ----
+
+    /// Takes the mailbox's lease for `holder` until `until` when it is free, lapsed by
+    /// `now`, or already `holder`'s (a renewal): only the holder fetches the mailbox, so
+    /// two instances never fetch one mail into two tickets. Whether `holder` holds it.
+    async fn lease_mailbox(
+        &self,
+        address: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool>;
+    /// The mailbox's place in its folder: `(UIDVALIDITY, the last UID stored)`, `None`
+    /// before its first mail.
+    async fn mailbox_cursor(&self, address: &str) -> Result<Option<(u32, u32)>>;
+    /// Moves the mailbox's place to `last_uid`: forward only, unless the folder's
+    /// UIDVALIDITY changed (its UIDs start over).
+    async fn advance_mailbox_cursor(
+        &self,
+        address: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> Result<()>;
 
     // ---- the audit log ----
 

@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod http;
 mod logs;
+mod mail_drills;
 mod openapi;
 mod ops;
 mod postgres;

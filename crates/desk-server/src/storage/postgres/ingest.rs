@@ -35,6 +35,9 @@ pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<
     for (index, item) in batch.items.iter().enumerate() {
         let facts = facts(tx, item.lookups()).await?;
         let decision = ingest::decide(index, item, facts, batch.now, &batch.actor, &batch.nonce)?;
+        for blob in &decision.blobs {
+            super::delivery::insert_blob(tx, blob).await?;
+        }
         let stored = if decision.writes.is_empty() {
             vec![]
         } else {
@@ -55,6 +58,26 @@ pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<
             )
             .await
             .ctx("thread conversation")?;
+        }
+        if let Some((header_id, ticket_id)) = &decision.mail_thread {
+            tx.execute(
+                "INSERT INTO mail_threads (header_id, ticket_id) VALUES ($1, $2)
+                 ON CONFLICT (header_id) DO NOTHING",
+                &[header_id, ticket_id],
+            )
+            .await
+            .ctx("remember the mail's thread")?;
+        }
+        if let Some((ticket_id, route)) = &decision.route {
+            let route = serde_json::to_string(route)
+                .map_err(|e| Error::Internal(format!("encode reply route: {e}")))?;
+            tx.execute(
+                "INSERT INTO reply_routes (ticket_id, route) VALUES ($1, $2::text::json)
+                 ON CONFLICT (ticket_id) DO UPDATE SET route = excluded.route",
+                &[ticket_id, &route],
+            )
+            .await
+            .ctx("remember the reply route")?;
         }
         outcomes.push(decision.outcome(&stored));
         audited.push(decision.audit);
@@ -110,6 +133,57 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
                 ticket_id: row.get(1),
             });
         }
+    }
+    if let Some(email) = lookups.email {
+        // A wallet customer's own profile before one intake made for the address alone.
+        facts.customer = record(
+            tx,
+            "SELECT c.record::text FROM customer_emails e JOIN customers c ON c.id = e.customer_id
+             WHERE e.email_key = $1
+             ORDER BY c.platform_user_id LIKE 'email:%', c.id LIMIT 1",
+            &[&crate::storage::email_key(email)],
+            "find customer by email",
+        )
+        .await?;
+    }
+    for header_id in lookups.thread_ids {
+        // The desk's own Message-IDs are `<message id>@<domain>`.
+        let local = header_id.split_once('@').map(|(local, _)| local);
+        let ticket: Option<desk_core::Ticket> = record(
+            tx,
+            "SELECT t.record::text FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.id = $1
+             UNION ALL
+             SELECT t.record::text FROM mail_threads x JOIN tickets t ON t.id = x.ticket_id
+             WHERE x.header_id = $2
+             LIMIT 1",
+            &[&local, header_id],
+            "find the ticket of a thread's mail",
+        )
+        .await?;
+        if let Some(t) = ticket
+            && !facts.threaded.iter().any(|x| x.id == t.id)
+        {
+            facts.threaded.push(t);
+        }
+    }
+    if let Some(number) = lookups.ticket_number {
+        facts.numbered = record(
+            tx,
+            "SELECT record::text FROM tickets WHERE number = $1",
+            &[&number],
+            "find ticket by number",
+        )
+        .await?;
+    }
+    if let Some(id) = &lookups.delivery_id {
+        facts.delivery = record(
+            tx,
+            "SELECT record::text FROM deliveries WHERE id = $1",
+            &[id],
+            "find the bounced delivery",
+        )
+        .await?;
     }
     if let Some(id) = &lookups.message_id {
         facts.delivered_to = record(

@@ -14,6 +14,7 @@
 
 mod accounts;
 mod audit;
+mod delivery;
 mod ingest;
 mod listen;
 mod push;
@@ -35,6 +36,7 @@ use super::{
     AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
     PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
+use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
@@ -451,6 +453,116 @@ impl Storage for PgStorage {
 
     async fn prune_ingest_nonces(&self, now: i64) -> Result<u64> {
         in_transaction!(self, |tx| ingest::prune_nonces(&tx, now))
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        let due = reading!(self, |client| async move {
+            Ok(client
+                .query_opt(delivery::ANY_DUE, &[&now])
+                .await
+                .ctx("look for due deliveries")?
+                .is_some())
+        })?;
+        if !due {
+            return Ok(vec![]);
+        }
+        in_transaction!(self, |tx| delivery::claim(&tx, now, lease_ms, limit))
+    }
+
+    async fn settle_deliveries(
+        &self,
+        settlements: Vec<Settlement>,
+        now: i64,
+        give_up_after_ms: i64,
+    ) -> Result<Vec<Option<desk_core::Delivery>>> {
+        in_transaction!(self, |tx| delivery::settle(
+            &tx,
+            &settlements,
+            now,
+            give_up_after_ms
+        ))
+    }
+
+    async fn put_blob(&self, blob: NewBlob) -> Result<()> {
+        in_transaction!(self, |tx| async {
+            delivery::insert_blob(&tx, &blob).await?;
+            Ok::<_, Error>(())
+        })
+    }
+
+    async fn blob_for(&self, sha256: &str, agent: &Agent) -> Result<Option<Blob>> {
+        reading!(self, |client| delivery::blob(&client, sha256, Some(agent)))
+    }
+
+    async fn blob(&self, sha256: &str) -> Result<Option<Blob>> {
+        reading!(self, |client| delivery::blob(&client, sha256, None))
+    }
+
+    async fn lease_mailbox(
+        &self,
+        address: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool> {
+        in_transaction!(self, |tx| async {
+            let taken = tx
+                .execute(
+                    "INSERT INTO mailbox_cursors (address, uid_validity, last_uid, lease_holder, lease_until)
+                     VALUES ($1, 0, 0, $2, $4)
+                     ON CONFLICT (address) DO UPDATE
+                         SET lease_holder = excluded.lease_holder, lease_until = excluded.lease_until
+                         WHERE mailbox_cursors.lease_holder IS NULL
+                            OR mailbox_cursors.lease_holder = $2
+                            OR mailbox_cursors.lease_until < $3",
+                    &[&address, &holder, &now, &until],
+                )
+                .await
+                .ctx("lease mailbox")?;
+            Ok::<_, Error>(taken == 1)
+        })
+    }
+
+    async fn mailbox_cursor(&self, address: &str) -> Result<Option<(u32, u32)>> {
+        reading!(self, |client| async move {
+            let row = client
+                .query_opt(
+                    "SELECT uid_validity, last_uid FROM mailbox_cursors
+                     WHERE address = $1 AND uid_validity > 0",
+                    &[&address],
+                )
+                .await
+                .ctx("read mailbox cursor")?;
+            Ok(row.map(|r| (r.get::<_, i64>(0) as u32, r.get::<_, i64>(1) as u32)))
+        })
+    }
+
+    async fn advance_mailbox_cursor(
+        &self,
+        address: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> Result<()> {
+        let (validity, last) = (i64::from(uid_validity), i64::from(last_uid));
+        in_transaction!(self, |tx| async {
+            tx.execute(
+                "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES ($1, $2, $3)
+                 ON CONFLICT (address) DO UPDATE SET
+                     last_uid = CASE WHEN mailbox_cursors.uid_validity = excluded.uid_validity
+                                     THEN greatest(mailbox_cursors.last_uid, excluded.last_uid)
+                                     ELSE excluded.last_uid END,
+                     uid_validity = excluded.uid_validity",
+                &[&address, &validity, &last],
+            )
+            .await
+            .ctx("advance mailbox cursor")?;
+            Ok::<_, Error>(())
+        })
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {

@@ -136,7 +136,6 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
         vec![]
     };
     Ok(Facts {
-        ticket,
         conversation,
         message_id_taken: exists(
             tx,
@@ -154,7 +153,52 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
             lookups.customer_id,
         )
         .await?,
+        route: match (&ticket, lookups.route) {
+            (Some(_), true) => body(
+                tx,
+                "SELECT route::text FROM reply_routes WHERE ticket_id = $1",
+                lookups.ticket_id,
+            )
+            .await?
+            .as_deref()
+            .map(parse)
+            .transpose()?,
+            _ => None,
+        },
+        customer_emails: match (&ticket, lookups.route) {
+            (Some(t), true) => body(
+                tx,
+                "SELECT record::text FROM customers WHERE id = $1",
+                &t.customer_id,
+            )
+            .await?
+            .as_deref()
+            .map(parse::<desk_core::Customer>)
+            .transpose()?
+            .map(|c| c.emails)
+            .unwrap_or_default(),
+            _ => vec![],
+        },
+        delivery: match lookups.delivery_id {
+            Some(id) => body(tx, "SELECT record::text FROM deliveries WHERE id = $1", id)
+                .await?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            None => None,
+        },
+        ticket,
     })
+}
+
+/// The one text column `sql` selects for `id`, if there is a row.
+async fn body(tx: &Transaction<'_>, sql: &str, id: &str) -> Result<Option<String>> {
+    let statement = tx.prepare_cached(sql).await.ctx("prepare a lookup")?;
+    Ok(tx
+        .query_opt(&statement, &[&id])
+        .await
+        .ctx("look up a record")?
+        .map(|row| row.get(0)))
 }
 
 /// Stores the answer at the transaction's next feed position and moves the client's

@@ -249,6 +249,90 @@ const MIGRATIONS: &[&str] = &[
     UPDATE changes c SET scope_group = t.record->>'group'
     FROM tickets t WHERE c.kind = 'message' AND t.id = c.body->>'ticket_id';
     "#,
+    // 7: outbound delivery (DESIGN.md §11): one delivery per public message the desk
+    // sends, the queue's due time beside it, and how each ticket's customer is reached.
+    r#"
+    CREATE TABLE deliveries (
+        id         TEXT PRIMARY KEY,      -- the message's id
+        ticket_id  TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        due_at     BIGINT,                -- desk_core::Delivery::due_at; NULL once settled
+        record     JSON NOT NULL
+    );
+    CREATE INDEX deliveries_due ON deliveries(due_at) WHERE due_at IS NOT NULL;
+    CREATE INDEX deliveries_ticket ON deliveries(ticket_id);
+
+    -- The channel and address a ticket's customer last wrote from: where replies go.
+    CREATE TABLE reply_routes (
+        ticket_id TEXT PRIMARY KEY,
+        route     JSON NOT NULL           -- desk_core::delivery::Route
+    );
+
+    -- Mail intake: the Message-IDs of mails received, for the answers to them (the desk's
+    -- own Message-IDs name their message), and each mailbox's place in its folder.
+    CREATE TABLE mail_threads (
+        header_id TEXT PRIMARY KEY,
+        ticket_id TEXT NOT NULL
+    );
+    CREATE TABLE mailbox_cursors (
+        address      TEXT PRIMARY KEY,
+        uid_validity BIGINT NOT NULL,
+        last_uid     BIGINT NOT NULL,
+        lease_holder TEXT,
+        lease_until  BIGINT
+    );
+
+    -- Customers by email address (lower-cased), kept by the record writes (write.rs): a
+    -- mail from a wallet customer's address reaches their profile and transactions. Not
+    -- a trigger: PostgreSQL's JSON operators refuse a whole record that holds an escaped
+    -- NUL anywhere, which customer text may.
+    CREATE TABLE customer_emails (
+        email_key   TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        PRIMARY KEY (email_key, customer_id)
+    );
+    CREATE INDEX customer_emails_customer ON customer_emails(customer_id);
+    DO $$
+    DECLARE c RECORD;
+    BEGIN
+        FOR c IN SELECT id, record FROM customers LOOP
+            BEGIN
+                INSERT INTO customer_emails
+                    SELECT DISTINCT lower(trim(e)), c.id
+                    FROM json_array_elements_text(c.record->'emails') e
+                    ON CONFLICT DO NOTHING;
+            EXCEPTION WHEN untranslatable_character THEN
+                -- A record holding NUL: its addresses are indexed at its next write.
+                NULL;
+            END;
+        END LOOP;
+    END
+    $$;
+
+    -- Attachments: each file's bytes once, under its SHA-256 (desk_core::attachment).
+    CREATE TABLE blobs (
+        sha256       TEXT PRIMARY KEY,
+        size         BIGINT NOT NULL,
+        content_type TEXT NOT NULL,       -- sniffed from the bytes, never the sender's word
+        data         BYTEA NOT NULL,
+        created_at   BIGINT NOT NULL
+    );
+    -- Which messages carry a file (kept by the record writes, write.rs): who may fetch it
+    -- is who sees one of their tickets.
+    CREATE TABLE message_files (
+        sha256     TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        ticket_id  TEXT NOT NULL,
+        PRIMARY KEY (sha256, message_id)
+    );
+    -- Files an agent uploaded, which that agent may fetch before a message carries them.
+    CREATE TABLE blob_uploads (
+        sha256     TEXT NOT NULL,
+        agent_id   TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (sha256, agent_id)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -85,6 +85,29 @@ const INSERT_MESSAGE: &str = "WITH inserted AS (
      ON CONFLICT (kind, record_id) DO UPDATE
          SET version = excluded.version, ord = excluded.ord, body = excluded.body";
 
+/// A customer's addresses, for finding them by the address a mail comes from: dropped,
+/// then written again, by the two statements after each customer's upsert.
+const DROP_CUSTOMER_EMAILS: &str = "DELETE FROM customer_emails WHERE customer_id = $1";
+const ADD_CUSTOMER_EMAILS: &str = "INSERT INTO customer_emails (email_key, customer_id)
+     SELECT DISTINCT e, $2 FROM unnest($1::text[]) e ON CONFLICT DO NOTHING";
+
+/// The files a new message carries, for who may fetch them.
+const ADD_MESSAGE_FILES: &str = "INSERT INTO message_files (sha256, message_id, ticket_id)
+     SELECT DISTINCT f, $2, $3 FROM unnest($1::text[]) f ON CONFLICT DO NOTHING";
+
+/// Its ticket is written first, by an earlier statement or transaction.
+const UPSERT_DELIVERY: &str = "WITH upsert AS (
+         INSERT INTO deliveries (id, ticket_id, state, due_at, record)
+         VALUES ($1, $2, $3, $4, $5::text::json)
+         ON CONFLICT (id) DO UPDATE
+             SET state = excluded.state, due_at = excluded.due_at, record = excluded.record)
+     INSERT INTO changes (version, ord, kind, record_id, body, scope_group)
+     VALUES ($6, $7, 'delivery', $1, $5::text::json,
+             (SELECT record->>'group' FROM tickets WHERE id = $2))
+     ON CONFLICT (kind, record_id) DO UPDATE
+         SET version = excluded.version, ord = excluded.ord, body = excluded.body,
+             scope_group = excluded.scope_group";
+
 const UPSERT_RECORD: &str = "WITH upsert AS (
          INSERT INTO records (kind, id, record) VALUES ($1, $2, $3::text::json)
          ON CONFLICT (kind, id) DO UPDATE SET record = excluded.record)
@@ -107,8 +130,16 @@ const CONVERSATION_CHANGES: &str = "SELECT c.record_id FROM messages m
      JOIN changes c ON c.kind = 'message' AND c.record_id = m.id
      WHERE m.ticket_id = $1 ORDER BY c.version, c.ord";
 
+/// A moved ticket's deliveries, after its messages, to re-send under its new group.
+const DELIVERY_CHANGES: &str = "SELECT c.record_id FROM deliveries d
+     JOIN changes c ON c.kind = 'delivery' AND c.record_id = d.id
+     WHERE d.ticket_id = $1 ORDER BY c.version, c.ord";
+
 const RESTAMP_MESSAGE: &str = "UPDATE changes SET version = $1, ord = $2, scope_group = $3
      WHERE kind = 'message' AND record_id = $4";
+
+const RESTAMP_DELIVERY: &str = "UPDATE changes SET version = $1, ord = $2, scope_group = $3
+     WHERE kind = 'delivery' AND record_id = $4";
 
 struct Statements {
     bump: Statement,
@@ -118,7 +149,11 @@ struct Statements {
     wallet_transaction: Statement,
     ticket: Statement,
     message: Statement,
+    delivery: Statement,
     record: Statement,
+    drop_emails: Statement,
+    add_emails: Statement,
+    add_files: Statement,
 }
 
 impl Statements {
@@ -137,6 +172,10 @@ impl Statements {
             wallet_transaction: prepare(UPSERT_WALLET_TRANSACTION).await?,
             ticket: prepare(UPSERT_TICKET).await?,
             message: prepare(INSERT_MESSAGE).await?,
+            delivery: prepare(UPSERT_DELIVERY).await?,
+            drop_emails: prepare(DROP_CUSTOMER_EMAILS).await?,
+            add_emails: prepare(ADD_CUSTOMER_EMAILS).await?,
+            add_files: prepare(ADD_MESSAGE_FILES).await?,
             record: prepare(UPSERT_RECORD).await?,
         })
     }
@@ -279,14 +318,41 @@ async fn restamp_conversation(
     ticket_id: &str,
     group: Option<String>,
 ) -> Result<()> {
+    restamp(
+        tx,
+        feed,
+        ticket_id,
+        &group,
+        CONVERSATION_CHANGES,
+        RESTAMP_MESSAGE,
+    )
+    .await?;
+    restamp(
+        tx,
+        feed,
+        ticket_id,
+        &group,
+        DELIVERY_CHANGES,
+        RESTAMP_DELIVERY,
+    )
+    .await
+}
+
+/// Moves the changes `select` finds for a moved ticket to the end of the feed with
+/// `update`, in their order.
+async fn restamp(
+    tx: &Transaction<'_>,
+    feed: &mut FeedWriter,
+    ticket_id: &str,
+    group: &Option<String>,
+    select: &str,
+    update: &str,
+) -> Result<()> {
     let rows = tx
-        .query(CONVERSATION_CHANGES, &[&ticket_id])
+        .query(select, &[&ticket_id])
         .await
         .ctx("read the moved ticket's conversation")?;
-    let statement = tx
-        .prepare_cached(RESTAMP_MESSAGE)
-        .await
-        .ctx("prepare restamp")?;
+    let statement = tx.prepare_cached(update).await.ctx("prepare restamp")?;
     let moves: Vec<(i64, i64, String)> = rows
         .iter()
         .map(|row| {
@@ -296,7 +362,7 @@ async fn restamp_conversation(
         .collect();
     let params: Vec<[&(dyn ToSql + Sync); 4]> = moves
         .iter()
-        .map(|(version, ord, id)| -> [&(dyn ToSql + Sync); 4] { [version, ord, &group, id] })
+        .map(|(version, ord, id)| -> [&(dyn ToSql + Sync); 4] { [version, ord, group, id] })
         .collect();
     try_join_all(params.iter().map(|p| tx.execute(&statement, p)))
         .await
@@ -333,6 +399,19 @@ fn plan<'s>(
                         Box::new(p.version),
                         Box::new(p.ord),
                     ],
+                });
+                let emails: Vec<String> = c
+                    .emails
+                    .iter()
+                    .map(|e| crate::storage::email_key(e))
+                    .collect();
+                steps.push(Step {
+                    statement: &statements.drop_emails,
+                    params: vec![Box::new(c.id.clone())],
+                });
+                steps.push(Step {
+                    statement: &statements.add_emails,
+                    params: vec![Box::new(emails), Box::new(c.id.clone())],
                 });
                 stored.push(Change::Customer(c));
             }
@@ -428,8 +507,36 @@ fn plan<'s>(
                             Box::new(p.ord),
                         ],
                     });
+                    if !m.attachments.is_empty() {
+                        let files: Vec<String> =
+                            m.attachments.iter().map(|a| a.sha256.clone()).collect();
+                        steps.push(Step {
+                            statement: &statements.add_files,
+                            params: vec![
+                                Box::new(files),
+                                Box::new(m.id.clone()),
+                                Box::new(m.ticket_id.clone()),
+                            ],
+                        });
+                    }
                 }
                 stored.push(Change::Message(m));
+            }
+            Change::Delivery(d) => {
+                let p = feed.advance();
+                steps.push(Step {
+                    statement: &statements.delivery,
+                    params: vec![
+                        Box::new(d.id.clone()),
+                        Box::new(d.ticket_id.clone()),
+                        Box::new(d.state.as_str()),
+                        Box::new(d.due_at()),
+                        Box::new(encode(&d)?),
+                        Box::new(p.version),
+                        Box::new(p.ord),
+                    ],
+                });
+                stored.push(Change::Delivery(d));
             }
             // Records nothing on the server queries by field yet: one generic table.
             change @ (Change::Macro(_)

@@ -32,6 +32,9 @@ pub(super) fn ingest(conn: &mut Connection, batch: IngestBatch) -> Result<Ingest
     for (index, item) in batch.items.iter().enumerate() {
         let facts = facts(&tx, item.lookups())?;
         let decision = ingest::decide(index, item, facts, batch.now, &batch.actor, &batch.nonce)?;
+        for blob in &decision.blobs {
+            super::delivery::insert_blob(&tx, blob)?;
+        }
         let stored = decision
             .writes
             .iter()
@@ -56,6 +59,24 @@ pub(super) fn ingest(conn: &mut Connection, batch: IngestBatch) -> Result<Ingest
                 ])
             })
             .ctx("thread conversation")?;
+        }
+        if let Some((header_id, ticket_id)) = &decision.mail_thread {
+            tx.prepare_cached(
+                "INSERT INTO mail_threads (header_id, ticket_id) VALUES (?1, ?2)
+                 ON CONFLICT (header_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![header_id, ticket_id]))
+            .ctx("remember the mail's thread")?;
+        }
+        if let Some((ticket_id, route)) = &decision.route {
+            let route = serde_json::to_string(route)
+                .map_err(|e| Error::Internal(format!("encode reply route: {e}")))?;
+            tx.prepare_cached(
+                "INSERT INTO reply_routes (ticket_id, route) VALUES (?1, ?2)
+                 ON CONFLICT (ticket_id) DO UPDATE SET route = excluded.route",
+            )
+            .and_then(|mut s| s.execute(params![ticket_id, route]))
+            .ctx("remember the reply route")?;
         }
         outcomes.push(decision.outcome(&stored));
         audited.push(decision.audit);
@@ -117,6 +138,61 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
                 ticket_id,
             });
         }
+    }
+    if let Some(email) = lookups.email {
+        // A wallet customer's own profile before one intake made for the address alone.
+        facts.customer = record(
+            tx,
+            "SELECT c.record FROM customer_emails e JOIN customers c ON c.id = e.customer_id
+             WHERE e.email_key = ?1
+             ORDER BY c.platform_user_id LIKE 'email:%', c.id LIMIT 1",
+            &[&crate::storage::email_key(email)],
+            "find customer by email",
+        )?;
+    }
+    for header_id in lookups.thread_ids {
+        // The desk's own Message-IDs are `<message id>@<domain>`.
+        let sent = match header_id.split_once('@') {
+            Some((local, _)) => record::<desk_core::Ticket>(
+                tx,
+                "SELECT t.record FROM messages m JOIN tickets t ON t.id = m.ticket_id
+                 WHERE m.id = ?1",
+                &[&local],
+                "find the ticket of a sent message",
+            )?,
+            None => None,
+        };
+        let ticket = match sent {
+            Some(t) => Some(t),
+            None => record(
+                tx,
+                "SELECT t.record FROM mail_threads x JOIN tickets t ON t.id = x.ticket_id
+                 WHERE x.header_id = ?1",
+                &[header_id],
+                "find the ticket of a received mail",
+            )?,
+        };
+        if let Some(t) = ticket
+            && !facts.threaded.iter().any(|x| x.id == t.id)
+        {
+            facts.threaded.push(t);
+        }
+    }
+    if let Some(number) = lookups.ticket_number {
+        facts.numbered = record(
+            tx,
+            "SELECT record FROM tickets WHERE number = ?1",
+            &[&number],
+            "find ticket by number",
+        )?;
+    }
+    if let Some(id) = &lookups.delivery_id {
+        facts.delivery = record(
+            tx,
+            "SELECT record FROM deliveries WHERE id = ?1",
+            &[id],
+            "find the bounced delivery",
+        )?;
     }
     if let Some(id) = &lookups.message_id {
         facts.delivered_to = record(

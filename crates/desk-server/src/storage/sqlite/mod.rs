@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod delivery;
 mod ingest;
 mod push;
 mod records;
@@ -23,6 +24,7 @@ use super::{
     AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
     PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
+use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
 use crate::audit::{Actor, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
@@ -347,6 +349,127 @@ impl Storage for SqliteStorage {
     async fn prune_ingest_nonces(&self, now: i64) -> Result<u64> {
         self.write(move |conn| ingest::prune_nonces(conn, now))
             .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        // Looked for on a reader first: the writer is everyone's, and the queue is woken by
+        // every move of the feed.
+        let due = self
+            .read(move |conn| {
+                conn.prepare_cached(delivery::ANY_DUE)
+                    .and_then(|mut s| s.exists([now]))
+                    .ctx("look for due deliveries")
+            })
+            .await?;
+        if !due {
+            return Ok(vec![]);
+        }
+        let claimed = self
+            .write(move |conn| delivery::claim(conn, now, lease_ms, limit))
+            .await?;
+        // Only a claim that took something moved the feed.
+        if !claimed.is_empty() {
+            self.inner.feed_moved.send_replace(());
+        }
+        Ok(claimed)
+    }
+
+    async fn settle_deliveries(
+        &self,
+        settlements: Vec<Settlement>,
+        now: i64,
+        give_up_after_ms: i64,
+    ) -> Result<Vec<Option<desk_core::Delivery>>> {
+        self.write_feed(move |conn| delivery::settle(conn, settlements, now, give_up_after_ms))
+            .await
+    }
+
+    async fn put_blob(&self, blob: NewBlob) -> Result<()> {
+        self.write(move |conn| delivery::put_blob(conn, blob)).await
+    }
+
+    async fn blob_for(&self, sha256: &str, agent: &Agent) -> Result<Option<Blob>> {
+        let (sha256, agent) = (sha256.to_owned(), agent.clone());
+        self.read(move |conn| delivery::blob(conn, &sha256, Some(&agent)))
+            .await
+    }
+
+    async fn blob(&self, sha256: &str) -> Result<Option<Blob>> {
+        let sha256 = sha256.to_owned();
+        self.read(move |conn| delivery::blob(conn, &sha256, None))
+            .await
+    }
+
+    async fn lease_mailbox(
+        &self,
+        address: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool> {
+        let (address, holder) = (address.to_owned(), holder.to_owned());
+        self.write(move |conn| {
+            let taken = conn
+                .prepare_cached(
+                    "INSERT INTO mailbox_cursors (address, uid_validity, last_uid, lease_holder, lease_until)
+                     VALUES (?1, 0, 0, ?2, ?4)
+                     ON CONFLICT (address) DO UPDATE
+                         SET lease_holder = excluded.lease_holder, lease_until = excluded.lease_until
+                         WHERE lease_holder IS NULL OR lease_holder = ?2 OR lease_until < ?3",
+                )
+                .and_then(|mut s| s.execute(rusqlite::params![address, holder, now, until]))
+                .ctx("lease mailbox")?;
+            Ok(taken == 1)
+        })
+        .await
+    }
+
+    async fn mailbox_cursor(&self, address: &str) -> Result<Option<(u32, u32)>> {
+        let address = address.to_owned();
+        self.read(move |conn| {
+            use rusqlite::OptionalExtension;
+            let row: Option<(i64, i64)> = conn
+                .prepare_cached(
+                    "SELECT uid_validity, last_uid FROM mailbox_cursors
+                     WHERE address = ?1 AND uid_validity > 0",
+                )
+                .and_then(|mut s| {
+                    s.query_row([address], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                })
+                .ctx("read mailbox cursor")?;
+            Ok(row.map(|(v, u)| (v as u32, u as u32)))
+        })
+        .await
+    }
+
+    async fn advance_mailbox_cursor(
+        &self,
+        address: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> Result<()> {
+        let address = address.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (address) DO UPDATE SET
+                     last_uid = CASE WHEN uid_validity = excluded.uid_validity
+                                     THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                     uid_validity = excluded.uid_validity",
+            )
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![address, i64::from(uid_validity), i64::from(last_uid)])
+            })
+            .ctx("advance mailbox cursor")?;
+            Ok(())
+        })
+        .await
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {

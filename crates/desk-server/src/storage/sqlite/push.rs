@@ -117,7 +117,6 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
         vec![]
     };
     Ok(Facts {
-        ticket,
         conversation,
         message_id_taken: match lookups.message_id {
             Some(id) => exists(tx, "SELECT 1 FROM messages WHERE id = ?1", id)?,
@@ -131,7 +130,46 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
             Some(id) => exists(tx, "SELECT 1 FROM customers WHERE id = ?1", id)?,
             None => false,
         },
+        route: match (&ticket, lookups.route) {
+            (Some(_), true) => body(
+                tx,
+                "SELECT route FROM reply_routes WHERE ticket_id = ?1",
+                lookups.ticket_id,
+            )?
+            .as_deref()
+            .map(parse)
+            .transpose()?,
+            _ => None,
+        },
+        customer_emails: match (&ticket, lookups.route) {
+            (Some(t), true) => body(
+                tx,
+                "SELECT record FROM customers WHERE id = ?1",
+                &t.customer_id,
+            )?
+            .as_deref()
+            .map(parse::<desk_core::Customer>)
+            .transpose()?
+            .map(|c| c.emails)
+            .unwrap_or_default(),
+            _ => vec![],
+        },
+        delivery: match lookups.delivery_id {
+            Some(id) => body(tx, "SELECT record FROM deliveries WHERE id = ?1", id)?
+                .as_deref()
+                .map(parse)
+                .transpose()?,
+            None => None,
+        },
+        ticket,
     })
+}
+
+/// The one text column `sql` selects for `id`, if there is a row.
+fn body(tx: &Connection, sql: &str, id: &str) -> Result<Option<String>> {
+    tx.prepare_cached(sql)
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .ctx("look up a record")
 }
 
 /// Stores the answer at the transaction's next feed position and moves the client's

@@ -21,6 +21,17 @@ const KIND_MESSAGE: &str = "message";
 const KIND_CUSTOMER: &str = "customer";
 const KIND_TRANSACTION: &str = "wallet_transaction";
 const KIND_LEFT_SCOPE: &str = "left_scope";
+const KIND_DELIVERY: &str = "delivery";
+
+/// The group of a ticket already written (in this transaction or an earlier one): the
+/// scope of its messages' and deliveries' changes.
+fn ticket_group(tx: &Connection, ticket_id: &str) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT json_extract(record, '$.group') FROM tickets WHERE id = ?1")
+        .and_then(|mut s| s.query_row([ticket_id], |row| row.get(0)).optional())
+        .ctx("find the ticket's group")?
+        .flatten())
+}
 
 /// The scope filter of a pull or a count, `?N` being the scope's groups as a JSON array
 /// (NULL: every group). A `left_scope` row reaches a scoped agent that saw the ticket's
@@ -165,6 +176,7 @@ fn encode_record(change: &Change) -> Result<String> {
         Change::KbArticle(r) => encode(r),
         Change::Incident(r) => encode(r),
         Change::SlaPolicy(r) => encode(r),
+        Change::Delivery(r) => encode(r),
         Change::LeftScope(r) => encode(r),
     }
 }
@@ -330,19 +342,32 @@ pub(super) fn write_record(
                 .ctx("insert message")?;
             if inserted == 1 {
                 // Its ticket is written first, in this transaction or an earlier one.
-                let group: Option<String> = tx
-                    .prepare_cached(
-                        "SELECT json_extract(record, '$.group') FROM tickets WHERE id = ?1",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row([&message.ticket_id], |row| row.get(0))
-                            .optional()
-                    })
-                    .ctx("find the message's ticket group")?
-                    .flatten();
+                let group = ticket_group(tx, &message.ticket_id)?;
                 feed.push_scoped(KIND_MESSAGE, &message.id, &body, group.as_deref())?;
             }
             Change::Message(message)
+        }
+        Change::Delivery(delivery) => {
+            let body = encode(&delivery)?;
+            tx.prepare_cached(
+                "INSERT INTO deliveries (id, ticket_id, state, due_at, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state,
+                     due_at = excluded.due_at, record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    delivery.id,
+                    delivery.ticket_id,
+                    delivery.state.as_str(),
+                    delivery.due_at(),
+                    body
+                ])
+            })
+            .ctx("upsert delivery")?;
+            let group = ticket_group(tx, &delivery.ticket_id)?;
+            feed.push_scoped(KIND_DELIVERY, &delivery.id, &body, group.as_deref())?;
+            Change::Delivery(delivery)
         }
         // Records nothing on the server queries by field yet: one generic table.
         change @ (Change::Macro(_)
@@ -374,28 +399,42 @@ pub(super) fn write_record(
     })
 }
 
-/// A ticket that moved: its messages' changes move to the end of the feed, under its new
-/// group, so the consoles it now reaches receive its whole conversation (in order).
+/// A ticket that moved: its messages' and their deliveries' changes move to the end of the
+/// feed, under its new group, so the consoles it now reaches receive its whole
+/// conversation (in order).
 fn restamp_conversation(
     tx: &Connection,
     feed: &mut FeedWriter<'_>,
     ticket_id: &str,
     group: Option<&str>,
 ) -> Result<()> {
-    let rows: Vec<(String, String)> = tx
-        .prepare_cached(
+    // The messages, then the replies' deliveries, each in the order they were written.
+    for (kind, sql) in [
+        (
+            KIND_MESSAGE,
             "SELECT c.record_id, c.body FROM messages m
              CROSS JOIN changes c ON c.kind = 'message' AND c.record_id = m.id
              WHERE m.ticket_id = ?1
              ORDER BY c.version, c.ord",
-        )
-        .and_then(|mut s| {
-            s.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        })
-        .ctx("read the moved ticket's conversation")?;
-    for (id, body) in rows {
-        feed.push_scoped(KIND_MESSAGE, &id, &body, group)?;
+        ),
+        (
+            KIND_DELIVERY,
+            "SELECT c.record_id, c.body FROM deliveries d
+             CROSS JOIN changes c ON c.kind = 'delivery' AND c.record_id = d.id
+             WHERE d.ticket_id = ?1
+             ORDER BY c.version, c.ord",
+        ),
+    ] {
+        let rows: Vec<(String, String)> = tx
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .ctx("read the moved ticket's conversation")?;
+        for (id, body) in rows {
+            feed.push_scoped(kind, &id, &body, group)?;
+        }
     }
     Ok(())
 }

@@ -227,6 +227,88 @@ const MIGRATIONS: &[&str] = &[
         WHERE t.id = json_extract(changes.body, '$.ticket_id'))
     WHERE kind = 'message';
     "#,
+    // 8: outbound delivery (DESIGN.md §11): one delivery per public message the desk
+    // sends, the queue's due time beside it, and how each ticket's customer is reached.
+    r#"
+    CREATE TABLE deliveries (
+        id         TEXT PRIMARY KEY,      -- the message's id
+        ticket_id  TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        due_at     INTEGER,               -- desk_core::Delivery::due_at; NULL once settled
+        record     TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_due ON deliveries(due_at) WHERE due_at IS NOT NULL;
+    CREATE INDEX deliveries_ticket ON deliveries(ticket_id);
+
+    -- The channel and address a ticket's customer last wrote from: where replies go.
+    CREATE TABLE reply_routes (
+        ticket_id TEXT PRIMARY KEY,
+        route     TEXT NOT NULL           -- desk_core::delivery::Route, JSON
+    );
+
+    -- Mail intake: the Message-IDs of mails received, for the answers to them (the desk's
+    -- own Message-IDs name their message), and each mailbox's place in its folder.
+    CREATE TABLE mail_threads (
+        header_id TEXT PRIMARY KEY,
+        ticket_id TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE mailbox_cursors (
+        address      TEXT PRIMARY KEY,
+        uid_validity INTEGER NOT NULL,
+        last_uid     INTEGER NOT NULL,
+        lease_holder TEXT,
+        lease_until  INTEGER
+    );
+
+    -- Customers by email address (lower-cased), kept by triggers whoever writes them: a
+    -- mail from a wallet customer's address reaches their profile and transactions.
+    CREATE TABLE customer_emails (
+        email_key   TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        PRIMARY KEY (email_key, customer_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX customer_emails_customer ON customer_emails(customer_id);
+    INSERT OR IGNORE INTO customer_emails
+        SELECT lower(trim(e.value)), c.id FROM customers c, json_each(c.record, '$.emails') e;
+    CREATE TRIGGER customer_emails_insert AFTER INSERT ON customers BEGIN
+        INSERT OR IGNORE INTO customer_emails
+            SELECT lower(trim(value)), NEW.id FROM json_each(NEW.record, '$.emails');
+    END;
+    CREATE TRIGGER customer_emails_update AFTER UPDATE OF record ON customers BEGIN
+        DELETE FROM customer_emails WHERE customer_id = NEW.id;
+        INSERT OR IGNORE INTO customer_emails
+            SELECT lower(trim(value)), NEW.id FROM json_each(NEW.record, '$.emails');
+    END;
+
+    -- Attachments: each file's bytes once, under its SHA-256 (desk_core::attachment).
+    CREATE TABLE blobs (
+        sha256       TEXT PRIMARY KEY,
+        size         INTEGER NOT NULL,
+        content_type TEXT NOT NULL,       -- sniffed from the bytes, never the sender's word
+        data         BLOB NOT NULL,
+        created_at   INTEGER NOT NULL
+    );
+    -- Which messages carry a file (kept by a trigger): who may fetch it is who sees one of
+    -- their tickets.
+    CREATE TABLE message_files (
+        sha256     TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        ticket_id  TEXT NOT NULL,
+        PRIMARY KEY (sha256, message_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER message_files_insert AFTER INSERT ON messages BEGIN
+        INSERT OR IGNORE INTO message_files
+            SELECT json_extract(value, '$.sha256'), NEW.id, NEW.ticket_id
+            FROM json_each(NEW.record, '$.attachments');
+    END;
+    -- Files an agent uploaded, which that agent may fetch before a message carries them.
+    CREATE TABLE blob_uploads (
+        sha256     TEXT NOT NULL,
+        agent_id   TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (sha256, agent_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -18,9 +18,9 @@ use crate::support::{T0, TestApp, code};
 const PLATFORM_KEY: &[u8] = b"platform-secret-0123456789abcdef-0123";
 const BRIDGE_KEY: &[u8] = b"bridge-secret-0123456789abcdef-012345";
 const EVENTS: &str = "/api/v1/ingest/events";
-const MESSAGES: &str = "/api/v1/ingest/messages";
+pub const MESSAGES: &str = "/api/v1/ingest/messages";
 
-fn config() -> Config {
+pub fn config() -> Config {
     let secret = |id: &str, key: &[u8]| IngestSecret {
         id: id.into(),
         key: key.to_vec(),
@@ -93,7 +93,7 @@ async fn send_signed(
 }
 
 /// Signed with the platform's key and a fresh nonce; must be accepted.
-async fn ingest(app: &TestApp, path: &str, body: Value) -> Value {
+pub async fn ingest(app: &TestApp, path: &str, body: Value) -> Value {
     let (status, answer) = send_signed(app, path, &body.to_string(), PLATFORM_KEY, &nonce()).await;
     assert_eq!(
         status,
@@ -124,7 +124,7 @@ fn confirmation(id: &str, status: &str, confirmations: u32, occurred_at: i64) ->
             "status": status, "confirmations": confirmations, "occurred_at": occurred_at })
 }
 
-fn message(conversation: &str, external_id: &str, platform_user_id: &str, text: &str) -> Value {
+pub fn message(conversation: &str, external_id: &str, platform_user_id: &str, text: &str) -> Value {
     json!({
         "channel": "telegram", "conversation_id": conversation, "external_id": external_id,
         "customer": { "platform_user_id": platform_user_id, "name": "王芳",
@@ -134,7 +134,7 @@ fn message(conversation: &str, external_id: &str, platform_user_id: &str, text: 
 }
 
 /// An app on `storage` that accepts the test secrets, with an agent signed in to pull.
-async fn app_and_token(storage: Arc<dyn Storage>) -> (TestApp, String) {
+pub async fn app_and_token(storage: Arc<dyn Storage>) -> (TestApp, String) {
     let app = TestApp::with_storage_and_config(storage, config());
     app.add_agent("lin.wei@desk.test", Role::Agent).await;
     let token = app.login("lin.wei@desk.test").await.access_token;
@@ -653,7 +653,7 @@ pub async fn hostile_content_is_refused_or_kept_as_plain_text(storage: Arc<dyn S
 }
 
 /// A twelve-word recovery phrase (checksum valid), the English wordlist's first words.
-const SEED: &str =
+pub const SEED: &str =
     "abandon ability able about above absent absorb abstract absurd abuse access accident";
 const XPRV: &str = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
 

@@ -8,10 +8,14 @@
 //! to it, in `storage.rs` and `postgres/`.
 
 mod accounts;
+mod attachments;
 pub mod audit;
+mod delivery;
 mod feed;
+mod form;
 mod http;
-mod ingest;
+pub mod ingest;
+mod mail;
 mod presence;
 pub mod push;
 mod realtime;
@@ -118,6 +122,27 @@ conformance! {
         bad_push_input_is_a_4xx_never_a_5xx,
         nul_in_plain_text_is_bad_input_not_an_internal_error,
         concurrent_claims_have_exactly_one_winner,
+    ],
+    attachments: [
+        files_are_typed_by_their_bytes_and_fetched_only_by_who_may_see_them,
+        a_replys_files_go_with_its_mail,
+    ],
+    delivery: [
+        a_public_reply_is_queued_with_its_message_and_a_note_is_not,
+        due_deliveries_are_claimed_once_and_settled_only_by_their_attempt,
+        concurrent_claims_never_take_the_same_delivery,
+        an_agent_retries_a_failed_delivery_on_a_corrected_address,
+        a_bridge_receives_signed_replies_and_its_refusal_fails_the_delivery,
+        an_email_reply_reaches_a_real_mail_server_threaded_to_its_ticket,
+    ],
+    form: [
+        a_customer_opens_a_ticket_from_the_form_and_is_answered_by_email,
+        bots_floods_and_bad_input_are_held_off,
+    ],
+    mail: [
+        mail_becomes_tickets_that_thread_only_for_their_customer,
+        one_instance_at_a_time_fetches_a_mailbox,
+        every_corpus_mail_is_stored_or_passed_over,
     ],
     presence: [
         two_agents_see_each_other_until_their_presence_lapses,
