@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "reply",
     "edit_ticket",
     "bulk_edit",
+    "retry_delivery",
     "outbox",
     "release_held",
     "edit_held",

@@ -179,6 +179,23 @@ pub fn bulk_edit<R: Runtime>(
     Ok(outcome)
 }
 
+/// Sends a public reply whose delivery failed again; for email, to `recipient` when the
+/// agent corrected the address.
+#[tauri::command]
+pub fn retry_delivery<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ticket_id: String,
+    message_id: String,
+    recipient: Option<String>,
+) -> CmdResult<Mutation> {
+    let m = state
+        .client
+        .retry_delivery(&ticket_id, &message_id, recipient)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
 #[tauri::command]
 pub fn outbox(state: State<'_, AppState>) -> CmdResult<Vec<OutboxEntry>> {
     Ok(state.client.outbox()?)

@@ -67,6 +67,7 @@ pub fn with_commands<R: Runtime>(
             commands::reply,
             commands::edit_ticket,
             commands::bulk_edit,
+            commands::retry_delivery,
             commands::outbox,
             commands::release_held,
             commands::edit_held,

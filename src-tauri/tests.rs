@@ -112,6 +112,14 @@ fn errors_cross_ipc_as_code_and_message() {
 /// a customer message, written through desk-store as a pull would: the agent's actions
 /// need no server (they are queued), and no keyring is touched (no background sync runs).
 fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
+    signed_in_app_with(home, json!([]))
+}
+
+/// [`signed_in_app`] with `extra` changes pulled after the others.
+fn signed_in_app_with(
+    home: &std::path::Path,
+    extra: serde_json::Value,
+) -> tauri::App<tauri::test::MockRuntime> {
     let profile = Profile::at(home);
     std::fs::create_dir_all(&profile.dir).unwrap();
     let me = serde_json::json!({
@@ -138,7 +146,7 @@ fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime>
         t["incident_id"] = json!("inc1");
         t
     };
-    let changes: Vec<desk_core::wire::Change> = serde_json::from_value(serde_json::json!([
+    let mut changes: Vec<desk_core::wire::Change> = serde_json::from_value(serde_json::json!([
         { "kind": "agent", "record": me },
         { "kind": "agent", "record": other },
         { "kind": "incident", "record": {
@@ -159,6 +167,10 @@ fn signed_in_app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime>
         } }
     ]))
     .expect("change shapes as the server sends them");
+    changes.extend(
+        serde_json::from_value::<Vec<desk_core::wire::Change>>(extra)
+            .expect("extra changes shaped as the server sends them"),
+    );
     let mut store = desk_store::Store::open(profile.cache_path()).unwrap();
     store.apply_pull_page(&changes, "c1").unwrap();
     let account = desk_sync::Account {
@@ -518,4 +530,76 @@ fn the_agents_own_claim_is_never_announced_and_the_ui_language_is_kept() {
         "en",
         "a language the UI does not speak falls back to English"
     );
+}
+
+#[test]
+fn a_reply_shows_its_delivery_and_a_failed_one_is_retried_to_a_corrected_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = signed_in_app_with(
+        dir.path(),
+        json!([
+            { "kind": "message", "record": {
+                "id": "r1", "ticket_id": "t1", "kind": "public_reply",
+                "author": { "kind": "agent", "id": "a-me", "name": "Chen Jing" },
+                "body_text": "请在钱包里点击确认", "body_html": null, "attachments": [],
+                "created_at": 200
+            } },
+            { "kind": "delivery", "record": {
+                "id": "r1", "ticket_id": "t1", "channel": "email",
+                "recipient": "wang@example.cn", "mailbox": null, "state": "failed",
+                "attempts": 1, "error": "550 5.1.1 user unknown", "created_at": 200,
+                "updated_at": 210, "sent_at": null, "next_attempt_at": null
+            } }
+        ]),
+    );
+    let webview = window(&app);
+    let delivery_of = |id: &str| {
+        let detail = invoke(&webview, "get_ticket", json!({ "id": "t1" })).unwrap();
+        detail["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is in the conversation: {detail}"))["delivery"]
+            .clone()
+    };
+    assert_eq!(
+        delivery_of("m1"),
+        serde_json::Value::Null,
+        "the customer's message has no delivery"
+    );
+    let failed = delivery_of("r1");
+    assert_eq!(
+        (&failed["state"], &failed["error"]),
+        (&json!("failed"), &json!("550 5.1.1 user unknown")),
+        "the reply shows its failure and why: {failed}"
+    );
+
+    let retry = |message: &str, recipient: serde_json::Value| {
+        invoke(
+            &webview,
+            "retry_delivery",
+            json!({ "ticketId": "t1", "messageId": message, "recipient": recipient }),
+        )
+    };
+    let err = retry("nope", serde_json::Value::Null).unwrap_err();
+    assert_eq!(err["code"], "not_found", "an unknown message: {err}");
+    let err = retry("r1", json!("wang at example")).unwrap_err();
+    assert_eq!(err["code"], "bad_request", "not an address: {err}");
+    let m = retry("r1", json!("wang.lei@example.cn")).unwrap();
+    assert_eq!(m["op"]["type"], "retry_delivery", "queued as a retry: {m}");
+    let queued = delivery_of("r1");
+    assert_eq!(
+        (&queued["state"], &queued["recipient"]),
+        (&json!("queued"), &json!("wang.lei@example.cn")),
+        "shown queued to the new address before the server answers: {queued}"
+    );
+    let err = retry("r1", serde_json::Value::Null).unwrap_err();
+    assert_eq!(
+        err["code"], "conflict",
+        "a second click does not queue a second retry: {err}"
+    );
+    let state: SessionState =
+        serde_json::from_value(invoke(&webview, "session_state", json!({})).unwrap()).unwrap();
+    assert_eq!(state.outbox.pending, 1, "the retry waits in the outbox");
 }

@@ -18,6 +18,7 @@ use desk_core::{
 use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
 mod content;
+mod delivery;
 mod progress;
 
 #[derive(Parser)]
@@ -115,6 +116,18 @@ enum Command {
         /// `+name` adds a tag, `-name` removes one; repeatable.
         #[arg(long = "tag", allow_hyphen_values = true)]
         tags: Vec<String>,
+    },
+    /// Send a public reply whose delivery failed again (`desk show` says why it failed);
+    /// queued when offline.
+    Resend {
+        /// The reply's message id (`desk --json show TICKET`).
+        message_id: String,
+        /// The reply's ticket; looked up in the cache when left out.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Send it to this email address instead (a bounced address, corrected).
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Delete a ticket (spam, a duplicate, a test): it leaves every view; the server keeps
     /// it, and the delete wins over colleagues' concurrent edits.
@@ -388,6 +401,7 @@ fn op_name(op: &MutationOp) -> &'static str {
         MutationOp::RemoveTags { .. } => "remove tags",
         MutationOp::CreateTicket { .. } => "new ticket",
         MutationOp::DeleteTicket { .. } => "delete",
+        MutationOp::RetryDelivery { .. } => "resend",
     }
 }
 
@@ -437,6 +451,12 @@ async fn report_actions(
         }
     }
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn device_name() -> String {
@@ -589,7 +609,9 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 if detail.conversation_on_server {
                     println!("(earlier messages are on the server: run again online to see them)");
                 }
-                for m in &detail.messages {
+                let now = now_ms();
+                for view in &detail.messages {
+                    let m = &view.message;
                     println!(
                         "--- {} {} ({})",
                         m.author.name,
@@ -597,6 +619,9 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                         m.kind.as_str()
                     );
                     println!("{}", m.body_text);
+                    if let Some(d) = &view.delivery {
+                        println!("{}", delivery::line(d, now));
+                    }
                 }
             }
         }
@@ -688,6 +713,25 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                     println!("{} is {doing}", a.agent_name);
                 }
             }
+        }
+        Command::Resend {
+            message_id,
+            ticket,
+            to,
+        } => {
+            let ticket = match ticket {
+                Some(t) => t,
+                None => client.message_ticket(&message_id)?.ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::NotFound,
+                        format!(
+                            "no message {message_id} in the cache: sync first, or name its ticket with --ticket"
+                        ),
+                    )
+                })?,
+            };
+            let m = client.retry_delivery(&ticket, &message_id, to)?;
+            report_actions(&client, vec![m], cli.json).await?;
         }
         Command::Delete { id } => {
             let m = client.act(MutationOp::DeleteTicket { ticket_id: id })?;

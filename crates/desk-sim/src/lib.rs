@@ -237,6 +237,7 @@ fn short(m: &Mutation) -> String {
         MutationOp::RemoveTags { tags, .. } => format!("-{}", tags.join(",-")),
         MutationOp::CreateTicket { .. } => "create".into(),
         MutationOp::DeleteTicket { .. } => "delete".into(),
+        MutationOp::RetryDelivery { message_id, .. } => format!("resend {message_id}"),
     };
     format!("{}#{} {} {op}", m.id, m.seq, m.op.ticket_id())
 }

@@ -265,7 +265,14 @@ fn check_cache(c: &Client, view: &ServerView) -> Result<u64, String> {
                 "{who}: confirmed ticket {id} differs from the server's\n  cache  {confirmed:?}\n  server {server:?}"
             ));
         }
-        let mut cached: Vec<_> = store.ticket_detail(id).map_err(err)?.messages;
+        // Messages only: their deliveries are the server's queue's, not the simulation's.
+        let mut cached: Vec<desk_core::Message> = store
+            .ticket_detail(id)
+            .map_err(err)?
+            .messages
+            .into_iter()
+            .map(|m| m.message)
+            .collect();
         cached.sort_by(|a, b| a.id.cmp(&b.id));
         let expected: Vec<_> = view
             .messages

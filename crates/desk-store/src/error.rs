@@ -14,6 +14,8 @@ pub enum Error {
     TooNew { found: u32, known: u32 },
     #[error("no ticket {0} in the cache")]
     TicketNotFound(String),
+    #[error("no message {message} of ticket {ticket} in the cache")]
+    MessageNotFound { ticket: String, message: String },
     #[error("no customer {0} in the cache")]
     CustomerNotFound(String),
     #[error("page cursor {0:?} does not belong to this list; start from the first page")]

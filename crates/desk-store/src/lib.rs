@@ -10,6 +10,7 @@
 //! cache's own encryption key ([`CacheKey`]): the file, its WAL included, is SQLCipher.
 
 mod catalog;
+mod deliveries;
 mod derived;
 mod error;
 mod key;

@@ -39,6 +39,7 @@ use crate::records::{MESSAGE_COLUMNS, MessageRow, RECORD_TABLES, put_message, pu
 use crate::{Error, Result, Store};
 
 pub(crate) use evict::MIGRATION as EVICT_MIGRATION;
+pub(crate) use outbox::replayed_for;
 pub(crate) use rebase::Rebase;
 
 /// The meta key holding this cache's client id, made on the first local action.
@@ -161,6 +162,20 @@ impl Store {
 
         // Plan: everything that can refuse, before anything is written.
         let next = apply_mutation(current.as_ref(), &m)?;
+        if let MutationOp::RetryDelivery {
+            message_id,
+            recipient,
+            ..
+        } = &m.op
+        {
+            crate::deliveries::check_retry(
+                &tx,
+                ticket_id,
+                message_id,
+                recipient.as_deref(),
+                now_ms,
+            )?;
+        }
         let message = local_message(&m, &actor.name);
         if let Some(msg) = &message
             && message_exists(&tx, &msg.id)?

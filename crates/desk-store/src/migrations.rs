@@ -114,6 +114,8 @@ const STEPS: &[&[&str]] = &[
         crate::records::MESSAGE_PARTS_MIGRATION,
         crate::search::MESSAGE_TRIGGERS,
     ],
+    // 12: deliveries of public replies, as pulled (deliveries.rs).
+    &[crate::deliveries::MIGRATION],
 ];
 
 /// The schema version this build writes.

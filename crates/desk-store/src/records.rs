@@ -32,6 +32,7 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
     "kb_articles",
     "incidents",
     "sla_policies",
+    "deliveries",
     "verifications",
     "approvals",
     "compensations",
@@ -271,6 +272,7 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<()> {
         Change::KbArticle(a) => put_kb_article(conn, a),
         Change::Incident(i) => put_incident(conn, i),
         Change::SlaPolicy(p) => put_sla_policy(conn, p),
+        Change::Delivery(d) => crate::deliveries::put(conn, d),
         Change::LeftScope(left) => {
             delete_ticket(conn, &left.ticket_id)?;
             forget_conversation(conn, &left.ticket_id)
@@ -278,12 +280,13 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<()> {
     }
 }
 
-/// A ticket that left the agent's scope: what the server sent of its conversation goes.
-/// The agent's own unsent messages stay with their queued work, which the server will
-/// answer.
+/// A ticket that left the agent's scope: what the server sent of its conversation goes,
+/// the deliveries of its replies with it. The agent's own unsent messages stay with their
+/// queued work, which the server will answer.
 fn forget_conversation(conn: &Connection, ticket_id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1 AND pending = 0")?
         .execute([ticket_id])?;
+    crate::deliveries::forget_ticket(conn, ticket_id)?;
     conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
         .execute([ticket_id])?;
     Ok(())
@@ -334,6 +337,7 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
         delete_ticket(conn, &t.id)?;
         conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1")?
             .execute([&t.id])?;
+        crate::deliveries::forget_ticket(conn, &t.id)?;
         conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
             .execute([&t.id])?;
         return Ok(());

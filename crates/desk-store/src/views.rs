@@ -2,8 +2,9 @@
 //! query (no scan of all tickets per keystroke).
 
 use desk_core::view::{
-    CustomerHistory, HistoryEntry, InboxView, SLA_AT_RISK_WINDOW_MS, SlaCounts, SlaState,
-    TicketDetail, TicketFilter, TicketPage, TicketQuery, TicketSort, TicketSummary, ViewCounts,
+    CustomerHistory, HistoryEntry, InboxView, MessageView, SLA_AT_RISK_WINDOW_MS, SlaCounts,
+    SlaState, TicketDetail, TicketFilter, TicketPage, TicketQuery, TicketSort, TicketSummary,
+    ViewCounts,
 };
 use desk_core::{
     Agent, Category, Customer, CustomerTier, Priority, TicketStatus, TxStatus, WalletTransaction,
@@ -535,6 +536,7 @@ impl Store {
             None => None,
         };
 
+        let mut deliveries = crate::deliveries::of_ticket(&self.conn, id)?;
         let mut messages = Vec::new();
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE ticket_id = ?1 ORDER BY created_at, id"
@@ -547,7 +549,8 @@ impl Store {
             message.body_html = message
                 .body_html
                 .and_then(|html| desk_core::sanitize::customer_html(&html));
-            messages.push(message);
+            let delivery = deliveries.remove(&message.id);
+            messages.push(MessageView { message, delivery });
         }
 
         let mut transactions: Vec<WalletTransaction> = Vec::new();

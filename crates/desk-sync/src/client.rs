@@ -250,6 +250,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 mod attention;
+mod delivery;
 mod presence;
 mod progress;
 mod scope;

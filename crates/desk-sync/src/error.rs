@@ -52,7 +52,9 @@ impl Error {
             Error::NotSignedIn => ErrorCode::NotSignedIn,
             Error::Keyring(_) => ErrorCode::Keyring,
             Error::Store(
-                desk_store::Error::TicketNotFound(_) | desk_store::Error::CustomerNotFound(_),
+                desk_store::Error::TicketNotFound(_)
+                | desk_store::Error::CustomerNotFound(_)
+                | desk_store::Error::MessageNotFound { .. },
             ) => ErrorCode::NotFound,
             Error::Store(desk_store::Error::BadCursor(_)) => ErrorCode::BadRequest,
             // The rules said no (e.g. an invalid status change): their code, not "storage".

@@ -69,6 +69,9 @@ export const api = {
     call<Mutation>('reply', { ticketId, body, internal }),
   editTicket: (ticketId: string, edit: TicketEdit) => call<Mutation[]>('edit_ticket', { ticketId, edit }),
   bulkEdit: (ticketIds: string[], edit: TicketEdit) => call<BulkOutcome>('bulk_edit', { ticketIds, edit }),
+  /** Sends a reply whose delivery failed again; `recipient`: a corrected email address. */
+  retryDelivery: (ticketId: string, messageId: string, recipient: string | null) =>
+    call<Mutation>('retry_delivery', { ticketId, messageId, recipient }),
   outbox: () => call<OutboxEntry[]>('outbox'),
   releaseHeld: (mutationId: string) => call<Mutation>('release_held', { mutationId }),
   editHeld: (mutationId: string, body: string) => call<Mutation>('edit_held', { mutationId, body }),

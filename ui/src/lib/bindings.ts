@@ -109,6 +109,56 @@ body_text: string,
  */
 body_html: string | null, attachments: Array<Attachment>, created_at: number, };
 
+export type DeliveryState = "queued" | "sending" | "sent" | "failed";
+
+export type Delivery = { 
+/**
+ * The message's id.
+ */
+id: string, ticket_id: string, 
+/**
+ * The channel it leaves on: the conversation's, or email for a web form.
+ */
+channel: Channel, 
+/**
+ * Where it goes: an email address, or a chat bridge's conversation id. `None` when
+ * the desk knows no way to reach the customer (the delivery is then `failed`).
+ */
+recipient: string | null, 
+/**
+ * For email, the mailbox it is sent from (`None`: the server's default mailbox).
+ */
+mailbox: string | null, state: DeliveryState, 
+/**
+ * Attempts made so far (a `sending` delivery counts its current one).
+ */
+attempts: number, 
+/**
+ * Why it failed, or why the last attempt did (while it waits to be retried).
+ */
+error: string | null, created_at: number, updated_at: number, sent_at: number | null, 
+/**
+ * A `queued` delivery is tried at this time (after a transient failure, the retry's;
+ * `None`: at once); a `sending` one is given up by its worker at this time, and
+ * another may send it again, with the same Message-ID (a server killed mid-send).
+ */
+next_attempt_at: number | null, };
+
+export type MessageView = { 
+/**
+ * `None` for internal notes, system events and the customer's own messages, and for
+ * a reply still in this console's outbox (the server queues its delivery).
+ */
+delivery: Delivery | null, id: string, ticket_id: string, kind: MessageKind, author: Author, 
+/**
+ * Plain text, after redaction.
+ */
+body_text: string, 
+/**
+ * Sanitized HTML, when the channel sent HTML.
+ */
+body_html: string | null, attachments: Array<Attachment>, created_at: number, };
+
 export type MacroAction = { "type": "set_status", status: TicketStatus, } | { "type": "set_priority", priority: Priority, } | { "type": "set_category", category: Category, } | { "type": "add_tags", tags: Array<string>, } | { "type": "remove_tags", tags: Array<string>, };
 
 export type Macro = { id: string, title: string, 
@@ -241,7 +291,7 @@ export type LeftScope = {
  */
 id: string, ticket_id: string, };
 
-export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy } | { "kind": "left_scope", "record": LeftScope };
+export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy } | { "kind": "delivery", "record": Delivery } | { "kind": "left_scope", "record": LeftScope };
 
 export type PullResponse = { schema_version: number, 
 /**
@@ -275,7 +325,7 @@ remaining?: number | null,
  */
 trimmed?: Array<{ ticket_id: string, messages: number, }>, };
 
-export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, };
+export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, } | { "type": "retry_delivery", ticket_id: string, message_id: string, recipient: string | null, };
 
 export type Mutation = { 
 /**
@@ -328,7 +378,7 @@ export type TicketDetail = { ticket: Ticket, customer: Customer | null, assignee
 /**
  * Oldest first.
  */
-messages: Array<Message>, 
+messages: Array<MessageView>, 
 /**
  * The customer's wallet transactions, linked ones first, then newest first.
  */

@@ -46,7 +46,16 @@ export type Notice =
   | { kind: 'bulk'; outcome: BulkOutcome }
   | { kind: 'done'; action: ActionKind };
 
-export type ActionKind = 'reply' | 'note' | 'edit' | 'bulk' | 'release' | 'edit_held' | 'discard' | 'search';
+export type ActionKind =
+  | 'reply'
+  | 'note'
+  | 'edit'
+  | 'bulk'
+  | 'release'
+  | 'edit_held'
+  | 'discard'
+  | 'resend'
+  | 'search';
 
 /** Most search results asked for (the store's cap is 200). */
 export const SEARCH_LIMIT = 100;
@@ -482,6 +491,14 @@ export class Desk {
     if (outcome) this.notice = { kind: 'bulk', outcome };
     await this.afterAction(this.openId);
     return outcome;
+  }
+
+  /** Retries a reply's failed delivery, to `recipient` (a corrected email address) when
+   * given; true when queued. The conversation shows it queued at once. */
+  async retryDelivery(ticketId: string, messageId: string, recipient: string | null): Promise<boolean> {
+    const done = await this.act('resend', () => api.retryDelivery(ticketId, messageId, recipient));
+    await this.afterAction(ticketId);
+    return done !== null;
   }
 
   async releaseHeld(mutationId: string, ticketId: string): Promise<boolean> {

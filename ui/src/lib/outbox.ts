@@ -40,6 +40,10 @@ export function describeOp(
     case 'add_tags':
     case 'remove_tags':
       return { key: `op.${op.type}`, params: { value: op.tags.join(', ') } };
+    case 'retry_delivery':
+      return op.recipient === null
+        ? { key: 'op.retry_delivery' }
+        : { key: 'op.retry_delivery_to', params: { value: op.recipient } };
   }
 }
 

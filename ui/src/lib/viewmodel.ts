@@ -88,7 +88,7 @@ export function filterTickets(tickets: readonly TicketSummary[], query: string):
 }
 
 /** Messages oldest first; the store sends them so, but a stable sort costs nothing. */
-export function conversationOrder(messages: readonly Message[]): Message[] {
+export function conversationOrder<M extends Message>(messages: readonly M[]): M[] {
   return messages
     .map((m, i) => ({ m, i }))
     .sort((a, b) => a.m.created_at - b.m.created_at || a.i - b.i)

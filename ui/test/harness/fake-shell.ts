@@ -5,6 +5,8 @@ import type {
   ApiError,
   CacheReset,
   BulkOutcome,
+  Channel,
+  Delivery,
   ErrorCode,
   InboxView,
   Message,
@@ -24,6 +26,7 @@ import type {
   TicketSummary,
   ViewCounts,
 } from '../../src/lib/bindings';
+import { plausibleEmail } from '../../src/features/delivery/delivery';
 import { buildDataset, DEMO_PASSWORD, type Dataset } from './fixtures';
 
 export interface FakeShellConfig {
@@ -240,7 +243,8 @@ export class FakeShell {
           assignee: this.data.agents.find((a) => a.id === ticket.assignee_id) ?? null,
           messages: this.data.messages
             .filter((m) => m.ticket_id === id)
-            .sort((a, b) => a.created_at - b.created_at),
+            .sort((a, b) => a.created_at - b.created_at)
+            .map((m) => ({ ...m, delivery: this.data.deliveries.find((d) => d.id === m.id) ?? null })),
           transactions: this.data.transactions
             .filter((t) => t.customer_id === ticket.customer_id)
             .sort((a, b) => Number(linked.has(b.id)) - Number(linked.has(a.id)) || b.created_at - a.created_at),
@@ -314,6 +318,11 @@ export class FakeShell {
           }
         }
         return outcome;
+      }
+      case 'retry_delivery': {
+        this.requireSignedIn();
+        const { ticketId, messageId, recipient } = args as { ticketId: string; messageId: string; recipient: string | null };
+        return this.retryDelivery(ticketId, messageId, recipient);
       }
       case 'outbox':
         this.requireSignedIn();
@@ -502,10 +511,71 @@ export class FakeShell {
     return this.queue(op);
   }
 
-  /** A sync reaches the server: pending work is applied and leaves the outbox. */
+  /** The store's checks of a retry (desk-store `deliveries::check_retry` and desk-core's
+   * `delivery::retry`), then the delivery shown queued and the retry queued. */
+  private retryDelivery(ticketId: string, messageId: string, recipient: string | null): Mutation {
+    const message = this.data.messages.find((m) => m.id === messageId && m.ticket_id === ticketId);
+    if (!message) reject('not_found', `no message ${messageId} of ticket ${ticketId} in the cache`);
+    if (message.kind !== 'public_reply' || message.author.kind === 'customer') {
+      reject('bad_request', `message ${messageId} is not sent to the customer: only a public reply has a delivery`);
+    }
+    const d = this.data.deliveries.find((x) => x.id === messageId);
+    if (!d) reject('conflict', `the reply ${messageId} has not reached the server yet: there is no delivery to retry`);
+    if (d.state !== 'failed') reject('conflict', `the reply ${messageId} is ${d.state}, not failed: only a failed delivery is retried`);
+    if (recipient !== null) {
+      if (d.channel !== 'email') reject('bad_request', `a ${d.channel} reply goes back to its conversation; only an email address can be changed`);
+      if (!plausibleEmail(recipient)) reject('bad_request', `${JSON.stringify(recipient)} is not an email address`);
+    }
+    const at = Date.now();
+    Object.assign(d, {
+      state: 'queued',
+      recipient: recipient === null ? d.recipient : recipient.trim(),
+      error: null,
+      created_at: at,
+      updated_at: at,
+      next_attempt_at: null,
+    } satisfies Partial<Delivery>);
+    return this.queue({ type: 'retry_delivery', ticket_id: ticketId, message_id: messageId, recipient });
+  }
+
+  /** A sync reaches the server: pending work is applied and leaves the outbox. The
+   * server queues a delivery for each reply and takes each retry; the pull brings them
+   * being sent. */
   deliver(): void {
+    const at = Date.now();
+    for (const e of this.outboxEntries) {
+      if (e.state !== 'pending') continue;
+      const op = e.mutation.op;
+      if (op.type === 'reply') this.data.deliveries.push(this.newDelivery(op.ticket_id, op.message_id, at));
+      if (op.type === 'retry_delivery') {
+        const d = this.data.deliveries.find((x) => x.id === op.message_id);
+        if (d) Object.assign(d, { state: 'sending', attempts: d.attempts + 1, updated_at: at } satisfies Partial<Delivery>);
+      }
+    }
     this.outboxEntries = this.outboxEntries.filter((e) => e.state !== 'pending');
     this.touchOutbox();
+  }
+
+  /** What the server queues with a reply (desk-core `delivery::queue`), as being sent. */
+  private newDelivery(ticketId: string, messageId: string, at: number): Delivery {
+    const ticket = this.ticket(ticketId);
+    const customer = this.data.customers.find((c) => c.id === ticket.customer_id);
+    const byEmail: Channel[] = ['email', 'web_form', 'phone'];
+    const channel: Channel = byEmail.includes(ticket.channel) ? 'email' : ticket.channel;
+    return {
+      id: messageId,
+      ticket_id: ticketId,
+      channel,
+      recipient: channel === 'email' ? (customer?.emails[0] ?? null) : `${channel}-${ticket.customer_id}`,
+      mailbox: null,
+      state: 'sending',
+      attempts: 1,
+      error: null,
+      created_at: at,
+      updated_at: at,
+      sent_at: null,
+      next_attempt_at: null,
+    };
   }
 
   /** The server answers the oldest pending reply "held" (someone answered meanwhile). */

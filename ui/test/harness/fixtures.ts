@@ -7,6 +7,7 @@ import type {
   Category,
   Channel,
   Customer,
+  Delivery,
   Incident,
   Macro,
   Message,
@@ -28,6 +29,8 @@ export interface Dataset {
   transactions: WalletTransaction[];
   tickets: Ticket[];
   messages: Message[];
+  /** How the desk's public replies reached their customers, by message id. */
+  deliveries: Delivery[];
 }
 
 export interface DatasetOptions {
@@ -686,6 +689,46 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
 
   if (bulk > 0) addBulk(now, bulk, customers, tickets, messages, makeCustomer, [ME.id, OMAR.id]);
 
+  // Each state of a delivery on a reply of the fixtures: sent, being sent, bounced, and
+  // waiting to be retried after a transient failure.
+  const delivery = (id: string, d: Partial<Delivery> & Pick<Delivery, 'channel' | 'state'>): Delivery => {
+    const message = messages.find((m) => m.id === id);
+    if (!message) throw new Error(`fixture delivery of unknown message ${id}`);
+    return {
+      id,
+      ticket_id: message.ticket_id,
+      recipient: null,
+      mailbox: null,
+      attempts: 1,
+      error: null,
+      created_at: message.created_at,
+      updated_at: message.created_at + 4_000,
+      sent_at: d.state === 'sent' ? message.created_at + 4_000 : null,
+      next_attempt_at: null,
+      ...d,
+    };
+  };
+  const deliveries: Delivery[] = [
+    delivery('t-1042-m3', { channel: 'wechat', recipient: 'wx-conv-7f3a21', state: 'sent' }),
+    delivery('t-1040-m2', { channel: 'chat', recipient: 'chat-8841', state: 'sending' }),
+    delivery('t-1039-m2', {
+      channel: 'email',
+      recipient: 'treasury@bauer-capital.example',
+      state: 'failed',
+      error: '550 5.1.1 <treasury@bauer-capital.example>: Recipient address rejected: User unknown',
+    }),
+    delivery('t-1038-m3', { channel: 'telegram', recipient: 'tg-559021', state: 'sent' }),
+    delivery('t-1037-m2', {
+      channel: 'email',
+      recipient: 'yuki.sato@example.jp',
+      state: 'queued',
+      attempts: 2,
+      error: '421 4.7.0 Too many connections, try again later',
+      next_attempt_at: now + 12 * MIN,
+    }),
+    delivery('t-1030-m2', { channel: 'email', recipient: 'emily.carter@example.com', state: 'sent' }),
+  ];
+
   // An outage the withdrawal-confirmation tickets belong to.
   const incidents: Incident[] = [
     {
@@ -700,5 +743,15 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
   ];
   for (const t of tickets) if (t.id === 't-1042' || t.id === 't-1035') t.incident_id = 'inc-tron';
 
-  return { me: ME, agents: [ME, OMAR, LI_NA], macros: MACROS, incidents, customers, transactions, tickets, messages };
+  return {
+    me: ME,
+    agents: [ME, OMAR, LI_NA],
+    macros: MACROS,
+    incidents,
+    customers,
+    transactions,
+    tickets,
+    messages,
+    deliveries,
+  };
 }

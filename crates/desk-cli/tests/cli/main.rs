@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
 mod content;
+mod delivery;
 mod faults;
 mod groups;
 mod outage;

@@ -4,7 +4,9 @@
 //!
 //! The ticket itself stays, with its latest message: the inbox row keeps its preview, and
 //! the customer's history keeps every earlier ticket with its outcome and CSAT, offline too.
-//! `evicted_conversations` marks which tickets hold only part of their conversation.
+//! `evicted_conversations` marks which tickets hold only part of their conversation. The
+//! deliveries of the evicted messages go with them; a restored conversation's messages
+//! come back without theirs (`TicketConversation` carries none).
 
 use desk_core::Message;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -58,6 +60,7 @@ impl Store {
             )?;
             for id in &ids {
                 messages.execute([id])?;
+                crate::deliveries::forget_evicted(&tx, id)?;
                 mark.execute(params![id, now_ms])?;
             }
         }

@@ -96,7 +96,7 @@ pub(super) fn get(conn: &Connection, mutation_id: &str) -> Result<Option<OutboxE
 }
 
 /// The replayed (pending and held) mutations on one ticket, in `seq` order.
-pub(super) fn replayed_for(conn: &Connection, ticket_id: &str) -> Result<Vec<Mutation>> {
+pub(crate) fn replayed_for(conn: &Connection, ticket_id: &str) -> Result<Vec<Mutation>> {
     let mut stmt = conn.prepare_cached(
         "SELECT mutation_id, body FROM outbox
          WHERE ticket_id = ?1 AND state IN ('pending', 'held') ORDER BY seq",

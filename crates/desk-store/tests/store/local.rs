@@ -101,7 +101,7 @@ fn message_ids(store: &Store, ticket_id: &str) -> Vec<String> {
         .unwrap()
         .messages
         .into_iter()
-        .map(|m| m.id)
+        .map(|m| m.message.id)
         .collect()
 }
 

@@ -1,6 +1,7 @@
 //! desk-store against real SQLite files.
 
 mod catalog;
+mod deliveries;
 mod encryption;
 mod local;
 mod search;
@@ -249,7 +250,7 @@ fn detail_shows_conversation_in_order_and_linked_transactions_first() {
     );
 
     let d = store.ticket_detail("t1").unwrap();
-    let msgs: Vec<_> = d.messages.iter().map(|m| m.id.as_str()).collect();
+    let msgs: Vec<_> = d.messages.iter().map(|m| m.message.id.as_str()).collect();
     assert_eq!(msgs, ["m1", "m2"], "conversation oldest first");
 
     let err = store.ticket_detail("nope").unwrap_err();
@@ -280,8 +281,9 @@ fn customer_html_is_sanitized_again_before_it_is_shown() {
     let html = |id: &str| {
         d.messages
             .iter()
-            .find(|m| m.id == id)
+            .find(|m| m.message.id == id)
             .unwrap()
+            .message
             .body_html
             .clone()
     };

@@ -123,7 +123,10 @@ fn a_cache_from_every_earlier_version_upgrades_with_nothing_lost() {
         let detail = store.ticket_detail("t-old").unwrap();
         assert_eq!(
             detail.messages,
-            [v1_message()],
+            [desk_core::view::MessageView {
+                message: v1_message(),
+                delivery: None
+            }],
             "v{version}: its conversation survives, message whole"
         );
         assert_eq!(detail.customer.unwrap().name, "王小明");

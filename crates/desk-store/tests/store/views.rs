@@ -594,7 +594,7 @@ fn messages_at_the_same_time_are_ordered_by_id() {
         .unwrap()
         .messages
         .into_iter()
-        .map(|m| m.id)
+        .map(|m| m.message.id)
         .collect();
     assert_eq!(ids, ["m-d", "m-a", "m-b", "m-c"], "time, then id");
     let inbox = store

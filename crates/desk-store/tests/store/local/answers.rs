@@ -327,10 +327,10 @@ fn a_held_reply_can_be_edited_before_it_is_sent() {
     let shown = store.ticket_detail("t1").unwrap().messages;
     let r1 = shown
         .iter()
-        .find(|m| m.id == "r1")
+        .find(|m| m.message.id == "r1")
         .expect("reply still shown");
     assert_eq!(
-        r1.body_text, "太好了，问题已解决",
+        r1.message.body_text, "太好了，问题已解决",
         "the conversation shows the edited text at once"
     );
     assert_eq!(

@@ -317,7 +317,7 @@ impl World {
         }
         let shown: BTreeSet<String> = (0..TICKETS)
             .flat_map(|i| self.store.ticket_detail(&tid(i)).unwrap().messages)
-            .map(|m| m.id)
+            .map(|m| m.message.id)
             .collect();
         for e in &outbox {
             if let Some(mid) = e.mutation.op.message_id() {

@@ -220,7 +220,11 @@ fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones
         detail.conversation_on_server,
         "the detail says the rest of the conversation is on the server"
     );
-    let kept: Vec<&str> = detail.messages.iter().map(|m| m.id.as_str()).collect();
+    let kept: Vec<&str> = detail
+        .messages
+        .iter()
+        .map(|m| m.message.id.as_str())
+        .collect();
     assert_eq!(
         kept,
         ["m3"],
@@ -291,7 +295,11 @@ fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones
         !detail.conversation_on_server,
         "the conversation is whole again"
     );
-    let ids: Vec<&str> = detail.messages.iter().map(|m| m.id.as_str()).collect();
+    let ids: Vec<&str> = detail
+        .messages
+        .iter()
+        .map(|m| m.message.id.as_str())
+        .collect();
     assert_eq!(ids, ["m1", "m2", "m3"], "each message once, oldest first");
 
     store.clear().unwrap();
