@@ -168,8 +168,14 @@ pub fn apply_mutation(ticket: Option<&Ticket>, m: &Mutation) -> Result<Ticket, R
     }
     let mut t = current.clone();
     match &m.op {
-        MutationOp::Reply { body_text, .. } => {
+        MutationOp::Reply {
+            body_text,
+            attachments,
+            ..
+        } => {
             check_body(body_text, "reply")?;
+            crate::attachment::check(attachments)
+                .map_err(|reason| Refusal::new(ErrorCode::BadRequest, reason))?;
             // The outgoing guard, here so the console, the CLI and the server all refuse:
             // a modified client cannot push what an honest one would not queue. Notes are
             // internal and exempt.
@@ -316,18 +322,31 @@ pub fn replay<'m>(
 /// The message a reply or note adds to the conversation, as this client shows it until
 /// the server's copy arrives.
 pub fn local_message(m: &Mutation, author_name: &str) -> Option<Message> {
-    let (ticket_id, message_id, body_text, kind) = match &m.op {
+    let (ticket_id, message_id, body_text, kind, attachments) = match &m.op {
         MutationOp::Reply {
             ticket_id,
             message_id,
             body_text,
+            attachments,
             ..
-        } => (ticket_id, message_id, body_text, MessageKind::PublicReply),
+        } => (
+            ticket_id,
+            message_id,
+            body_text,
+            MessageKind::PublicReply,
+            attachments.clone(),
+        ),
         MutationOp::Note {
             ticket_id,
             message_id,
             body_text,
-        } => (ticket_id, message_id, body_text, MessageKind::InternalNote),
+        } => (
+            ticket_id,
+            message_id,
+            body_text,
+            MessageKind::InternalNote,
+            vec![],
+        ),
         _ => return None,
     };
     Some(Message {
@@ -341,7 +360,7 @@ pub fn local_message(m: &Mutation, author_name: &str) -> Option<Message> {
         },
         body_text: body_text.clone(),
         body_html: None,
-        attachments: vec![],
+        attachments,
         created_at: m.created_at,
     })
 }

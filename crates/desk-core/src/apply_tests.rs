@@ -192,6 +192,7 @@ fn replies_and_notes_move_activity_and_closed_tickets_take_only_notes() {
         message_id: "msg1".into(),
         body_text: text.into(),
         last_seen_message_id: None,
+        attachments: vec![],
     };
     let t = apply_mutation(Some(&ticket(TicketStatus::Open)), &m(reply("请点击确认"))).unwrap();
     assert_eq!(t.last_message_at, 100, "a reply is the latest activity");
@@ -256,6 +257,7 @@ fn a_public_reply_meets_the_first_response_target_and_a_note_does_not() {
         message_id: "r1".into(),
         body_text: "We are checking your withdrawal.".into(),
         last_seen_message_id: None,
+        attachments: vec![],
     };
     let answered = apply_mutation(Some(&due), &m(reply)).unwrap();
     assert_eq!(
@@ -287,6 +289,7 @@ fn a_reply_asking_for_a_secret_is_blocked_and_a_note_is_not() {
         message_id: "msg1".into(),
         body_text: "您好，请提供您的助记词，我们帮您找回资产".into(),
         last_seen_message_id: None,
+        attachments: vec![],
     };
     let err = apply_mutation(Some(&open), &m(reply)).unwrap_err();
     assert_eq!(

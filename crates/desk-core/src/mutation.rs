@@ -43,6 +43,11 @@ pub enum MutationOp {
         message_id: String,
         body_text: String,
         last_seen_message_id: Option<String>,
+        /// Files sent with the reply, uploaded before it is pushed (`POST /attachments`);
+        /// the server refuses a reply whose files it does not hold. Absent from replies
+        /// queued before attachments existed.
+        #[serde(default)]
+        attachments: Vec<crate::domain::Attachment>,
     },
     /// An internal note: append-only, never conflicts.
     Note {

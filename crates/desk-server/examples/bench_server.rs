@@ -656,6 +656,7 @@ fn mutation(rng: &mut StdRng, tickets: &[String], session: &Session, seq: u64) -
             message_id: uuid::Uuid::now_v7().to_string(),
             body_text: text,
             last_seen_message_id: None,
+            attachments: vec![],
         },
         _ => MutationOp::Note {
             ticket_id,

@@ -85,6 +85,8 @@ pub struct Lookups<'m> {
     pub route: bool,
     /// The delivery of this message (a retry).
     pub delivery_id: Option<&'m str>,
+    /// The files a reply carries, by address: whether and as what the server holds each.
+    pub files: &'m [desk_core::Attachment],
 }
 
 pub fn lookups(m: &Mutation) -> Lookups<'_> {
@@ -103,6 +105,10 @@ pub fn lookups(m: &Mutation) -> Lookups<'_> {
         delivery_id: match &m.op {
             MutationOp::RetryDelivery { message_id, .. } => Some(message_id),
             _ => None,
+        },
+        files: match &m.op {
+            MutationOp::Reply { attachments, .. } => attachments,
+            _ => &[],
         },
     }
 }
@@ -123,6 +129,9 @@ pub struct Facts {
     pub customer_emails: Vec<String>,
     /// The delivery a retry names.
     pub delivery: Option<Delivery>,
+    /// Per file of [`Lookups::files`], in order: its type and size as stored, or `None`
+    /// when the server does not hold it.
+    pub files: Vec<Option<(String, u64)>>,
 }
 
 /// The answer that needs no lookup beyond the mutation's own history: a replay gets its
@@ -281,8 +290,27 @@ pub fn decide(m: &Mutation, author: &desk_core::Agent, now: i64, facts: Facts) -
             Err(refusal) => return Decision::rejected(refusal.code, refusal.reason),
         }
     }
+    // A reply's files must be on the server, and are described as the server holds them
+    // (a client's word for a file's type or size is not taken).
+    let mut message = apply::local_message(&m, &author.name);
+    if let Some(message) = &mut message {
+        for (i, file) in message.attachments.iter_mut().enumerate() {
+            let Some(Some((content_type, size))) = facts.files.get(i) else {
+                return Decision::rejected(
+                    ErrorCode::NotFound,
+                    format!(
+                        "the file {} ({}) was not uploaded; send the reply again once it is",
+                        file.file_name, file.sha256
+                    ),
+                );
+            };
+            file.content_type = content_type.clone();
+            file.size = *size;
+            file.file_name = desk_core::attachment::clean_name(&file.file_name);
+        }
+    }
     // The reply's delivery goes with it, in the same transaction: it is sent once stored.
-    let outgoing = apply::local_message(&m, &author.name).map(|message| {
+    let outgoing = message.map(|message| {
         let delivery = delivery::queue(
             &message,
             &ticket,

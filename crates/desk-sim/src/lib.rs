@@ -440,6 +440,7 @@ impl Sim {
                     body_text: format!("reply {message_id}"),
                     message_id,
                     last_seen_message_id,
+                    attachments: vec![],
                 }
             }
             3 => {

@@ -752,6 +752,7 @@ impl Client {
                 message_id,
                 body_text,
                 last_seen_message_id,
+                attachments: vec![],
             }
         };
         self.act(op)

@@ -201,7 +201,7 @@ describe('outbox', () => {
       seq: 1,
       agent_id: 'me',
       created_at: 0,
-      op: type === 'reply' ? { type, ticket_id: 't1', message_id: `msg-${id}`, body_text: 'x', last_seen_message_id: null } : { type, ticket_id: 't1' },
+      op: type === 'reply' ? { type, ticket_id: 't1', message_id: `msg-${id}`, body_text: 'x', last_seen_message_id: null, attachments: [] } : { type, ticket_id: 't1' },
     },
     state,
     result: null,

@@ -325,7 +325,13 @@ remaining?: number | null,
  */
 trimmed?: Array<{ ticket_id: string, messages: number, }>, };
 
-export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, } | { "type": "retry_delivery", ticket_id: string, message_id: string, recipient: string | null, };
+export type MutationOp = { "type": "reply", ticket_id: string, message_id: string, body_text: string, last_seen_message_id: string | null, 
+/**
+ * Files sent with the reply, uploaded before it is pushed (`POST /attachments`);
+ * the server refuses a reply whose files it does not hold. Absent from replies
+ * queued before attachments existed.
+ */
+attachments: Array<Attachment>, } | { "type": "note", ticket_id: string, message_id: string, body_text: string, } | { "type": "set_status", ticket_id: string, status: TicketStatus, } | { "type": "set_priority", ticket_id: string, priority: Priority, } | { "type": "set_category", ticket_id: string, category: Category, } | { "type": "set_group", ticket_id: string, group: string | null, } | { "type": "claim", ticket_id: string, } | { "type": "assign", ticket_id: string, assignee_id: string | null, } | { "type": "add_tags", ticket_id: string, tags: Array<string>, } | { "type": "remove_tags", ticket_id: string, tags: Array<string>, } | { "type": "delete_ticket", ticket_id: string, } | { "type": "create_ticket", ticket: Ticket, } | { "type": "retry_delivery", ticket_id: string, message_id: string, recipient: string | null, };
 
 export type Mutation = { 
 /**

@@ -263,7 +263,7 @@ export class FakeShell {
         const messageId = `local-${++this.seq}`;
         const op: MutationOp = internal
           ? { type: 'note', ticket_id: ticketId, message_id: messageId, body_text: body }
-          : { type: 'reply', ticket_id: ticketId, message_id: messageId, body_text: body, last_seen_message_id: null };
+          : { type: 'reply', ticket_id: ticketId, message_id: messageId, body_text: body, last_seen_message_id: null, attachments: [] };
         const at = Date.now();
         this.data.messages.push({
           id: messageId,

@@ -388,6 +388,7 @@ fn a_reply_the_server_has_not_taken_has_no_delivery_to_retry() {
                 message_id: "r9".into(),
                 body_text: "请稍候".into(),
                 last_seen_message_id: Some("n1".into()),
+                attachments: vec![],
             },
             500,
             new_id,

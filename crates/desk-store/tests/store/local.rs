@@ -82,6 +82,7 @@ fn reply(message_id: &str, text: &str) -> MutationOp {
         message_id: message_id.into(),
         body_text: text.into(),
         last_seen_message_id: Some("m1".into()),
+        attachments: vec![],
     }
 }
 

@@ -187,6 +187,20 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
                 .transpose()?,
             None => None,
         },
+        files: {
+            let mut files = Vec::with_capacity(lookups.files.len());
+            for f in lookups.files {
+                let row = tx
+                    .query_opt(
+                        "SELECT content_type, size FROM blobs WHERE sha256 = $1",
+                        &[&f.sha256],
+                    )
+                    .await
+                    .ctx("look up a reply's file")?;
+                files.push(row.map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64)));
+            }
+            files
+        },
         ticket,
     })
 }

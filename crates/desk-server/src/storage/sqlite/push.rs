@@ -161,6 +161,18 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
                 .transpose()?,
             None => None,
         },
+        files: lookups
+            .files
+            .iter()
+            .map(|f| {
+                tx.prepare_cached("SELECT content_type, size FROM blobs WHERE sha256 = ?1")
+                    .and_then(|mut s| {
+                        s.query_row([&f.sha256], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+                            .optional()
+                    })
+                    .ctx("look up a reply's file")
+            })
+            .collect::<Result<_>>()?,
         ticket,
     })
 }

@@ -238,3 +238,62 @@ pub async fn a_replys_files_go_with_its_mail(storage: Arc<dyn Storage>) {
         .unwrap();
     assert_eq!(sent.state, DeliveryState::Sent);
 }
+
+pub async fn a_reply_carries_only_files_the_server_holds_as_it_holds_them(
+    storage: Arc<dyn Storage>,
+) {
+    let app = app_with_ticket(storage).await;
+    let token = app.login("lin.wei@desk.test").await.access_token;
+    let mut lin = super::push::Console::sign_in(&app, "lin.wei@desk.test").await;
+    let (_, body) = upload(&app, &token, "chart.png", PNG).await;
+    let mut claimed: Attachment = serde_json::from_value(body).unwrap();
+    // The console says otherwise about the file; the server keeps its own word.
+    claimed.content_type = "text/html".into();
+    claimed.size = 1;
+    let reply = |files: Vec<Attachment>| match super::push::reply("t1", "见附件。", Some("m1"))
+    {
+        desk_core::MutationOp::Reply {
+            ticket_id,
+            message_id,
+            body_text,
+            last_seen_message_id,
+            ..
+        } => desk_core::MutationOp::Reply {
+            ticket_id,
+            message_id,
+            body_text,
+            last_seen_message_id,
+            attachments: files,
+        },
+        _ => unreachable!(),
+    };
+    let mut missing = claimed.clone();
+    missing.sha256 = desk_core::attachment::address(b"never uploaded");
+    let results = lin
+        .push(
+            &app,
+            vec![reply(vec![missing]), reply(vec![claimed.clone()])],
+        )
+        .await;
+    assert!(
+        matches!(&results[0], desk_core::MutationResult::Rejected { code: desk_core::ErrorCode::NotFound, reason } if reason.contains("was not uploaded")),
+        "a reply whose file the server lacks is refused, saying which: {results:?}"
+    );
+    assert_eq!(results[1], desk_core::MutationResult::Applied);
+    let sent = everything(app.storage.as_ref())
+        .await
+        .into_iter()
+        .find_map(|c| match c {
+            Change::Message(m) if !m.attachments.is_empty() => Some(m),
+            _ => None,
+        })
+        .expect("the reply with its file is stored");
+    assert_eq!(
+        (
+            sent.attachments[0].content_type.as_str(),
+            sent.attachments[0].size
+        ),
+        ("image/png", PNG.len() as u64),
+        "described as the server holds it"
+    );
+}

@@ -126,6 +126,7 @@ conformance! {
     attachments: [
         files_are_typed_by_their_bytes_and_fetched_only_by_who_may_see_them,
         a_replys_files_go_with_its_mail,
+        a_reply_carries_only_files_the_server_holds_as_it_holds_them,
     ],
     delivery: [
         a_public_reply_is_queued_with_its_message_and_a_note_is_not,

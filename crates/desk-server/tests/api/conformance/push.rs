@@ -72,6 +72,7 @@ pub fn reply(ticket_id: &str, text: &str, last_seen: Option<&str>) -> MutationOp
         message_id: uuid::Uuid::now_v7().to_string(),
         body_text: text.into(),
         last_seen_message_id: last_seen.map(str::to_owned),
+        attachments: vec![],
     }
 }
 

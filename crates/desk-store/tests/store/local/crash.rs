@@ -102,6 +102,7 @@ fn random_op(rng: &mut Rng) -> MutationOp {
             message_id: format!("reply-{}", rng.next()),
             body_text: "请在钱包里点击确认".into(),
             last_seen_message_id: None,
+            attachments: vec![],
         },
     }
 }

@@ -99,6 +99,7 @@ fn op(ticket_id: String, kind: u8, arg: u8, message_id: String) -> MutationOp {
             message_id,
             body_text: format!("reply {arg}"),
             last_seen_message_id: None,
+            attachments: vec![],
         },
     }
 }
