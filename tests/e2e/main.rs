@@ -7,6 +7,7 @@
 //! `--features desk-app/custom-protocol` so the window serves the built UI.
 
 mod hostile;
+mod mail;
 mod notifications;
 
 use std::path::{Path, PathBuf};

@@ -94,6 +94,14 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/v1/tickets/{id}/presence", Bearer(Role::Agent), StatusCode::OK, no_body),
         r(Method::POST, "/api/v1/ingest/events", Signed, StatusCode::OK, ingest_events),
         r(Method::POST, "/api/v1/ingest/messages", Signed, StatusCode::OK, ingest_message),
+        // Any bytes are a file: past authorization, the upload is stored.
+        r(Method::POST, "/api/v1/attachments", Bearer(Role::Agent), StatusCode::OK, presence_body),
+        // No such file: past authorization, 404.
+        r(Method::GET, "/api/v1/attachments/{sha256}", Bearer(Role::Agent), StatusCode::NOT_FOUND, no_body),
+        // The public web form: a page, and an empty submission answered with the page
+        // saying what to fill in.
+        r(Method::GET, "/form", Public, StatusCode::OK, no_body),
+        r(Method::POST, "/form", Public, StatusCode::UNSUPPORTED_MEDIA_TYPE, no_body),
     ]
 }
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -223,7 +231,12 @@ fn request(route: &Route, tokens: Option<&TokenResponse>, state: TokenState) -> 
     let mut builder = Request::builder()
         .method(route.method.clone())
         // Templated paths are documented with their parameters: fill them in.
-        .uri(route.path.replace("{id}", "no-such-ticket"));
+        .uri(
+            route
+                .path
+                .replace("{id}", "no-such-ticket")
+                .replace("{sha256}", &"0".repeat(64)),
+        );
     if let Some(tokens) = tokens {
         let value = if state == TokenState::Malformed {
             // Not even the bearer scheme.
