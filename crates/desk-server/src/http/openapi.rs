@@ -187,11 +187,23 @@ fn paths() -> Value {
         "downloadAttachment",
         "A file a message of a ticket in the caller's scope carries, or that the caller uploaded; always as a download",
         true,
-        (
-            "200",
-            json!({ "description": "the file's bytes (raster images keep their type; everything else is text or octet-stream)",
-            "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }),
-        ),
+        ("200", {
+            let binary = json!({ "schema": { "type": "string", "format": "binary" } });
+            let mut content = Map::new();
+            // Raster images keep their type (the console previews them); everything
+            // else is text or opaque bytes, never a page.
+            for kind in [
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "text/plain",
+                "application/octet-stream",
+            ] {
+                content.insert(kind.to_owned(), binary.clone());
+            }
+            json!({ "description": "the file's bytes, as a download", "content": content })
+        }),
         &[("404", "no such file, or none the caller may have")],
     );
     download["parameters"] = json!([{ "name": "sha256", "in": "path", "required": true,
