@@ -182,6 +182,11 @@ pub async fn run(state: AppState, transports: Transports) {
                 if changed.is_err() {
                     // The storage went away: fall back on polling.
                     tokio::time::sleep(config.poll).await;
+                } else {
+                    // A busy feed moves hundreds of times a second; its moves meanwhile
+                    // make one more round, so the queue is looked at a bounded number of
+                    // times however busy the desk is (a reply waits at most this longer).
+                    tokio::time::sleep(WAKE_PACE).await;
                 }
             }
             () = tokio::time::sleep(config.poll) => {}
@@ -189,6 +194,9 @@ pub async fn run(state: AppState, transports: Transports) {
         }
     }
 }
+
+/// The least time between two rounds woken by the feed.
+const WAKE_PACE: std::time::Duration = std::time::Duration::from_millis(50);
 
 fn millis(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
