@@ -8,7 +8,7 @@ use desk_core::view::{
 };
 use desk_core::wire::{PresenceEntry, PresenceState};
 use desk_core::{Agent, ApiError, Macro, Mutation, OutboxEntry};
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::AppState;
 
@@ -150,6 +150,114 @@ pub fn reply<R: Runtime>(
     let m = state.client.reply(&ticket_id, &body, internal)?;
     acted(&app, &state);
     Ok(m)
+}
+
+/// A public reply carrying files. The webview sends the bytes as they are (Tauri's raw
+/// binary IPC, no base64): see [`reply_frame`] for the body's layout. Works offline: the
+/// reply and its files are queued together, and the files go up before the reply.
+#[tauri::command]
+pub fn reply_with_files<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<Mutation> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(bad_request("a reply with files is sent as raw bytes"));
+    };
+    let (head, files) = reply_frame(bytes)?;
+    let m = state
+        .client
+        .reply_with_files(&head.ticket_id, &head.body, files)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
+/// What precedes a reply's files in [`reply_with_files`]'s body.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReplyHead {
+    pub ticket_id: String,
+    pub body: String,
+    pub files: Vec<FileHead>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FileHead {
+    pub name: String,
+    pub size: u64,
+}
+
+/// Files as desk-sync takes them: each one's name and bytes.
+pub type NamedFiles = Vec<(String, Vec<u8>)>;
+
+/// Splits a reply-with-files body: a 4-byte big-endian length, that many bytes of
+/// [`ReplyHead`] JSON, then each file's bytes in order, exactly as many as its `size`.
+pub fn reply_frame(bytes: &[u8]) -> CmdResult<(ReplyHead, NamedFiles)> {
+    let malformed = || bad_request("the reply's files arrived malformed");
+    let len = bytes.get(..4).ok_or_else(malformed)?;
+    let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let head = bytes.get(4..4 + len).ok_or_else(malformed)?;
+    let head: ReplyHead = serde_json::from_slice(head).map_err(|_| malformed())?;
+    let mut rest = &bytes[4 + len..];
+    let mut files = Vec::with_capacity(head.files.len());
+    for f in &head.files {
+        let size = usize::try_from(f.size).map_err(|_| malformed())?;
+        if size > rest.len() {
+            return Err(malformed());
+        }
+        let (file, after) = rest.split_at(size);
+        files.push((f.name.clone(), file.to_vec()));
+        rest = after;
+    }
+    if !rest.is_empty() {
+        return Err(malformed());
+    }
+    Ok((head, files))
+}
+
+fn bad_request(message: &str) -> ApiError {
+    ApiError::new(desk_core::ErrorCode::BadRequest, message)
+}
+
+/// A message's file, as raw bytes (an `ArrayBuffer` in the webview): from the cache, else
+/// fetched for the conversation of `ticket_id` and cached. Offline and not cached: `offline`.
+#[tauri::command]
+pub async fn attachment_bytes(
+    state: State<'_, AppState>,
+    ticket_id: String,
+    sha256: String,
+) -> CmdResult<tauri::ipc::Response> {
+    let bytes = state.client.attachment(&sha256, Some(&ticket_id)).await?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Where [`save_attachment`] writes, when not the user's Downloads folder: tests manage
+/// one so they never write into the real one.
+pub struct DownloadsDir(pub std::path::PathBuf);
+
+/// Saves a message's file into the user's Downloads folder under a name that overwrites
+/// nothing (`name (1).ext`…); answers the path, for the console to show.
+#[tauri::command]
+pub async fn save_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    ticket_id: String,
+    sha256: String,
+    file_name: String,
+) -> CmdResult<String> {
+    let dir = match app.try_state::<DownloadsDir>() {
+        Some(dir) => dir.0.clone(),
+        None => app.path().download_dir().map_err(|e| {
+            ApiError::new(
+                desk_core::ErrorCode::Storage,
+                format!("the Downloads folder is unknown: {e}"),
+            )
+        })?,
+    };
+    let path = state
+        .client
+        .save_attachment(&sha256, &file_name, Some(&ticket_id), &dir)
+        .await?;
+    Ok(path.display().to_string())
 }
 
 /// Status, priority, category, claim, assignee and tags of one ticket.

@@ -10,6 +10,8 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
 
+mod attachments;
+
 fn app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     // A key of its own: these tests never touch the developer's keyring.
     let client = Arc::new(

@@ -17,6 +17,7 @@ use desk_core::{
 };
 use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
+mod attachments;
 mod content;
 mod delivery;
 mod progress;
@@ -92,8 +93,22 @@ enum Command {
         #[arg(long)]
         body_file: PathBuf,
         /// An internal note, not sent to the customer.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "attach")]
         internal: bool,
+        /// Send this file with the reply; repeatable. Queued with it when offline, and
+        /// uploaded before the reply is sent.
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<PathBuf>,
+    },
+    /// Write a message's file (its SHA-256 from `desk show`) to FILE, `-` for standard
+    /// output: from the cache, or fetched from the server and cached for offline use.
+    Attachment {
+        sha256: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The ticket whose conversation it belongs to; found in the cache when left out.
+        #[arg(long)]
+        ticket: Option<String>,
     },
     /// Change a ticket; each change is queued when offline and applied in order.
     Set {
@@ -619,6 +634,9 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                         m.kind.as_str()
                     );
                     println!("{}", m.body_text);
+                    for file in &m.attachments {
+                        println!("{}", attachments::line(file));
+                    }
                     if let Some(d) = &view.delivery {
                         println!("{}", delivery::line(d, now));
                     }
@@ -653,10 +671,31 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             id,
             body_file,
             internal,
+            attach,
         } => {
             let body = read_body(&body_file)?;
-            let m = client.reply(&id, &body, internal)?;
+            let m = if attach.is_empty() {
+                client.reply(&id, &body, internal)?
+            } else {
+                client.reply_with_files(&id, &body, attachments::read_files(&attach)?)?
+            };
             report_actions(&client, vec![m], cli.json).await?;
+        }
+        Command::Attachment {
+            sha256,
+            out,
+            ticket,
+        } => {
+            let written = attachments::fetch(&client, &sha256, ticket.as_deref(), &out).await?;
+            if cli.json && out.as_os_str() != "-" {
+                print_json(&serde_json::json!({
+                    "sha256": sha256,
+                    "size": written,
+                    "path": out,
+                }));
+            } else if out.as_os_str() != "-" {
+                println!("wrote {written} bytes to {}", out.display());
+            }
         }
         Command::Set {
             id,

@@ -32,6 +32,10 @@ pub enum Error {
         state: &'static str,
         action: &'static str,
     },
+    /// File bytes that are not the file they are given for, or a reply's file given
+    /// without its bytes; nothing was written.
+    #[error("{0}")]
+    BadFile(String),
     /// The cache is encrypted with another key (the keyring lost or changed it): it
     /// cannot be read, only replaced.
     #[error("the cache {0} cannot be read with the key in the keyring")]

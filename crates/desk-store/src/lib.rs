@@ -13,6 +13,7 @@ mod catalog;
 mod deliveries;
 mod derived;
 mod error;
+mod files;
 mod key;
 mod local;
 pub mod migrations;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub use catalog::body_for;
 pub use error::{Error, Result};
+pub use files::FileToUpload;
 pub use key::{CacheFile, CacheKey, inspect as inspect_cache_file};
 pub use local::{CLIENT_ID_KEY, LAST_SEQ_KEY};
 pub use records::CURSOR_KEY;

@@ -142,59 +142,9 @@ impl Store {
         actor: &Agent,
         op: MutationOp,
         now_ms: i64,
-        mut new_id: impl FnMut() -> String,
+        new_id: impl FnMut() -> String,
     ) -> Result<Mutation> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let client_id = outbox::client_id_or_create(&tx, &mut new_id)?;
-        let seq = outbox::next_seq(&tx)?;
-        let m = Mutation {
-            id: new_id(),
-            client_id,
-            seq,
-            agent_id: actor.id.clone(),
-            created_at: now_ms,
-            op,
-        };
-        let ticket_id = m.op.ticket_id();
-        let current = effective(&tx, ticket_id)?;
-
-        // Plan: everything that can refuse, before anything is written.
-        let next = apply_mutation(current.as_ref(), &m)?;
-        if let MutationOp::RetryDelivery {
-            message_id,
-            recipient,
-            ..
-        } = &m.op
-        {
-            crate::deliveries::check_retry(
-                &tx,
-                ticket_id,
-                message_id,
-                recipient.as_deref(),
-                now_ms,
-            )?;
-        }
-        let message = local_message(&m, &actor.name);
-        if let Some(msg) = &message
-            && message_exists(&tx, &msg.id)?
-        {
-            return Err(Error::Refused(desk_core::apply::Refusal {
-                code: desk_core::ErrorCode::Conflict,
-                reason: format!("message {} already exists", msg.id),
-            }));
-        }
-
-        // Apply.
-        rebase::keep_confirmed(&tx, ticket_id, current.as_ref())?;
-        put_ticket(&tx, &next)?;
-        if let Some(msg) = &message {
-            put_message(&tx, msg, true)?;
-        }
-        outbox::append(&tx, &m, OutboxState::Pending)?;
-        tx.commit()?;
-        Ok(m)
+        apply(&mut self.conn, actor, op, &[], now_ms, new_id)
     }
 
     /// Records the server's answer to a pushed mutation, from the push response.
@@ -235,6 +185,7 @@ impl Store {
         }
         outbox::remove(&tx, mutation_id)?;
         drop_local_message(&tx, &entry.mutation)?;
+        crate::files::forget_discarded(&tx, &entry.mutation)?;
         rebase::rebase_ticket(&tx, entry.mutation.op.ticket_id())?;
         tx.commit()?;
         Ok(())
@@ -331,6 +282,74 @@ impl Store {
     pub fn client_id(&self) -> Result<Option<String>> {
         self.meta(CLIENT_ID_KEY)
     }
+}
+
+/// Applies an action and queues it, with the files a reply carries, in one transaction
+/// (see [`Store::apply_local`] and [`Store::apply_local_with_files`]).
+pub(crate) fn apply(
+    conn: &mut Connection,
+    actor: &Agent,
+    op: MutationOp,
+    files: &[&[u8]],
+    now_ms: i64,
+    mut new_id: impl FnMut() -> String,
+) -> Result<Mutation> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let client_id = outbox::client_id_or_create(&tx, &mut new_id)?;
+    let seq = outbox::next_seq(&tx)?;
+    let m = Mutation {
+        id: new_id(),
+        client_id,
+        seq,
+        agent_id: actor.id.clone(),
+        created_at: now_ms,
+        op,
+    };
+    let ticket_id = m.op.ticket_id();
+    let current = effective(&tx, ticket_id)?;
+
+    // Plan: everything that can refuse, before anything is written.
+    let next = apply_mutation(current.as_ref(), &m)?;
+    if let MutationOp::RetryDelivery {
+        message_id,
+        recipient,
+        ..
+    } = &m.op
+    {
+        crate::deliveries::check_retry(&tx, ticket_id, message_id, recipient.as_deref(), now_ms)?;
+    }
+    let message = local_message(&m, &actor.name);
+    if let Some(msg) = &message
+        && message_exists(&tx, &msg.id)?
+    {
+        return Err(Error::Refused(desk_core::apply::Refusal {
+            code: desk_core::ErrorCode::Conflict,
+            reason: format!("message {} already exists", msg.id),
+        }));
+    }
+
+    let attachments = match &m.op {
+        MutationOp::Reply { attachments, .. } => attachments.as_slice(),
+        _ if files.is_empty() => &[],
+        _ => {
+            return Err(Error::BadFile(
+                "only a public reply carries files".to_owned(),
+            ));
+        }
+    };
+
+    // Apply.
+    if !attachments.is_empty() || !files.is_empty() {
+        crate::files::put_for_reply(&tx, ticket_id, attachments, files, now_ms)?;
+    }
+    rebase::keep_confirmed(&tx, ticket_id, current.as_ref())?;
+    put_ticket(&tx, &next)?;
+    if let Some(msg) = &message {
+        put_message(&tx, msg, true)?;
+    }
+    outbox::append(&tx, &m, OutboxState::Pending)?;
+    tx.commit()?;
+    Ok(m)
 }
 
 /// Rewrites a held reply's text, checked by the rules a new reply meets, and the unsent
@@ -474,6 +493,7 @@ pub(crate) fn clear(conn: &mut Connection, wipe_outbox: bool) -> Result<()> {
     tx.execute("DELETE FROM messages", [])?;
     tx.execute("DELETE FROM tickets_confirmed", [])?;
     tx.execute("DELETE FROM evicted_conversations", [])?;
+    crate::files::clear(&tx, wipe_outbox)?;
     // After the deletes: drops what their triggers queued along with the whole index.
     crate::search::clear(&tx)?;
     if wipe_outbox {

@@ -116,6 +116,8 @@ const STEPS: &[&[&str]] = &[
     ],
     // 12: deliveries of public replies, as pulled (deliveries.rs).
     &[crate::deliveries::MIGRATION],
+    // 13: file bytes, fetched and attached (files.rs).
+    &[crate::files::MIGRATION],
 ];
 
 /// The schema version this build writes.

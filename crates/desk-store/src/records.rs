@@ -287,6 +287,7 @@ fn forget_conversation(conn: &Connection, ticket_id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1 AND pending = 0")?
         .execute([ticket_id])?;
     crate::deliveries::forget_ticket(conn, ticket_id)?;
+    crate::files::forget_ticket(conn, ticket_id)?;
     conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
         .execute([ticket_id])?;
     Ok(())
@@ -338,6 +339,7 @@ pub(crate) fn put_ticket(conn: &Connection, t: &Ticket) -> Result<()> {
         conn.prepare_cached("DELETE FROM messages WHERE ticket_id = ?1")?
             .execute([&t.id])?;
         crate::deliveries::forget_ticket(conn, &t.id)?;
+        crate::files::forget_ticket(conn, &t.id)?;
         conn.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
             .execute([&t.id])?;
         return Ok(());

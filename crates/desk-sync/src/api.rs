@@ -8,7 +8,7 @@ use desk_core::wire::{
     API_PREFIX, LoginRequest, PresenceRequest, PullResponse, PushRequest, PushResponse,
     RefreshRequest, TicketConversation, TicketPresence, TokenResponse,
 };
-use desk_core::{Agent, ApiError, ErrorCode};
+use desk_core::{Agent, ApiError, Attachment, ErrorCode};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -17,6 +17,8 @@ use crate::{Error, Result};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A file's upload or download: up to 25 MiB, which a slow uplink takes minutes over.
+const FILE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The server sends a keep-alive every 15 s on the event stream: silence this long means
 /// the connection is dead (a laptop that slept, a proxy that dropped it).
@@ -211,6 +213,63 @@ impl Api {
             return Ok(resp);
         }
         Err(failure(url, resp, "event stream").await)
+    }
+
+    /// Uploads a file a reply carries; the server answers it as it describes it.
+    pub async fn upload_attachment(
+        &self,
+        access: &Secret,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Attachment> {
+        let (url, req) = self.request(Method::POST, "/attachments");
+        let req = req
+            .bearer_auth(access.expose())
+            .query(&[("name", name)])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .timeout(FILE_TIMEOUT)
+            .body(bytes);
+        self.send(url, req).await
+    }
+
+    /// A file's bytes, by its address; at most `max_bytes` of them (a server sending more
+    /// is not sending the file).
+    pub async fn attachment(
+        &self,
+        access: &Secret,
+        sha256: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>> {
+        if !desk_core::attachment::is_address(sha256) {
+            return Err(Error::BadInput(format!(
+                "{sha256:?} is not a file address (64 hex digits)"
+            )));
+        }
+        let (url, req) = self.request(Method::GET, &format!("/attachments/{sha256}"));
+        let mut resp = req
+            .bearer_auth(access.expose())
+            .timeout(FILE_TIMEOUT)
+            .send()
+            .await
+            .map_err(offline(&url))?;
+        if !resp.status().is_success() {
+            return Err(failure(url, resp, "file download").await);
+        }
+        let too_big = |url: String| Error::Protocol {
+            url,
+            detail: format!("the file is larger than the {max_bytes} bytes a file may have"),
+        };
+        if resp.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_big(url));
+        }
+        let mut bytes = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = resp.chunk().await.map_err(offline(&url))? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_big(url));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Pushes a batch of one agent's queued mutations; the server answers each.

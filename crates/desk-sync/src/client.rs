@@ -249,6 +249,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+mod attachments;
 mod attention;
 mod delivery;
 mod presence;
@@ -675,12 +676,31 @@ impl Client {
         let to_send = self.pending_count(account)?;
         let mut sent = 0;
         loop {
-            let batch = lock(&self.store).next_batch(&account.agent.id, PUSH_BATCH)?;
+            let mut batch = lock(&self.store).next_batch(&account.agent.id, PUSH_BATCH)?;
             if batch.is_empty() {
                 return Ok(());
             }
+            // Before the files: a big one takes a while to upload.
             self.progress
                 .report(SyncPhase::Sending, false, sent, Some(to_send));
+            // A reply goes only once its files are on the server.
+            let stopped = match self
+                .upload_files_for(api, &account.agent.id, &batch)
+                .await?
+            {
+                attachments::FilesReady::All => None,
+                attachments::FilesReady::First(ready, why) => {
+                    batch.truncate(ready);
+                    Some(why)
+                }
+                attachments::FilesReady::Rejected(answer) => {
+                    report.answers.push(answer);
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                return Err(stopped.expect("a batch is cut short only with a reason"));
+            }
             let access = self.access_token(api).await?;
             let request = PushRequest {
                 schema_version: SCHEMA_VERSION,
@@ -704,6 +724,10 @@ impl Client {
                         report.answers.push(ack);
                     }
                 }
+            }
+            if let Some(why) = stopped {
+                // What could go went; the rest waits for its files.
+                return Err(why);
             }
             if answered < request.mutations.len() {
                 // The server left some unanswered: resending now would loop. The next

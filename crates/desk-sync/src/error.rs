@@ -10,6 +10,11 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// A file the cache does not hold, asked for while the server cannot be reached.
+    #[error(
+        "file {0} is not in the local cache and the server cannot be reached; it opens once the connection is back"
+    )]
+    FileOffline(String),
     /// The server's TLS certificate is not trusted here (an unknown CA, an expired or a
     /// wrong-name certificate). Not an outage: retrying changes nothing until the CA is
     /// installed or the server's certificate is fixed.
@@ -32,6 +37,9 @@ pub enum Error {
     Store(#[from] desk_store::Error),
     #[error("{0}")]
     BadInput(String),
+    /// A file, or a message's files together, over the limits (`desk_core::attachment`).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("profile directory {path}: {source}")]
     Io {
         path: String,
@@ -45,7 +53,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Offline { .. } => ErrorCode::Offline,
+            Error::Offline { .. } | Error::FileOffline(_) => ErrorCode::Offline,
             Error::Untrusted { .. } => ErrorCode::UntrustedServer,
             Error::Server(e) => e.code,
             Error::Protocol { .. } => ErrorCode::Internal,
@@ -56,7 +64,9 @@ impl Error {
                 | desk_store::Error::CustomerNotFound(_)
                 | desk_store::Error::MessageNotFound { .. },
             ) => ErrorCode::NotFound,
-            Error::Store(desk_store::Error::BadCursor(_)) => ErrorCode::BadRequest,
+            Error::Store(desk_store::Error::BadCursor(_) | desk_store::Error::BadFile(_)) => {
+                ErrorCode::BadRequest
+            }
             // The rules said no (e.g. an invalid status change): their code, not "storage".
             Error::Store(desk_store::Error::Refused(r)) => r.code,
             Error::Store(
@@ -64,12 +74,13 @@ impl Error {
             ) => ErrorCode::Conflict,
             Error::Store(_) | Error::Io { .. } => ErrorCode::Storage,
             Error::BadInput(_) => ErrorCode::BadRequest,
+            Error::TooLarge(_) => ErrorCode::PayloadTooLarge,
         }
     }
 
     /// Whether the server (or the network to it) is simply not there right now.
     pub fn is_offline(&self) -> bool {
-        matches!(self, Error::Offline { .. })
+        matches!(self, Error::Offline { .. } | Error::FileOffline(_))
     }
 
     /// Whether the failure is of the moment rather than of the request: the server is
@@ -78,7 +89,7 @@ impl Error {
     /// reported as failed for it: the agent would do it again.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Offline { .. } => true,
+            Error::Offline { .. } | Error::FileOffline(_) => true,
             Error::Server(api) => matches!(api.code, ErrorCode::Internal | ErrorCode::Unavailable),
             _ => false,
         }

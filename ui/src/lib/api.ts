@@ -1,6 +1,6 @@
 // The only door to the desktop shell: typed wrappers over the Tauri commands. The UI
 // never talks HTTP and never holds a credential; it asks the shell and renders answers.
-import { invoke } from '@tauri-apps/api/core';
+import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Agent,
@@ -27,6 +27,7 @@ import type {
   ViewCounts,
 } from './bindings';
 import { ERROR_CODES } from './enums';
+import { frameReply, type FrameFile } from './frame';
 
 export const SESSION_CHANGED = 'session-changed';
 export const SYNC_PROGRESS = 'sync-progress';
@@ -42,12 +43,19 @@ export function toApiError(error: unknown): ApiError {
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
     throw toApiError(error);
   }
+}
+
+/** A raw IPC answer: an ArrayBuffer over the custom protocol, numbers over the fallback. */
+function toBytes(answer: ArrayBuffer | ArrayBufferView | number[]): Uint8Array {
+  if (answer instanceof ArrayBuffer) return new Uint8Array(answer);
+  if (ArrayBuffer.isView(answer)) return new Uint8Array(answer.buffer, answer.byteOffset, answer.byteLength);
+  return Uint8Array.from(answer);
 }
 
 export const api = {
@@ -67,6 +75,16 @@ export const api = {
   syncProgress: () => call<SyncProgress | null>('sync_progress'),
   reply: (ticketId: string, body: string, internal: boolean) =>
     call<Mutation>('reply', { ticketId, body, internal }),
+  /** A public reply carrying files: their bytes go raw (see lib/frame.ts), checked and
+   * queued with the reply in Rust. */
+  replyWithFiles: (ticketId: string, body: string, files: readonly FrameFile[]) =>
+    call<Mutation>('reply_with_files', frameReply(ticketId, body, files)),
+  /** A message's file: from the cache, else fetched (and cached); `offline` when neither. */
+  attachmentBytes: async (ticketId: string, sha256: string): Promise<Uint8Array> =>
+    toBytes(await call<ArrayBuffer | number[]>('attachment_bytes', { ticketId, sha256 })),
+  /** Saves a message's file into the Downloads folder; answers where it went. */
+  saveAttachment: (ticketId: string, sha256: string, fileName: string) =>
+    call<string>('save_attachment', { ticketId, sha256, fileName }),
   editTicket: (ticketId: string, edit: TicketEdit) => call<Mutation[]>('edit_ticket', { ticketId, edit }),
   bulkEdit: (ticketIds: string[], edit: TicketEdit) => call<BulkOutcome>('bulk_edit', { ticketIds, edit }),
   /** Sends a reply whose delivery failed again; `recipient`: a corrected email address. */

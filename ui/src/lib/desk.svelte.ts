@@ -476,6 +476,18 @@ export class Desk {
     return true;
   }
 
+  /** A public reply carrying `files`, read now and queued with it (checked in Rust
+   * against the same limits the composer applies); true when queued. */
+  async replyWithFiles(ticketId: string, body: string, files: readonly File[]): Promise<boolean> {
+    const done = await this.act('reply', async () => {
+      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      return api.replyWithFiles(ticketId, body, read);
+    });
+    if (done === null) return false;
+    await this.afterAction(ticketId);
+    return true;
+  }
+
   async edit(ticketId: string, change: Partial<TicketEdit>): Promise<boolean> {
     const done = await this.act('edit', () => api.editTicket(ticketId, { ...NO_EDIT, ...change }));
     // Fields before a refused one may have applied: re-read either way.

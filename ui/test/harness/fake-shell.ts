@@ -27,6 +27,9 @@ import type {
   ViewCounts,
 } from '../../src/lib/bindings';
 import { plausibleEmail } from '../../src/features/delivery/delivery';
+import { MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES } from '../../src/features/attachments/attachments';
+import { parseReplyFrame } from '../../src/lib/frame';
+import { describe } from './files';
 import { buildDataset, DEMO_PASSWORD, type Dataset } from './fixtures';
 
 export interface FakeShellConfig {
@@ -75,6 +78,10 @@ export class FakeShell {
   uiLanguage: string | null = null;
   /** The agent's queued work, oldest first, as the store keeps it. */
   outboxEntries: OutboxEntry[] = [];
+  /** Files in this console's cache (attached here, or fetched once): they open offline. */
+  cachedFiles = new Set<string>();
+  /** What `save_attachment` wrote, by path: the Downloads folder of the fake. */
+  saved = new Map<string, Uint8Array>();
   private seq = 0;
   private now: number;
 
@@ -181,8 +188,10 @@ export class FakeShell {
     if (!this.state.signed_in) reject('not_signed_in', 'no agent is signed in');
   }
 
-  handle(cmd: string, args: Record<string, unknown> = {}): unknown {
-    this.calls.push({ cmd, args });
+  handle(cmd: string, input: Record<string, unknown> | Uint8Array = {}): unknown {
+    this.calls.push({ cmd, args: input instanceof Uint8Array ? { bytes: input.byteLength } : input });
+    if (cmd === 'reply_with_files') return this.replyWithFiles(input);
+    const args = input instanceof Uint8Array ? reject('bad_request', `${cmd} takes named arguments`) : input;
     switch (cmd) {
       case 'session_state':
         return this.state;
@@ -277,6 +286,25 @@ export class FakeShell {
         });
         ticket.last_message_at = at;
         return this.queue(op);
+      }
+      case 'attachment_bytes': {
+        this.requireSignedIn();
+        const { sha256 } = args as { ticketId: string; sha256: string };
+        const bytes = this.fileBytes(sha256);
+        // A copy, as IPC hands over: an ArrayBuffer, like the real shell's raw answer.
+        return bytes.slice().buffer;
+      }
+      case 'save_attachment': {
+        this.requireSignedIn();
+        const { sha256, fileName } = args as { ticketId: string; sha256: string; fileName: string };
+        const bytes = this.fileBytes(sha256);
+        const name = fileName.split(/[\\/]/).pop() || 'attachment';
+        const dot = name.lastIndexOf('.');
+        const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+        let path = `/home/chen/Downloads/${name}`;
+        for (let n = 1; this.saved.has(path); n++) path = `/home/chen/Downloads/${stem} (${n})${ext}`;
+        this.saved.set(path, bytes);
+        return path;
       }
       case 'announce_presence': {
         const { ticketId, presence } = args as { ticketId?: string; presence?: string | null };
@@ -419,6 +447,71 @@ export class FakeShell {
       default:
         reject('internal', `unknown command ${cmd}`);
     }
+  }
+
+  /** desk-sync's `attachment`: from the cache, else from the server (then cached). */
+  private fileBytes(sha256: string): Uint8Array {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) reject('bad_request', `${JSON.stringify(sha256)} is not a file address (64 hex digits)`);
+    const bytes = this.data.files.get(sha256);
+    if (this.cachedFiles.has(sha256) && bytes) return bytes;
+    if (this.serverDown) {
+      reject('offline', `file ${sha256} is not in the local cache and the server cannot be reached; it opens once the connection is back`);
+    }
+    if (!bytes) reject('not_found', `no file "${sha256}"`);
+    this.cachedFiles.add(sha256);
+    return bytes;
+  }
+
+  /** `reply_with_files`: the raw frame read back, the files checked against desk-core's
+   * limits, stored in the cache, and the reply queued carrying them. */
+  private replyWithFiles(input: Record<string, unknown> | Uint8Array): Mutation {
+    this.requireSignedIn();
+    if (!(input instanceof Uint8Array)) reject('bad_request', 'a reply with files is sent as raw bytes');
+    let frame: ReturnType<typeof parseReplyFrame>;
+    try {
+      frame = parseReplyFrame(input);
+    } catch {
+      reject('bad_request', "the reply's files arrived malformed");
+    }
+    const { head, files } = frame;
+    const ticket = this.ticket(head.ticket_id);
+    if (head.body.trim() === '') reject('bad_request', 'the reply is empty');
+    const attachments = files.map((bytes, i) => {
+      const name = head.files[i]!.name;
+      if (bytes.length === 0) reject('bad_request', `${name} is empty: there is nothing to send`);
+      if (bytes.length > MAX_FILE_BYTES) reject('payload_too_large', `${name} is too large; a file may have at most 25.0 MiB`);
+      return describe(name, bytes);
+    });
+    if (files.reduce((sum, f) => sum + f.length, 0) > MAX_MESSAGE_BYTES) {
+      reject('payload_too_large', 'the files come to more than one reply may carry');
+    }
+    if (files.length > MAX_FILES) reject('bad_request', `${files.length} files on one message; at most ${MAX_FILES}`);
+    files.forEach((bytes, i) => {
+      const sha = attachments[i]!.sha256;
+      this.data.files.set(sha, bytes.slice());
+      this.cachedFiles.add(sha);
+    });
+    const messageId = `local-${++this.seq}`;
+    const at = Date.now();
+    this.data.messages.push({
+      id: messageId,
+      ticket_id: ticket.id,
+      kind: 'public_reply',
+      author: { kind: 'agent', id: this.data.me.id, name: this.data.me.name },
+      body_text: head.body,
+      body_html: null,
+      attachments,
+      created_at: at,
+    });
+    ticket.last_message_at = at;
+    return this.queue({
+      type: 'reply',
+      ticket_id: ticket.id,
+      message_id: messageId,
+      body_text: head.body,
+      last_seen_message_id: null,
+      attachments,
+    });
   }
 
   private ticket(id: string): Ticket {

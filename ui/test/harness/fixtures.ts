@@ -2,6 +2,7 @@
 // (stuck confirmations, funds not arrived, locked accounts, seed-phrase scams, large
 // withdrawals, "support does not reply"). Times are relative to `now`.
 import { addBulk } from './bulk';
+import { fixtureFiles } from './files';
 import type {
   Agent,
   Category,
@@ -31,6 +32,8 @@ export interface Dataset {
   messages: Message[];
   /** How the desk's public replies reached their customers, by message id. */
   deliveries: Delivery[];
+  /** The bytes of every file a message carries, by address: what the server holds. */
+  files: Map<string, Uint8Array>;
 }
 
 export interface DatasetOptions {
@@ -514,6 +517,9 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
     },
   ];
 
+  const withFiles = fixtureFiles();
+  const files = new Map([...withFiles.values()].flat().map((f): [string, Uint8Array] => [f.attachment.sha256, f.bytes]));
+
   const conversations: Record<string, Spoken[]> = {
     't-1042': [
       ['public_reply', 'customer', 3 * HOUR, '您好，我昨天晚上从钱包提了 5000 USDT 到交易所，到现在还显示“等待确认”，是不是卡住了？交易所那边也没到账。'],
@@ -678,10 +684,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
               : { kind: 'agent', id: who.id, name: who.name },
         body_text: text,
         body_html: html ?? null,
-        attachments:
-          s.id === 't-1041' && i === 0
-            ? [{ sha256: 'a3f1'.repeat(16), file_name: 'exchange-withdrawal-receipt.png', content_type: 'image/png', size: 184_320 }]
-            : [],
+        attachments: (withFiles.get(`${s.id}-m${i + 1}`) ?? []).map((f) => f.attachment),
         created_at: now - ago,
       });
     });
@@ -753,5 +756,6 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
     tickets,
     messages,
     deliveries,
+    files,
   };
 }

@@ -31,7 +31,7 @@ export interface DeskMock {
   rejectOldest(code: ErrorCode, reason: string): Promise<string | null>;
 }
 
-const ACTIONS = new Set(['reply', 'edit_ticket', 'bulk_edit', 'retry_delivery', 'release_held', 'edit_held', 'discard_held']);
+const ACTIONS = new Set(['reply', 'reply_with_files', 'edit_ticket', 'bulk_edit', 'retry_delivery', 'release_held', 'edit_held', 'discard_held']);
 
 const config = window.__DESK_MOCK_CONFIG__ ?? {};
 const shell = new FakeShell(config);
@@ -41,7 +41,7 @@ mockIPC(
   async (cmd, args) => {
     await new Promise((r) => setTimeout(r, cmd === 'sign_in' ? latency * 4 : latency));
     // Hand out copies, as IPC serialization would: the UI must not share our objects.
-    const answer = structuredClone(shell.handle(cmd, (args ?? {}) as Record<string, unknown>));
+    const answer = structuredClone(shell.handle(cmd, (args ?? {}) as Record<string, unknown> | Uint8Array));
     // As the Rust side does after an agent action: the chrome's outbox counts changed.
     if (ACTIONS.has(cmd)) setTimeout(() => void emit('session-changed', structuredClone(shell.state)), 0);
     return answer;

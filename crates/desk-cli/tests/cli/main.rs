@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod attachments;
 mod content;
 mod delivery;
 mod faults;

@@ -6,7 +6,9 @@
 //! the customer's history keeps every earlier ticket with its outcome and CSAT, offline too.
 //! `evicted_conversations` marks which tickets hold only part of their conversation. The
 //! deliveries of the evicted messages go with them; a restored conversation's messages
-//! come back without theirs (`TicketConversation` carries none).
+//! come back without theirs (`TicketConversation` carries none). Their files go too
+//! (`files.rs`), unless a queued reply or another cached conversation needs them; one
+//! opened again online is fetched again.
 
 use desk_core::Message;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -61,6 +63,7 @@ impl Store {
             for id in &ids {
                 messages.execute([id])?;
                 crate::deliveries::forget_evicted(&tx, id)?;
+                crate::files::forget_ticket(&tx, id)?;
                 mark.execute(params![id, now_ms])?;
             }
         }

@@ -3,6 +3,7 @@
 mod catalog;
 mod deliveries;
 mod encryption;
+mod files;
 mod local;
 mod search;
 mod upgrade;

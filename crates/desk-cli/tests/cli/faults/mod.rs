@@ -141,7 +141,7 @@ fn cache_key(keyring: &KeyringSession, home: &Path) -> desk_sync::CacheKey {
 /// Opens a profile's cache file as SQLCipher itself sees it (no Desk code in between),
 /// with the key from the keyring, in the format new caches are written in (HMAC-SHA-256
 /// page checks, 4 KiB pages).
-fn raw_cache(keyring: &KeyringSession, home: &Path) -> Connection {
+pub(crate) fn raw_cache(keyring: &KeyringSession, home: &Path) -> Connection {
     let conn =
         Connection::open(desk_sync::Profile::at(home).cache_path()).expect("open the cache file");
     let key = cache_key(keyring, home);
