@@ -20,7 +20,8 @@ fn usage() -> ! {
          commands:\n  \
          demo [--headless]   start a server with demo data and open the console signed in\n  \
          test                install what is missing, run every suite, print `N passed, N failed`\n  \
-         bench <area>        benchmarks (JSON lines on stdout)"
+         bench <area>        benchmarks (JSON lines on stdout): store, sync, server, channels,\n                      \
+         fuzz, console"
     );
     std::process::exit(2)
 }
@@ -50,7 +51,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         .unwrap_or(("", &[]));
     // A fresh machine builds the benches before anything else (a misspelt area installs
     // nothing: it gets the usage).
-    if ["store", "sync", "server", "fuzz", "console"].contains(&area) {
+    if ["store", "sync", "server", "fuzz", "console", "channels"].contains(&area) {
         setup::install_missing(setup::BUILD_PACKAGES)?;
     }
     match area {
@@ -74,6 +75,12 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "server" => {
             setup::install_missing(&["postgresql"])?;
             run_beside_server("bench_server", rest)
+        }
+        // Email in and out: real Dovecot and aiosmtpd beside the product's intake and
+        // delivery (in process), then the release server for the reply-to-sent latency.
+        "channels" => {
+            setup::install_missing(&["postgresql", "dovecot-imapd", "python3-aiosmtpd"])?;
+            run_beside_server("bench_channels", rest)
         }
         // `--soak`: the deterministic sync simulation over many seeds (desk-sim).
         "sync" if rest.first().is_some_and(|a| a == "--soak") => {
@@ -165,7 +172,9 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
             cmd.args(rest);
             setup::run(&mut cmd)
         }
-        _ => anyhow::bail!("usage: cargo xtask bench store|sync|server|fuzz|console [options]"),
+        _ => anyhow::bail!(
+            "usage: cargo xtask bench store|sync|server|channels|fuzz|console [options]"
+        ),
     }
 }
 

@@ -98,6 +98,11 @@ impl FreshStore {
     /// the server's share and the rest. Warn-level logs only: info would write a line per
     /// request, which is not what is measured.
     pub fn serve(&self) -> ServerProcess {
+        self.serve_with(&[])
+    }
+
+    /// [`FreshStore::serve`] with more arguments, e.g. `--config FILE` for mailboxes.
+    pub fn serve_with(&self, extra: &[&str]) -> ServerProcess {
         let mut args = vec![
             "--listen",
             "127.0.0.1:0",
@@ -111,6 +116,7 @@ impl FreshStore {
             None => args.extend(["--data-dir", self.data_dir.path().to_str().unwrap()]),
             Some(url) => env.push(("DESK_DATABASE_URL", url.as_str())),
         }
+        args.extend_from_slice(extra);
         ServerProcess::start_with(&args, &env, None, true)
     }
 }
