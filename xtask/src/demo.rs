@@ -98,7 +98,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     let mail = MailPair::start(&demo)?;
     let mut serve = Command::new(&server_bin);
-    serve.args(["serve", "--listen", "127.0.0.1:0", "--data-dir", sd, "--config"]);
+    serve.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        sd,
+        "--config",
+    ]);
     serve.arg(&mail.config);
     let (server, url) = setup::start_server(serve)?;
     eprintln!("xtask: demo server at {url}");
