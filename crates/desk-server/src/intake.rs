@@ -5,9 +5,9 @@
 //! renews it while it works. The mailbox's place (UIDVALIDITY and the last UID stored) is
 //! kept in storage too, so a restart neither fetches again nor skips. Each mail is stored
 //! in its own ingestion transaction under the nonce `mail:<address>:<uidvalidity>:<uid>`,
-//! and the place moves past it only after: a server killed between the two fetches that
-//! one mail again and storage answers that nonce as already used, so nothing is lost and
-//! nothing is stored twice. A mail that cannot be read is logged with its reason and
+//! which moves the place past it too: a server killed at any moment fetches again only
+//! mail not stored, and a mail read again anyway (a rebuilt folder) is answered as
+//! already stored, so nothing is lost and nothing is stored twice. A mail that cannot be read is logged with its reason and
 //! passed over, so one broken mail never blocks a mailbox. Must not depend on axum.
 
 use std::time::Duration;
@@ -21,7 +21,7 @@ use crate::ingest::mail::{Bounce, InboundMail, MAX_THREAD_IDS, MailFile, header_
 use crate::ingest::validate::{MAX_HTML_CHARS, MAX_TEXT_CHARS};
 use crate::ingest::{IngestItem, IngestOutcome, REPLAYED};
 use crate::state::AppState;
-use crate::storage::IngestBatch;
+use crate::storage::{IngestBatch, MailboxPlace};
 
 /// The largest mail read: a 25 MB attachment, as the big mail services allow, base64
 /// encoded. A larger one is refused (and logged), never half-read.
@@ -148,29 +148,32 @@ pub async fn fetch_round(
         .await
         .map_err(|e| Error::Internal(format!("fetch from {}: {e}", mailbox.imap)))?;
     for mail in &fetched {
-        store(state, mailbox, folder.uid_validity, mail.uid, &mail.raw).await?;
-        state
-            .storage()
-            .advance_mailbox_cursor(&mailbox.address, folder.uid_validity, mail.uid)
-            .await?;
+        let moved = store(state, mailbox, folder.uid_validity, mail.uid, &mail.raw).await?;
+        if !moved {
+            state
+                .storage()
+                .advance_mailbox_cursor(&mailbox.address, folder.uid_validity, mail.uid)
+                .await?;
+        }
     }
     Ok(fetched.len())
 }
 
-/// Stores one fetched mail (or passes over one that cannot be read, saying why).
+/// Stores one fetched mail (or passes over one that cannot be read, saying why). Whether
+/// the mailbox's place moved past it with it (else the caller moves it).
 async fn store(
     state: &AppState,
     mailbox: &Mailbox,
     uid_validity: u32,
     uid: u32,
     raw: &[u8],
-) -> Result<()> {
+) -> Result<bool> {
     let item = match desk_mail::parse(raw, &limits()) {
         Ok(parsed) => item(parsed, raw, mailbox),
         Err(e) => {
             tracing::warn!(mailbox = %mailbox.address, uid, reason = %e, "mail refused");
             state.metrics().mail_refused();
-            return Ok(());
+            return Ok(false);
         }
     };
     let now = state.now_ms();
@@ -180,6 +183,11 @@ async fn store(
         now,
         actor: Actor::Ingest(format!("mailbox:{}", mailbox.address)),
         items: vec![item],
+        mailbox_place: Some(MailboxPlace {
+            address: mailbox.address.clone(),
+            uid_validity,
+            uid,
+        }),
     };
     match state.storage().ingest(batch).await {
         Ok(receipt) => {
@@ -194,15 +202,16 @@ async fn store(
                     IngestOutcome::Event(_) => {}
                 }
             }
-            Ok(())
+            Ok(true)
         }
-        // Stored before a crash kept the place from moving: nothing to do again.
-        Err(Error::Unauthorized(why)) if why == REPLAYED => Ok(()),
+        // Stored before (a folder read again after its UIDVALIDITY changed): nothing to do
+        // again but move past it.
+        Err(Error::Unauthorized(why)) if why == REPLAYED => Ok(false),
         // Refused as bad input (a field no ticket can hold): said, and passed over.
         Err(Error::BadRequest(reason)) | Err(Error::Conflict(reason)) => {
             tracing::warn!(mailbox = %mailbox.address, uid, %reason, "mail refused");
             state.metrics().mail_refused();
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(e),
     }

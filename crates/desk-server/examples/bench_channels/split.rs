@@ -108,6 +108,7 @@ pub async fn split(state: &AppState, mailbox: &Mailbox, limit: usize) -> anyhow:
                     now,
                     actor: Actor::Ingest(format!("mailbox:{}", mailbox.address)),
                     items: vec![item],
+                    mailbox_place: None,
                 };
                 match storage.ingest(batch).await {
                     Ok(_) | Err(Error::BadRequest(_) | Error::Conflict(_)) => {}

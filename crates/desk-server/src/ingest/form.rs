@@ -137,6 +137,7 @@ pub async fn submit(state: &AppState, form: &WebForm) -> Result<Submitted> {
             now,
             actor: Actor::Ingest("web_form".into()),
             items: vec![item],
+            mailbox_place: None,
         })
         .await
         .map_err(|e| match e {

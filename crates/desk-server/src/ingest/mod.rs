@@ -91,6 +91,7 @@ async fn ingest<T: DeserializeOwned>(
             now,
             actor: Actor::Ingest(signed.key_id),
             items,
+            mailbox_place: None,
         })
         .await?;
     Ok(receipt.outcomes)

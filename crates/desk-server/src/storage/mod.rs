@@ -371,6 +371,17 @@ pub struct IngestBatch {
     /// The signing secret, for the audit log.
     pub actor: Actor,
     pub items: Vec<IngestItem>,
+    /// A fetched mail's place in its mailbox, moved in the same transaction
+    /// ([`Storage::advance_mailbox_cursor`]'s rule): one commit per mail, not two.
+    pub mailbox_place: Option<MailboxPlace>,
+}
+
+/// A mailbox's place in its folder (see [`Storage::mailbox_cursor`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxPlace {
+    pub address: String,
+    pub uid_validity: u32,
+    pub uid: u32,
 }
 
 /// What an ingestion committed: one outcome per item, in order.

@@ -18,14 +18,14 @@ use crate::ingest::{self, Conversation, Facts, Lookups};
 use crate::storage::{IngestBatch, IngestReceipt};
 
 pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<IngestReceipt> {
-    let fresh = tx
-        .execute(
-            "INSERT INTO ingest_nonces (nonce, expires_at) VALUES ($1, $2)
-             ON CONFLICT (nonce) DO NOTHING",
-            &[&batch.nonce, &batch.nonce_expires_at],
-        )
-        .await
-        .ctx("remember nonce")?;
+    let fresh = execute(
+        tx,
+        "INSERT INTO ingest_nonces (nonce, expires_at) VALUES ($1, $2)
+         ON CONFLICT (nonce) DO NOTHING",
+        &[&batch.nonce, &batch.nonce_expires_at],
+        "remember nonce",
+    )
+    .await?;
     if fresh == 0 {
         return Err(Error::Unauthorized(ingest::REPLAYED));
     }
@@ -44,7 +44,8 @@ pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<
             write_after_bump(tx, &mut feed, decision.writes.clone()).await?
         };
         if let Some((channel, conversation_id, thread)) = &decision.thread {
-            tx.execute(
+            execute(
+                tx,
                 "INSERT INTO ingest_conversations (channel, conversation_id, customer_id, ticket_id)
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (channel, conversation_id) DO UPDATE
@@ -55,34 +56,39 @@ pub(super) async fn ingest(tx: &Transaction<'_>, batch: &IngestBatch) -> Result<
                     &thread.customer_id,
                     &thread.ticket_id,
                 ],
+                "thread conversation",
             )
-            .await
-            .ctx("thread conversation")?;
+            .await?;
         }
         if let Some((header_id, ticket_id)) = &decision.mail_thread {
-            tx.execute(
+            execute(
+                tx,
                 "INSERT INTO mail_threads (header_id, ticket_id) VALUES ($1, $2)
                  ON CONFLICT (header_id) DO NOTHING",
                 &[header_id, ticket_id],
+                "remember the mail's thread",
             )
-            .await
-            .ctx("remember the mail's thread")?;
+            .await?;
         }
         if let Some((ticket_id, route)) = &decision.route {
             let route = serde_json::to_string(route)
                 .map_err(|e| Error::Internal(format!("encode reply route: {e}")))?;
-            tx.execute(
+            execute(
+                tx,
                 "INSERT INTO reply_routes (ticket_id, route) VALUES ($1, $2::text::json)
                  ON CONFLICT (ticket_id) DO UPDATE SET route = excluded.route",
                 &[ticket_id, &route],
+                "remember the reply route",
             )
-            .await
-            .ctx("remember the reply route")?;
+            .await?;
         }
         outcomes.push(decision.outcome(&stored));
         audited.push(decision.audit);
     }
     audit(tx, batch.now, audited).await?;
+    if let Some(place) = &batch.mailbox_place {
+        advance_place(tx, &place.address, place.uid_validity, place.uid).await?;
+    }
     Ok(IngestReceipt { outcomes })
 }
 
@@ -92,8 +98,45 @@ async fn record<T: serde::de::DeserializeOwned>(
     key: &[&(dyn ToSql + Sync)],
     what: &str,
 ) -> Result<Option<T>> {
-    let row = tx.query_opt(sql, key).await.ctx(what)?;
+    // Cached per connection: a mail's dozen lookups would otherwise each be prepared
+    // afresh, a round trip apiece.
+    let statement = tx.prepare_cached(sql).await.ctx(what)?;
+    let row = tx.query_opt(&statement, key).await.ctx(what)?;
     row.map(|row| parse(row.get(0))).transpose()
+}
+
+/// Runs one of the ingestion's writes, its statement cached per connection.
+async fn execute(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    what: &str,
+) -> Result<u64> {
+    let statement = tx.prepare_cached(sql).await.ctx(what)?;
+    tx.execute(&statement, params).await.ctx(what)
+}
+
+/// Moves a mailbox's place: forward only, unless its UIDVALIDITY changed.
+pub(super) async fn advance_place(
+    tx: &Transaction<'_>,
+    address: &str,
+    uid_validity: u32,
+    uid: u32,
+) -> Result<()> {
+    let (validity, uid) = (i64::from(uid_validity), i64::from(uid));
+    execute(
+        tx,
+        "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES ($1, $2, $3)
+         ON CONFLICT (address) DO UPDATE SET
+             last_uid = CASE WHEN mailbox_cursors.uid_validity = excluded.uid_validity
+                             THEN greatest(mailbox_cursors.last_uid, excluded.last_uid)
+                             ELSE excluded.last_uid END,
+             uid_validity = excluded.uid_validity",
+        &[&address, &validity, &uid],
+        "advance mailbox cursor",
+    )
+    .await?;
+    Ok(())
 }
 
 async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
@@ -117,13 +160,16 @@ async fn facts(tx: &Transaction<'_>, lookups: Lookups<'_>) -> Result<Facts> {
         .await?;
     }
     if let Some((channel, conversation_id)) = lookups.conversation {
-        let found = tx
-            .query_opt(
+        let statement = tx
+            .prepare_cached(
                 "SELECT c.customer_id, c.ticket_id, t.record::text FROM ingest_conversations c
                  LEFT JOIN tickets t ON t.id = c.ticket_id
                  WHERE c.channel = $1 AND c.conversation_id = $2",
-                &[&channel.as_str(), &conversation_id],
             )
+            .await
+            .ctx("find conversation")?;
+        let found = tx
+            .query_opt(&statement, &[&channel.as_str(), &conversation_id])
             .await
             .ctx("find conversation")?;
         if let Some(row) = found {

@@ -548,21 +548,12 @@ impl Storage for PgStorage {
         uid_validity: u32,
         last_uid: u32,
     ) -> Result<()> {
-        let (validity, last) = (i64::from(uid_validity), i64::from(last_uid));
-        in_transaction!(self, |tx| async {
-            tx.execute(
-                "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES ($1, $2, $3)
-                 ON CONFLICT (address) DO UPDATE SET
-                     last_uid = CASE WHEN mailbox_cursors.uid_validity = excluded.uid_validity
-                                     THEN greatest(mailbox_cursors.last_uid, excluded.last_uid)
-                                     ELSE excluded.last_uid END,
-                     uid_validity = excluded.uid_validity",
-                &[&address, &validity, &last],
-            )
-            .await
-            .ctx("advance mailbox cursor")?;
-            Ok::<_, Error>(())
-        })
+        in_transaction!(self, |tx| ingest::advance_place(
+            &tx,
+            address,
+            uid_validity,
+            last_uid
+        ))
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {

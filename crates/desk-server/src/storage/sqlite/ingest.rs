@@ -82,6 +82,9 @@ pub(super) fn ingest(conn: &mut Connection, batch: IngestBatch) -> Result<Ingest
         audited.push(decision.audit);
     }
     audit(&tx, batch.now, audited)?;
+    if let Some(place) = &batch.mailbox_place {
+        advance_place(&tx, &place.address, place.uid_validity, place.uid)?;
+    }
     tx.commit().ctx("commit ingest")?;
     Ok(IngestReceipt { outcomes })
 }
@@ -203,6 +206,25 @@ fn facts(tx: &Connection, lookups: Lookups<'_>) -> Result<Facts> {
         )?;
     }
     Ok(facts)
+}
+
+/// Moves a mailbox's place: forward only, unless its UIDVALIDITY changed.
+pub(super) fn advance_place(
+    tx: &Connection,
+    address: &str,
+    uid_validity: u32,
+    uid: u32,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES (?1, ?2, ?3)
+         ON CONFLICT (address) DO UPDATE SET
+             last_uid = CASE WHEN uid_validity = excluded.uid_validity
+                             THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+             uid_validity = excluded.uid_validity",
+    )
+    .and_then(|mut s| s.execute(params![address, i64::from(uid_validity), i64::from(uid)]))
+    .ctx("advance mailbox cursor")?;
+    Ok(())
 }
 
 pub(super) fn prune_nonces(conn: &mut Connection, now: i64) -> Result<u64> {

@@ -455,21 +455,8 @@ impl Storage for SqliteStorage {
         last_uid: u32,
     ) -> Result<()> {
         let address = address.to_owned();
-        self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO mailbox_cursors (address, uid_validity, last_uid) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (address) DO UPDATE SET
-                     last_uid = CASE WHEN uid_validity = excluded.uid_validity
-                                     THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
-                     uid_validity = excluded.uid_validity",
-            )
-            .and_then(|mut s| {
-                s.execute(rusqlite::params![address, i64::from(uid_validity), i64::from(last_uid)])
-            })
-            .ctx("advance mailbox cursor")?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| ingest::advance_place(conn, &address, uid_validity, last_uid))
+            .await
     }
 
     async fn audit_head(&self) -> Result<AuditHead> {
