@@ -175,9 +175,22 @@ fn parse_checked(raw: &[u8], limits: &Limits) -> Result<ParsedMail> {
         .to()
         .map(|a| a.iter().filter_map(address).collect())
         .unwrap_or_default();
+    // One line of text: breaks and tabs are spaces, other control characters (which no
+    // client shows, and which a reply's subject would not carry back) are dropped, so a
+    // `[#N]` tag reads the same here as in the answer to this mail.
     let subject = message
         .subject()
-        .map(|s| s.replace(['\r', '\n'], " ").trim().to_owned())
+        .map(|s| {
+            s.chars()
+                .filter_map(|c| match c {
+                    '\r' | '\n' | '\t' => Some(' '),
+                    c if c.is_control() => None,
+                    c => Some(c),
+                })
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
         .unwrap_or_default();
     let date = message
         .date()

@@ -59,7 +59,7 @@ async fn a_composed_reply_arrives_and_parses_back_to_what_was_sent() {
         .send("bounces@desk.example", &["wxm@example.cn".to_owned()], &raw)
         .await
         .expect("the sink accepts the mail");
-    let received = sink.wait_for(1, Duration::from_secs(10));
+    let received = sink.wait_for(1, Duration::from_secs(60));
     // lettre ends DATA with CRLF "." CRLF even after a final CRLF, which adds an empty
     // line after the closing boundary (the epilogue): harmless, and the only change.
     assert!(
@@ -147,7 +147,7 @@ async fn automatic_messages_are_marked_and_a_resend_keeps_its_message_id() {
             .await
             .expect("sent");
     }
-    let received = sink.wait_for(2, Duration::from_secs(10));
+    let received = sink.wait_for(2, Duration::from_secs(60));
     let ids: Vec<Option<String>> = received
         .iter()
         .map(|raw| parse(raw, &Limits::default()).expect("parses").message_id)
@@ -253,6 +253,6 @@ async fn many_mails_share_the_pool() {
     for task in tasks {
         task.await.expect("task").expect("sent");
     }
-    let received = sink.wait_for(20, Duration::from_secs(10));
+    let received = sink.wait_for(20, Duration::from_secs(60));
     assert_eq!(received.len(), 20, "every concurrent send arrived once");
 }
