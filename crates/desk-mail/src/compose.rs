@@ -52,7 +52,7 @@ pub fn build(mail: &Outgoing) -> Result<Vec<u8>> {
     let mut builder = Message::builder()
         .from(mailbox("from", &mail.from)?)
         .to(mailbox("to", &mail.to)?)
-        .subject(one_line(&mail.subject))
+        .subject(plain_subject(&mail.subject))
         .message_id(Some(format!("<{message_id}>")))
         .date(date(mail.date)?);
     // The customer's ids came from their mail: one that cannot be written back (spaces,
@@ -158,6 +158,13 @@ fn mailbox(field: &'static str, address: &Address) -> Result<Mailbox> {
         .map(one_line)
         .filter(|n| !n.trim().is_empty());
     Ok(Mailbox::new(name, email))
+}
+
+/// A subject as text, never as encoded words: one the customer's mail held undecoded
+/// (`[=?gb18030?B?…?=`, not separated as RFC 2047 asks) would otherwise be decoded by the
+/// reader of our reply into something else, another ticket's `[#N]` among others.
+fn plain_subject(subject: &str) -> String {
+    one_line(subject).replace("=?", "= ?")
 }
 
 /// A header value never carries a line break: one in a subject would start a new header.

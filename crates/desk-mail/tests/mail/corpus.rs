@@ -493,3 +493,49 @@ fn every_corpus_mail_parses_or_is_refused_clearly() {
         }
     }
 }
+
+/// An encoded word the customer's mail held undecoded (glued to a bracket, form feeds in
+/// it) stays text in the answer's subject: read back, it names no other ticket. The
+/// fuzzer's input, kept as a seed.
+#[test]
+fn a_subjects_undecoded_encoded_word_stays_text_in_the_reply() {
+    let raw = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/seeds/mail/subject-control-characters.eml"
+    ))
+    .unwrap();
+    let mail = desk_mail::parse(&raw, &desk_mail::Limits::default()).unwrap();
+    assert_eq!(
+        mail.subject_ticket_number(),
+        None,
+        "the word was not decoded: {:?}",
+        mail.subject
+    );
+    let reply = desk_mail::Outgoing {
+        from: desk_mail::Address {
+            name: None,
+            email: "support@desk.example".into(),
+        },
+        to: mail.from.clone(),
+        subject: desk_mail::subject_with_tag(&mail.subject, 7),
+        message_id: "r1@desk.example".into(),
+        in_reply_to: None,
+        references: vec![],
+        text: "ok".into(),
+        html: None,
+        attachments: vec![],
+        auto_submitted: false,
+        date: 0,
+    };
+    let back = desk_mail::parse(
+        &desk_mail::build(&reply).unwrap(),
+        &desk_mail::Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        back.subject_ticket_number(),
+        Some(7),
+        "only our tag is read back: {:?}",
+        back.subject
+    );
+}
