@@ -82,7 +82,7 @@ async fn run_mailbox(state: AppState, mailbox: Mailbox, holder: String) {
 
 async fn lease(state: &AppState, mailbox: &Mailbox, holder: &str) -> Result<bool> {
     let now = state.now_ms();
-    let lease = state.config().mailbox_lease.as_millis() as i64;
+    let lease = crate::config::millis(state.config().mailbox_lease);
     state
         .storage()
         .lease_mailbox(&mailbox.address, holder, now, now + lease)

@@ -22,6 +22,7 @@ use desk_core::Channel;
 use desk_core::delivery::AttemptOutcome;
 use rand::Rng;
 
+use crate::config::millis;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::storage::{ClaimedDelivery, Settlement};
@@ -87,7 +88,12 @@ impl Transports {
 
 /// Reads the bytes of a claimed message's files into it; the name of one that is not
 /// stored, if any (the delivery then fails: a reply must not leave without its files).
+/// Only mail carries the bytes: a bridge is sent the files' descriptions, so theirs are
+/// not read.
 async fn load_files(state: &AppState, claimed: &mut ClaimedDelivery) -> Result<Option<String>> {
+    if claimed.delivery.channel != Channel::Email {
+        return Ok(None);
+    }
     for file in &claimed.message.attachments {
         match state.storage().blob(&file.sha256).await? {
             Some(blob) => claimed.files.push(blob.data),
@@ -197,7 +203,3 @@ pub async fn run(state: AppState, transports: Transports) {
 
 /// The least time between two rounds woken by the feed.
 const WAKE_PACE: std::time::Duration = std::time::Duration::from_millis(50);
-
-fn millis(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
