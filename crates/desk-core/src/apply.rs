@@ -362,6 +362,7 @@ pub fn local_message(m: &Mutation, author_name: &str) -> Option<Message> {
         body_html: None,
         attachments,
         created_at: m.created_at,
+        quoted: None,
     })
 }
 

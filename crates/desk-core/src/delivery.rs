@@ -154,6 +154,20 @@ pub struct Route {
     pub recipient: String,
     /// For email, the mailbox the customer wrote to.
     pub mailbox: Option<String>,
+    /// For email, the Message-ID of the customer's last mail, then the ids it named
+    /// (`In-Reply-To`, then `References` newest first): an answer's `In-Reply-To` and
+    /// `References`, so the customer's mail client files it under what they wrote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thread: Vec<String>,
+}
+
+/// The ids an email delivery's mail names as its parent and ancestors: the thread of the
+/// ticket's route, when that route is email (a chat's conversation has none).
+pub fn answer_thread(route: Option<Route>, delivery: &Delivery) -> Vec<String> {
+    match route {
+        Some(r) if r.channel == Channel::Email && delivery.channel == Channel::Email => r.thread,
+        _ => Vec::new(),
+    }
 }
 
 /// The channel a reply on `channel` leaves by: messengers and chat through their bridge,
@@ -360,6 +374,7 @@ mod tests {
             body_html: None,
             attachments: vec![],
             created_at: 5,
+            quoted: None,
         }
     }
 
@@ -390,6 +405,7 @@ mod tests {
             channel: Channel::Telegram,
             recipient: "chat-42".into(),
             mailbox: None,
+            thread: vec![],
         };
         let d = queue(&m, &ticket(Channel::Email), Some(&route), &[], 9).unwrap();
         assert_eq!(

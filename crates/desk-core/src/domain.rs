@@ -261,6 +261,11 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     #[ts(type = "number")]
     pub created_at: i64,
+    /// The earlier conversation an email quoted under its new text, as plain text after
+    /// redaction: kept for whoever expands it, folded away from the text shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub quoted: Option<String>,
 }
 
 #[cfg(test)]

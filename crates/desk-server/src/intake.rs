@@ -265,6 +265,10 @@ pub fn item(parsed: ParsedMail, raw: &[u8], mailbox: &Mailbox) -> IngestItem {
             from_name: parsed.from.name,
             subject: truncate(&parsed.subject, MAX_SUBJECT_CHARS),
             text: truncate(&parsed.text, MAX_TEXT_CHARS),
+            quoted: parsed
+                .quoted
+                .as_deref()
+                .map(|q| truncate(q, MAX_TEXT_CHARS)),
             html,
             auto_reply: match parsed.kind {
                 MailKind::AutoReply { reason } => Some(reason),

@@ -30,6 +30,7 @@ fn said(id: &str, kind: AuthorKind, author: Option<&str>, message: MessageKind) 
         body_html: None,
         attachments: vec![],
         created_at: 1,
+        quoted: None,
     }
 }
 

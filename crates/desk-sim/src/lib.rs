@@ -215,6 +215,7 @@ fn customer_message(id: String, ticket_id: &str, at: i64) -> Message {
         body_html: None,
         attachments: vec![],
         created_at: at,
+        quoted: None,
     }
 }
 

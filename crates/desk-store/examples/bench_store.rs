@@ -267,6 +267,7 @@ fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<C
                 body_html: None,
                 attachments: vec![],
                 created_at: at + m as i64 * 60_000,
+                quoted: None,
             }));
             rows += 1;
         }
@@ -403,6 +404,7 @@ fn main() {
                     body_html: None,
                     attachments: vec![],
                     created_at: t.last_message_at,
+                    quoted: None,
                 }));
                 page.push(Change::Ticket(t));
             }

@@ -118,6 +118,8 @@ const STEPS: &[&[&str]] = &[
     &[crate::deliveries::MIGRATION],
     // 13: file bytes, fetched and attached (files.rs).
     &[crate::files::MIGRATION],
+    // 14: the quoted history an email folded away (records.rs).
+    &[crate::records::QUOTED_MIGRATION],
 ];
 
 /// The schema version this build writes.

@@ -606,6 +606,10 @@ pub(crate) const MESSAGE_PARTS_MIGRATION: &str = r#"
     ALTER TABLE messages ADD COLUMN attachments TEXT;
 "#;
 
+/// Schema step 14: the history an email quoted, kept folded apart from its text
+/// (`Message::quoted`). Rows before it have none.
+pub(crate) const QUOTED_MIGRATION: &str = "ALTER TABLE messages ADD COLUMN quoted TEXT;";
+
 /// A message's text as SQL reads it from a `messages` row named `m`, in either shape
 /// ([`MESSAGE_PARTS_MIGRATION`]); a macro so `concat!` can build queries with it.
 macro_rules! message_text_sql {
@@ -625,12 +629,14 @@ struct StoredMessageOwned {
     body_html: Option<String>,
     #[serde(default)]
     attachments: Vec<Attachment>,
+    #[serde(default)]
+    quoted: Option<String>,
 }
 
 /// The columns [`MessageRow::read`] reads, in its order: `SELECT {MESSAGE_COLUMNS} FROM
 /// messages …`.
 pub(crate) const MESSAGE_COLUMNS: &str = "id, ticket_id, kind, created_at, body, author_kind, \
-    author_id, author_name, body_text, body_html, attachments";
+    author_id, author_name, body_text, body_html, attachments, quoted";
 
 /// A message row as stored, before it is put together.
 pub(crate) struct MessageRow {
@@ -645,6 +651,7 @@ pub(crate) struct MessageRow {
     body_text: String,
     body_html: Option<String>,
     attachments: Option<String>,
+    quoted: Option<String>,
 }
 
 impl MessageRow {
@@ -662,13 +669,14 @@ impl MessageRow {
             body_text: r.get(8)?,
             body_html: r.get(9)?,
             attachments: r.get(10)?,
+            quoted: r.get(11)?,
         })
     }
 
     /// The message, from its columns, or from the JSON body of a row written before them.
     pub(crate) fn into_message(self) -> Result<Message> {
         let kind = column_enum(&self.kind, || format!("message {}", self.id))?;
-        let (author, body_text, body_html, attachments) = if self.body.is_empty() {
+        let (author, body_text, body_html, attachments, quoted) = if self.body.is_empty() {
             let author_kind = column_enum(&self.author_kind, || format!("message {}", self.id))?;
             let attachments = match &self.attachments {
                 Some(list) => parse("message", &self.id, list)?,
@@ -679,10 +687,22 @@ impl MessageRow {
                 id: self.author_id,
                 name: self.author_name,
             };
-            (author, self.body_text, self.body_html, attachments)
+            (
+                author,
+                self.body_text,
+                self.body_html,
+                attachments,
+                self.quoted,
+            )
         } else {
             let old: StoredMessageOwned = parse("message", &self.id, &self.body)?;
-            (old.author, old.body_text, old.body_html, old.attachments)
+            (
+                old.author,
+                old.body_text,
+                old.body_html,
+                old.attachments,
+                old.quoted,
+            )
         };
         Ok(Message {
             id: self.id,
@@ -693,6 +713,7 @@ impl MessageRow {
             body_html,
             attachments,
             created_at: self.created_at,
+            quoted,
         })
     }
 }
@@ -706,12 +727,13 @@ pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Resu
     // whole).
     conn.prepare_cached(
         "INSERT INTO messages(id, ticket_id, kind, created_at, body, author_kind, author_id,
-             author_name, body_text, body_html, attachments, pending)
-         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             author_name, body_text, body_html, attachments, pending, quoted)
+         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT(id) DO UPDATE SET body = '', author_kind = excluded.author_kind,
              author_id = excluded.author_id, author_name = excluded.author_name,
              body_text = excluded.body_text, body_html = excluded.body_html,
-             attachments = excluded.attachments, pending = excluded.pending",
+             attachments = excluded.attachments, pending = excluded.pending,
+             quoted = excluded.quoted",
     )?
     .execute(params![
         m.id,
@@ -724,7 +746,8 @@ pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Resu
         m.body_text,
         m.body_html,
         attachments,
-        pending
+        pending,
+        m.quoted
     ])?;
     Ok(())
 }
@@ -795,6 +818,7 @@ mod tests {
             body_html: html.map(Into::into),
             attachments,
             created_at: 1_700_000_000_123,
+            quoted: None,
         }
     }
 
@@ -834,11 +858,9 @@ mod tests {
             id: None,
             name: String::new(),
         };
-        for m in [
-            message("m1", None, vec![]),
-            message("m2", Some("<p>转账</p>"), vec![attachment]),
-            system,
-        ] {
+        let mut quoting = message("m2", Some("<p>转账</p>"), vec![attachment]);
+        quoting.quoted = Some("在 2026年12月6日 客服 写道：\n> 您好".into());
+        for m in [message("m1", None, vec![]), quoting, system] {
             put_message(&store.conn, &m, false).unwrap();
             assert_eq!(read(&store.conn, &m.id), m);
         }

@@ -53,6 +53,8 @@ export const ICONS = {
   image: 'M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z' + circle(8.5, 8.5, 1.5) + poly(21, 15, 16, 10, 5, 21),
   download: 'M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4' + poly(7, 10, 12, 15, 17, 10) + line(12, 15, 12, 3),
   tag: 'M20.6 13.4l-7.2 7.2a2 2 0 0 1-2.8 0L2 12V2h10l8.6 8.6a2 2 0 0 1 0 2.8z' + line(7, 7, 7.01, 7),
+  'chevron-right': poly(9, 18, 15, 12, 9, 6),
+  'chevron-down': poly(6, 9, 12, 15, 18, 9),
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import type { InboxView } from '../../src/lib/bindings';
 import { FakeShell, type FakeShellConfig } from '../harness/fake-shell';
 import { CANARY, XSS_MARK } from '../harness/fixtures';
-import { pagePerTest, signIn, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, signIn, type OpenOptions } from './browser';
 
 const open = pagePerTest();
 
@@ -388,6 +388,33 @@ describe('customer HTML', () => {
     await page.getByTestId('link-confirm-open').click();
     await dialog.waitFor({ state: 'detached' });
     expect(await opened()).toEqual([{ url: 'https://etherscan.io/tx/0x9f2c4b7e0ce41a' }]);
+  });
+
+  test('an email’s quoted history is folded under its text and opens from the keyboard', async () => {
+    const page = await openInbox({ locale: 'zh-CN' });
+    await page.locator('[data-testid="ticket-row"][data-ticket-id="t-1039"]').click();
+    const first = page.getByTestId('message').first();
+    const toggle = first.getByTestId('message-quoted-toggle');
+    await toggle.waitFor();
+    expect(await first.getByTestId('message-quoted').count(), 'folded at first').toBe(0);
+    expect(await toggle.textContent()).toContain('显示引用内容');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    const quoted = first.getByTestId('message-quoted');
+    await quoted.waitFor();
+    expect(await quoted.textContent()).toContain('> large withdrawals can be announced a day ahead');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await first.getByTestId('message-body').textContent(), 'the text shown is only what is new').not.toContain(
+      'announced a day ahead',
+    );
+    await page.screenshot({ path: `${ARTIFACTS}message-quoted-zh-CN-light.png` });
+    await page.keyboard.press('Enter');
+    await quoted.waitFor({ state: 'detached' });
+    expect(
+      await page.getByTestId('message').nth(1).getByTestId('message-quoted-toggle').count(),
+      'a message that quoted nothing has no toggle',
+    ).toBe(0);
   });
 
   test('Chinese UI: a link whose text names another site is called out', async () => {

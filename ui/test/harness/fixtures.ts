@@ -158,7 +158,14 @@ interface TicketSpec {
   csat?: number | null;
 }
 
-type Spoken = [kind: MessageKind, author: 'customer' | Agent | 'system', ago: number, text: string, html?: string];
+type Spoken = [
+  kind: MessageKind,
+  author: 'customer' | Agent | 'system',
+  ago: number,
+  text: string,
+  html?: string,
+  quoted?: string,
+];
 
 /** An email as customers send them: formatting, a list, links, a quoted earlier message. */
 export const EMAIL_HTML = [
@@ -538,7 +545,14 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       ['internal_note', OMAR, 38 * MIN, 'Login attempts from a new device in another region. Verify identity before unlocking; unlock needs supervisor approval.'],
     ],
     't-1039': [
-      ['public_reply', 'customer', 6 * HOUR, 'We plan to withdraw 250,000 USDT (ERC-20) to our cold wallet tomorrow at 10:00 UTC. Please confirm the limits and whether pre-approval is required.'],
+      [
+        'public_reply',
+        'customer',
+        6 * HOUR,
+        'We plan to withdraw 250,000 USDT (ERC-20) to our cold wallet tomorrow at 10:00 UTC. Please confirm the limits and whether pre-approval is required.',
+        undefined,
+        'On Thu, 3 Dec 2026 at 09:12, Desk Support <support@wallet.example> wrote:\n> Hello Marcus,\n> large withdrawals can be announced a day ahead so that the review does not delay them.\n> Best regards, the support team',
+      ],
       ['public_reply', ME, 5 * HOUR, 'Hi Marcus, thanks for the heads-up. Withdrawals above 100,000 USDT go through a review. I have placed the transfer on hold pending approval and will update you within 2 hours.'],
       ['system_event', 'system', 5 * HOUR - 2 * MIN, 'Transaction tx-5004 frozen pending supervisor approval'],
     ],
@@ -671,7 +685,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       last_message_at: now - last,
     });
     const cust = customers.find((c) => c.id === s.customer_id);
-    spoken.forEach(([kind, who, ago, text, html], i) => {
+    spoken.forEach(([kind, who, ago, text, html, quoted], i) => {
       messages.push({
         id: `${s.id}-m${i + 1}`,
         ticket_id: s.id,
@@ -686,6 +700,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
         body_html: html ?? null,
         attachments: (withFiles.get(`${s.id}-m${i + 1}`) ?? []).map((f) => f.attachment),
         created_at: now - ago,
+        ...(quoted ? { quoted } : {}),
       });
     });
   }

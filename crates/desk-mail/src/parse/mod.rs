@@ -104,7 +104,10 @@ pub struct ParsedMail {
     pub text: String,
     /// The history folded out of `text`, kept for people who want to expand it.
     pub quoted: Option<String>,
-    /// The HTML body as sent, unsanitized.
+    /// The HTML body as sent, unsanitized, less the quoted history when that was folded
+    /// out of `text` and the HTML marks where it starts. `None` when the history was folded
+    /// but the HTML holds it unmarked: then the new `text` is what a reader is shown, not
+    /// the whole conversation again.
     pub html: Option<String>,
     pub attachments: Vec<ParsedAttachment>,
     pub kind: MailKind,
@@ -216,6 +219,9 @@ fn parse_checked(raw: &[u8], limits: &Limits) -> Result<ParsedMail> {
         None => body.text,
     };
     let kind = kind::classify(&message, &from, &to, &subject, &full_text);
+    let html = body
+        .html
+        .and_then(|html| fold_html(html, folded.quoted.is_some()));
 
     Ok(ParsedMail {
         message_id: message.message_id().and_then(clean_id),
@@ -227,10 +233,24 @@ fn parse_checked(raw: &[u8], limits: &Limits) -> Result<ParsedMail> {
         date,
         text: folded.text,
         quoted: folded.quoted,
-        html: body.html,
+        html,
         attachments,
         kind,
     })
+}
+
+/// The HTML a reader is shown, given whether history was folded out of the text.
+fn fold_html(html: String, folded: bool) -> Option<String> {
+    if !folded {
+        // Nothing folded: the HTML as sent (a marker the text did not confirm may be a
+        // quote the customer answered inline).
+        return Some(html);
+    }
+    match body::split_html_history(&html) {
+        (new, Some(_)) if !body::html_to_text(new).trim().is_empty() => Some(new.to_owned()),
+        // History in the HTML without a marker, or nothing before it: the folded text.
+        _ => None,
+    }
 }
 
 fn address(addr: &mail_parser::Addr<'_>) -> Option<Address> {

@@ -210,6 +210,11 @@ fn outlook_reply_folds_its_history() {
         quoted.contains("Dear Bob, we have resent the withdrawal"),
         "{quoted}"
     );
+    let html = m.html.as_deref().expect("the HTML's new part is kept");
+    assert!(
+        html.contains("It arrived this morning") && !html.contains("resent the withdrawal"),
+        "the HTML is cut where Outlook marks the history: {html}"
+    );
     assert_eq!(
         m.in_reply_to,
         ["0190a7d2-1042-7000-8000-000000000001@desk.example"]
@@ -265,6 +270,10 @@ fn chinese_client_replies_fold_their_history() {
     assert!(
         quoted.contains("原始邮件") && quoted.contains("请稍后再试"),
         "{quoted}"
+    );
+    assert_eq!(
+        m.html, None,
+        "QQ Mail's HTML holds the history unmarked: the folded text is shown instead"
     );
     assert_eq!(
         m.from.name.as_deref(),

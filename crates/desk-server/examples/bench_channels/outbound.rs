@@ -70,6 +70,7 @@ pub async fn queue_replies(
             body_html: None,
             attachments: vec![],
             created_at: now,
+            quoted: None,
         };
         let delivery = desk_core::delivery::queue(&message, ticket, None, &emails, now)
             .context("a public reply is delivered")?;

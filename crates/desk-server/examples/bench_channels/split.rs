@@ -9,7 +9,7 @@ use anyhow::Context;
 use desk_mail::{ImapSource, Limits};
 use desk_server::audit::Actor;
 use desk_server::config::Mailbox;
-use desk_server::storage::IngestBatch;
+use desk_server::storage::{IngestBatch, MailboxPlace};
 use desk_server::{AppState, Error, intake};
 
 #[derive(Debug, Default)]
@@ -20,9 +20,10 @@ pub struct Split {
     /// MIME parse and the ingestion item.
     pub parse: Duration,
     /// `Storage::ingest`: one transaction per mail (lookups, records, threads, audit row,
-    /// commit).
+    /// the mailbox's place, commit).
     pub ingest: Duration,
-    /// `Storage::advance_mailbox_cursor`: one more transaction per mail, a single row.
+    /// `Storage::advance_mailbox_cursor`, for the mails whose place did not move with an
+    /// ingestion (refused or stored before): a transaction of a single row.
     pub cursor: Duration,
     /// The ingest transactions again, by how many Message-IDs the mail names to thread by
     /// (In-Reply-To and References): none, 1–3, 4 or more. Each is looked up on its own.
@@ -35,7 +36,7 @@ impl Split {
         let total = self.fetch + self.parse + self.ingest + self.cursor;
         format!(
             "per mail {:.2} ms: fetch {:.2}, parse {:.2}, ingest transaction {:.2}, \
-             place transaction {:.2} ({} mails)",
+             place of a refused mail {:.2} ({} mails)",
             per(total),
             per(self.fetch),
             per(self.parse),
@@ -97,6 +98,7 @@ pub async fn split(state: &AppState, mailbox: &Mailbox, limit: usize) -> anyhow:
             split.parse += started.elapsed();
 
             let started = Instant::now();
+            let mut moved = false;
             if let Some(item) = item {
                 let now = state.now_ms();
                 let batch = IngestBatch {
@@ -108,10 +110,16 @@ pub async fn split(state: &AppState, mailbox: &Mailbox, limit: usize) -> anyhow:
                     now,
                     actor: Actor::Ingest(format!("mailbox:{}", mailbox.address)),
                     items: vec![item],
-                    mailbox_place: None,
+                    // The place moves in the ingestion's transaction, as intake does it.
+                    mailbox_place: Some(MailboxPlace {
+                        address: mailbox.address.clone(),
+                        uid_validity: folder.uid_validity,
+                        uid: mail.uid,
+                    }),
                 };
                 match storage.ingest(batch).await {
-                    Ok(_) | Err(Error::BadRequest(_) | Error::Conflict(_)) => {}
+                    Ok(_) => moved = true,
+                    Err(Error::BadRequest(_) | Error::Conflict(_) | Error::Unauthorized(_)) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -126,9 +134,11 @@ pub async fn split(state: &AppState, mailbox: &Mailbox, limit: usize) -> anyhow:
             bucket.1 += took;
 
             let started = Instant::now();
-            storage
-                .advance_mailbox_cursor(&mailbox.address, folder.uid_validity, mail.uid)
-                .await?;
+            if !moved {
+                storage
+                    .advance_mailbox_cursor(&mailbox.address, folder.uid_validity, mail.uid)
+                    .await?;
+            }
             split.cursor += started.elapsed();
             split.mails += 1;
         }

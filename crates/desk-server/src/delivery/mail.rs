@@ -113,8 +113,9 @@ pub fn compose(c: &ClaimedDelivery, mailbox: &Mailbox, now: i64) -> Result<Outgo
         },
         subject: subject(&c.ticket),
         message_id: message_id(&c.message.id, &mailbox.address),
-        in_reply_to: None,
-        references: vec![],
+        // The customer's last mail is the parent; its ancestors, oldest first, then it.
+        in_reply_to: c.thread.first().cloned(),
+        references: c.thread.iter().rev().cloned().collect(),
         text: c.message.body_text.clone(),
         html: Some(text_as_html(&c.message.body_text)),
         attachments: c

@@ -536,6 +536,7 @@ fn message_decision(
         body_html: content.html.clone(),
         attachments: vec![],
         created_at: now,
+        quoted: None,
     };
     // Replies go back where the customer wrote from: a chat to its conversation, email
     // and the web form to the address given.
@@ -544,11 +545,13 @@ fn message_decision(
             channel: Channel::Email,
             recipient: e.to_owned(),
             mailbox: None,
+            thread: vec![],
         }),
         channel => Some(Route {
             channel,
             recipient: m.conversation_id.clone(),
             mailbox: None,
+            thread: vec![],
         }),
     };
     let warning = content
@@ -627,6 +630,7 @@ pub(super) fn warning_message(message_id: &str, ticket: &Ticket) -> Message {
         body_html: None,
         attachments: vec![],
         created_at: ticket.last_message_at,
+        quoted: None,
     }
 }
 

@@ -122,6 +122,7 @@ pub async fn submit(state: &AppState, form: &WebForm) -> Result<Submitted> {
             from_name: Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()),
             subject: form.subject.trim().to_owned(),
             text: form.message.replace("\r\n", "\n").trim().to_owned(),
+            quoted: None,
             html: None,
             auto_reply: None,
             files: vec![],

@@ -50,6 +50,8 @@ pub struct InboundMail {
     pub subject: String,
     /// The new text, quoted history removed.
     pub text: String,
+    /// The quoted history folded out of `text`, as sent.
+    pub quoted: Option<String>,
     /// The mail's HTML as sent; kept only as the sanitizer's output.
     pub html: Option<String>,
     /// Why it is an auto-reply, when it is one.
@@ -108,6 +110,19 @@ fn keep_files(files: &[MailFile], now: i64) -> (Vec<Attachment>, Vec<NewBlob>, O
         )
     });
     (kept, blobs, note)
+}
+
+/// The ids an answer to `mail` names: its own Message-ID (when it had one), then those
+/// it named itself, at most [`MAX_THREAD_IDS`].
+fn answer_thread(mail: &InboundMail) -> Vec<String> {
+    let own = (!mail.header_id.starts_with("sha256:")).then_some(&mail.header_id);
+    let mut thread: Vec<String> = Vec::new();
+    for id in own.into_iter().chain(&mail.thread_ids) {
+        if !thread.contains(id) && thread.len() < MAX_THREAD_IDS {
+            thread.push(id.clone());
+        }
+    }
+    thread
 }
 
 /// A delivery status notification for a mail the desk sent.
@@ -305,6 +320,13 @@ pub fn decide(
         body_html: content.html.clone(),
         attachments,
         created_at: now,
+        // Redacted like the text, but a secret only in the history warns nobody: it is
+        // the customer's own earlier mail quoted back, answered when it came.
+        quoted: mail
+            .quoted
+            .as_deref()
+            .map(|q| desk_core::redact::redact(q).text)
+            .filter(|q| !q.trim().is_empty()),
     };
     // Replies go back to the address this mail came from, through the mailbox it came
     // to; an auto-reply changes neither.
@@ -312,6 +334,7 @@ pub fn decide(
         channel: Channel::Email,
         recipient: mail.from.clone(),
         mailbox: Some(mail.mailbox.clone()).filter(|m| !m.is_empty()),
+        thread: answer_thread(mail),
     });
     let warning = (content.exposed() && mail.auto_reply.is_none())
         .then(|| super::decide::warning_message(&message_id, &ticket));

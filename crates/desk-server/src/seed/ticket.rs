@@ -196,6 +196,7 @@ pub(super) fn build(inputs: &Inputs, index: u32, merge_target: Option<MergeTarge
             body_html,
             attachments,
             created_at: at,
+            quoted: None,
         });
     };
     for (step, offset) in steps.iter().zip(&offsets) {

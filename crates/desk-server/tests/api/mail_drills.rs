@@ -116,6 +116,7 @@ async fn write_replies(data: &Path, ids: &[&str]) {
             body_html: None,
             attachments: vec![],
             created_at: 2,
+            quoted: None,
         };
         let delivery =
             desk_core::delivery::queue(&message, &ticket(), None, &customer().emails, now_ms())

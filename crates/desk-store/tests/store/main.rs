@@ -116,6 +116,7 @@ fn message(id: &str, ticket_id: &str, text: &str, kind: MessageKind, at: i64) ->
         body_html: None,
         attachments: vec![],
         created_at: at,
+        quoted: None,
     }
 }
 

@@ -56,9 +56,11 @@ pub(super) async fn claim(
     let ids: Vec<&str> = taken.iter().map(|d| d.id.as_str()).collect();
     let messages = tx
         .query(
-            "SELECT m.record::text, t.record::text, c.record::text FROM messages m
+            "SELECT m.record::text, t.record::text, c.record::text, r.route::text
+             FROM messages m
              JOIN tickets t ON t.id = m.ticket_id
              LEFT JOIN customers c ON c.id = t.customer_id
+             LEFT JOIN reply_routes r ON r.ticket_id = m.ticket_id
              WHERE m.id = ANY($1::text[])",
             &[&ids],
         )
@@ -69,18 +71,21 @@ pub(super) async fn claim(
         let message: Message = parse(row.get(0))?;
         let ticket: Ticket = parse(row.get(1))?;
         let customer: Option<Customer> = row.get::<_, Option<&str>>(2).map(parse).transpose()?;
-        found.insert(message.id.clone(), (message, ticket, customer));
+        let route: Option<delivery::Route> =
+            row.get::<_, Option<&str>>(3).map(parse).transpose()?;
+        found.insert(message.id.clone(), (message, ticket, customer, route));
     }
     taken
         .into_iter()
         .map(|d| {
-            let (message, ticket, customer) = found.remove(&d.id).ok_or_else(|| {
+            let (message, ticket, customer, route) = found.remove(&d.id).ok_or_else(|| {
                 Error::Internal(format!(
                     "a queued delivery names message {}, which is not stored",
                     d.id
                 ))
             })?;
             Ok(ClaimedDelivery {
+                thread: delivery::answer_thread(route, &d),
                 delivery: d,
                 message,
                 ticket,

@@ -59,7 +59,13 @@ pub(super) fn claim(
             "SELECT record FROM customers WHERE id = ?1",
             &ticket.customer_id,
         )?;
+        let route: Option<delivery::Route> = record(
+            &tx,
+            "SELECT route FROM reply_routes WHERE ticket_id = ?1",
+            &taken.ticket_id,
+        )?;
         claimed.push(ClaimedDelivery {
+            thread: delivery::answer_thread(route, &taken),
             delivery: taken,
             message,
             ticket,

@@ -130,6 +130,7 @@ pub async fn files_are_typed_by_their_bytes_and_fetched_only_by_who_may_see_them
         body_html: None,
         attachments: vec![png.clone()],
         created_at: 3,
+        quoted: None,
     };
     app.storage
         .write_records(vec![Change::Ticket(t2), Change::Message(message)])
@@ -198,6 +199,7 @@ pub async fn a_replys_files_go_with_its_mail(storage: Arc<dyn Storage>) {
         body_html: None,
         attachments: vec![guide.clone()],
         created_at: 3,
+        quoted: None,
     };
     let delivery =
         desk_core::delivery::queue(&reply, &t1, None, &c1.emails, crate::support::T0).unwrap();

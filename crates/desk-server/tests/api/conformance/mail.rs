@@ -118,12 +118,17 @@ pub async fn mail_becomes_tickets_that_thread_only_for_their_customer(storage: A
         .write_records(vec![Change::Customer(wang)])
         .await
         .unwrap();
-    m.dovecot.deliver(&mail(
+    let first_mail = mail(
         "王芳 <wang.fang@example.cn>",
         "=?UTF-8?B?5o+Q5biB5pyq5Yiw6LSm?=",
         "",
         "我昨天提的 500 USDT 还没到账，交易哈希 9f2c4e1b。",
-    ));
+    );
+    let first_mail_id = desk_mail::parse(&first_mail, &desk_mail::Limits::default())
+        .unwrap()
+        .message_id
+        .unwrap();
+    m.dovecot.deliver(&first_mail);
     assert_eq!(m.fetch().await, 1, "the new mail is fetched");
     let tickets = m.tickets().await;
     assert_eq!(tickets.len(), 1, "it opened a ticket");
@@ -182,6 +187,11 @@ pub async fn mail_becomes_tickets_that_thread_only_for_their_customer(storage: A
     let outgoing = sink.wait_for(1, Duration::from_secs(10));
     let parsed = desk_mail::parse(&outgoing[0], &desk_mail::Limits::default()).unwrap();
     let our_id = parsed.message_id.clone().unwrap();
+    assert_eq!(
+        (parsed.in_reply_to.clone(), parsed.references.clone()),
+        (vec![first_mail_id.clone()], vec![first_mail_id.clone()]),
+        "the answer names the customer's mail as its parent, so their client threads it"
+    );
 
     // The customer answers in their mail client: In-Reply-To our Message-ID.
     m.dovecot.deliver(&mail(
@@ -234,6 +244,20 @@ pub async fn mail_becomes_tickets_that_thread_only_for_their_customer(storage: A
     assert!(
         texts.iter().any(|x| x == "好的，谢谢！"),
         "the visible message is the new text, the quote folded away: {texts:?}"
+    );
+    let answered = m
+        .messages(&t.id)
+        .await
+        .into_iter()
+        .find(|x| x.body_text == "好的，谢谢！")
+        .unwrap();
+    assert!(
+        answered
+            .quoted
+            .as_deref()
+            .is_some_and(|q| q.contains("写道") && q.contains("正在加急处理")),
+        "the history is kept, folded: {:?}",
+        answered.quoted
     );
     assert!(texts.iter().any(|x| x.contains("手续费")), "{texts:?}");
     assert!(
