@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "outbox",
     "release_held",
     "edit_held",
+    "retry_rejected",
     "discard_held",
     "search",
     "agents",

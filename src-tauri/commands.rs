@@ -334,6 +334,18 @@ pub fn edit_held<R: Runtime>(
     Ok(m)
 }
 
+/// The agent sends a rejected action again, as a new one.
+#[tauri::command]
+pub fn retry_rejected<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    mutation_id: String,
+) -> CmdResult<Mutation> {
+    let m = state.client.retry_rejected(&mutation_id)?;
+    acted(&app, &state);
+    Ok(m)
+}
+
 /// The agent gives up a held or rejected entry.
 #[tauri::command]
 pub fn discard_held<R: Runtime>(

@@ -74,6 +74,7 @@ pub fn with_commands<R: Runtime>(
             commands::outbox,
             commands::release_held,
             commands::edit_held,
+            commands::retry_rejected,
             commands::discard_held,
             commands::search,
             commands::agents,

@@ -303,6 +303,16 @@ fn replies_and_edits_are_queued_and_counted_in_the_session() {
     assert_eq!(err["code"], "conflict", "{err}");
     let err = invoke(
         &webview,
+        "retry_rejected",
+        json!({ "mutationId": reply["id"] }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "conflict",
+        "only a rejected action is sent again; a pending one is on its way: {err}"
+    );
+    let err = invoke(
+        &webview,
         "edit_held",
         json!({ "mutationId": reply["id"], "body": "改一下" }),
     )

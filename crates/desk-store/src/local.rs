@@ -258,6 +258,52 @@ impl Store {
         Ok(m)
     }
 
+    /// The agent sends a rejected action again (the server failed on it, or what refused
+    /// it has changed): it is queued as a new mutation, as if made now, with the same
+    /// action, and its effect is shown again. The rejected entry leaves the outbox.
+    ///
+    /// A new id and the next seq, as [`Store::release_held`] gives (the server keeps its
+    /// first answer per id, and may have applied later mutations of this client). The
+    /// rules decide again, on the ticket as it is now, as for any new action: a retry they
+    /// refuse writes nothing, and the entry stays rejected with its reason. A reply keeps
+    /// its message id, so a reply the server wrote after all (its answer lost) is refused
+    /// here as a duplicate rather than sent twice, and keeps the message it had seen: if
+    /// the customer wrote since, the server holds it for the agent to read first.
+    pub fn retry_rejected(
+        &mut self,
+        actor: &Agent,
+        mutation_id: &str,
+        now_ms: i64,
+        mut new_id: impl FnMut() -> String,
+    ) -> Result<Mutation> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let entry = outbox::get(&tx, mutation_id)?
+            .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
+        if entry.state != OutboxState::Rejected {
+            // Pending work is on its way; a held reply is released, not retried.
+            return Err(Error::OutboxState {
+                id: mutation_id.to_owned(),
+                state: entry.state.as_str(),
+                action: "retried",
+            });
+        }
+        if entry.mutation.agent_id != actor.id {
+            // The server takes an agent's own mutations only (work left by an account
+            // switch waits for its agent).
+            return Err(Error::OutboxState {
+                id: mutation_id.to_owned(),
+                state: "another agent's",
+                action: "retried",
+            });
+        }
+        outbox::remove(&tx, mutation_id)?;
+        let m = queue(&tx, actor, entry.mutation.op, &[], now_ms, &mut new_id)?;
+        tx.commit()?;
+        Ok(m)
+    }
+
     /// The ticket as the console shows it: confirmed state plus the agent's pending work.
     pub fn effective_ticket(&self, id: &str) -> Result<Option<Ticket>> {
         effective(&self.conn, id)
@@ -295,8 +341,24 @@ pub(crate) fn apply(
     mut new_id: impl FnMut() -> String,
 ) -> Result<Mutation> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let client_id = outbox::client_id_or_create(&tx, &mut new_id)?;
-    let seq = outbox::next_seq(&tx)?;
+    let m = queue(&tx, actor, op, files, now_ms, &mut new_id)?;
+    tx.commit()?;
+    Ok(m)
+}
+
+/// Makes `op` this client's next mutation, applies it to the ticket shown and appends it
+/// to the outbox, in the caller's transaction. The rules decide first; on a refusal
+/// nothing is written (the caller's transaction is dropped with it).
+fn queue(
+    tx: &Connection,
+    actor: &Agent,
+    op: MutationOp,
+    files: &[&[u8]],
+    now_ms: i64,
+    new_id: &mut impl FnMut() -> String,
+) -> Result<Mutation> {
+    let client_id = outbox::client_id_or_create(tx, new_id)?;
+    let seq = outbox::next_seq(tx)?;
     let m = Mutation {
         id: new_id(),
         client_id,
@@ -306,9 +368,11 @@ pub(crate) fn apply(
         op,
     };
     let ticket_id = m.op.ticket_id();
-    let current = effective(&tx, ticket_id)?;
+    let current = effective(tx, ticket_id)?;
 
-    // Plan: everything that can refuse, before anything is written.
+    // Plan: everything that can refuse, before anything is written. The role first, on
+    // the ticket as this console knows it; the server asks again on its own copy.
+    desk_core::access::check(actor, &m.op, current.as_ref())?;
     let next = apply_mutation(current.as_ref(), &m)?;
     if let MutationOp::RetryDelivery {
         message_id,
@@ -316,11 +380,11 @@ pub(crate) fn apply(
         ..
     } = &m.op
     {
-        crate::deliveries::check_retry(&tx, ticket_id, message_id, recipient.as_deref(), now_ms)?;
+        crate::deliveries::check_retry(tx, ticket_id, message_id, recipient.as_deref(), now_ms)?;
     }
     let message = local_message(&m, &actor.name);
     if let Some(msg) = &message
-        && message_exists(&tx, &msg.id)?
+        && message_exists(tx, &msg.id)?
     {
         return Err(Error::Refused(desk_core::apply::Refusal {
             code: desk_core::ErrorCode::Conflict,
@@ -340,15 +404,14 @@ pub(crate) fn apply(
 
     // Apply.
     if !attachments.is_empty() || !files.is_empty() {
-        crate::files::put_for_reply(&tx, ticket_id, attachments, files, now_ms)?;
+        crate::files::put_for_reply(tx, ticket_id, attachments, files, now_ms)?;
     }
-    rebase::keep_confirmed(&tx, ticket_id, current.as_ref())?;
-    put_ticket(&tx, &next)?;
+    rebase::keep_confirmed(tx, ticket_id, current.as_ref())?;
+    put_ticket(tx, &next)?;
     if let Some(msg) = &message {
-        put_message(&tx, msg, true)?;
+        put_message(tx, msg, true)?;
     }
-    outbox::append(&tx, &m, OutboxState::Pending)?;
-    tx.commit()?;
+    outbox::append(tx, &m, OutboxState::Pending)?;
     Ok(m)
 }
 

@@ -4,6 +4,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use desk_core::admin::{
+    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+};
 use desk_core::wire::{
     API_PREFIX, LoginRequest, PresenceRequest, PullResponse, PushRequest, PushResponse,
     RefreshRequest, TicketConversation, TicketPresence, TokenResponse,
@@ -74,14 +77,7 @@ impl Api {
                 detail: format!("bad json: {e}"),
             });
         }
-        match serde_json::from_slice::<ApiError>(&bytes) {
-            Ok(api) => Err(Error::Server(api)),
-            // A proxy or a non-Desk server answered: say so rather than guessing.
-            Err(_) => Err(Error::Protocol {
-                url,
-                detail: format!("http {status} without an error body"),
-            }),
-        }
+        Err(refused(url, status, &bytes, "request"))
     }
 
     pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
@@ -278,20 +274,169 @@ impl Api {
         self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
     }
+
+    /// Every agent's account, disabled ones too (admins only).
+    pub async fn agents(&self, access: &Secret) -> Result<Vec<AgentAccount>> {
+        let (url, req) = self.request(Method::GET, "/agents");
+        self.send(url, req.bearer_auth(access.expose())).await
+    }
+
+    /// Adds an agent with a first password (admins only).
+    pub async fn create_agent(
+        &self,
+        access: &Secret,
+        body: &NewAgentRequest,
+    ) -> Result<AgentAccount> {
+        let (url, req) = self.request(Method::POST, "/agents");
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// Changes an agent by id; the answer is the account as it is now (admins only).
+    pub async fn update_agent(
+        &self,
+        access: &Secret,
+        agent_id: &str,
+        body: &AgentUpdate,
+    ) -> Result<AgentAccount> {
+        if matches!(agent_id, "" | "." | "..") {
+            // As for tickets: a dot segment would address another route.
+            return Err(Error::BadInput(format!("invalid agent id {agent_id:?}")));
+        }
+        let path = format!("/agents/{}", path_segment(agent_id));
+        let (url, req) = self.request(Method::PATCH, &path);
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// A page of the audit log, newest first (supervisors and admins).
+    pub async fn audit(&self, access: &Secret, query: &AuditQuery) -> Result<AuditPage> {
+        let (url, req) = self.request(Method::GET, "/audit");
+        self.send(
+            url,
+            req.bearer_auth(access.expose()).query(&audit_params(query)),
+        )
+        .await
+    }
+
+    /// Walks the audit log's whole hash chain (supervisors and admins).
+    pub async fn audit_verify(&self, access: &Secret) -> Result<AuditCheck> {
+        let (url, req) = self.request(Method::GET, "/audit/verify");
+        self.send(url, req.bearer_auth(access.expose())).await
+    }
+
+    /// The rows `query` selects as one file, as the server wrote it (supervisors and
+    /// admins). Given a file's time limit: the server writes up to 100,000 rows before
+    /// the first byte.
+    pub async fn audit_export(
+        &self,
+        access: &Secret,
+        format: AuditFormat,
+        query: &AuditQuery,
+    ) -> Result<Vec<u8>> {
+        let (url, req) = self.request(Method::GET, "/audit/export");
+        let mut params = vec![("format", format.as_str().to_owned())];
+        params.extend(audit_params(query));
+        let resp = req
+            .bearer_auth(access.expose())
+            .query(&params)
+            .timeout(FILE_TIMEOUT)
+            .send()
+            .await
+            .map_err(offline(&url))?;
+        if !resp.status().is_success() {
+            return Err(failure(url, resp, "audit export").await);
+        }
+        let bytes = resp.bytes().await.map_err(offline(&url))?;
+        Ok(bytes.to_vec())
+    }
 }
 
-/// The error of a failed response whose success carries no JSON: the server's
-/// `{code, message}`, or a protocol error naming `what` when another server answered.
+/// The file format of an audit export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    /// For a spreadsheet; the server defuses formulas.
+    Csv,
+    /// One JSON object (an `AuditRecord`) per line, for tools.
+    Jsonl,
+}
+
+impl AuditFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditFormat::Csv => "csv",
+            AuditFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// An audit query as query-string pairs: only the fields given, since the server refuses
+/// an empty number. Destructured, so a filter added to `AuditQuery` cannot be left out
+/// here unnoticed.
+fn audit_params(query: &AuditQuery) -> Vec<(&'static str, String)> {
+    let AuditQuery {
+        actor,
+        subject,
+        action,
+        since,
+        until,
+        before,
+        limit,
+    } = query;
+    let mut params = Vec::new();
+    for (name, text) in [("actor", actor), ("subject", subject), ("action", action)] {
+        if let Some(text) = text {
+            params.push((name, text.clone()));
+        }
+    }
+    for (name, number) in [("since", since), ("until", until), ("before", before)] {
+        if let Some(number) = number {
+            params.push((name, number.to_string()));
+        }
+    }
+    if let Some(limit) = limit {
+        params.push(("limit", limit.to_string()));
+    }
+    params
+}
+
+/// The error of a failed response whose success carries no JSON: see [`refused`].
 async fn failure(url: String, resp: reqwest::Response, what: &str) -> Error {
     let status = resp.status();
     let bytes = resp.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<ApiError>(&bytes) {
-        Ok(api) => Error::Server(api),
-        Err(_) => Error::Protocol {
-            url,
-            detail: format!("{what} answered http {status}"),
-        },
+    refused(url, status, &bytes, what)
+}
+
+/// The error of a failed response (`what`, for the message): the server's `{code,
+/// message}` when its body is one. Without one, another server answered (a proxy, a load
+/// balancer, a captive portal). A gateway's 502, 503 or 504 says the server behind it is
+/// down or restarting, which is `unavailable` as surely as the server's own answer: of the
+/// moment, so queued work waits for the next sync instead of being refused for it
+/// ([`Error::refuses_pushed_actions`]). A bare 429 is a proxy's rate limit, alike. Any
+/// other bare answer is a protocol error: say so rather than guess.
+fn refused(url: String, status: StatusCode, body: &[u8], what: &str) -> Error {
+    if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
+        return Error::Server(api);
     }
+    let code = match status {
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            ErrorCode::Unavailable
+        }
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        _ => {
+            return Error::Protocol {
+                url,
+                detail: format!("{what}: http {status} without an error body"),
+            };
+        }
+    };
+    Error::Server(ApiError::new(
+        code,
+        format!(
+            "{what}: http {status} from {url} without a Desk answer, as a proxy gives when the \
+             server behind it is away; try again shortly"
+        ),
+    ))
 }
 
 /// Maps a transport failure (refused, reset, timed out) to "the server is unreachable".
@@ -391,6 +536,83 @@ fn path_segment(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod refused_tests {
+    use desk_core::ErrorCode;
+    use reqwest::StatusCode;
+
+    use crate::Error;
+
+    fn code(status: StatusCode, body: &[u8]) -> Option<ErrorCode> {
+        match super::refused("http://desk.test/api/v1/push".into(), status, body, "push") {
+            Error::Server(api) => Some(api.code),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_gateways_bare_answer_is_of_the_moment_and_a_desk_body_is_the_servers_word() {
+        for status in [
+            StatusCode::BAD_GATEWAY,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::GATEWAY_TIMEOUT,
+        ] {
+            assert_eq!(
+                code(status, b"<html>bad gateway</html>"),
+                Some(ErrorCode::Unavailable),
+                "{status} without a Desk body: the server behind the proxy is away for now"
+            );
+        }
+        assert_eq!(
+            code(StatusCode::TOO_MANY_REQUESTS, b""),
+            Some(ErrorCode::RateLimited),
+            "a proxy's bare 429 is a rate limit"
+        );
+        assert_eq!(
+            code(StatusCode::INTERNAL_SERVER_ERROR, b""),
+            None,
+            "any other bare answer is not the wire format: a protocol error"
+        );
+        assert_eq!(
+            code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                br#"{"code":"internal","message":"internal server error"}"#
+            ),
+            Some(ErrorCode::Internal),
+            "a Desk body is the server's own word, whatever the status"
+        );
+    }
+}
+
+#[cfg(test)]
+mod audit_params_tests {
+    use desk_core::admin::AuditQuery;
+
+    #[test]
+    fn only_the_filters_given_reach_the_query_string() {
+        assert!(
+            super::audit_params(&AuditQuery::default()).is_empty(),
+            "no filter, no pair: the server refuses an empty number"
+        );
+        let query = AuditQuery {
+            actor: Some("agent:0193".into()),
+            action: Some("agent.".into()),
+            since: Some(1_700_000_000_000),
+            limit: Some(50),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::audit_params(&query),
+            [
+                ("actor", "agent:0193".to_owned()),
+                ("action", "agent.".to_owned()),
+                ("since", "1700000000000".to_owned()),
+                ("limit", "50".to_owned()),
+            ]
+        );
+    }
 }
 
 #[cfg(test)]

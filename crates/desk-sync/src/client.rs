@@ -12,7 +12,7 @@ use desk_core::view::{
     SlaCounts, SyncPhase, TicketDetail, TicketEdit, TicketPage, TicketQuery, TicketSummary,
     ViewCounts,
 };
-use desk_core::wire::{Acknowledgement, LoginRequest, PullResponse, PushRequest, SCHEMA_VERSION};
+use desk_core::wire::{Acknowledgement, LoginRequest, PullResponse, SCHEMA_VERSION};
 use desk_core::{Agent, ApiError, ErrorCode, Macro, Mutation, MutationOp, OutboxEntry};
 use desk_store::{CacheFile, CacheKey, Store, ViewQuery};
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,6 @@ use crate::{Error, Result};
 /// those 257 times rather than 1,284 (BENCHMARKS.md, sync: 32–41 s instead of 47 s); a page
 /// of 5,000 applies in about a tenth of a second, so local actions never wait long.
 pub const PULL_PAGE: u32 = 5000;
-/// Most mutations per push request (the server takes up to 200).
-const PUSH_BATCH: u32 = 100;
 /// Search documents indexed per store transaction in the background: small enough that the
 /// console's reads, which share the store, wait at most a few tens of milliseconds.
 const INDEX_BATCH: usize = 500;
@@ -249,11 +247,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+mod admin;
 mod attachments;
 mod attention;
 mod delivery;
 mod presence;
 mod progress;
+mod push;
 mod scope;
 
 impl Client {
@@ -663,80 +663,6 @@ impl Client {
         Ok(report)
     }
 
-    /// Sends the signed-in agent's queued mutations, oldest first, and records each
-    /// answer. Stops at the first failure (the next sync resumes: the server answers a
-    /// resent mutation with its first answer, so nothing applies twice).
-    async fn push_pending(
-        &self,
-        api: &Api,
-        account: &Account,
-        report: &mut SyncReport,
-    ) -> Result<()> {
-        let mut retried_auth = false;
-        let to_send = self.pending_count(account)?;
-        let mut sent = 0;
-        loop {
-            let mut batch = lock(&self.store).next_batch(&account.agent.id, PUSH_BATCH)?;
-            if batch.is_empty() {
-                return Ok(());
-            }
-            // Before the files: a big one takes a while to upload.
-            self.progress
-                .report(SyncPhase::Sending, false, sent, Some(to_send));
-            // A reply goes only once its files are on the server.
-            let stopped = match self
-                .upload_files_for(api, &account.agent.id, &batch)
-                .await?
-            {
-                attachments::FilesReady::All => None,
-                attachments::FilesReady::First(ready, why) => {
-                    batch.truncate(ready);
-                    Some(why)
-                }
-                attachments::FilesReady::Rejected(answer) => {
-                    report.answers.push(answer);
-                    continue;
-                }
-            };
-            if batch.is_empty() {
-                return Err(stopped.expect("a batch is cut short only with a reason"));
-            }
-            let access = self.access_token(api).await?;
-            let request = PushRequest {
-                schema_version: SCHEMA_VERSION,
-                mutations: batch,
-            };
-            let response = match api.push(&access, &request).await {
-                Ok(r) => r,
-                Err(e) if is_unauthorized(&e) && !retried_auth => {
-                    retried_auth = true;
-                    *lock(&self.access) = None;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let answered = response.results.len();
-            sent += answered as u64;
-            {
-                let mut store = lock(&self.store);
-                for ack in response.results {
-                    if store.acknowledge(&ack.mutation_id, &ack.result)? {
-                        report.answers.push(ack);
-                    }
-                }
-            }
-            if let Some(why) = stopped {
-                // What could go went; the rest waits for its files.
-                return Err(why);
-            }
-            if answered < request.mutations.len() {
-                // The server left some unanswered: resending now would loop. The next
-                // sync tries again.
-                return Ok(());
-            }
-        }
-    }
-
     fn pending_count(&self, account: &Account) -> Result<u64> {
         // Counts only what this agent can send; another agent's work waits for them.
         Ok(lock(&self.store)
@@ -919,6 +845,10 @@ impl Client {
             revision,
             signed_in: account.is_some(),
             server_url: account.as_ref().map(|a| a.server_url.clone()),
+            capabilities: account
+                .as_ref()
+                .map(|a| desk_core::access::Capability::of(a.agent.role))
+                .unwrap_or_default(),
             agent: account.map(|a| a.agent),
             connectivity: status.connectivity,
             last_synced_at: store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok()),

@@ -83,15 +83,68 @@ impl Error {
         matches!(self, Error::Offline { .. } | Error::FileOffline(_))
     }
 
-    /// Whether the failure is of the moment rather than of the request: the server is
-    /// unreachable, or reachable but failing inside (`internal`: its database restarting,
-    /// say). Queued work stays queued and the next sync sends it, so an action must not be
-    /// reported as failed for it: the agent would do it again.
+    /// Whether a read, or a sync as a whole, failed for the moment rather than for what it
+    /// asked: the server is unreachable, or reachable but failing inside (`internal`: its
+    /// database restarting, say). A read falls back to the cache, the sync loop backs off,
+    /// and a verb does not report queued work as failed (the agent would do it again).
+    ///
+    /// Not what decides the fate of pushed work: a server failing inside on an action
+    /// would leave it queued for ever. That is [`Error::refuses_pushed_actions`].
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Offline { .. } | Error::FileOffline(_) => true,
             Error::Server(api) => matches!(api.code, ErrorCode::Internal | ErrorCode::Unavailable),
             _ => false,
+        }
+    }
+
+    /// Whether a push (or the upload of a reply's file) that failed this way refuses the
+    /// actions it carried: they become `rejected` with this error's `{code, message}`,
+    /// shown like any refusal of the server's, for the agent to send again by hand
+    /// ([`crate::Client::retry_rejected`]) or discard. A refusal is final, not a retry:
+    /// `internal` is one (a server bug answering an action with it would otherwise keep
+    /// the action "queued" for ever, retried unseen on every sync), and so are
+    /// `bad_request`, `payload_too_large`, `forbidden`, `conflict`, `not_found` and an
+    /// answer that is not the wire format.
+    ///
+    /// The work stays queued, and the error goes back to the caller, only when the action
+    /// was never judged:
+    /// - the server is out of reach or busy: offline (and an untrusted certificate),
+    ///   `unavailable` (a gateway's bare 502/503/504 included, see `api.rs`),
+    ///   `rate_limited`;
+    /// - the sign-in has to be renewed (`unauthorized` after the one refresh,
+    ///   `session_expired`, `device_revoked`, `account_disabled`, `not_signed_in`): not a
+    ///   refusal of the action but of the session, and once the agent signs in again the
+    ///   queued work goes as they left it;
+    /// - a local failure (the cache, the keyring, the profile): nothing was sent.
+    ///
+    /// Unlike [`Error::is_transient`], `internal` is no reason to wait here: a read that
+    /// falls back to the cache loses nothing, an action queued for ever is lost unseen.
+    pub fn refuses_pushed_actions(&self) -> bool {
+        match self {
+            Error::Server(api) => !matches!(
+                api.code,
+                ErrorCode::Offline
+                    | ErrorCode::Unavailable
+                    | ErrorCode::RateLimited
+                    | ErrorCode::UntrustedServer
+                    | ErrorCode::Unauthorized
+                    | ErrorCode::SessionExpired
+                    | ErrorCode::DeviceRevoked
+                    | ErrorCode::AccountDisabled
+                    | ErrorCode::NotSignedIn
+            ),
+            // Another server, or ours answering what is not the wire format.
+            Error::Protocol { .. } => true,
+            Error::Offline { .. }
+            | Error::FileOffline(_)
+            | Error::Untrusted { .. }
+            | Error::NotSignedIn
+            | Error::Keyring(_)
+            | Error::Store(_)
+            | Error::BadInput(_)
+            | Error::TooLarge(_)
+            | Error::Io { .. } => false,
         }
     }
 }
@@ -112,5 +165,62 @@ impl From<&Error> for ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         ApiError::from(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: ErrorCode) -> Error {
+        Error::Server(ApiError::new(code, "answered"))
+    }
+
+    #[test]
+    fn a_push_failure_refuses_its_actions_unless_it_is_of_the_moment_or_the_session() {
+        for code in [
+            ErrorCode::Internal,
+            ErrorCode::BadRequest,
+            ErrorCode::Forbidden,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::Conflict,
+            ErrorCode::NotFound,
+            ErrorCode::Blocked,
+        ] {
+            assert!(
+                server(code).refuses_pushed_actions(),
+                "{code}: the server judged the action, so it is shown as rejected"
+            );
+        }
+        for code in [
+            ErrorCode::Unavailable,
+            ErrorCode::RateLimited,
+            ErrorCode::Unauthorized,
+            ErrorCode::SessionExpired,
+            ErrorCode::DeviceRevoked,
+            ErrorCode::AccountDisabled,
+            ErrorCode::NotSignedIn,
+        ] {
+            assert!(
+                !server(code).refuses_pushed_actions(),
+                "{code}: the action was never judged, so it stays queued"
+            );
+        }
+        let bad_json = Error::Protocol {
+            url: "http://desk.test/api/v1/push".into(),
+            detail: "bad json: expected value".into(),
+        };
+        assert!(
+            bad_json.refuses_pushed_actions(),
+            "an answer that is not the wire format refuses the action"
+        );
+        assert!(
+            !Error::NotSignedIn.refuses_pushed_actions(),
+            "signed out: nothing was sent"
+        );
+        assert!(
+            server(ErrorCode::Internal).is_transient(),
+            "reads still fall back to the cache when the server fails inside"
+        );
     }
 }

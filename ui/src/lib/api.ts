@@ -93,6 +93,8 @@ export const api = {
   outbox: () => call<OutboxEntry[]>('outbox'),
   releaseHeld: (mutationId: string) => call<Mutation>('release_held', { mutationId }),
   editHeld: (mutationId: string, body: string) => call<Mutation>('edit_held', { mutationId, body }),
+  /** Queues a rejected action again, as a new mutation; the next sync sends it. */
+  retryRejected: (mutationId: string) => call<Mutation>('retry_rejected', { mutationId }),
   discardHeld: (mutationId: string) => call<null>('discard_held', { mutationId }),
   search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),
   agents: () => call<Agent[]>('agents'),

@@ -53,6 +53,7 @@ export type ActionKind =
   | 'bulk'
   | 'release'
   | 'edit_held'
+  | 'retry'
   | 'discard'
   | 'resend'
   | 'search';
@@ -521,6 +522,14 @@ export class Desk {
 
   async editHeld(mutationId: string, ticketId: string, body: string): Promise<boolean> {
     const done = await this.act('edit_held', () => api.editHeld(mutationId, body));
+    await this.afterAction(ticketId);
+    return done !== null;
+  }
+
+  /** Sends a rejected action again (queued as a new one, shown again at once); true when
+   * queued. The rules may refuse it now, with their reason in the notice. */
+  async retryRejected(mutationId: string, ticketId: string): Promise<boolean> {
+    const done = await this.act('retry', () => api.retryRejected(mutationId));
     await this.afterAction(ticketId);
     return done !== null;
   }

@@ -1,6 +1,6 @@
 // The console's actions end to end: the built app in headless Chromium against the fake
 // shell. Reply and note, ticket edits, bulk edits, the outbox (confirm, edit, discard a
-// held reply), search highlights and the command palette.
+// held reply; retry a rejected action), search highlights and the command palette.
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { XSS_MARK } from '../harness/fixtures';
@@ -298,6 +298,30 @@ describe('outbox', () => {
     expect(await rejected.getByTestId('outbox-lead').textContent()).toContain('服务器拒绝了此操作：冲突');
     expect(await rejected.getByTestId('outbox-reason').textContent()).toBe('服务器说明：ticket #1042 was merged into #1050');
     expect(await page.getByTestId('outbox-rejected').textContent()).toBe('1 条被拒绝');
+    expect(await rejected.getByTestId('outbox-retry').textContent()).toContain('重试');
+  });
+
+  test('a rejected action shows its reason and is sent again with Retry, from the keyboard', async () => {
+    const page = await openInbox();
+    await openTicket(page, 't-1042');
+    await page.getByTestId('edit-priority').selectOption('low');
+    await page.getByTestId('outbox-pending').waitFor();
+    // A server bug answering the push: a refusal, shown as one, not a retry for ever.
+    const refused = await page.evaluate(() => window.__deskMock!.rejectOldest('internal', 'internal server error'));
+    await page.getByTestId('view-outbox').click();
+    const rejected = page.locator('[data-testid="outbox-entry"][data-state="rejected"]');
+    await rejected.waitFor();
+    expect(await rejected.getByTestId('outbox-lead').textContent()).toContain('The server refused this');
+    expect(await rejected.getByTestId('outbox-reason').textContent()).toBe('Server’s note: internal server error');
+    const retry = rejected.getByTestId('outbox-retry');
+    expect(await retry.textContent()).toContain('Retry');
+    await retry.focus();
+    await page.keyboard.press('Enter');
+    const pending = page.locator('[data-testid="outbox-entry"][data-state="pending"]');
+    await pending.waitFor();
+    expect(await page.locator('[data-testid="outbox-entry"][data-state="rejected"]').count(), 'the rejection is replaced by its retry').toBe(0);
+    expect(await pending.getAttribute('data-mutation-id'), 'the retry is a new action').not.toBe(refused);
+    expect(await callsOf(page, 'retry_rejected')).toEqual([{ mutationId: refused }]);
   });
 });
 

@@ -6,8 +6,9 @@
 //! upload. Before a sync pushes, it uploads every such file its batch's replies carry
 //! (`POST /attachments`), and a reply is never pushed before its files are on the server:
 //! offline both wait, a failed upload stops the push at that reply (those before it go),
-//! and a file the server refuses for good rejects its reply here, with the reason, for
-//! the agent to read and discard.
+//! and a file the server refuses (anything but a failure of the moment or of the sign-in,
+//! [`Error::refuses_pushed_actions`]) rejects its reply here, with the reason, for the
+//! agent to read, then retry or discard.
 //!
 //! **In:** a message's file opens from the cache, or is fetched (`GET /attachments/…`)
 //! and kept there, so it opens offline afterwards ([`Client::attachment`]);
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use desk_core::attachment::{self, MAX_FILE_BYTES, MAX_MESSAGE_BYTES};
 use desk_core::wire::Acknowledgement;
-use desk_core::{Attachment, ErrorCode, Mutation, MutationOp, MutationResult};
+use desk_core::{ApiError, Attachment, Mutation, MutationOp, MutationResult};
 
 use super::{Bump, lock, new_id, now_ms};
 use crate::api::{Api, is_unauthorized};
@@ -214,7 +215,9 @@ impl Client {
                     };
                     return Ok(FilesReady::First(position, e));
                 }
-                Err(Error::Server(refused)) if refused_for_good(refused.code) => {
+                // A refusal is final, as a push's is: the reply is rejected with it.
+                Err(e) if e.refuses_pushed_actions() => {
+                    let refused = ApiError::from(&e);
                     let result = MutationResult::Rejected {
                         code: refused.code,
                         reason: format!(
@@ -234,20 +237,6 @@ impl Client {
         }
         Ok(FilesReady::All)
     }
-}
-
-/// Whether an upload's refusal holds however often it is tried: not an outage, a busy
-/// server, or a sign-in to renew.
-fn refused_for_good(code: ErrorCode) -> bool {
-    !matches!(
-        code,
-        ErrorCode::Internal
-            | ErrorCode::Unavailable
-            | ErrorCode::Unauthorized
-            | ErrorCode::RateLimited
-            | ErrorCode::SessionExpired
-            | ErrorCode::DeviceRevoked
-    )
 }
 
 /// Extensions a text file must not keep: opened, they would run as a page or a script.
@@ -339,6 +328,8 @@ pub fn save_into(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    use desk_core::ErrorCode;
+
     use super::*;
 
     #[test]

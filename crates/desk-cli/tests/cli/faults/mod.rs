@@ -102,7 +102,7 @@ fn wait_within(child: Child, within: Duration, what: &str) -> Output {
 }
 
 /// The `{code}` of a failed `--json` run, or `None` when it succeeded.
-fn failure_code(out: &Output) -> Option<String> {
+pub(crate) fn failure_code(out: &Output) -> Option<String> {
     if out.status.success() {
         return None;
     }
@@ -130,7 +130,7 @@ fn sync_ok(keyring: &KeyringSession, home: &Path) -> serde_json::Value {
 }
 
 /// The profile's cache key, read from the test's Secret Service as any program could.
-fn cache_key(keyring: &KeyringSession, home: &Path) -> desk_sync::CacheKey {
+pub(crate) fn cache_key(keyring: &KeyringSession, home: &Path) -> desk_sync::CacheKey {
     let account = desk_sync::Profile::at(home).cache_key_account();
     let hex = keyring
         .lookup(&[("service", "desk"), ("username", &account)])
@@ -432,7 +432,7 @@ fn settle_deliveries(keyring: &KeyringSession, home: &Path) {
 }
 
 /// The `push.*` audit rows of a SQLite-backed server: one per decided mutation.
-fn sqlite_audit(data_dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn sqlite_audit(data_dir: &Path) -> Vec<(String, String)> {
     let conn = Connection::open_with_flags(
         data_dir.join("desk.sqlite3"),
         OpenFlags::SQLITE_OPEN_READ_ONLY,

@@ -167,6 +167,118 @@ fn held_replies_wait_for_the_agent() {
     );
 }
 
+#[test]
+fn a_rejected_action_is_sent_again_by_hand_as_a_new_mutation() {
+    let (_dir, mut store) = seeded();
+    let answer = act(&mut store, 200, reply("r1", "已为您处理"));
+    let solve = act(&mut store, 201, status(TicketStatus::Solved));
+    let refused = MutationResult::Rejected {
+        code: ErrorCode::Internal,
+        reason: "internal server error".into(),
+    };
+    store.acknowledge(&answer.id, &refused).unwrap();
+    store.acknowledge(&solve.id, &refused).unwrap();
+    assert_eq!(
+        (message_ids(&store, "t1"), t(&store, "t1").status),
+        (vec!["m1".to_string()], TicketStatus::Open),
+        "rejected actions are undone"
+    );
+    assert!(
+        matches!(
+            store.retry_rejected(&me(), &answer.id, 300, new_id),
+            Ok(ref m) if m.id != answer.id
+        ),
+        "a retried action is a new mutation for the server"
+    );
+    let retried = store.next_batch("me", 10).unwrap();
+    let [again] = retried.as_slice() else {
+        panic!("the retried reply is the one thing to send: {retried:?}")
+    };
+    assert!(
+        again.seq > solve.seq,
+        "it goes behind everything queued so far"
+    );
+    assert_eq!(
+        again.op, answer.op,
+        "the same action, same message id included"
+    );
+    assert_eq!(
+        again.created_at, 300,
+        "made now, when the agent sent it again"
+    );
+    assert_eq!(
+        message_ids(&store, "t1"),
+        ["m1", "r1"],
+        "the reply is shown again at once, unsent"
+    );
+    let outbox = store.outbox().unwrap();
+    assert!(
+        !outbox.iter().any(|e| e.mutation.id == answer.id),
+        "the rejected entry is replaced, not kept beside its retry"
+    );
+    assert!(
+        matches!(
+            store.retry_rejected(&me(), &again.id, 301, new_id),
+            Err(Error::OutboxState { .. })
+        ),
+        "only a rejected action is retried: a pending one is on its way"
+    );
+    assert!(
+        matches!(
+            store.retry_rejected(&crate::agent("bo"), &solve.id, 301, new_id),
+            Err(Error::OutboxState { .. })
+        ),
+        "another agent's work is theirs to send"
+    );
+    store.retry_rejected(&me(), &solve.id, 302, new_id).unwrap();
+    assert_eq!(
+        t(&store, "t1").status,
+        TicketStatus::Solved,
+        "a retried edit shows at once"
+    );
+
+    // A reply rejected here although the server wrote it (its answer lost): once the
+    // server's copy is pulled, retrying it would send it twice, and the rules refuse.
+    let lost = act(&mut store, 400, reply("r2", "稍等"));
+    store.acknowledge(&lost.id, &refused).unwrap();
+    store
+        .apply_pull_page(
+            &[Change::Message(message(
+                "r2",
+                "t1",
+                "稍等",
+                MessageKind::PublicReply,
+                400,
+            ))],
+            "c2",
+        )
+        .unwrap();
+    assert!(
+        matches!(
+            store.retry_rejected(&me(), &lost.id, 401, new_id),
+            Err(Error::Refused(_))
+        ),
+        "a reply the server already holds is not sent again"
+    );
+    assert_eq!(
+        store
+            .outbox()
+            .unwrap()
+            .iter()
+            .find(|e| e.mutation.id == lost.id)
+            .map(|e| (e.state, e.result.clone())),
+        Some((OutboxState::Rejected, Some(refused))),
+        "a refused retry writes nothing: the entry stays rejected with its reason"
+    );
+    assert!(
+        matches!(
+            store.retry_rejected(&me(), "nope", 402, new_id),
+            Err(Error::MutationNotFound(_))
+        ),
+        "retrying an unknown mutation says so"
+    );
+}
+
 /// Found by the sync simulation (crates/desk-sim, seed 16 before the fix): a colleague's
 /// note written offline keeps its early time but reaches the server, and this cache, after
 /// a newer-dated customer message. The server holds a reply if anyone wrote after its

@@ -123,6 +123,12 @@ fn crash_child() {
     // seed tells children apart, the shared counter the ids of one child.
     let ids = move || format!("{seed:016x}-{}", super::new_id());
     let mut store = Store::open(&path).expect("child opens the cache");
+    // A supervisor: its random assignments take colleagues' tickets too, which an agent's
+    // console refuses (desk_core::access) before anything is written.
+    let me = desk_core::Agent {
+        role: desk_core::Role::Supervisor,
+        ..me()
+    };
     let mut k: u64 = store
         .cursor()
         .unwrap()
@@ -137,7 +143,7 @@ fn crash_child() {
         for _ in 0..1 + rng.below(4) {
             now += 1;
             store
-                .apply_local(&me(), random_op(&mut rng), now, ids)
+                .apply_local(&me, random_op(&mut rng), now, ids)
                 .expect("hot tickets stay open, so every action applies");
         }
         // Answer some of the oldest. Never `Applied` (nor `Conflict` for a reply, which

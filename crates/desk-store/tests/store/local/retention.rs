@@ -325,9 +325,27 @@ fn a_deleted_ticket_leaves_every_view_at_once_and_for_good() {
         )),
     ];
     store.apply_pull_page(&page, "c1").unwrap();
-    let delete = store
+    let refused = store
         .apply_local(
             &me(),
+            MutationOp::DeleteTicket {
+                ticket_id: "t1".into(),
+            },
+            2_000,
+            new_id,
+        )
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("needs the supervisor role"),
+        "an agent's console refuses a delete at once: {refused}"
+    );
+    let supervisor = desk_core::Agent {
+        role: desk_core::Role::Supervisor,
+        ..me()
+    };
+    let delete = store
+        .apply_local(
+            &supervisor,
             MutationOp::DeleteTicket {
                 ticket_id: "t1".into(),
             },
