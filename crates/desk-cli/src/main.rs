@@ -2,7 +2,9 @@
 //! Each verb is a few lines over [`desk_sync::Client`]; no logic lives here.
 //!
 //! Errors print as `error[code]: message` on stderr and exit 1 (2 for usage errors), or as
-//! `{"code", "message"}` JSON with `--json`, so scripts can branch on the code.
+//! `{"code", "message"}` JSON with `--json`, so scripts can branch on the code. One verb
+//! has a third outcome: `desk admin audit verify` exits 3 when the audit log's chain is
+//! broken (see `admin`).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,16 +19,19 @@ use desk_core::{
 };
 use desk_sync::{Client, Profile, SyncReport, Wake, run_sync_loop};
 
+mod admin;
 mod attachments;
 mod content;
 mod delivery;
 mod progress;
+mod timestamp;
 
 #[derive(Parser)]
 #[command(
     name = "desk",
     version,
-    about = "Desk from the command line: sign in, sync, triage and answer tickets, online or not"
+    about = "Desk from the command line: sign in, sync, triage and answer tickets, online or not; \
+             manage agents and read the audit log, online"
 )]
 struct Cli {
     /// Named profile: an isolated cache and keyring entry (two agents on one machine).
@@ -147,11 +152,16 @@ enum Command {
     /// Delete a ticket (spam, a duplicate, a test): it leaves every view; the server keeps
     /// it, and the delete wins over colleagues' concurrent edits.
     Delete { id: String },
-    /// What is queued for the server; release a held reply or discard held/rejected work.
+    /// What is queued for the server; release a held reply, send rejected work again, or
+    /// discard held/rejected work.
     Outbox {
         /// Send a held reply after all (the agent has read what arrived meanwhile).
-        #[arg(long, conflicts_with = "discard")]
+        #[arg(long, conflicts_with_all = ["discard", "retry"])]
         release: Option<String>,
+        /// Send a rejected mutation again, as a new one (the server failed on it, or what
+        /// refused it has changed); then sync, as an action verb does.
+        #[arg(long, conflicts_with = "discard")]
+        retry: Option<String>,
         /// Give up a held or rejected mutation.
         #[arg(long)]
         discard: Option<String>,
@@ -174,6 +184,12 @@ enum Command {
     /// Print what ingestion keeps of HTML on standard input: sanitized, or nothing when it
     /// holds a wallet secret.
     Sanitize,
+    /// Administration, online only: agents' accounts (admins) and the audit log
+    /// (supervisors).
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -222,7 +238,7 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             if json {
                 eprintln!("{}", serde_json::to_string(&e).expect("error serializes"));
@@ -260,9 +276,10 @@ fn print_report(report: &SyncReport, json: bool) {
             MutationResult::Conflict { resolution } => {
                 println!("  {}: conflict — {resolution}", a.mutation_id)
             }
-            MutationResult::Rejected { reason, .. } => {
-                println!("  {}: rejected — {reason}", a.mutation_id)
-            }
+            MutationResult::Rejected { code, reason } => println!(
+                "  {}: rejected ({code}) — {reason} (desk outbox --retry {} to send it again)",
+                a.mutation_id, a.mutation_id
+            ),
             MutationResult::Held { reason } => println!(
                 "  {}: held — {reason} (desk outbox --release {} to send)",
                 a.mutation_id, a.mutation_id
@@ -297,6 +314,23 @@ fn print_json(value: &impl serde::Serialize) {
 
 fn usage(message: &str) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, message)
+}
+
+/// A password from standard input, all of it but the line break a shell pipeline adds
+/// (spaces may be part of a password): never an argument, which shell history and `ps`
+/// would show.
+fn read_password() -> Result<String, ApiError> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| usage(&format!("read password from stdin: {e}")))?;
+    let kept = password
+        .strip_suffix('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line).len());
+    if let Some(len) = kept {
+        password.truncate(len);
+    }
+    Ok(password)
 }
 
 fn read_body(path: &std::path::Path) -> Result<String, ApiError> {
@@ -482,11 +516,11 @@ fn device_name() -> String {
     format!("desk CLI on {host}")
 }
 
-async fn run(cli: Cli) -> Result<(), ApiError> {
+async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
     // The content filters need no profile: they must work on any machine, signed in or not.
     match cli.command {
-        Command::Redact => return content::redact(cli.json),
-        Command::Sanitize => return content::sanitize(cli.json),
+        Command::Redact => return content::redact(cli.json).map(|()| ExitCode::SUCCESS),
+        Command::Sanitize => return content::sanitize(cli.json).map(|()| ExitCode::SUCCESS),
         _ => {}
     }
     let profile = Profile::resolve(cli.home.as_deref(), cli.profile.as_deref())?;
@@ -500,21 +534,8 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             email,
             password_stdin: _,
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| {
-                    ApiError::new(
-                        desk_core::ErrorCode::BadRequest,
-                        format!("read password from stdin: {e}"),
-                    )
-                })?;
-            // Only the line break a shell pipeline adds; spaces may be part of a password.
-            let password = password
-                .strip_suffix('\n')
-                .map(|p| p.strip_suffix('\r').unwrap_or(p))
-                .unwrap_or(&password);
-            let account = client.sign_in(&server, &email, password).await?;
+            let password = read_password()?;
+            let account = client.sign_in(&server, &email, &password).await?;
             if cli.json {
                 println!(
                     "{}",
@@ -776,11 +797,20 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
             let m = client.act(MutationOp::DeleteTicket { ticket_id: id })?;
             report_actions(&client, vec![m], cli.json).await?;
         }
-        Command::Outbox { release, discard } => {
+        Command::Outbox {
+            release,
+            retry,
+            discard,
+        } => {
             if let Some(id) = release {
                 let m = client.release_held(&id)?;
                 report_actions(&client, vec![m], cli.json).await?;
-                return Ok(());
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(id) = retry {
+                let m = client.retry_rejected(&id)?;
+                report_actions(&client, vec![m], cli.json).await?;
+                return Ok(ExitCode::SUCCESS);
             }
             if let Some(id) = discard {
                 client.discard(&id)?;
@@ -794,8 +824,8 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 for e in entries {
                     let why = match &e.result {
                         Some(MutationResult::Held { reason }) => format!(" — held: {reason}"),
-                        Some(MutationResult::Rejected { reason, .. }) => {
-                            format!(" — rejected: {reason}")
+                        Some(MutationResult::Rejected { code, reason }) => {
+                            format!(" — rejected ({code}): {reason}")
                         }
                         _ => String::new(),
                     };
@@ -815,7 +845,8 @@ async fn run(cli: Cli) -> Result<(), ApiError> {
                 println!("signed out{}", if wipe { "; cache deleted" } else { "" });
             }
         }
+        Command::Admin { command } => return admin::run(&client, command, cli.json).await,
         Command::Redact | Command::Sanitize => unreachable!("answered before the profile opens"),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,8 @@
 // `string_enum!` is defined in `domain` and used by the modules declared after it.
 #[macro_use]
 pub mod domain;
+pub mod access;
+pub mod admin;
 pub mod apply;
 pub mod attachment;
 pub mod delivery;

@@ -110,6 +110,10 @@ pub struct SessionState {
     pub signed_in: bool,
     pub server_url: Option<String>,
     pub agent: Option<Agent>,
+    /// What the agent's role lets them do beyond a plain agent's (`crate::access`): the
+    /// console offers only these; the server refuses the rest anyway.
+    #[serde(default)]
+    pub capabilities: Vec<crate::access::Capability>,
     pub connectivity: Connectivity,
     /// When the cache last caught up with the server.
     #[ts(type = "number | null")]

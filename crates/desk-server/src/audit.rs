@@ -99,6 +99,31 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Which rows a reader of the log asks for ([`Storage::audit_search`]); every field that is
+/// set must match. Rows come newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Who acted, as stored: `agent:<id>`, `operator:<name>`, `ingest:<key>`, `system`.
+    pub actor: Option<String>,
+    /// What it was about, as stored: `ticket:<id>`, `agent:<id>`, `mailbox:<address>`, ….
+    pub subject: Option<String>,
+    /// The action (`push.applied`), or a family of them ending in a dot (`agent.`).
+    pub action: Option<String>,
+    /// At or after, in milliseconds since the epoch.
+    pub since: Option<i64>,
+    /// Before, in milliseconds since the epoch.
+    pub until: Option<i64>,
+    /// Rows before this seq: the next page of a listing.
+    pub before_seq: Option<i64>,
+}
+
+impl AuditFilter {
+    /// The action filter as SQL matches it: `(text, is_prefix)`.
+    pub fn action_match(&self) -> Option<(&str, bool)> {
+        self.action.as_deref().map(|a| (a, a.ends_with('.')))
+    }
+}
+
 /// The last row's seq and hash (0 and [`GENESIS_HASH`] for an empty log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditHead {
@@ -309,6 +334,44 @@ pub fn agent_groups_set(
         format!("agent:{agent_id}"),
         json!({ "before": before, "after": after }),
     )
+}
+
+/// One entry per field an administrator changed of an agent.
+pub fn agent_updated(
+    by: &Actor,
+    before: &desk_core::Agent,
+    after: &desk_core::Agent,
+) -> Vec<AuditEntry> {
+    let target = format!("agent:{}", after.id);
+    let mut entries = Vec::new();
+    if before.groups != after.groups {
+        entries.push(agent_groups_set(
+            by,
+            &after.id,
+            &before.groups,
+            &after.groups,
+        ));
+    }
+    if before.role != after.role {
+        entries.push(AuditEntry::new(
+            by,
+            "agent.role",
+            target.clone(),
+            json!({ "before": before.role, "after": after.role }),
+        ));
+    }
+    if before.name != after.name || before.languages != after.languages {
+        entries.push(AuditEntry::new(
+            by,
+            "agent.profile",
+            target,
+            json!({
+                "before": { "name": before.name, "languages": before.languages },
+                "after": { "name": after.name, "languages": after.languages },
+            }),
+        ));
+    }
+    entries
 }
 
 pub fn login(agent_id: &str, device_id: &str, device_name: &str) -> AuditEntry {

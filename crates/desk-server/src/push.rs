@@ -212,6 +212,11 @@ pub fn decide(m: &Mutation, author: &desk_core::Agent, now: i64, facts: Facts) -
             ),
         );
     }
+    // The role the action needs on the ticket as it stands here (desk_core::access): a
+    // console may have queued it when the ticket was still unassigned.
+    if let Err(refusal) = desk_core::access::check(author, &m.op, current) {
+        return Decision::rejected(refusal.code, refusal.reason);
+    }
     let ticket = match apply::apply_mutation(current, &m) {
         Ok(ticket) => ticket,
         Err(refusal) => return refused(&m, current, refusal),

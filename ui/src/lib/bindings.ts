@@ -6,6 +6,86 @@ export type ApiError = { code: ErrorCode, message: string, };
 
 export type Role = "agent" | "supervisor" | "admin";
 
+export type Capability = "delete_tickets" | "reassign_others" | "merge_tickets" | "manage_incidents" | "approve" | "manage_compensation" | "manage_macros" | "manage_knowledge" | "view_audit" | "manage_agents" | "manage_groups" | "manage_settings";
+
+export type Capabilities = { role: Role, capabilities: Array<Capability>, };
+
+export type AgentAccount = { disabled: boolean, created_at: number, id: string, name: string, email: string, role: Role, 
+/**
+ * BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
+ */
+languages: Array<string>, 
+/**
+ * The teams the agent works in (a ticket's `group`). An agent with none, like every
+ * supervisor and admin, sees every ticket; one with groups sees their tickets and
+ * ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
+ */
+groups: Array<string>, };
+
+export type NewAgentRequest = { email: string, name: string, role: Role, languages: Array<string>, groups: Array<string>, password: string, };
+
+export type AgentUpdate = { name?: string, role?: Role, languages?: Array<string>, groups?: Array<string>, 
+/**
+ * Disabling signs the agent out everywhere at once.
+ */
+disabled?: boolean, 
+/**
+ * A new password (its owner forgot theirs); their devices stay signed in.
+ */
+password?: string, };
+
+export type AuditQuery = { 
+/**
+ * Who acted: `agent:<id>`, `operator:<name>`, `ingest:<key>` or `system`.
+ */
+actor?: string, 
+/**
+ * What it was about: `ticket:<id>`, `agent:<id>`, `mailbox:<address>`, ….
+ */
+subject?: string, 
+/**
+ * An action (`push.applied`), or a family ending in a dot (`agent.`).
+ */
+action?: string, 
+/**
+ * At or after (milliseconds since the epoch).
+ */
+since?: number, 
+/**
+ * Before (milliseconds since the epoch).
+ */
+until?: number, 
+/**
+ * Rows before this seq: the `next_before` of the previous page.
+ */
+before?: number, 
+/**
+ * Rows per page: 1–1,000 (100 when absent); for an export, up to 100,000.
+ */
+limit?: number, };
+
+export type AuditRecord = { seq: number, at: number, actor: string, action: string, subject: string, details: unknown, 
+/**
+ * The row's link in the hash chain.
+ */
+hash: string, };
+
+export type AuditPage = { entries: Array<AuditRecord>, 
+/**
+ * The query's `before` for the next page; `null` on the last.
+ */
+next_before: number | null, };
+
+export type AuditCheck = { intact: boolean, 
+/**
+ * Rows checked.
+ */
+rows: number, 
+/**
+ * The first row that does not check out, and why.
+ */
+broken_at: number | null, reason: string | null, };
+
 export type Channel = "email" | "chat" | "telegram" | "wechat" | "web_form" | "phone";
 
 export type TicketStatus = "new" | "open" | "pending_customer" | "on_hold" | "solved" | "closed";
@@ -107,7 +187,12 @@ body_text: string,
 /**
  * Sanitized HTML, when the channel sent HTML.
  */
-body_html: string | null, attachments: Array<Attachment>, created_at: number, };
+body_html: string | null, attachments: Array<Attachment>, created_at: number, 
+/**
+ * The earlier conversation an email quoted under its new text, as plain text after
+ * redaction: kept for whoever expands it, folded away from the text shown.
+ */
+quoted?: string, };
 
 export type DeliveryState = "queued" | "sending" | "sent" | "failed";
 
@@ -157,7 +242,12 @@ body_text: string,
 /**
  * Sanitized HTML, when the channel sent HTML.
  */
-body_html: string | null, attachments: Array<Attachment>, created_at: number, };
+body_html: string | null, attachments: Array<Attachment>, created_at: number, 
+/**
+ * The earlier conversation an email quoted under its new text, as plain text after
+ * redaction: kept for whoever expands it, folded away from the text shown.
+ */
+quoted?: string, };
 
 export type MacroAction = { "type": "set_status", status: TicketStatus, } | { "type": "set_priority", priority: Priority, } | { "type": "set_category", category: Category, } | { "type": "add_tags", tags: Array<string>, } | { "type": "remove_tags", tags: Array<string>, };
 
@@ -407,7 +497,12 @@ export type SessionState = {
  * reach the UI out of order (a command's answer after a later event); the UI keeps the
  * one with the highest revision.
  */
-revision: number, signed_in: boolean, server_url: string | null, agent: Agent | null, connectivity: Connectivity, 
+revision: number, signed_in: boolean, server_url: string | null, agent: Agent | null, 
+/**
+ * What the agent's role lets them do beyond a plain agent's (`crate::access`): the
+ * console offers only these; the server refuses the rest anyway.
+ */
+capabilities: Array<Capability>, connectivity: Connectivity, 
 /**
  * When the cache last caught up with the server.
  */

@@ -48,6 +48,7 @@ const signedIn: SessionState = {
   cached_tickets: 3,
   outbox: { pending: 0, held: 0, rejected: 0 },
   cache_reset: null,
+  capabilities: [],
 };
 
 const counts: ViewCounts = { open: 3, mine: 1, unassigned: 1, awaiting_confirmation: 1, all: 4 };

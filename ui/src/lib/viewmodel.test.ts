@@ -151,6 +151,7 @@ describe('first sync', () => {
     cached_tickets: 0,
     outbox: { pending: 0, held: 0, rejected: 0 },
     cache_reset: null,
+  capabilities: [],
   };
   const step = (phase: SyncProgress['phase'], bootstrap = true): SyncProgress => ({
     phase,

@@ -5,6 +5,7 @@ import type {
   ApiError,
   CacheReset,
   BulkOutcome,
+  Capability,
   Channel,
   Delivery,
   ErrorCode,
@@ -15,6 +16,7 @@ import type {
   OutboxCounts,
   OutboxEntry,
   PresenceEntry,
+  Role,
   SearchHit,
   SearchQuery,
   SessionState,
@@ -44,7 +46,28 @@ export interface FakeShellConfig {
   /** Start signed out with this reason the cache was started afresh. */
   cacheReset?: CacheReset;
   now?: number;
+  /** Sign in as Chen Jing with this role instead of a supervisor's. */
+  role?: Role;
 }
+
+/** desk-core's `access` table, mirrored for the harness: the real shell sends the list
+ * the core computes with the session. */
+const SUPERVISOR_CAPABILITIES: Capability[] = [
+  'delete_tickets',
+  'reassign_others',
+  'merge_tickets',
+  'manage_incidents',
+  'approve',
+  'manage_compensation',
+  'manage_macros',
+  'manage_knowledge',
+  'view_audit',
+];
+const CAPABILITIES: Record<Role, Capability[]> = {
+  agent: [],
+  supervisor: SUPERVISOR_CAPABILITIES,
+  admin: [...SUPERVISOR_CAPABILITIES, 'manage_agents', 'manage_groups', 'manage_settings'],
+};
 
 function reject(code: ErrorCode, message: string): never {
   // Tauri rejects with the serialized error value, a plain object.
@@ -88,6 +111,7 @@ export class FakeShell {
   constructor(private config: FakeShellConfig = {}) {
     this.now = config.now ?? Date.now();
     this.data = buildDataset({ now: this.now, hostile: config.hostile, bulk: config.bulk });
+    if (config.role) this.data.me = { ...this.data.me, role: config.role };
     this.serverDown = config.serverDown ?? false;
     this.state = config.signedIn ? this.signedInState('http://127.0.0.1:8080') : this.signedOutState(null);
   }
@@ -98,6 +122,7 @@ export class FakeShell {
       signed_in: true,
       server_url: serverUrl,
       agent: this.data.me,
+      capabilities: CAPABILITIES[this.data.me.role],
       connectivity: this.serverDown ? 'offline' : 'online',
       last_synced_at: this.now - 2 * 60_000,
       last_error: this.serverDown ? { code: 'offline', message: 'connect to server failed' } : null,
@@ -113,6 +138,7 @@ export class FakeShell {
       signed_in: false,
       server_url: serverUrl,
       agent: null,
+      capabilities: [],
       connectivity: 'unknown',
       last_synced_at: null,
       last_error: null,
@@ -371,6 +397,16 @@ export class FakeShell {
         }
         this.outboxEntries = this.outboxEntries.filter((e) => e !== entry);
         return this.queue(op);
+      }
+      case 'retry_rejected': {
+        this.requireSignedIn();
+        const { mutationId } = args as { mutationId: string };
+        const entry = this.outboxEntries.find((e) => e.mutation.id === mutationId);
+        if (!entry) reject('conflict', `no mutation ${mutationId} in the outbox`);
+        if (entry.state !== 'rejected') reject('conflict', `mutation ${mutationId} is ${entry.state}, so it cannot be retried`);
+        // A new mutation with the same action, behind everything queued, as the store does.
+        this.outboxEntries = this.outboxEntries.filter((e) => e !== entry);
+        return this.queue(entry.mutation.op);
       }
       case 'discard_held': {
         this.requireSignedIn();

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use testsupport::{KeyringSession, ServerProcess, server_cmd};
 
+mod admin;
 mod attachments;
 mod content;
 mod delivery;
@@ -14,6 +15,7 @@ mod groups;
 mod outage;
 mod presence;
 mod realtime;
+mod refusals;
 mod scope;
 mod tls;
 

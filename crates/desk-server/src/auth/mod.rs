@@ -311,6 +311,11 @@ pub async fn set_password(
 /// Minimum length for passwords set through the admin commands.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
+/// `BadRequest` for a password the desk would not accept, before anything is written.
+pub fn check_password(password: &str) -> Result<()> {
+    validate_password(password)
+}
+
 fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::BadRequest(format!(

@@ -9,18 +9,19 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use desk_core::Attachment;
 use desk_core::attachment::{self, MAX_FILE_BYTES};
+use desk_core::{Attachment, Role};
 
-use super::extract::AuthedAgent;
+use super::extract::{AuthedAgent, needs};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::storage::NewBlob;
 
-pub(super) fn routes() -> Router<AppState> {
+pub(super) fn routes(state: &AppState) -> Router<AppState> {
+    let agent = |route| needs(state, Role::Agent, route);
     Router::new()
-        .route("/attachments", post(upload))
-        .route("/attachments/{sha256}", get(download))
+        .route("/attachments", agent(post(upload)))
+        .route("/attachments/{sha256}", agent(get(download)))
         .layer(DefaultBodyLimit::max(MAX_FILE_BYTES as usize))
 }
 

@@ -78,11 +78,50 @@ impl FromRequestParts<AppState> for AuthedAgent {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        // The route's gate already authenticated the request (every bearer route has one).
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(Self(caller.clone()));
+        }
         let token = bearer_token(parts).ok_or(Error::Unauthorized(
             "an access token is required: Authorization: Bearer <token>",
         ))?;
         auth::authenticate(state, token).await.map(Self)
     }
+}
+
+/// `route`'s handlers behind the gate of `least` role. Only the handlers: a method the
+/// route does not serve is still answered 405 whoever asks (axum's fallback of the
+/// method router stays outside the gate).
+pub(super) fn needs(
+    state: &AppState,
+    least: Role,
+    route: axum::routing::MethodRouter<AppState>,
+) -> axum::routing::MethodRouter<AppState> {
+    route.route_layer(axum::middleware::from_fn_with_state(
+        (state.clone(), least),
+        gate,
+    ))
+}
+
+/// The gate in front of every route that needs an access token: authenticates the
+/// request and checks the caller's role is at least the route's, before the handler
+/// runs, so a refusal never depends on, or reads, the request's body. The caller is left
+/// in the request's extensions for the handler's [`AuthedAgent`].
+pub async fn gate(
+    axum::extract::State((state, least)): axum::extract::State<(AppState, Role)>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match AuthedAgent::from_request_parts(&mut parts, &state).await {
+        Ok(AuthedAgent(caller)) => caller,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    if let Err(e) = caller.require_role(least) {
+        return axum::response::IntoResponse::into_response(e);
+    }
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn bearer_token(parts: &Parts) -> Option<&str> {

@@ -4,6 +4,7 @@
 //! The only module that knows axum routing. Handlers stay thin: extract, call a
 //! transport-neutral function (`auth`, `feed`), serialize.
 
+mod admin;
 mod attachments;
 pub mod events;
 pub mod extract;
@@ -24,9 +25,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use desk_core::wire::API_PREFIX;
-use desk_core::{ApiError, ErrorCode};
+use desk_core::{ApiError, ErrorCode, Role};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use self::extract::needs;
 use crate::error::api_error_response;
 use crate::state::AppState;
 
@@ -34,20 +36,33 @@ use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
     // Named so its route call stays on one line, where the OpenAPI test reads routes.
-    let presence = put(routes::announce_presence).delete(routes::leave_presence);
+    // Every route that takes an access token sits behind the gate of its least role
+    // (DESIGN.md §3, `extract::needs`); the OpenAPI document states the same role per
+    // operation as `x-desk-role`, and the authorization matrix test holds the two
+    // together.
+    let s = &state;
+    let agent = |route| needs(s, Role::Agent, route);
+    let presence = agent(put(routes::announce_presence).delete(routes::leave_presence));
     let api = Router::new()
         .route("/auth/login", post(routes::login))
         .route("/auth/refresh", post(routes::refresh))
-        .route("/auth/logout", post(routes::logout))
-        .route("/me", get(routes::me))
-        .route("/sync/pull", get(routes::pull))
-        .route("/push", post(routes::push))
-        .route("/tickets/{id}/messages", get(routes::ticket_messages))
+        .route("/auth/logout", agent(post(routes::logout)))
+        .route("/me", agent(get(routes::me)))
+        .route("/sync/pull", agent(get(routes::pull)))
+        .route("/push", agent(post(routes::push)))
+        .route(
+            "/tickets/{id}/messages",
+            agent(get(routes::ticket_messages)),
+        )
         .route("/presence", presence)
-        .route("/tickets/{id}/presence", get(routes::ticket_presence))
-        .route("/events", get(events::events))
+        .route(
+            "/tickets/{id}/presence",
+            agent(get(routes::ticket_presence)),
+        )
+        .route("/events", agent(get(events::events)))
+        .merge(attachments::routes(s))
+        .merge(admin::routes(s))
         .merge(ingest::routes())
-        .merge(attachments::routes())
         .merge(ops::api_routes());
     Router::new()
         .route("/healthz", get(routes::healthz))

@@ -93,14 +93,43 @@ fn error_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/responses/{name}") })
 }
 
+/// Who an operation lets in, stated in the document as `x-desk-role`: the tests drive
+/// the authorization matrix from it (every route × role × token state).
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// No access token (a token sent anyway changes nothing).
+    Public,
+    /// An HMAC signature (ingestion), never an access token.
+    Signed,
+    /// An access token of this role or a higher one.
+    Role(Role),
+}
+
+const PUBLIC: Access = Access::Public;
+const SIGNED: Access = Access::Signed;
+const AGENT: Access = Access::Role(Role::Agent);
+const SUPERVISOR: Access = Access::Role(Role::Supervisor);
+const ADMIN: Access = Access::Role(Role::Admin);
+
+impl Access {
+    fn name(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Signed => "signed",
+            Access::Role(role) => role.as_str(),
+        }
+    }
+}
+
 /// One operation. `errors` are `(status, description)` pairs answered with `Error`.
 fn operation(
     id: &str,
     summary: &str,
-    authed: bool,
+    access: Access,
     ok: (&str, Value),
     errors: &[(&str, &str)],
 ) -> Value {
+    let authed = matches!(access, Access::Role(_));
     let mut responses = Map::new();
     responses.insert(ok.0.to_owned(), ok.1);
     let mut errors: Vec<(&str, &str)> = errors.to_vec();
@@ -130,6 +159,7 @@ fn operation(
         "operationId": id,
         "summary": summary,
         "responses": responses,
+        "x-desk-role": access.name(),
     });
     if authed {
         op["security"] = json!([{ "bearer": [] }]);
@@ -154,13 +184,13 @@ fn paths() -> Value {
     let mut paths = Map::new();
     paths.insert(
         "/healthz".into(),
-        json!({ "get": operation("healthz", "Liveness: the process serves HTTP", false,
+        json!({ "get": operation("healthz", "Liveness: the process serves HTTP", PUBLIC,
             ("200", ok("alive", "Health")), &[]) }),
     );
     let mut readyz = operation(
         "readyz",
         "Readiness: the database answers and its schema is the one this build writes",
-        false,
+        PUBLIC,
         ("200", ok("ready to serve", "Ready")),
         &[],
     );
@@ -173,7 +203,7 @@ fn paths() -> Value {
     let mut upload = operation(
         "uploadAttachment",
         "Upload a file for a reply: stored once under its SHA-256, its type sniffed from its bytes",
-        true,
+        AGENT,
         ("200", ok("the file's address and what it is", "Attachment")),
         &[("400", "an empty file"), ("413", "a file over 25 MiB")],
     );
@@ -186,7 +216,7 @@ fn paths() -> Value {
     let mut download = operation(
         "downloadAttachment",
         "A file a message of a ticket in the caller's scope carries, or that the caller uploaded; always as a download",
-        true,
+        AGENT,
         ("200", {
             let binary = json!({ "schema": { "type": "string", "format": "binary" } });
             let mut content = Map::new();
@@ -223,12 +253,14 @@ fn paths() -> Value {
         json!({
             "get": {
                 "operationId": "webForm",
+                "x-desk-role": "public",
                 "summary": "The public web form a customer writes in with (no script, Chinese or English)",
                 "parameters": [lang],
                 "responses": { "200": html("the form"), "default": error_ref("Error") },
             },
             "post": {
                 "operationId": "submitWebForm",
+                "x-desk-role": "public",
                 "summary": "Open a ticket from the web form; its page shows the ticket number",
                 "requestBody": { "required": true, "content": {
                     "application/x-www-form-urlencoded": { "schema": {
@@ -258,7 +290,7 @@ fn paths() -> Value {
     let mut login = operation(
         "login",
         "Sign in a device with email and password",
-        false,
+        PUBLIC,
         (
             "200",
             ok("a new device with its token pair", "TokenResponse"),
@@ -281,7 +313,7 @@ fn paths() -> Value {
     let mut refresh = operation(
         "refresh",
         "Swap a refresh token for a new pair (the presented one is retired; reusing it revokes the device)",
-        false,
+        PUBLIC,
         ("200", ok("the new token pair", "TokenResponse")),
         &[
             ("400", "malformed body"),
@@ -299,19 +331,19 @@ fn paths() -> Value {
 
     paths.insert(
         api("/auth/logout"),
-        json!({ "post": operation("logout", "Sign out this device: its tokens stop working", true,
+        json!({ "post": operation("logout", "Sign out this device: its tokens stop working", AGENT,
             ("204", json!({ "description": "signed out" })), &[]) }),
     );
     paths.insert(
         api("/me"),
-        json!({ "get": operation("me", "The signed-in agent", true,
+        json!({ "get": operation("me", "The signed-in agent", AGENT,
             ("200", ok("the agent", "Agent")), &[]) }),
     );
 
     let mut pull = operation(
         "pull",
         "Changes after a cursor, with this device's mutation answers, in one snapshot",
-        true,
+        AGENT,
         ("200", ok("one page of the change feed", "PullResponse")),
         &[
             ("400", "malformed cursor or limit"),
@@ -340,7 +372,7 @@ fn paths() -> Value {
     let mut push = operation(
         "push",
         "Apply a batch of this device's queued mutations, each exactly once, in order",
-        true,
+        AGENT,
         (
             "200",
             ok("one answer per mutation, in request order", "PushResponse"),
@@ -360,7 +392,7 @@ fn paths() -> Value {
     let mut conversation = operation(
         "ticket_messages",
         "A ticket's whole conversation, oldest first, for a console that evicted it from its cache",
-        true,
+        AGENT,
         ("200", ok("the conversation", "TicketConversation")),
         &[("404", "no such ticket")],
     );
@@ -376,7 +408,7 @@ fn paths() -> Value {
     let mut announce = operation(
         "announce_presence",
         "This device's agent is viewing or replying to a ticket, until the presence TTL passes without another announcement; answers who is on it",
-        true,
+        AGENT,
         (
             "200",
             ok(
@@ -396,14 +428,14 @@ fn paths() -> Value {
         api("/presence"),
         json!({
             "put": announce,
-            "delete": operation("leave_presence", "This device left the ticket it was on", true,
+            "delete": operation("leave_presence", "This device left the ticket it was on", AGENT,
                 ("204", json!({ "description": "left" })), &[]),
         }),
     );
     let mut on_ticket = operation(
         "ticket_presence",
         "Who is viewing or replying to a ticket now (empty for an unknown one, or one outside the caller's groups)",
-        true,
+        AGENT,
         ("200", ok("the agents on the ticket", "TicketPresence")),
         &[],
     );
@@ -417,7 +449,7 @@ fn paths() -> Value {
         api("/events"),
         json!({ "get": operation("events",
             "Server-sent events: a `poke` (no data) whenever the feed moved; pull then. Lasts at most one access-token lifetime.",
-            true,
+            AGENT,
             ("200", json!({
                 "description": "an event stream; the first poke is sent at once",
                 "content": { "text/event-stream": { "schema": { "type": "string" } } }
@@ -442,7 +474,7 @@ fn paths() -> Value {
         let mut op = operation(
             id,
             summary,
-            false,
+            SIGNED,
             ("200", ok("stored (or recognised as a re-delivery)", answer)),
             &[
                 ("400", "malformed or invalid body"),
@@ -470,15 +502,157 @@ fn paths() -> Value {
         op["requestBody"]["required"] = json!(true);
         paths.insert(api(path), json!({ "post": op }));
     }
+    admin_paths(&mut paths);
     paths.insert(
         api("/openapi.json"),
-        json!({ "get": operation("openapi", "This document", false,
+        json!({ "get": operation("openapi", "This document", PUBLIC,
             ("200", json!({
                 "description": "the OpenAPI 3.1 document",
                 "content": { "application/json": { "schema": { "type": "object" } } }
             })), &[]) }),
     );
     Value::Object(paths)
+}
+
+/// Administration: agents (admin) and the audit log (supervisor).
+fn admin_paths(paths: &mut Map<String, Value>) {
+    let api = |path: &str| format!("{API_PREFIX}{path}");
+    let ok = |description: &str, schema: Value| {
+        json!({ "description": description,
+                "content": { "application/json": { "schema": schema } } })
+    };
+    let id_param = json!([{ "name": "id", "in": "path", "required": true,
+        "description": "The agent's id.", "schema": { "type": "string" } }]);
+
+    let list = operation(
+        "listAgents",
+        "Every agent's account, disabled ones too",
+        ADMIN,
+        (
+            "200",
+            ok(
+                "the accounts, by email",
+                json!({ "type": "array", "items": schema_ref("AgentAccount") }),
+            ),
+        ),
+        &[],
+    );
+    let mut create = operation(
+        "createAgent",
+        "Add an agent with a first password (audited; every console sees the agent at once)",
+        ADMIN,
+        ("201", ok("the new account", schema_ref("AgentAccount"))),
+        &[
+            (
+                "400",
+                "a malformed body, an invalid email, name, language, group or a password under 8 characters",
+            ),
+            ("409", "the email is taken (case-insensitively)"),
+        ],
+    );
+    create["requestBody"] = json_body("NewAgentRequest");
+    create["requestBody"]["required"] = json!(true);
+    paths.insert(api("/agents"), json!({ "get": list, "post": create }));
+
+    let mut update = operation(
+        "updateAgent",
+        "Change an agent's name, role, languages, groups, password, or disable them (signs them out everywhere); audited",
+        ADMIN,
+        (
+            "200",
+            ok("the account as it is now", schema_ref("AgentAccount")),
+        ),
+        &[
+            (
+                "400",
+                "nothing to change, an unknown field, or an invalid value",
+            ),
+            ("404", "no such agent"),
+            (
+                "409",
+                "it would leave the desk without an enabled admin, or disable the caller's own account",
+            ),
+        ],
+    );
+    update["parameters"] = id_param;
+    update["requestBody"] = json_body("AgentUpdate");
+    update["requestBody"]["required"] = json!(true);
+    paths.insert(api("/agents/{id}"), json!({ "patch": update }));
+
+    let filters = || {
+        let text = |name: &str, description: &str| {
+            json!({ "name": name, "in": "query", "required": false,
+                    "description": description, "schema": { "type": "string" } })
+        };
+        let number = |name: &str, description: &str| {
+            json!({ "name": name, "in": "query", "required": false,
+                    "description": description, "schema": { "type": "integer" } })
+        };
+        vec![
+            text(
+                "actor",
+                "who acted: `agent:<id>`, `operator:<name>`, `ingest:<key>`, `system`",
+            ),
+            text(
+                "subject",
+                "what it was about: `ticket:<id>`, `agent:<id>`, `mailbox:<address>`",
+            ),
+            text(
+                "action",
+                "an action (`push.applied`) or a family ending in a dot (`agent.`)",
+            ),
+            number("since", "at or after, milliseconds since the epoch"),
+            number("until", "before, milliseconds since the epoch"),
+            number(
+                "before",
+                "rows before this seq (the previous page's `next_before`)",
+            ),
+            number(
+                "limit",
+                "rows: 1-1000 per page (100 when absent); up to 100000 for an export",
+            ),
+        ]
+    };
+    let mut page = operation(
+        "auditLog",
+        "The audit log, newest first, filtered by agent, subject, action and time",
+        SUPERVISOR,
+        ("200", ok("a page of rows", schema_ref("AuditPage"))),
+        &[("400", "an invalid filter or limit")],
+    );
+    page["parameters"] = json!(filters());
+    paths.insert(api("/audit"), json!({ "get": page }));
+
+    let verify = operation(
+        "verifyAudit",
+        "Walk the whole hash chain and say whether it is intact",
+        SUPERVISOR,
+        ("200", ok("the chain's state", schema_ref("AuditCheck"))),
+        &[],
+    );
+    paths.insert(api("/audit/verify"), json!({ "get": verify }));
+
+    let mut export = operation(
+        "exportAudit",
+        "The rows a filter selects as one file: CSV (formulas defused) or JSON lines",
+        SUPERVISOR,
+        (
+            "200",
+            json!({
+                "description": "the file, as a download",
+                "content": {
+                    "text/csv": { "schema": { "type": "string" } },
+                    "application/x-ndjson": { "schema": { "type": "string" } },
+                }
+            }),
+        ),
+        &[("400", "an unknown format, an invalid filter or limit")],
+    );
+    let mut params = filters();
+    params.insert(0, json!({ "name": "format", "in": "query", "required": true,
+        "description": "`csv` or `jsonl`", "schema": { "type": "string", "enum": ["csv", "jsonl"] } }));
+    export["parameters"] = json!(params);
+    paths.insert(api("/audit/export"), json!({ "get": export }));
 }
 
 fn responses() -> Value {
@@ -663,6 +837,77 @@ fn schemas() -> Value {
             "groups": strings(),
         })),
     );
+    let mut account = object(json!({
+        "id": string(),
+        "name": string(),
+        "email": string(),
+        "role": schema_ref("Role"),
+        "languages": strings(),
+        "groups": strings(),
+        "disabled": { "type": "boolean" },
+        "created_at": time(),
+    }));
+    account["description"] = json!("An agent's account as administrators see it.");
+    put("AgentAccount", account);
+    put(
+        "NewAgentRequest",
+        json!({
+            "type": "object",
+            "properties": {
+                "email": string(),
+                "name": string(),
+                "role": schema_ref("Role"),
+                "languages": strings(),
+                "groups": strings(),
+                "password": { "type": "string", "minLength": 8 },
+            },
+            "required": ["email", "name", "role", "password"],
+            "additionalProperties": false,
+        }),
+    );
+    put(
+        "AgentUpdate",
+        json!({
+            "type": "object",
+            "properties": {
+                "name": string(),
+                "role": schema_ref("Role"),
+                "languages": strings(),
+                "groups": strings(),
+                "disabled": { "type": "boolean" },
+                "password": { "type": "string", "minLength": 8 },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    put(
+        "AuditRecord",
+        object(json!({
+            "seq": unsigned(i64::MAX as u64),
+            "at": time(),
+            "actor": string(),
+            "action": string(),
+            "subject": string(),
+            "details": {},
+            "hash": string(),
+        })),
+    );
+    put(
+        "AuditPage",
+        object(json!({
+            "entries": array_of("AuditRecord"),
+            "next_before": { "type": ["integer", "null"] },
+        })),
+    );
+    put(
+        "AuditCheck",
+        object(json!({
+            "intact": { "type": "boolean" },
+            "rows": unsigned(i64::MAX as u64),
+            "broken_at": { "type": ["integer", "null"] },
+            "reason": nullable_string(),
+        })),
+    );
     put(
         "Customer",
         object(json!({
@@ -743,19 +988,19 @@ fn schemas() -> Value {
             "size": { "type": "integer", "minimum": 0 },
         })),
     );
-    put(
-        "Message",
-        object(json!({
-            "id": string(),
-            "ticket_id": string(),
-            "kind": schema_ref("MessageKind"),
-            "author": schema_ref("Author"),
-            "body_text": string(),
-            "body_html": nullable_string(),
-            "attachments": array_of("Attachment"),
-            "created_at": time(),
-        })),
-    );
+    let mut message = object(json!({
+        "id": string(),
+        "ticket_id": string(),
+        "kind": schema_ref("MessageKind"),
+        "author": schema_ref("Author"),
+        "body_text": string(),
+        "body_html": nullable_string(),
+        "attachments": array_of("Attachment"),
+        "created_at": time(),
+    }));
+    // Only on an email that quoted the conversation under its new text.
+    message["properties"]["quoted"] = string();
+    put("Message", message);
     put(
         "MacroAction",
         json!({ "oneOf": [

@@ -27,7 +27,7 @@ use desk_core::wire::{Acknowledgement, Change};
 use desk_core::{Agent, Mutation, MutationResult, Role};
 use serde_json::value::RawValue;
 
-use crate::audit::{Actor, AuditHead, AuditRow};
+use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 use crate::ingest::{IngestItem, IngestOutcome};
@@ -44,6 +44,35 @@ pub struct AgentRecord {
     pub agent: Agent,
     pub disabled: bool,
     pub created_at: i64,
+}
+
+/// What an administrator changes of an agent; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub languages: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+}
+
+impl AgentPatch {
+    /// `agent` with the patch applied.
+    pub fn applied_to(&self, agent: &Agent) -> Agent {
+        let mut next = agent.clone();
+        if let Some(name) = &self.name {
+            next.name = name.clone();
+        }
+        if let Some(role) = self.role {
+            next.role = role;
+        }
+        if let Some(languages) = &self.languages {
+            next.languages = languages.clone();
+        }
+        if let Some(groups) = &self.groups {
+            next.groups = groups.clone();
+        }
+        next
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -398,6 +427,9 @@ pub struct ClaimedDelivery {
     pub message: desk_core::Message,
     pub ticket: desk_core::Ticket,
     pub customer: Option<desk_core::Customer>,
+    /// For email, the ids the answer names (`desk_core::delivery::Route::thread` of the
+    /// ticket's route as it is when the delivery is claimed).
+    pub thread: Vec<String>,
     /// The bytes of the message's files, in its order: loaded by the worker before it
     /// sends (storage leaves them empty).
     pub files: Vec<Vec<u8>>,
@@ -528,6 +560,23 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         email: &str,
         groups: Vec<String>,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent> {
+        let patch = AgentPatch {
+            groups: Some(groups),
+            ..AgentPatch::default()
+        };
+        self.update_agent(email, patch, now, by).await
+    }
+    /// Changes what `patch` names of the agent with this email (NotFound when none), in one
+    /// transaction: one agent change in the feed and an audit entry per field changed.
+    /// Conflict when it would leave the desk without an enabled admin. The patch is
+    /// already validated (`admin::AgentPatch`'s checks).
+    async fn update_agent(
+        &self,
+        email: &str,
+        patch: AgentPatch,
         now: i64,
         by: &Actor,
     ) -> Result<Agent>;
@@ -683,6 +732,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn audit_head(&self) -> Result<AuditHead>;
     /// Rows with seq above `after`, in seq order, at most `limit`.
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>>;
+    /// The rows `filter` asks for, newest first, at most `limit`.
+    async fn audit_search(&self, filter: AuditFilter, limit: u32) -> Result<Vec<AuditRow>>;
 
     // ---- operations ----
 

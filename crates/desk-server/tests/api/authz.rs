@@ -1,6 +1,8 @@
 //! The authorization matrix: every route × role × token state → the expected status and
-//! error code, on SQLite. A route added without a row here fails
-//! `the_matrix_covers_every_documented_route`.
+//! error code, on SQLite. Who a route lets in comes from the OpenAPI document's
+//! `x-desk-role`, so the document and the router's gates are held to each other; the rows
+//! here only say how to call each route and what it answers past its gate. A route added
+//! without a row fails `the_matrix_covers_every_documented_route`.
 
 use std::time::Duration;
 
@@ -37,6 +39,25 @@ struct Route {
     body: fn() -> Option<Value>,
 }
 
+/// How the document says `method path` authenticates. The refresh route is public (no
+/// access token) but takes its refresh token in the body, which the matrix varies too.
+fn documented_auth(method: &Method, path: &str) -> Auth {
+    let doc = desk_server::http::openapi_document();
+    let op = &doc["paths"][path][method.as_str().to_lowercase()];
+    let role = op["x-desk-role"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{method} {path} states no x-desk-role"));
+    match role {
+        "public" if path == "/api/v1/auth/refresh" => Auth::RefreshBody,
+        "public" => Auth::Public,
+        "signed" => Auth::Signed,
+        role => Auth::Bearer(
+            role.parse()
+                .unwrap_or_else(|_| panic!("{method} {path}: unknown x-desk-role {role:?}")),
+        ),
+    }
+}
+
 fn no_body() -> Option<Value> {
     None
 }
@@ -67,41 +88,58 @@ fn presence_body() -> Option<Value> {
     Some(json!({ "ticket_id": "t1", "state": "viewing" }))
 }
 
+fn new_agent() -> Option<Value> {
+    Some(
+        json!({ "email": "new@desk.test", "name": "New", "role": "agent", "password": "a long password" }),
+    )
+}
+
+fn rename() -> Option<Value> {
+    Some(json!({ "name": "Renamed" }))
+}
+
 const EMAIL: &str = "matrix@desk.test";
 
 // One row per route, so the table reads as a table.
 #[rustfmt::skip]
 fn routes() -> Vec<Route> {
-    use Auth::*;
-    let r = |method, path, auth, ok, body| Route { method, path, auth, ok, body };
+    let r = |method: Method, path, ok, body| Route { auth: documented_auth(&method, path), method, path, ok, body };
     vec![
-        r(Method::GET, "/healthz", Public, StatusCode::OK, no_body),
-        r(Method::GET, "/readyz", Public, StatusCode::OK, no_body),
-        r(Method::GET, "/api/v1/openapi.json", Public, StatusCode::OK, no_body),
-        r(Method::POST, "/api/v1/auth/login", Public, StatusCode::OK, login_body),
-        r(Method::POST, "/api/v1/auth/refresh", RefreshBody, StatusCode::OK, no_body),
-        r(Method::POST, "/api/v1/auth/logout", Bearer(Role::Agent), StatusCode::NO_CONTENT, no_body),
-        r(Method::GET, "/api/v1/me", Bearer(Role::Agent), StatusCode::OK, no_body),
-        r(Method::GET, "/api/v1/sync/pull", Bearer(Role::Agent), StatusCode::OK, no_body),
-        r(Method::POST, "/api/v1/push", Bearer(Role::Agent), StatusCode::OK, empty_push),
-        r(Method::GET, "/api/v1/events", Bearer(Role::Agent), StatusCode::OK, no_body),
+        r(Method::GET, "/healthz", StatusCode::OK, no_body),
+        r(Method::GET, "/readyz", StatusCode::OK, no_body),
+        r(Method::GET, "/api/v1/openapi.json", StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/auth/login", StatusCode::OK, login_body),
+        r(Method::POST, "/api/v1/auth/refresh", StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/auth/logout", StatusCode::NO_CONTENT, no_body),
+        r(Method::GET, "/api/v1/me", StatusCode::OK, no_body),
+        r(Method::GET, "/api/v1/sync/pull", StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/push", StatusCode::OK, empty_push),
+        r(Method::GET, "/api/v1/events", StatusCode::OK, no_body),
         // The matrix's app holds no tickets: past authorization, the answer is 404.
-        r(Method::GET, "/api/v1/tickets/{id}/messages", Bearer(Role::Agent), StatusCode::NOT_FOUND, no_body),
+        r(Method::GET, "/api/v1/tickets/{id}/messages", StatusCode::NOT_FOUND, no_body),
         // No tickets either: an announcement past authorization is 404; reading and
         // leaving need no ticket.
-        r(Method::PUT, "/api/v1/presence", Bearer(Role::Agent), StatusCode::NOT_FOUND, presence_body),
-        r(Method::DELETE, "/api/v1/presence", Bearer(Role::Agent), StatusCode::NO_CONTENT, no_body),
-        r(Method::GET, "/api/v1/tickets/{id}/presence", Bearer(Role::Agent), StatusCode::OK, no_body),
-        r(Method::POST, "/api/v1/ingest/events", Signed, StatusCode::OK, ingest_events),
-        r(Method::POST, "/api/v1/ingest/messages", Signed, StatusCode::OK, ingest_message),
+        r(Method::PUT, "/api/v1/presence", StatusCode::NOT_FOUND, presence_body),
+        r(Method::DELETE, "/api/v1/presence", StatusCode::NO_CONTENT, no_body),
+        r(Method::GET, "/api/v1/tickets/{id}/presence", StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/ingest/events", StatusCode::OK, ingest_events),
+        r(Method::POST, "/api/v1/ingest/messages", StatusCode::OK, ingest_message),
         // Any bytes are a file: past authorization, the upload is stored.
-        r(Method::POST, "/api/v1/attachments", Bearer(Role::Agent), StatusCode::OK, presence_body),
+        r(Method::POST, "/api/v1/attachments", StatusCode::OK, presence_body),
         // No such file: past authorization, 404.
-        r(Method::GET, "/api/v1/attachments/{sha256}", Bearer(Role::Agent), StatusCode::NOT_FOUND, no_body),
+        r(Method::GET, "/api/v1/attachments/{sha256}", StatusCode::NOT_FOUND, no_body),
         // The public web form: a page, and an empty submission answered with the page
         // saying what to fill in.
-        r(Method::GET, "/form", Public, StatusCode::OK, no_body),
-        r(Method::POST, "/form", Public, StatusCode::UNSUPPORTED_MEDIA_TYPE, no_body),
+        r(Method::GET, "/form", StatusCode::OK, no_body),
+        r(Method::POST, "/form", StatusCode::UNSUPPORTED_MEDIA_TYPE, no_body),
+        // Administration. No such agent to change: past the gate, 404.
+        r(Method::GET, "/api/v1/agents", StatusCode::OK, no_body),
+        r(Method::POST, "/api/v1/agents", StatusCode::CREATED, new_agent),
+        r(Method::PATCH, "/api/v1/agents/{id}", StatusCode::NOT_FOUND, rename),
+        r(Method::GET, "/api/v1/audit", StatusCode::OK, no_body),
+        r(Method::GET, "/api/v1/audit/verify", StatusCode::OK, no_body),
+        // Without its required `format`: past the gate, 400.
+        r(Method::GET, "/api/v1/audit/export", StatusCode::BAD_REQUEST, no_body),
     ]
 }
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -338,6 +376,47 @@ fn the_matrix_covers_every_documented_route() {
             assert!(
                 rows.contains(&(method.clone(), path.clone())),
                 "{method} {path} has no row in the authorization matrix"
+            );
+        }
+    }
+}
+
+/// A role too low is refused at the gate, before the body is read: a malformed body to
+/// an admin route gets 403 from an agent, and 400 only from an admin.
+#[tokio::test]
+async fn a_refusal_comes_before_the_body_is_read() {
+    for (role, want) in [
+        (Role::Agent, StatusCode::FORBIDDEN),
+        (Role::Supervisor, StatusCode::FORBIDDEN),
+        (Role::Admin, StatusCode::BAD_REQUEST),
+    ] {
+        let app = TestApp::new();
+        app.add_agent(EMAIL, role).await;
+        let tokens = app.login(EMAIL).await;
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/agents")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", tokens.access_token),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{not json"))
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), want, "as {role}");
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        if want == StatusCode::FORBIDDEN {
+            assert_eq!(body["code"], "forbidden", "{body}");
+            assert!(
+                body["message"].as_str().unwrap().contains("admin"),
+                "the refusal names the role needed: {body}"
             );
         }
     }

@@ -133,6 +133,10 @@ impl TestApp {
         self.send_json(Method::PUT, path, token, body).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send_json(Method::PATCH, path, token, body).await
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
         let mut builder = Request::builder().method(Method::DELETE).uri(path);
         if let Some(token) = token {

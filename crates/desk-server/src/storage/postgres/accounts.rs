@@ -16,7 +16,8 @@ use super::records::FeedWriter;
 use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
-    AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
+    AgentPatch, AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
+    email_key,
 };
 
 /// `last_used_at` is refreshed at most this often per device.
@@ -138,32 +139,56 @@ pub(super) async fn set_agent_password(
 }
 
 /// See the SQLite twin: the agent record rides the feed; its consoles re-bootstrap.
-pub(super) async fn set_agent_groups(
+pub(super) async fn update_agent(
     tx: &Transaction<'_>,
     email: &str,
-    groups: &[String],
+    patch: &AgentPatch,
     now: i64,
     by: &Actor,
 ) -> Result<Agent> {
+    // The feed's version row first, as every writer takes its locks.
     let mut feed = FeedWriter::begin(tx).await?;
-    let mut agent = lock_agent_by_email(tx, email).await?;
+    let before = lock_agent_by_email(tx, email).await?;
+    let after = patch.applied_to(&before);
+    if after == before {
+        return Ok(before);
+    }
+    if before.role == Role::Admin && after.role != Role::Admin {
+        // The other admins' rows locked too, so two admins demoting each other at once
+        // cannot both succeed.
+        let others = tx
+            .query(
+                "SELECT id FROM agents WHERE role = 'admin' AND NOT disabled AND id != $1
+                 FOR NO KEY UPDATE",
+                &[&before.id],
+            )
+            .await
+            .ctx("count admins")?;
+        if others.is_empty() {
+            return Err(Error::Conflict(
+                "the desk's last enabled admin cannot be given another role".into(),
+            ));
+        }
+    }
     tx.execute(
-        "UPDATE agents SET groups = $1, updated_at = $2 WHERE id = $3",
-        &[&groups, &now, &agent.id],
+        "UPDATE agents SET name = $1, role = $2, languages = $3, groups = $4, updated_at = $5
+         WHERE id = $6",
+        &[
+            &after.name,
+            &after.role.as_str(),
+            &after.languages,
+            &after.groups,
+            &now,
+            &after.id,
+        ],
     )
     .await
-    .ctx("update groups")?;
-    let before = std::mem::replace(&mut agent.groups, groups.to_vec());
-    let change = Change::Agent(agent.clone());
+    .ctx("update agent")?;
+    let change = Change::Agent(after.clone());
     let body = super::records::encode_record(&change)?;
     feed.push_raw(tx, change.kind(), change.id(), &body).await?;
-    audit(
-        tx,
-        now,
-        vec![rules::agent_groups_set(by, &agent.id, &before, groups)],
-    )
-    .await?;
-    Ok(agent)
+    audit(tx, now, rules::agent_updated(by, &before, &after)).await?;
+    Ok(after)
 }
 
 pub(super) async fn set_agent_disabled(

@@ -10,7 +10,7 @@
 use deadpool_postgres::{Client, Transaction};
 
 use super::Ctx;
-use crate::audit::{self, AuditEntry, AuditHead, AuditRow};
+use crate::audit::{self, AuditEntry, AuditFilter, AuditHead, AuditRow};
 use crate::error::Result;
 
 const LOCK_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
@@ -75,6 +75,76 @@ pub(super) async fn head(client: &Client) -> Result<AuditHead> {
     })
 }
 
+/// Only the filters given become conditions, so the planner sees plain equalities and
+/// takes the actor's or the subject's index, reading back from the newest row.
+pub(super) async fn search(
+    client: &Client,
+    filter: &AuditFilter,
+    limit: u32,
+) -> Result<Vec<AuditRow>> {
+    let mut sql = String::from(
+        "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log WHERE true",
+    );
+    let mut args: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> = Vec::new();
+    let mut arg = |sql: &mut String,
+                   condition: &str,
+                   value: Box<dyn tokio_postgres::types::ToSql + Sync + Send>| {
+        args.push(value);
+        sql.push_str(&condition.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(actor) = &filter.actor {
+        arg(&mut sql, " AND actor = ?", Box::new(actor.clone()));
+    }
+    if let Some(subject) = &filter.subject {
+        arg(&mut sql, " AND subject = ?", Box::new(subject.clone()));
+    }
+    match filter.action_match() {
+        Some((prefix, true)) => arg(
+            &mut sql,
+            " AND left(action, length(?::text)) = ?",
+            Box::new(prefix.to_owned()),
+        ),
+        Some((action, false)) => arg(&mut sql, " AND action = ?", Box::new(action.to_owned())),
+        None => {}
+    }
+    if let Some(since) = filter.since {
+        arg(&mut sql, " AND at >= ?", Box::new(since));
+    }
+    if let Some(until) = filter.until {
+        arg(&mut sql, " AND at < ?", Box::new(until));
+    }
+    if let Some(before) = filter.before_seq {
+        arg(&mut sql, " AND seq < ?", Box::new(before));
+    }
+    arg(
+        &mut sql,
+        " ORDER BY seq DESC LIMIT ?",
+        Box::new(i64::from(limit)),
+    );
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = args
+        .iter()
+        .map(|a| a.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
+    let rows = client
+        .query(&sql, &params)
+        .await
+        .ctx("search the audit log")?;
+    Ok(rows.iter().map(audit_row).collect())
+}
+
+fn audit_row(r: &tokio_postgres::Row) -> AuditRow {
+    AuditRow {
+        seq: r.get(0),
+        at: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        subject: r.get(4),
+        details: r.get(5),
+        prev_hash: r.get(6),
+        hash: r.get(7),
+    }
+}
+
 pub(super) async fn rows(client: &Client, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
     let rows = client
         .query(
@@ -84,17 +154,5 @@ pub(super) async fn rows(client: &Client, after: i64, limit: u32) -> Result<Vec<
         )
         .await
         .ctx("read audit rows")?;
-    Ok(rows
-        .iter()
-        .map(|r| AuditRow {
-            seq: r.get(0),
-            at: r.get(1),
-            actor: r.get(2),
-            action: r.get(3),
-            subject: r.get(4),
-            details: r.get(5),
-            prev_hash: r.get(6),
-            hash: r.get(7),
-        })
-        .collect())
+    Ok(rows.iter().map(audit_row).collect())
 }

@@ -33,11 +33,11 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{
-    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
-    PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice,
+    PoolStatus, PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
-use crate::audit::{Actor, AuditHead, AuditRow};
+use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
@@ -314,15 +314,15 @@ impl Storage for PgStorage {
         ))
     }
 
-    async fn set_agent_groups(
+    async fn update_agent(
         &self,
         email: &str,
-        groups: Vec<String>,
+        patch: AgentPatch,
         now: i64,
         by: &Actor,
     ) -> Result<Agent> {
-        in_transaction!(self, |tx| accounts::set_agent_groups(
-            &tx, email, &groups, now, by
+        in_transaction!(self, |tx| accounts::update_agent(
+            &tx, email, &patch, now, by
         ))
     }
 
@@ -562,6 +562,10 @@ impl Storage for PgStorage {
 
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
         reading!(self, |client| audit::rows(&client, after, limit))
+    }
+
+    async fn audit_search(&self, filter: AuditFilter, limit: u32) -> Result<Vec<AuditRow>> {
+        reading!(self, |client| audit::search(&client, &filter, limit))
     }
 
     async fn schema_version(&self) -> Result<u32> {

@@ -10,7 +10,8 @@ use super::records::FeedWriter;
 use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
-    AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session, email_key,
+    AgentPatch, AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
+    email_key,
 };
 
 /// `last_used_at` is refreshed at most this often per device.
@@ -145,34 +146,57 @@ pub(super) fn set_agent_password(
 /// Replaces the agent's groups; the new agent record rides the feed (consoles show it),
 /// and the agent's consoles re-bootstrap at their next pull (their cursor names the old
 /// scope, see `feed::scope_for`).
-pub(super) fn set_agent_groups(
+pub(super) fn update_agent(
     conn: &mut Connection,
     email: &str,
-    groups: &[String],
+    patch: &AgentPatch,
     now: i64,
     by: &Actor,
 ) -> Result<Agent> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
+    let before = existing_agent(&tx, email)?;
+    let after = patch.applied_to(&before);
+    if after == before {
+        // Nothing changes: no feed change, no audit entry.
+        return Ok(before);
+    }
+    if before.role == Role::Admin && after.role != Role::Admin {
+        let others: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM agents WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+                [&before.id],
+                |r| r.get(0),
+            )
+            .ctx("count admins")?;
+        if others == 0 {
+            return Err(Error::Conflict(
+                "the desk's last enabled admin cannot be given another role".into(),
+            ));
+        }
+    }
     let mut feed = FeedWriter::begin(&tx)?;
-    let mut agent = existing_agent(&tx, email)?;
-    let encoded = serde_json::to_string(groups)
-        .map_err(|e| Error::Internal(format!("encode groups: {e}")))?;
+    let json = |v: &[String]| {
+        serde_json::to_string(v).map_err(|e| Error::Internal(format!("encode agent: {e}")))
+    };
     tx.execute(
-        "UPDATE agents SET groups = ?1, updated_at = ?2 WHERE id = ?3",
-        params![encoded, now, agent.id],
+        "UPDATE agents SET name = ?1, role = ?2, languages = ?3, groups = ?4, updated_at = ?5
+         WHERE id = ?6",
+        params![
+            after.name,
+            after.role.as_str(),
+            json(&after.languages)?,
+            json(&after.groups)?,
+            now,
+            after.id
+        ],
     )
-    .ctx("update groups")?;
-    let before = std::mem::replace(&mut agent.groups, groups.to_vec());
-    feed.push(&Change::Agent(agent.clone()))?;
-    audit(
-        &tx,
-        now,
-        vec![rules::agent_groups_set(by, &agent.id, &before, groups)],
-    )?;
-    tx.commit().ctx("commit groups")?;
-    Ok(agent)
+    .ctx("update agent")?;
+    feed.push(&Change::Agent(after.clone()))?;
+    audit(&tx, now, rules::agent_updated(by, &before, &after))?;
+    tx.commit().ctx("commit agent")?;
+    Ok(after)
 }
 
 pub(super) fn set_agent_disabled(

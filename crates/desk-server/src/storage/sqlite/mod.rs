@@ -21,11 +21,11 @@ use desk_core::wire::Change;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice, PoolStatus,
-    PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice,
+    PoolStatus, PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
-use crate::audit::{Actor, AuditHead, AuditRow};
+use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
 use crate::error::{Error, Result};
 use crate::feed::{FeedPosition, Scope};
 
@@ -223,15 +223,15 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn set_agent_groups(
+    async fn update_agent(
         &self,
         email: &str,
-        groups: Vec<String>,
+        patch: AgentPatch,
         now: i64,
         by: &Actor,
     ) -> Result<Agent> {
         let (email, by) = (email.to_owned(), by.clone());
-        self.write_feed(move |conn| accounts::set_agent_groups(conn, &email, &groups, now, &by))
+        self.write_feed(move |conn| accounts::update_agent(conn, &email, &patch, now, &by))
             .await
     }
 
@@ -465,6 +465,11 @@ impl Storage for SqliteStorage {
 
     async fn audit_rows(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
         self.read(move |conn| audit::rows(conn, after, limit)).await
+    }
+
+    async fn audit_search(&self, filter: AuditFilter, limit: u32) -> Result<Vec<AuditRow>> {
+        self.read(move |conn| audit::search(conn, &filter, limit))
+            .await
     }
 
     async fn schema_version(&self) -> Result<u32> {

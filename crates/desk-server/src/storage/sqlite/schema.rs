@@ -309,6 +309,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sha256, agent_id)
     ) WITHOUT ROWID;
     "#,
+    // 9: the audit log read the way its viewer asks (DESIGN.md §6): one agent's actions, or
+    // one ticket's, newest first, without walking the whole log.
+    r#"
+    CREATE INDEX audit_by_actor ON audit_log(actor, seq);
+    CREATE INDEX audit_by_subject ON audit_log(subject, seq);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -8,6 +8,7 @@
 //! to it, in `storage.rs` and `postgres/`.
 
 mod accounts;
+mod admin;
 mod attachments;
 pub mod audit;
 mod delivery;
@@ -72,6 +73,11 @@ macro_rules! conformance {
 }
 
 conformance! {
+    admin: [
+        ticket_actions_need_their_role_on_the_ticket_as_the_server_finds_it,
+        admins_manage_agents_and_every_console_sees_it,
+        the_audit_log_reads_by_agent_ticket_action_and_time_and_exports,
+    ],
     audit: [
         a_realistic_run_leaves_an_intact_chain,
     ],
@@ -205,6 +211,7 @@ pub fn message(id: &str, text: &str) -> Message {
         body_html: None,
         attachments: vec![],
         created_at: 2,
+        quoted: None,
     }
 }
 

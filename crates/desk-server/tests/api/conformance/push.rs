@@ -286,20 +286,23 @@ pub async fn claims_are_compare_and_set_and_assign_is_last_writer_wins(storage: 
         "the lost claim did not take the ticket"
     );
 
-    let assign = amy.make(MutationOp::Assign {
+    // Handing on Lin's ticket is a supervisor's call (access.rs; conformance::admin).
+    app.add_agent("chen@desk.test", Role::Supervisor).await;
+    let mut chen = Console::sign_in(&app, "chen@desk.test").await;
+    let assign = chen.make(MutationOp::Assign {
         ticket_id: "t1".into(),
         assignee_id: Some(amy.agent_id.clone()),
     });
     assert_eq!(
-        app.push(&amy.token, &[assign]).await,
+        app.push(&chen.token, &[assign]).await,
         [MutationResult::Applied],
         "an explicit assignment is last-writer-wins"
     );
-    let nobody = lin.make(MutationOp::Assign {
+    let nobody = chen.make(MutationOp::Assign {
         ticket_id: "t1".into(),
         assignee_id: Some("no-such-agent".into()),
     });
-    let results = app.push(&lin.token, &[nobody]).await;
+    let results = app.push(&chen.token, &[nobody]).await;
     assert!(
         is_rejected(&results[0], ErrorCode::NotFound),
         "a ticket is never assigned to an unknown agent: {results:?}"
@@ -370,15 +373,17 @@ pub async fn tags_merge_as_sets(storage: Arc<dyn Storage>) {
 
 pub async fn a_delete_wins_over_concurrent_edits(storage: Arc<dyn Storage>) {
     let app = app_with_ticket(storage).await;
-    let mut lin = Console::sign_in(&app, "lin.wei@desk.test").await;
+    // Deleting is a supervisor's (access.rs).
+    app.add_agent("chen@desk.test", Role::Supervisor).await;
+    let mut chen = Console::sign_in(&app, "chen@desk.test").await;
     let mut amy = Console::sign_in(&app, "amy@desk.test").await;
-    // Both worked offline from the same state: Lin deletes the spam, Amy tags it.
-    let delete = lin.make(MutationOp::DeleteTicket {
+    // Both worked offline from the same state: Chen deletes the spam, Amy tags it.
+    let delete = chen.make(MutationOp::DeleteTicket {
         ticket_id: "t1".into(),
     });
     let amy_tags = amy.make(tags(true, "t1", &["vip"]));
     assert_eq!(
-        app.push(&lin.token, &[delete]).await,
+        app.push(&chen.token, &[delete]).await,
         [MutationResult::Applied]
     );
     let results = app.push(&amy.token, &[amy_tags]).await;

@@ -295,9 +295,10 @@ pub async fn a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_o
     let app = desk(storage).await;
     app.add_agent_in_groups("kim@desk.test", Role::Agent, &[ZH, EN])
         .await;
-    let mut amy = Console::sign_in(&app, "amy@desk.test").await;
+    // Moving Lin's ticket to another team is a supervisor's call (access.rs): Sam's.
+    let mut sam = Console::sign_in(&app, "sam@desk.test").await;
     let lin_id = app.login("lin@desk.test").await.agent.id;
-    let assigned = amy
+    let assigned = sam
         .push(
             &app,
             vec![MutationOp::Assign {
@@ -320,8 +321,8 @@ pub async fn a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_o
     }
     let conversation = ids(&["m-t-zh"]);
 
-    // zh-l1 → en-l1, by an agent who sees every group.
-    let moved = move_t_zh(&app, &mut amy, Some(EN)).await;
+    // zh-l1 → en-l1, by a supervisor (who sees every group).
+    let moved = move_t_zh(&app, &mut sam, Some(EN)).await;
     assert_eq!(moved, [MutationResult::Applied]);
     for (email, token, cursor) in &mut consoles {
         let (left, ticket, messages, next) = news(&app, token, cursor).await;
@@ -370,7 +371,7 @@ pub async fn a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_o
 
     // Back to zh-l1: Lin gets it all back, Bo is told it left; then to no group, which
     // everyone sees, and nobody is told anything left.
-    let back = move_t_zh(&app, &mut amy, Some(ZH)).await;
+    let back = move_t_zh(&app, &mut sam, Some(ZH)).await;
     assert_eq!(back, [MutationResult::Applied]);
     for (email, token, cursor) in &mut consoles {
         let (left, ticket, messages, next) = news(&app, token, cursor).await;
@@ -380,7 +381,7 @@ pub async fn a_moved_ticket_leaves_the_old_groups_consoles_and_reaches_the_new_o
         }
         assert_eq!(left, *email == "bo@desk.test", "{email}: told it left?");
     }
-    let ungrouped = move_t_zh(&app, &mut amy, None).await;
+    let ungrouped = move_t_zh(&app, &mut sam, None).await;
     assert_eq!(ungrouped, [MutationResult::Applied]);
     for (email, token, cursor) in &mut consoles {
         let (left, ticket, messages, _) = news(&app, token, cursor).await;

@@ -1,0 +1,503 @@
+//! `desk admin …`: agents' accounts for admins, the audit log for supervisors, over the
+//! server's administration API ([`desk_sync::Client`]'s admin calls). Online only: offline
+//! is `offline`, and a role too low is the server's `forbidden`. `--json` prints what the
+//! API answered.
+//!
+//! `desk admin audit verify` exits 3 when the chain is broken: the check itself worked
+//! (its answer is on stdout), and a cron job must tell tampering from a check that could
+//! not run (exit 1, `{code, message}` on stderr).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use desk_core::admin::{
+    AgentAccount, AgentUpdate, AuditPage, AuditQuery, AuditRecord, NewAgentRequest,
+};
+use desk_core::{ApiError, ErrorCode, Role};
+use desk_sync::Client;
+use desk_sync::api::AuditFormat;
+
+use crate::{print_json, read_password, timestamp, usage};
+
+/// What `desk admin audit verify` exits with when the chain is broken.
+const BROKEN_CHAIN: u8 = 3;
+/// Rows per request of `desk admin audit --all`: the server's most.
+const ALL_PAGE: u32 = 1000;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Every agent's account: email, name, role, groups, languages, disabled (admins).
+    Agents,
+    /// Add an agent or change one (admins).
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+    /// The audit log, newest first, filtered (supervisors); `verify` checks its hash
+    /// chain, `export` writes it as a file.
+    #[command(args_conflicts_with_subcommands = true)]
+    Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
+        // Boxed here and in `export`: inline, eight optional filters would make every
+        // parsed command that large.
+        #[command(flatten)]
+        filters: Box<AuditFilters>,
+        /// Rows to show: 1-1000 (100 when left out); `--before` pages on.
+        #[arg(long, conflicts_with = "all")]
+        limit: Option<u32>,
+        /// Every row the filters select, page after page.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AgentCommand {
+    /// Add an agent with a first password, read from standard input (never the command
+    /// line, where shell history and `ps` keep it); they change it once signed in.
+    Add {
+        /// The email they sign in with.
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// A language they answer in (BCP 47: zh-CN, en); repeatable.
+        #[arg(long = "language", value_name = "TAG")]
+        languages: Vec<String>,
+        /// A team they work in (a ticket's group); repeatable.
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Change an agent, named by email or id; what is not given stays as it is.
+    Set {
+        /// Their email, or their id.
+        agent: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        /// Every language they answer in, comma-separated ("" for none).
+        #[arg(long, value_name = "TAGS")]
+        languages: Option<String>,
+        /// Every team they work in, comma-separated ("" for none).
+        #[arg(long, value_name = "GROUPS")]
+        groups: Option<String>,
+        /// Refuse their sign-ins and sign them out on every device.
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Let a disabled agent sign in again.
+        #[arg(long)]
+        enable: bool,
+        /// A new password, read from standard input (they forgot theirs); their devices
+        /// stay signed in.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole hash chain: exit 0 when intact, 3 naming the first broken row.
+    Verify,
+    /// Write the rows the filters select as one file (to standard output without --out).
+    Export {
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        #[command(flatten)]
+        filters: Box<AuditFilters>,
+        /// Rows at most, newest first: up to 100000 (the server's most when left out).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The file to write; `-` for standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Which rows of the audit log; every filter given must match.
+#[derive(Args)]
+pub struct AuditFilters {
+    /// What this agent did, by email or id (`--actor agent:<id>`); an email is looked up
+    /// among the synced agents, or the accounts for an admin.
+    #[arg(long, value_name = "EMAIL_OR_ID", conflicts_with = "actor")]
+    agent: Option<String>,
+    /// Who acted, as the log writes it: agent:<id>, operator:<name>, ingest:<key>, system.
+    #[arg(long)]
+    actor: Option<String>,
+    /// What was done to this ticket, by id (`--subject ticket:<id>`).
+    #[arg(long, value_name = "ID", conflicts_with = "subject")]
+    ticket: Option<String>,
+    /// What a row is about, as the log writes it: ticket:<id>, agent:<id>, device:<id>,
+    /// mailbox:<address>.
+    #[arg(long)]
+    subject: Option<String>,
+    /// An action (push.applied), or a family of them ending in a dot (agent.).
+    #[arg(long)]
+    action: Option<String>,
+    /// At or after: RFC 3339 (2025-03-01T08:00:00+08:00; a date alone is midnight UTC) or
+    /// milliseconds since the epoch.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Before: as --since.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Rows before this seq: the `next_before` of the page before.
+    #[arg(long, value_name = "SEQ")]
+    before: Option<i64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Agent => Role::Agent,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// For a spreadsheet (formulas defused by the server).
+    Csv,
+    /// One JSON object per line, for tools.
+    Jsonl,
+}
+
+pub async fn run(client: &Client, command: AdminCommand, json: bool) -> Result<ExitCode, ApiError> {
+    match command {
+        AdminCommand::Agents => {
+            let accounts = client.agent_accounts().await?;
+            if json {
+                print_json(&accounts);
+            } else {
+                for a in &accounts {
+                    println!("{}", account_line(a));
+                }
+            }
+        }
+        AdminCommand::Agent {
+            command:
+                AgentCommand::Add {
+                    email,
+                    name,
+                    role,
+                    languages,
+                    groups,
+                    password_stdin: _,
+                },
+        } => {
+            let password = read_password()?;
+            if password.is_empty() {
+                return Err(usage("no password on standard input"));
+            }
+            let new = NewAgentRequest {
+                email,
+                name,
+                role: role.into(),
+                languages,
+                groups,
+                password,
+            };
+            show_account(&client.add_agent(&new).await?, "added", json);
+        }
+        AdminCommand::Agent {
+            command:
+                AgentCommand::Set {
+                    agent,
+                    name,
+                    role,
+                    languages,
+                    groups,
+                    disable,
+                    enable,
+                    password_stdin,
+                },
+        } => {
+            let password = if password_stdin {
+                let password = read_password()?;
+                if password.is_empty() {
+                    return Err(usage("no password on standard input"));
+                }
+                Some(password)
+            } else {
+                None
+            };
+            let update = AgentUpdate {
+                name,
+                role: role.map(Role::from),
+                languages: languages.as_deref().map(list),
+                groups: groups.as_deref().map(list),
+                disabled: (disable || enable).then_some(disable),
+                password,
+            };
+            if update.is_empty() {
+                return Err(usage(
+                    "nothing to change: give --name, --role, --languages, --groups, --disable, --enable or --password-stdin",
+                ));
+            }
+            let id = account_id(client, &agent).await?;
+            show_account(&client.update_agent(&id, &update).await?, "updated", json);
+        }
+        AdminCommand::Audit {
+            command: None,
+            filters,
+            limit,
+            all,
+        } => {
+            let mut query = audit_query(client, *filters).await?;
+            if !all {
+                query.limit = limit;
+                let page = client.audit_log(&query).await?;
+                if json {
+                    print_json(&page);
+                } else {
+                    page.entries.iter().for_each(print_row);
+                    if let Some(before) = page.next_before {
+                        println!("(older rows: --before {before}, or --all)");
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            query.limit = Some(ALL_PAGE);
+            // Shown page by page, so a long log starts at once; one JSON page at the end.
+            let mut entries = Vec::new();
+            loop {
+                let page = client.audit_log(&query).await?;
+                if json {
+                    entries.extend(page.entries);
+                } else {
+                    page.entries.iter().for_each(print_row);
+                }
+                match page.next_before {
+                    Some(before) => query.before = Some(before),
+                    None => break,
+                }
+            }
+            if json {
+                print_json(&AuditPage {
+                    entries,
+                    next_before: None,
+                });
+            }
+        }
+        AdminCommand::Audit {
+            command: Some(AuditCommand::Verify),
+            ..
+        } => {
+            let check = client.verify_audit().await?;
+            if json {
+                print_json(&check);
+            } else if check.intact {
+                println!("audit log intact: {} rows", check.rows);
+            } else {
+                println!(
+                    "audit log broken at row {}: {} ({} rows)",
+                    check.broken_at.map_or("?".into(), |s| s.to_string()),
+                    check.reason.as_deref().unwrap_or("no reason given"),
+                    check.rows
+                );
+            }
+            if !check.intact {
+                return Ok(ExitCode::from(BROKEN_CHAIN));
+            }
+        }
+        AdminCommand::Audit {
+            command:
+                Some(AuditCommand::Export {
+                    format,
+                    filters,
+                    limit,
+                    out,
+                }),
+            ..
+        } => {
+            let mut query = audit_query(client, *filters).await?;
+            query.limit = limit;
+            let format = match format {
+                FormatArg::Csv => AuditFormat::Csv,
+                FormatArg::Jsonl => AuditFormat::Jsonl,
+            };
+            let file = client.export_audit(format, &query).await?;
+            match out.filter(|p| p.as_os_str() != "-") {
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    stdout
+                        .write_all(&file)
+                        .and_then(|()| stdout.flush())
+                        .map_err(|e| {
+                            ApiError::new(ErrorCode::Storage, format!("write stdout: {e}"))
+                        })?;
+                }
+                Some(path) => {
+                    std::fs::write(&path, &file).map_err(|e| {
+                        ApiError::new(ErrorCode::Storage, format!("write {}: {e}", path.display()))
+                    })?;
+                    if json {
+                        print_json(&serde_json::json!({
+                            "format": format.as_str(),
+                            "size": file.len(),
+                            "path": path,
+                        }));
+                    } else {
+                        println!("wrote {} bytes to {}", file.len(), path.display());
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bo@desk.test  Bo 波  supervisor  groups: cn-support,vip-desk  languages: zh-CN`, and
+/// `disabled` at the end when they are.
+fn account_line(a: &AgentAccount) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.join(",")
+        }
+    };
+    format!(
+        "{}  {}  {}  groups: {}  languages: {}{}",
+        a.agent.email,
+        a.agent.name,
+        a.agent.role,
+        list(&a.agent.groups),
+        list(&a.agent.languages),
+        if a.disabled { "  disabled" } else { "" }
+    )
+}
+
+fn show_account(account: &AgentAccount, done: &str, json: bool) {
+    if json {
+        print_json(account);
+    } else {
+        println!("{done}: {}", account_line(account));
+    }
+}
+
+/// `a, b,,c` as `[a, b, c]`; `""` as none.
+fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The id of the agent named by `agent`: an email is looked up among the accounts, any
+/// other text is taken for the id (the server says `not_found` if it is not one).
+async fn account_id(client: &Client, agent: &str) -> Result<String, ApiError> {
+    if !agent.contains('@') {
+        return Ok(agent.to_owned());
+    }
+    let accounts = client.agent_accounts().await?;
+    accounts
+        .into_iter()
+        .find(|a| a.agent.email.eq_ignore_ascii_case(agent.trim()))
+        .map(|a| a.agent.id)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("no agent with the email {agent}"),
+            )
+        })
+}
+
+/// The filters as the API takes them: `--agent` and `--ticket` as the log names them,
+/// times as milliseconds.
+async fn audit_query(client: &Client, f: AuditFilters) -> Result<AuditQuery, ApiError> {
+    let actor = match f.agent {
+        Some(agent) => Some(format!("agent:{}", actor_id(client, &agent).await?)),
+        None => f.actor,
+    };
+    let subject = match f.ticket {
+        Some(ticket) => {
+            let number = ticket.strip_prefix('#').unwrap_or(&ticket);
+            if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+                // The cache has no lookup by number (a scan of every ticket would be slow
+                // on a big desk), and an id is never all digits: refused, rather than a
+                // filter that quietly matches nothing.
+                return Err(usage(&format!(
+                    "--ticket takes a ticket's id, not its number {ticket}: `desk --json tickets` or `desk --json show` gives it"
+                )));
+            }
+            Some(format!("ticket:{ticket}"))
+        }
+        None => f.subject,
+    };
+    let time = |flag: &str, value: Option<String>| {
+        value
+            .map(|v| {
+                timestamp::parse(&v).ok_or_else(|| {
+                    usage(&format!(
+                        "{flag} {v:?}: give RFC 3339 (2025-03-01T08:00:00+08:00), a date (2025-03-01) or milliseconds since the epoch"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    Ok(AuditQuery {
+        actor,
+        subject,
+        action: f.action,
+        since: time("--since", f.since)?,
+        until: time("--until", f.until)?,
+        before: f.before,
+        limit: None,
+    })
+}
+
+/// The id of the agent `agent` names for `--agent`: an email is looked up among the agents
+/// the cache synced (every role reads those), then among the accounts (admins only, but
+/// they know an agent added since the last sync).
+async fn actor_id(client: &Client, agent: &str) -> Result<String, ApiError> {
+    if !agent.contains('@') {
+        return Ok(agent.to_owned());
+    }
+    let email = agent.trim();
+    if let Some(a) = client
+        .agents()?
+        .into_iter()
+        .find(|a| a.email.eq_ignore_ascii_case(email))
+    {
+        return Ok(a.id);
+    }
+    match account_id(client, email).await {
+        Err(e) if e.code == ErrorCode::Forbidden => Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "no agent with the email {email} in the cache: `desk sync` first, or give the agent's id"
+            ),
+        )),
+        found => found,
+    }
+}
+
+/// One row: `12  2025-03-01T00:00:00Z  agent:…  agent.add  agent:…  {"email":…}`.
+fn print_row(r: &AuditRecord) {
+    println!(
+        "{}  {}  {}  {}  {}  {}",
+        r.seq,
+        timestamp::format(r.at),
+        r.actor,
+        r.action,
+        r.subject,
+        r.details
+    );
+}

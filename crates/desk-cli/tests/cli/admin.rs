@@ -1,0 +1,402 @@
+//! `desk admin` against a real server (DESIGN.md §3, §6): an admin adds and changes agents
+//! from the command line, a password only ever on standard input; a plain agent is
+//! refused; a supervisor reads, verifies and exports the audit log, and a chain someone
+//! tampered with is told apart from a check that could not run.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use testsupport::{KeyringSession, ServerProcess};
+
+use super::{EMAIL, PASSWORD, add_agent, desk, err_code, login, ok_json};
+
+const ADMIN: &str = "ada@desk.test";
+const ADMIN_PASSWORD: &str = "ada's long password";
+
+/// A seeded server (Amy, a plain agent) with an admin, Ada, signed in on her profile.
+fn with_admin(tmp: &Path) -> (ServerProcess, KeyringSession, String) {
+    let server = ServerProcess::seeded(&tmp.join("server"), 3, EMAIL, PASSWORD);
+    add_agent(&server, ADMIN, "admin", ADMIN_PASSWORD);
+    let keyring = KeyringSession::start(tmp);
+    let ada = ok_json(&login(
+        &keyring,
+        &tmp.join("ada"),
+        &server.url,
+        ADMIN,
+        ADMIN_PASSWORD,
+    ));
+    (server, keyring, ada["id"].as_str().unwrap().to_owned())
+}
+
+fn account<'a>(accounts: &'a Value, email: &str) -> &'a Value {
+    accounts
+        .as_array()
+        .expect("the accounts are a list")
+        .iter()
+        .find(|a| a["email"] == email)
+        .unwrap_or_else(|| panic!("{email} is listed: {accounts}"))
+}
+
+#[test]
+fn an_admin_adds_an_agent_who_signs_in_and_is_then_changed_and_a_plain_agent_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, keyring, _) = with_admin(tmp.path());
+    let ada = tmp.path().join("ada");
+    let chen = "chen@desk.test";
+    let chen_password = "chen's first password 密码";
+
+    let added = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "agent",
+            "add",
+            chen,
+            "--name",
+            "Chen 陈",
+            "--role",
+            "agent",
+            "--language",
+            "zh-CN",
+            "--language",
+            "en",
+            "--group",
+            "vip-desk",
+            "--password-stdin",
+        ],
+        &format!("{chen_password}\n"),
+    ));
+    assert_eq!(
+        (
+            &added["email"],
+            &added["role"],
+            &added["languages"],
+            &added["groups"],
+            &added["disabled"]
+        ),
+        (
+            &json!(chen),
+            &json!("agent"),
+            &json!(["zh-CN", "en"]),
+            &json!(["vip-desk"]),
+            &json!(false)
+        ),
+        "the new account is as the flags said: {added}"
+    );
+    let chen_id = added["id"].as_str().unwrap().to_owned();
+    let signed_in = ok_json(&login(
+        &keyring,
+        &tmp.path().join("chen"),
+        &server.url,
+        chen,
+        chen_password,
+    ));
+    assert_eq!(
+        signed_in["id"], chen_id,
+        "the agent signs in with the password the admin piped in, its line break dropped"
+    );
+
+    let changed = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "agent",
+            "set",
+            chen,
+            "--role",
+            "supervisor",
+            "--groups",
+            "vip-desk, cn-support",
+        ],
+        "",
+    ));
+    assert_eq!(
+        changed["id"], chen_id,
+        "an email names the agent it belongs to"
+    );
+    let accounts = ok_json(&desk(&keyring, &ada, &["--json", "admin", "agents"], ""));
+    let listed = account(&accounts, chen);
+    assert_eq!(
+        (&listed["role"], &listed["groups"], &listed["languages"]),
+        (
+            &json!("supervisor"),
+            &json!(["cn-support", "vip-desk"]),
+            &json!(["zh-CN", "en"])
+        ),
+        "the list shows the new role and groups, and what was not given is unchanged: {listed}"
+    );
+    assert_eq!(
+        account(&accounts, EMAIL)["role"],
+        "agent",
+        "every account is listed"
+    );
+
+    let disabled = ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "agent", "set", &chen_id, "--disable"],
+        "",
+    ));
+    assert_eq!(disabled["disabled"], true, "an id names the agent too");
+    let out = login(
+        &keyring,
+        &tmp.path().join("chen-again"),
+        &server.url,
+        chen,
+        chen_password,
+    );
+    assert_eq!(
+        err_code(&out),
+        "account_disabled",
+        "a disabled agent cannot sign in any more"
+    );
+    let nothing = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "agent", "set", chen],
+        "",
+    );
+    assert_eq!(
+        err_code(&nothing),
+        "bad_request",
+        "a change that changes nothing is refused before anything is sent"
+    );
+
+    let amy = tmp.path().join("amy");
+    ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
+    let refused = desk(&keyring, &amy, &["--json", "admin", "agents"], "");
+    assert_eq!(
+        err_code(&refused),
+        "forbidden",
+        "a plain agent may not list the accounts, and exits 1 saying why"
+    );
+    let refused = desk(
+        &keyring,
+        &amy,
+        &["--json", "admin", "agent", "set", chen, "--role", "admin"],
+        "",
+    );
+    assert_eq!(
+        err_code(&refused),
+        "forbidden",
+        "nor promote anyone, themself included"
+    );
+
+    server.stop();
+    assert_eq!(
+        err_code(&desk(&keyring, &ada, &["--json", "admin", "agents"], "")),
+        "offline",
+        "administration is online only: offline says so"
+    );
+}
+
+#[test]
+fn a_supervisor_reads_verifies_and_exports_the_audit_log_and_a_tampered_chain_exits_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, keyring, ada_id) = with_admin(tmp.path());
+    let ada = tmp.path().join("ada");
+    let sam = tmp.path().join("sam");
+    let sam_password = "sam supervises 督导";
+    let added = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "agent",
+            "add",
+            "sam@desk.test",
+            "--name",
+            "Sam",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        &format!("{sam_password}\n"),
+    ));
+    let sam_id = added["id"].as_str().unwrap().to_owned();
+    ok_json(&login(
+        &keyring,
+        &sam,
+        &server.url,
+        "sam@desk.test",
+        sam_password,
+    ));
+    // The agents an email is looked up among: a supervisor may not list the accounts.
+    ok_json(&desk(&keyring, &sam, &["--json", "sync"], ""));
+
+    let audit = |args: &[&str]| {
+        let mut all = vec!["--json", "admin", "audit"];
+        all.extend_from_slice(args);
+        ok_json(&desk(&keyring, &sam, &all, ""))
+    };
+    let page = audit(&["--agent", ADMIN]);
+    let entries = page["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["actor"] == format!("agent:{ada_id}")),
+        "--agent EMAIL reads what that agent did: {page}"
+    );
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["agent.add", "auth.login"],
+        "Ada signed in, then added Sam; newest first: {page}"
+    );
+    assert_eq!(entries[0]["subject"], format!("agent:{sam_id}"));
+    assert_eq!(
+        entries[0]["details"],
+        json!({ "email": "sam@desk.test", "role": "supervisor" }),
+        "the row says what was done, and no password"
+    );
+    let logins = audit(&["--agent", "sam@desk.test", "--action", "auth."]);
+    assert_eq!(
+        logins["entries"][0]["actor"],
+        format!("agent:{sam_id}"),
+        "an action family and another agent: {logins}"
+    );
+
+    // Pages: the newest two, then the rest from `next_before`, is the whole log.
+    let whole = audit(&["--all"]);
+    let total = whole["entries"].as_array().unwrap().len();
+    assert!(total >= 4, "logins and the add at least: {whole}");
+    assert_eq!(whole["next_before"], Value::Null, "--all reads to the end");
+    let first = audit(&["--limit", "2"]);
+    let before = first["next_before"].as_i64().expect("more rows to read");
+    let rest = audit(&["--before", &before.to_string(), "--limit", "1000"]);
+    let seqs: Vec<i64> = first["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["entries"].as_array().unwrap())
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs.len(), total, "two pages hold every row once");
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first, without overlap: {seqs:?}"
+    );
+    assert_eq!(
+        audit(&["--since", "2000-01-01T00:00:00+08:00", "--all"])["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        total,
+        "every row is since 2000"
+    );
+    assert_eq!(
+        audit(&["--until", "2000-01-01"])["entries"],
+        json!([]),
+        "and none before"
+    );
+    let by_number = desk(
+        &keyring,
+        &sam,
+        &["--json", "admin", "audit", "--ticket", "#12"],
+        "",
+    );
+    assert_eq!(
+        err_code(&by_number),
+        "bad_request",
+        "a ticket's number is not taken for its id"
+    );
+
+    let check = ok_json(&desk(
+        &keyring,
+        &sam,
+        &["--json", "admin", "audit", "verify"],
+        "",
+    ));
+    assert_eq!(
+        (&check["intact"], &check["broken_at"]),
+        (&json!(true), &Value::Null),
+        "{check}"
+    );
+    assert!(
+        check["rows"].as_i64().unwrap() >= total as i64,
+        "the whole chain is walked: {check}"
+    );
+
+    let csv = tmp.path().join("audit.csv");
+    let written = ok_json(&desk(
+        &keyring,
+        &sam,
+        &[
+            "--json",
+            "admin",
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        "",
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        written["size"].as_u64(),
+        Some(text.len() as u64),
+        "{written}"
+    );
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seq,at,actor,action,subject,details,hash"),
+        "a CSV with its header"
+    );
+    assert_eq!(lines.count(), total, "a line per row");
+    assert!(
+        text.contains("agent.add") && !text.contains(sam_password),
+        "the adding is in the file, the password never"
+    );
+    let out = desk(
+        &keyring,
+        &sam,
+        &[
+            "admin", "audit", "export", "--format", "jsonl", "--agent", ADMIN,
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object a line"))
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| &r["seq"]).collect::<Vec<_>>(),
+        entries.iter().map(|e| &e["seq"]).collect::<Vec<_>>(),
+        "without --out the file goes to standard output, filtered as the listing was"
+    );
+
+    rusqlite::Connection::open(server.data_dir.join("desk.sqlite3"))
+        .unwrap()
+        .execute_batch("UPDATE audit_log SET actor = 'operator:nobody' WHERE seq = 2")
+        .unwrap();
+    let out = desk(&keyring, &sam, &["--json", "admin", "audit", "verify"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a broken chain exits 3, apart from a check that failed (1): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let check: Value = serde_json::from_slice(&out.stdout).expect("the check is on stdout");
+    assert_eq!(
+        (&check["intact"], &check["broken_at"]),
+        (&json!(false), &json!(2)),
+        "the first row that does not check out is named: {check}"
+    );
+}

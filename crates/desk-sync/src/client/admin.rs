@@ -1,0 +1,78 @@
+//! Administration (DESIGN.md §3, §6): agents' accounts for admins, the audit log for
+//! supervisors. Online only and never queued: an account change or an audit reading is
+//! the server's answer now, not something to replay after an outage, so offline is the
+//! `offline` error. Who may call what is the server's decision (`forbidden` otherwise);
+//! nothing here is cached.
+
+use std::future::Future;
+
+use desk_core::admin::{
+    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+};
+
+use crate::api::{Api, AuditFormat, is_unauthorized};
+use crate::credentials::Secret;
+use crate::{Client, Result};
+
+impl Client {
+    /// Every agent's account, disabled ones too (admins).
+    pub async fn agent_accounts(&self) -> Result<Vec<AgentAccount>> {
+        self.admin_call(|api, access| async move { api.agents(&access).await })
+            .await
+    }
+
+    /// Adds an agent with a first password to hand over (admins).
+    pub async fn add_agent(&self, new: &NewAgentRequest) -> Result<AgentAccount> {
+        self.admin_call(|api, access| async move { api.create_agent(&access, new).await })
+            .await
+    }
+
+    /// Changes the agent `agent_id`; fields left `None` stay as they are (admins).
+    pub async fn update_agent(&self, agent_id: &str, update: &AgentUpdate) -> Result<AgentAccount> {
+        self.admin_call(
+            |api, access| async move { api.update_agent(&access, agent_id, update).await },
+        )
+        .await
+    }
+
+    /// A page of the audit log, newest first; the page's `next_before` asks for the next
+    /// one (supervisors and admins).
+    pub async fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage> {
+        self.admin_call(|api, access| async move { api.audit(&access, query).await })
+            .await
+    }
+
+    /// Whether the audit log's hash chain is intact, and where it breaks if not
+    /// (supervisors and admins).
+    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        self.admin_call(|api, access| async move { api.audit_verify(&access).await })
+            .await
+    }
+
+    /// The rows `query` selects as one file, in `format` (supervisors and admins).
+    pub async fn export_audit(&self, format: AuditFormat, query: &AuditQuery) -> Result<Vec<u8>> {
+        self.admin_call(|api, access| async move { api.audit_export(&access, format, query).await })
+            .await
+    }
+
+    /// `call` with the signed-in account's API and an access token; once more with a
+    /// fresh token when the server refused the one it had (revoked, or expired between
+    /// our check and the server's).
+    async fn admin_call<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: Fn(Api, Secret) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut retried_auth = false;
+        loop {
+            let (api, access) = self.api_and_access().await?;
+            match call(api, access).await {
+                Err(e) if is_unauthorized(&e) && !retried_auth => {
+                    retried_auth = true;
+                    self.forget_access();
+                }
+                answer => return answer,
+            }
+        }
+    }
+}
