@@ -52,6 +52,48 @@ pub enum AdminCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Write or delete a macro (supervisors): `put ID --file macro.json` takes
+    /// `{title, bodies: {"zh-CN": …, "en": …}, actions, categories}`.
+    Macro {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Write or delete a knowledge-base article (supervisors): `put ID --file article.json`
+    /// takes `{translations: {"zh-CN": {title, body}}, tags, categories, status}`.
+    Kb {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RecordCommand {
+    /// Create or replace it from a JSON file (`-` for standard input).
+    Put {
+        id: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Delete it: every console drops it at its next pull.
+    Delete { id: String },
+}
+
+/// The JSON in `path` (`-`: standard input) as `T`; a file that is not one is `bad_request`
+/// naming what is wrong.
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, ApiError> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("read stdin: {e}")))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("read {}: {e}", path.display()),
+            )
+        })?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("{}: {e}", path.display())))
 }
 
 #[derive(Subcommand)]
@@ -179,6 +221,61 @@ pub enum FormatArg {
 
 pub async fn run(client: &Client, command: AdminCommand, json: bool) -> Result<ExitCode, ApiError> {
     match command {
+        AdminCommand::Macro {
+            command: RecordCommand::Put { id, file },
+        } => {
+            let stored = client.put_macro(&id, &read_json(&file)?).await?;
+            if json {
+                print_json(&stored);
+            } else {
+                println!(
+                    "macro {} \"{}\" saved ({})",
+                    stored.id,
+                    stored.title,
+                    stored.bodies.keys().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        AdminCommand::Kb {
+            command: RecordCommand::Put { id, file },
+        } => {
+            let stored = client.put_article(&id, &read_json(&file)?).await?;
+            if json {
+                print_json(&stored);
+            } else {
+                println!(
+                    "article {} saved as {} ({})",
+                    stored.id,
+                    stored.status,
+                    stored
+                        .translations
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        AdminCommand::Macro {
+            command: RecordCommand::Delete { id },
+        } => {
+            client.delete_macro(&id).await?;
+            if json {
+                print_json(&serde_json::json!({ "deleted": id }));
+            } else {
+                println!("macro {id} deleted");
+            }
+        }
+        AdminCommand::Kb {
+            command: RecordCommand::Delete { id },
+        } => {
+            client.delete_article(&id).await?;
+            if json {
+                print_json(&serde_json::json!({ "deleted": id }));
+            } else {
+                println!("article {id} deleted");
+            }
+        }
         AdminCommand::Agents => {
             let accounts = client.agent_accounts().await?;
             if json {

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::domain::{Agent, Role};
+use std::collections::BTreeMap;
+
+use crate::domain::{Agent, Category, Role};
+use crate::ops::{KbArticle, KbStatus, KbTranslation, Macro, MacroAction};
 
 /// Longest agent name, in characters.
 pub const MAX_AGENT_NAME_CHARS: usize = 100;
@@ -109,6 +112,211 @@ pub fn check_languages(languages: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Longest macro or article title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest article body (Markdown), in bytes.
+pub const MAX_ARTICLE_BYTES: usize = 200 * 1024;
+/// Most tags on an article, most variables in a macro.
+const MAX_LIST: usize = 50;
+
+/// The placeholders a macro body may use: what the console fills from the open ticket
+/// (ui/src/lib/macros.ts `macroVariables`). A placeholder outside this list would reach
+/// a customer as `{{…}}`.
+pub const MACRO_VARIABLES: &[&str] = &[
+    "customer.name",
+    "customer.email",
+    "ticket.number",
+    "ticket.subject",
+    "agent.name",
+    "transaction.amount",
+    "transaction.asset",
+    "transaction.chain",
+    "transaction.hash",
+    "transaction.confirmations",
+    "transaction.required_confirmations",
+];
+
+/// A macro as a supervisor writes it (`PUT /macros/{id}`); the server stamps the time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct MacroInput {
+    pub title: String,
+    /// Body per language tag, with `{{variable}}` placeholders.
+    pub bodies: BTreeMap<String, String>,
+    #[serde(default)]
+    pub actions: Vec<MacroAction>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+}
+
+/// An article as a supervisor writes it (`PUT /kb/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    /// Per language tag: a title and a Markdown body.
+    pub translations: BTreeMap<String, KbTranslation>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    pub status: KbStatus,
+}
+
+/// Ids a client makes for a macro or an article: 1–64 letters, digits, `-`, `_`, `.`.
+pub fn check_record_id(id: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{id:?} is not an id: 1-64 letters, digits, '-', '_' or '.'"
+        ))
+    }
+}
+
+fn check_title(title: &str, what: &str) -> Result<String, String> {
+    let title = title.trim();
+    if title.is_empty()
+        || title.chars().count() > MAX_TITLE_CHARS
+        || title.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "{what} is 1-{MAX_TITLE_CHARS} characters without control characters"
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+/// The placeholders `body` uses, as written between `{{` and `}}`, trimmed.
+pub fn placeholders(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        out.push(after[..close].trim());
+        rest = &after[close + 2..];
+    }
+    out
+}
+
+/// The macro `id` as stored from a supervisor's input at `now`, or why not: a title, at
+/// least one body in a language tag, no body asking the customer for a secret (the
+/// outgoing guard, as for a reply), only placeholders the console can fill, valid tags.
+pub fn macro_from(id: &str, input: MacroInput, now: i64) -> Result<Macro, String> {
+    check_record_id(id)?;
+    let title = check_title(&input.title, "a macro's title")?;
+    if input.bodies.is_empty() {
+        return Err("a macro has a body in at least one language".into());
+    }
+    let languages: Vec<String> = input.bodies.keys().cloned().collect();
+    check_languages(&languages)?;
+    let mut variables: Vec<String> = Vec::new();
+    for (language, body) in &input.bodies {
+        if body.trim().is_empty() {
+            return Err(format!("the {language} body is empty"));
+        }
+        if body.len() > crate::apply::MAX_BODY_BYTES || body.contains('\0') {
+            return Err(format!(
+                "the {language} body is over {} KiB or holds a NUL",
+                crate::apply::MAX_BODY_BYTES / 1024
+            ));
+        }
+        if let Some(asks) = crate::guard::asks_for_secret(body) {
+            return Err(asks.to_error(&format!("the {language} body")).message);
+        }
+        for name in placeholders(body) {
+            if !MACRO_VARIABLES.contains(&name) {
+                return Err(format!(
+                    "the {language} body uses {{{{{name}}}}}, which the console cannot fill;                      known: {}",
+                    MACRO_VARIABLES.join(", ")
+                ));
+            }
+            if !variables.iter().any(|v| v == name) {
+                variables.push(name.to_owned());
+            }
+        }
+    }
+    let mut actions = Vec::with_capacity(input.actions.len());
+    for action in input.actions {
+        actions.push(match action {
+            MacroAction::AddTags { tags } => MacroAction::AddTags {
+                tags: crate::apply::clean_tags(&tags).map_err(|r| r.reason)?,
+            },
+            MacroAction::RemoveTags { tags } => MacroAction::RemoveTags {
+                tags: crate::apply::clean_tags(&tags).map_err(|r| r.reason)?,
+            },
+            other => other,
+        });
+    }
+    let mut categories = input.categories;
+    categories.sort();
+    categories.dedup();
+    Ok(Macro {
+        id: id.to_owned(),
+        title,
+        bodies: input.bodies,
+        variables,
+        actions,
+        categories,
+        updated_at: now,
+        deleted_at: None,
+    })
+}
+
+/// The article `id` as stored from a supervisor's input at `now`, or why not.
+pub fn article_from(id: &str, input: ArticleInput, now: i64) -> Result<KbArticle, String> {
+    check_record_id(id)?;
+    if input.translations.is_empty() {
+        return Err("an article has at least one language".into());
+    }
+    let languages: Vec<String> = input.translations.keys().cloned().collect();
+    check_languages(&languages)?;
+    let mut translations = BTreeMap::new();
+    for (language, t) in input.translations {
+        let title = check_title(&t.title, &format!("the {language} title"))?;
+        if t.body.trim().is_empty() {
+            return Err(format!("the {language} body is empty"));
+        }
+        if t.body.len() > MAX_ARTICLE_BYTES || t.body.contains('\0') {
+            return Err(format!(
+                "the {language} body is over {} KiB or holds a NUL",
+                MAX_ARTICLE_BYTES / 1024
+            ));
+        }
+        translations.insert(
+            language,
+            KbTranslation {
+                title,
+                body: t.body,
+            },
+        );
+    }
+    let tags = if input.tags.is_empty() {
+        vec![]
+    } else {
+        crate::apply::clean_tags(&input.tags).map_err(|r| r.reason)?
+    };
+    if tags.len() > MAX_LIST {
+        return Err(format!("an article has at most {MAX_LIST} tags"));
+    }
+    let mut categories = input.categories;
+    categories.sort();
+    categories.dedup();
+    Ok(KbArticle {
+        id: id.to_owned(),
+        translations,
+        tags,
+        categories,
+        updated_at: now,
+        status: input.status,
+        deleted_at: None,
+    })
+}
+
 /// A reading of the audit log (`GET /audit`): every field given must match; newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +406,63 @@ mod tests {
         assert!(check_languages(&["e".into()]).is_err());
         let many: Vec<String> = (0..21).map(|i| format!("x{i:02}")).collect();
         assert!(check_languages(&many).is_err());
+    }
+
+    fn input(zh: &str) -> MacroInput {
+        MacroInput {
+            title: " 等待确认指引 ".into(),
+            bodies: BTreeMap::from([
+                ("zh-CN".into(), zh.into()),
+                ("en".into(), "Hi {{ customer.name }}, tap Confirm.".into()),
+            ]),
+            actions: vec![MacroAction::AddTags {
+                tags: vec![" guide ".into(), "guide".into()],
+            }],
+            categories: vec![],
+        }
+    }
+
+    #[test]
+    fn a_macro_is_checked_like_a_reply_and_its_placeholders_collected() {
+        let m = macro_from("m-1", input("{{customer.name}}您好，请点击确认。"), 7).unwrap();
+        assert_eq!(m.title, "等待确认指引");
+        assert_eq!(m.variables, ["customer.name"]);
+        assert_eq!(
+            m.actions,
+            [MacroAction::AddTags {
+                tags: vec!["guide".into()]
+            }]
+        );
+        assert_eq!((m.updated_at, m.deleted_at), (7, None));
+        let asks = macro_from("m-1", input("请把您的助记词发给我们核实。"), 7).unwrap_err();
+        assert!(asks.contains("seed phrase"), "{asks}");
+        let unknown = macro_from("m-1", input("{{customer.password}}"), 7).unwrap_err();
+        assert!(unknown.contains("cannot fill"), "{unknown}");
+        assert!(macro_from("bad id", input("好的"), 7).is_err());
+        let mut empty = input("好的");
+        empty.bodies.clear();
+        assert!(macro_from("m-1", empty, 7).is_err());
+    }
+
+    #[test]
+    fn an_article_needs_a_title_and_body_per_language() {
+        let ok = ArticleInput {
+            translations: BTreeMap::from([(
+                "zh-CN".into(),
+                KbTranslation {
+                    title: "如何确认提币".into(),
+                    body: "打开 App → **资产**".into(),
+                },
+            )]),
+            tags: vec![],
+            categories: vec![Category::TransactionConfirmation],
+            status: KbStatus::Draft,
+        };
+        let a = article_from("kb-1", ok.clone(), 9).unwrap();
+        assert_eq!((a.status, a.updated_at), (KbStatus::Draft, 9));
+        let mut untitled = ok;
+        untitled.translations.get_mut("zh-CN").unwrap().title = " ".into();
+        assert!(article_from("kb-1", untitled, 9).is_err());
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn ticket_name(t: &Ticket) -> String {
 }
 
 /// Trims tags and refuses empty or overlong ones; duplicates within the list collapse.
-fn clean_tags(tags: &[String]) -> Result<Vec<String>, Refusal> {
+pub(crate) fn clean_tags(tags: &[String]) -> Result<Vec<String>, Refusal> {
     if tags.is_empty() {
         return Err(Refusal::new(ErrorCode::BadRequest, "no tags given"));
     }

@@ -39,6 +39,11 @@ pub struct Macro {
     pub categories: Vec<Category>,
     #[ts(type = "number")]
     pub updated_at: i64,
+    /// Set when a supervisor deleted it: consoles drop it (the server keeps the record, so
+    /// the deletion reaches every console through the feed like any edit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub deleted_at: Option<i64>,
 }
 
 /// One language version of a knowledge-base article.
@@ -58,6 +63,25 @@ pub struct KbArticle {
     pub categories: Vec<Category>,
     #[ts(type = "number")]
     pub updated_at: i64,
+    /// A draft is the team's until it is published: never on the help center. Articles
+    /// from before drafts existed were all published.
+    #[serde(default = "KbStatus::published")]
+    pub status: KbStatus,
+    /// Set when a supervisor deleted it: consoles drop it, the help center forgets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub deleted_at: Option<i64>,
+}
+
+string_enum!(
+    /// Whether a knowledge-base article is out for customers.
+    KbStatus { Draft = "draft", Published = "published" }
+);
+
+impl KbStatus {
+    fn published() -> Self {
+        Self::Published
+    }
 }
 
 string_enum!(
@@ -418,6 +442,7 @@ mod tests {
             ],
             categories: vec![Category::TransactionConfirmation],
             updated_at: 5,
+            deleted_at: None,
         };
         let json = serde_json::to_string(&m).unwrap();
         assert!(

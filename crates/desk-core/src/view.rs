@@ -321,6 +321,35 @@ pub struct TicketEdit {
 }
 
 impl TicketEdit {
+    /// What a macro's actions do to the ticket, as one edit: the last status, priority and
+    /// category a macro names win; tags are added and removed as sets (a tag both added
+    /// and removed ends removed, as the later action says).
+    pub fn from_macro_actions(actions: &[crate::ops::MacroAction]) -> Self {
+        use crate::ops::MacroAction;
+        let mut edit = Self::default();
+        for action in actions {
+            match action {
+                MacroAction::SetStatus { status } => edit.status = Some(*status),
+                MacroAction::SetPriority { priority } => edit.priority = Some(*priority),
+                MacroAction::SetCategory { category } => edit.category = Some(*category),
+                MacroAction::AddTags { tags } => {
+                    edit.remove_tags.retain(|t| !tags.contains(t));
+                    edit.add_tags.extend(tags.iter().cloned());
+                }
+                MacroAction::RemoveTags { tags } => {
+                    edit.add_tags.retain(|t| !tags.contains(t));
+                    edit.remove_tags.extend(tags.iter().cloned());
+                }
+            }
+        }
+        edit
+    }
+
+    /// Whether the edit changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// The actions this edit makes on `ticket_id`, in a fixed order, the status last.
     /// Tags are trimmed; empty ones are dropped.
     pub fn ops(&self, ticket_id: &str) -> Vec<crate::mutation::MutationOp> {

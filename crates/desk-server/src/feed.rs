@@ -319,6 +319,7 @@ pub(crate) mod tests {
             actions: vec![],
             categories: vec![desk_core::Category::TransactionConfirmation],
             updated_at: 1,
+            deleted_at: None,
         }));
         changes.push(Change::KbArticle(desk_core::KbArticle {
             id: "kb1".into(),
@@ -332,6 +333,8 @@ pub(crate) mod tests {
             tags: vec![],
             categories: vec![],
             updated_at: 1,
+            status: desk_core::ops::KbStatus::Published,
+            deleted_at: None,
         }));
         changes.push(Change::Incident(desk_core::Incident {
             id: "inc1".into(),

@@ -147,6 +147,36 @@ impl Store {
         apply(&mut self.conn, actor, op, &[], now_ms, new_id)
     }
 
+    /// Several actions queued together, in order, in one transaction: all of them or, at
+    /// the first refusal, none (a reply with the status and tags its macro sets). `files`
+    /// go with the first action that carries attachments, as [`Store::apply_local_with_files`].
+    pub fn apply_local_all(
+        &mut self,
+        actor: &Agent,
+        ops: Vec<MutationOp>,
+        files: &[&[u8]],
+        now_ms: i64,
+        mut new_id: impl FnMut() -> String,
+    ) -> Result<Vec<Mutation>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut files = Some(files);
+        let mut queued = Vec::with_capacity(ops.len());
+        for op in ops {
+            let carries =
+                matches!(&op, MutationOp::Reply { attachments, .. } if !attachments.is_empty());
+            let these = if carries {
+                files.take().unwrap_or(&[])
+            } else {
+                &[]
+            };
+            queued.push(queue(&tx, actor, op, these, now_ms, &mut new_id)?);
+        }
+        tx.commit()?;
+        Ok(queued)
+    }
+
     /// Records the server's answer to a pushed mutation, from the push response.
     ///
     /// Applied: leaves the outbox; its effect stays shown until the pull brings the

@@ -753,6 +753,12 @@ pub(crate) fn put_message(conn: &Connection, m: &Message, pending: bool) -> Resu
 }
 
 fn put_macro(conn: &Connection, m: &Macro) -> Result<()> {
+    if m.deleted_at.is_some() {
+        // A supervisor deleted it: gone from the composer's list.
+        conn.prepare_cached("DELETE FROM macros WHERE id = ?1")?
+            .execute([&m.id])?;
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO macros(id, title, updated_at, body) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at,
@@ -763,6 +769,12 @@ fn put_macro(conn: &Connection, m: &Macro) -> Result<()> {
 }
 
 fn put_kb_article(conn: &Connection, a: &KbArticle) -> Result<()> {
+    if a.deleted_at.is_some() {
+        // Deleted: the row goes, and its search entries with it (search/kb.rs triggers).
+        conn.prepare_cached("DELETE FROM kb_articles WHERE id = ?1")?
+            .execute([&a.id])?;
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO kb_articles(id, updated_at, body) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body",

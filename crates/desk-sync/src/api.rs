@@ -309,6 +309,44 @@ impl Api {
             .await
     }
 
+    /// Creates or replaces a macro (supervisors); the answer is the macro as stored.
+    pub async fn put_macro(
+        &self,
+        access: &Secret,
+        id: &str,
+        body: &desk_core::admin::MacroInput,
+    ) -> Result<desk_core::ops::Macro> {
+        let (url, req) = self.request(Method::PUT, &record_path("macros", id)?);
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// Creates or replaces a knowledge-base article (supervisors).
+    pub async fn put_article(
+        &self,
+        access: &Secret,
+        id: &str,
+        body: &desk_core::admin::ArticleInput,
+    ) -> Result<desk_core::ops::KbArticle> {
+        let (url, req) = self.request(Method::PUT, &record_path("kb", id)?);
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// Deletes a macro (`collection` `macros`) or an article (`kb`) (supervisors).
+    pub async fn delete_record(&self, access: &Secret, collection: &str, id: &str) -> Result<()> {
+        let (url, req) = self.request(Method::DELETE, &record_path(collection, id)?);
+        let resp = req
+            .bearer_auth(access.expose())
+            .send()
+            .await
+            .map_err(offline(&url))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        Err(failure(url, resp, "delete").await)
+    }
+
     /// A page of the audit log, newest first (supervisors and admins).
     pub async fn audit(&self, access: &Secret, query: &AuditQuery) -> Result<AuditPage> {
         let (url, req) = self.request(Method::GET, "/audit");
@@ -526,6 +564,16 @@ pub fn is_unauthorized(e: &Error) -> bool {
 
 /// `text` as one URL path segment: ids come from the server, but a `/` or `?` in one must
 /// never address another route.
+/// `/{collection}/{id}` for a macro or an article, refusing ids that would address
+/// another route.
+fn record_path(collection: &str, id: &str) -> Result<String> {
+    desk_core::admin::check_record_id(id).map_err(Error::BadInput)?;
+    if matches!(id, "." | "..") {
+        return Err(Error::BadInput(format!("invalid id {id:?}")));
+    }
+    Ok(format!("/{collection}/{}", path_segment(id)))
+}
+
 fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {

@@ -263,7 +263,12 @@ variables: Array<string>, actions: Array<MacroAction>,
 /**
  * Categories the macro is suggested for; empty means any.
  */
-categories: Array<Category>, updated_at: number, };
+categories: Array<Category>, updated_at: number, 
+/**
+ * Set when a supervisor deleted it: consoles drop it (the server keeps the record, so
+ * the deletion reaches every console through the feed like any edit).
+ */
+deleted_at?: number, };
 
 export type KbTranslation = { title: string, 
 /**
@@ -271,11 +276,34 @@ export type KbTranslation = { title: string,
  */
 body: string, };
 
+export type KbStatus = "draft" | "published";
+
 export type KbArticle = { id: string, 
 /**
  * Per BCP 47 language tag.
  */
-translations: { [key in string]: KbTranslation }, tags: Array<string>, categories: Array<Category>, updated_at: number, };
+translations: { [key in string]: KbTranslation }, tags: Array<string>, categories: Array<Category>, updated_at: number, 
+/**
+ * A draft is the team's until it is published: never on the help center. Articles
+ * from before drafts existed were all published.
+ */
+status: KbStatus, 
+/**
+ * Set when a supervisor deleted it: consoles drop it, the help center forgets it.
+ */
+deleted_at?: number, };
+
+export type MacroInput = { title: string, 
+/**
+ * Body per language tag, with `{{variable}}` placeholders.
+ */
+bodies: { [key in string]: string }, actions: Array<MacroAction>, categories: Array<Category>, };
+
+export type ArticleInput = { 
+/**
+ * Per language tag: a title and a Markdown body.
+ */
+translations: { [key in string]: KbTranslation }, tags: Array<string>, categories: Array<Category>, status: KbStatus, };
 
 export type IncidentStatus = "investigating" | "identified" | "monitoring" | "resolved";
 

@@ -400,3 +400,113 @@ fn a_supervisor_reads_verifies_and_exports_the_audit_log_and_a_tampered_chain_ex
         "the first row that does not check out is named: {check}"
     );
 }
+
+#[test]
+fn a_supervisor_writes_and_deletes_macros_and_articles_from_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, keyring, _) = with_admin(tmp.path());
+    let ada = tmp.path().join("ada");
+    let guide = json!({
+        "title": "等待确认指引",
+        "bodies": { "zh-CN": "{{customer.name}}您好，请在 App 中点击确认。", "en": "Hi {{customer.name}}, tap Confirm." },
+        "actions": [{ "type": "set_status", "status": "pending_customer" }]
+    })
+    .to_string();
+    let put = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "macro",
+            "put",
+            "confirm-guide",
+            "--file",
+            "-",
+        ],
+        &guide,
+    ));
+    assert_eq!(put["variables"], json!(["customer.name"]), "{put}");
+
+    // What a reply may not say, a macro may not either; a file that is not JSON is named.
+    let asks = json!({ "title": "x", "bodies": { "zh-CN": "请把助记词发给我们核实" } }).to_string();
+    let refused = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "macro", "put", "bad", "--file", "-"],
+        &asks,
+    );
+    assert_eq!(err_code(&refused), "bad_request");
+    let file = tmp.path().join("article.json");
+    std::fs::write(&file, "{ not json").unwrap();
+    let broken = desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "kb",
+            "put",
+            "kb-1",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(err_code(&broken), "bad_request");
+
+    std::fs::write(
+        &file,
+        json!({ "translations": { "en": { "title": "Confirming", "body": "Tap **Confirm**." } },
+                "status": "draft" })
+        .to_string(),
+    )
+    .unwrap();
+    let article = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "kb",
+            "put",
+            "kb-1",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+        "",
+    ));
+    assert_eq!(article["status"], "draft");
+
+    // A plain agent may not write one.
+    let amy = tmp.path().join("amy");
+    ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
+    let forbidden = desk(
+        &keyring,
+        &amy,
+        &["--json", "admin", "macro", "put", "mine", "--file", "-"],
+        &guide,
+    );
+    assert_eq!(err_code(&forbidden), "forbidden");
+
+    let gone = ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "macro", "delete", "confirm-guide"],
+        "",
+    ));
+    assert_eq!(gone["deleted"], "confirm-guide");
+    let again = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "macro", "delete", "confirm-guide"],
+        "",
+    );
+    assert_eq!(err_code(&again), "not_found");
+    ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "kb", "delete", "kb-1"],
+        "",
+    ));
+}

@@ -10,6 +10,7 @@ pub mod events;
 pub mod extract;
 mod form;
 mod ingest;
+mod knowledge;
 mod openapi;
 mod ops;
 mod routes;
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .route("/events", agent(get(events::events)))
         .merge(attachments::routes(s))
         .merge(admin::routes(s))
+        .merge(knowledge::routes(s))
         .merge(ingest::routes())
         .merge(ops::api_routes());
     Router::new()

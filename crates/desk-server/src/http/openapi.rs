@@ -524,6 +524,43 @@ fn admin_paths(paths: &mut Map<String, Value>) {
     let id_param = json!([{ "name": "id", "in": "path", "required": true,
         "description": "The agent's id.", "schema": { "type": "string" } }]);
 
+    for (path, what, schema, input, id) in [
+        ("/macros/{id}", "macro", "Macro", "MacroInput", "putMacro"),
+        (
+            "/kb/{id}",
+            "knowledge-base article",
+            "KbArticle",
+            "ArticleInput",
+            "putArticle",
+        ),
+    ] {
+        let id_param = json!([{ "name": "id", "in": "path", "required": true,
+            "description": "Made by the writer: 1-64 letters, digits, '-', '_' or '.'.",
+            "schema": { "type": "string" } }]);
+        let mut write = operation(
+            id,
+            &format!("Create or replace a {what} (audited; every console has it at its next pull)"),
+            SUPERVISOR,
+            ("200", ok("as stored", schema_ref(schema))),
+            &[(
+                "400",
+                "an invalid id or field, a body asking the customer for a secret, an unknown placeholder",
+            )],
+        );
+        write["parameters"] = id_param.clone();
+        write["requestBody"] = json_body(input);
+        write["requestBody"]["required"] = json!(true);
+        let mut delete = operation(
+            &id.replace("put", "delete"),
+            &format!("Delete a {what}: consoles drop it at their next pull (audited)"),
+            SUPERVISOR,
+            ("204", json!({ "description": "deleted" })),
+            &[("404", "none with this id, or deleted already")],
+        );
+        delete["parameters"] = id_param;
+        paths.insert(api(path), json!({ "put": write, "delete": delete }));
+    }
+
     let list = operation(
         "listAgents",
         "Every agent's account, disabled ones too",
@@ -1011,32 +1048,62 @@ fn schemas() -> Value {
             tagged("type", "remove_tags", json!({ "tags": strings() })),
         ] }),
     );
+    let mut macro_record = object(json!({
+        "id": string(),
+        "title": string(),
+        "bodies": string_map(string()),
+        "variables": strings(),
+        "actions": array_of("MacroAction"),
+        "categories": array_of("Category"),
+        "updated_at": time(),
+    }));
+    // Only on a deleted macro.
+    macro_record["properties"]["deleted_at"] = time();
+    put("Macro", macro_record);
     put(
-        "Macro",
-        object(json!({
-            "id": string(),
-            "title": string(),
-            "bodies": string_map(string()),
-            "variables": strings(),
-            "actions": array_of("MacroAction"),
-            "categories": array_of("Category"),
-            "updated_at": time(),
-        })),
+        "MacroInput",
+        json!({
+            "type": "object",
+            "properties": {
+                "title": string(),
+                "bodies": string_map(string()),
+                "actions": array_of("MacroAction"),
+                "categories": array_of("Category"),
+            },
+            "required": ["title", "bodies"],
+            "additionalProperties": false,
+        }),
+    );
+    put("KbStatus", string_enum(["draft", "published"]));
+    put(
+        "ArticleInput",
+        json!({
+            "type": "object",
+            "properties": {
+                "translations": string_map(schema_ref("KbTranslation")),
+                "tags": strings(),
+                "categories": array_of("Category"),
+                "status": schema_ref("KbStatus"),
+            },
+            "required": ["translations", "status"],
+            "additionalProperties": false,
+        }),
     );
     put(
         "KbTranslation",
         object(json!({ "title": string(), "body": string() })),
     );
-    put(
-        "KbArticle",
-        object(json!({
-            "id": string(),
-            "translations": string_map(schema_ref("KbTranslation")),
-            "tags": strings(),
-            "categories": array_of("Category"),
-            "updated_at": time(),
-        })),
-    );
+    let mut article = object(json!({
+        "id": string(),
+        "translations": string_map(schema_ref("KbTranslation")),
+        "tags": strings(),
+        "categories": array_of("Category"),
+        "updated_at": time(),
+        "status": schema_ref("KbStatus"),
+    }));
+    // Only on a deleted article.
+    article["properties"]["deleted_at"] = time();
+    put("KbArticle", article);
     put(
         "IncidentUpdate",
         object(json!({

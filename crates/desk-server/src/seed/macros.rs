@@ -109,6 +109,7 @@ pub fn demo_macros(now_ms: i64) -> Vec<Macro> {
                 actions: actions(),
                 categories: categories.to_vec(),
                 updated_at: now_ms,
+                deleted_at: None,
             },
         )
         .collect()

@@ -613,6 +613,17 @@ pub trait Storage: Send + Sync + 'static {
     /// profiles) in one transaction, each producing a change in the given order. A ticket
     /// keeps the number it already has on the server, or gets the next one.
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt>;
+    /// A record of the generic kinds (macros, KB articles, incidents, SLA policies) as
+    /// stored, JSON; `None` when there is none with that id.
+    async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>>;
+    /// [`Storage::write_records`] and the audit rows of the action that wrote them, in one
+    /// transaction (an administrator's edit of a macro or an article).
+    async fn write_audited(
+        &self,
+        records: Vec<Change>,
+        audit: Vec<crate::audit::AuditEntry>,
+        at: i64,
+    ) -> Result<WriteReceipt>;
     /// Changes (and, for a device's scope, that device's mutation results) strictly after
     /// `after`, at most `limit` in all, read in one snapshot.
     async fn pull(&self, after: FeedPosition, limit: u32, scope: &Scope) -> Result<FeedPage> {

@@ -94,6 +94,16 @@ fn new_agent() -> Option<Value> {
     )
 }
 
+fn macro_body() -> Option<Value> {
+    Some(json!({ "title": "Guide", "bodies": { "en": "Tap Confirm." } }))
+}
+
+fn article_body() -> Option<Value> {
+    Some(
+        json!({ "translations": { "en": { "title": "Confirming", "body": "Tap **Confirm**." } }, "status": "published" }),
+    )
+}
+
 fn rename() -> Option<Value> {
     Some(json!({ "name": "Renamed" }))
 }
@@ -138,6 +148,11 @@ fn routes() -> Vec<Route> {
         r(Method::PATCH, "/api/v1/agents/{id}", StatusCode::NOT_FOUND, rename),
         r(Method::GET, "/api/v1/audit", StatusCode::OK, no_body),
         r(Method::GET, "/api/v1/audit/verify", StatusCode::OK, no_body),
+        // Knowledge: a macro or article written, and one that is not there deleted.
+        r(Method::PUT, "/api/v1/macros/{id}", StatusCode::OK, macro_body),
+        r(Method::DELETE, "/api/v1/macros/{id}", StatusCode::NOT_FOUND, no_body),
+        r(Method::PUT, "/api/v1/kb/{id}", StatusCode::OK, article_body),
+        r(Method::DELETE, "/api/v1/kb/{id}", StatusCode::NOT_FOUND, no_body),
         // Without its required `format`: past the gate, 400.
         r(Method::GET, "/api/v1/audit/export", StatusCode::BAD_REQUEST, no_body),
     ]

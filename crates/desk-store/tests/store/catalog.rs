@@ -18,6 +18,7 @@ fn a_macro(id: &str, title: &str, bodies: &[(&str, &str)]) -> Macro {
         actions: vec![],
         categories: vec![],
         updated_at: 1,
+        deleted_at: None,
     }
 }
 

@@ -511,3 +511,51 @@ fn a_ticket_that_left_the_scope_is_forgotten_but_queued_work_is_kept() {
         );
     }
 }
+
+/// A reply and the edit its macro makes are queued together: all shown and queued in
+/// order, or, when one is refused, none of them.
+#[test]
+fn a_reply_and_its_macros_edit_are_queued_all_or_nothing() {
+    let (_dir, mut store) = seeded();
+    let edit = view::TicketEdit::from_macro_actions(&[
+        ops::MacroAction::SetStatus {
+            status: TicketStatus::PendingCustomer,
+        },
+        ops::MacroAction::AddTags {
+            tags: vec!["guide".into()],
+        },
+    ]);
+    let mut all = vec![reply("r1", "请在 App 里点击确认。")];
+    all.extend(edit.ops("t1"));
+    let queued = store.apply_local_all(&me(), all, &[], 200, new_id).unwrap();
+    assert_eq!(queued.len(), 3, "the reply, the tag, then the status");
+    assert!(matches!(queued[0].op, MutationOp::Reply { .. }));
+    assert!(matches!(queued[2].op, MutationOp::SetStatus { .. }));
+    assert!(queued.windows(2).all(|w| w[0].seq < w[1].seq));
+    let shown = t(&store, "t1");
+    assert_eq!(shown.status, TicketStatus::PendingCustomer);
+    assert!(shown.tags.contains(&"guide".to_owned()));
+    assert_eq!(store.outbox().unwrap().len(), 3);
+
+    // A closed ticket refuses the reply: nothing of the batch is written.
+    let refused = store
+        .apply_local_all(
+            &me(),
+            vec![
+                status(TicketStatus::Closed),
+                reply("r2", "再见"),
+                status(TicketStatus::Open),
+            ],
+            &[],
+            300,
+            new_id,
+        )
+        .unwrap_err();
+    assert!(matches!(refused, Error::Refused(_)), "{refused}");
+    assert_eq!(
+        t(&store, "t1").status,
+        TicketStatus::PendingCustomer,
+        "the close before the refusal was rolled back with it"
+    );
+    assert_eq!(store.outbox().unwrap().len(), 3, "nothing more queued");
+}

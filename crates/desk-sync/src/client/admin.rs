@@ -55,6 +55,39 @@ impl Client {
             .await
     }
 
+    /// Creates or replaces the macro `id` (supervisors); every console has it at its
+    /// next pull.
+    pub async fn put_macro(
+        &self,
+        id: &str,
+        input: &desk_core::admin::MacroInput,
+    ) -> Result<desk_core::ops::Macro> {
+        self.admin_call(|api, access| async move { api.put_macro(&access, id, input).await })
+            .await
+    }
+
+    /// Creates or replaces the knowledge-base article `id` (supervisors).
+    pub async fn put_article(
+        &self,
+        id: &str,
+        input: &desk_core::admin::ArticleInput,
+    ) -> Result<desk_core::ops::KbArticle> {
+        self.admin_call(|api, access| async move { api.put_article(&access, id, input).await })
+            .await
+    }
+
+    /// Deletes the macro `id` (supervisors).
+    pub async fn delete_macro(&self, id: &str) -> Result<()> {
+        self.admin_call(|api, access| async move { api.delete_record(&access, "macros", id).await })
+            .await
+    }
+
+    /// Deletes the knowledge-base article `id` (supervisors).
+    pub async fn delete_article(&self, id: &str) -> Result<()> {
+        self.admin_call(|api, access| async move { api.delete_record(&access, "kb", id).await })
+            .await
+    }
+
     /// `call` with the signed-in account's API and an access token; once more with a
     /// fresh token when the server refused the one it had (revoked, or expired between
     /// our check and the server's).

@@ -115,6 +115,54 @@ impl Client {
         Ok(store.apply_local_with_files(&account.agent, op, &bytes, now_ms(), new_id)?)
     }
 
+    /// A reply (or with `internal`, a note) with its files and the edit its macro makes
+    /// (`TicketEdit::from_macro_actions`: status, priority, category, tags), queued
+    /// together in one transaction, offline too: all of it, or at the first refusal
+    /// nothing. The reply goes first, so the customer is answered before the status says
+    /// the desk waits on them.
+    pub fn reply_and_edit(
+        &self,
+        ticket_id: &str,
+        body_text: &str,
+        internal: bool,
+        files: Vec<(String, Vec<u8>)>,
+        edit: &desk_core::view::TicketEdit,
+    ) -> Result<Vec<Mutation>> {
+        if internal && !files.is_empty() {
+            return Err(Error::BadInput(
+                "files go with a public reply, not an internal note".into(),
+            ));
+        }
+        let attachments = if files.is_empty() {
+            vec![]
+        } else {
+            describe_files(&files)?
+        };
+        let account = self.account()?.ok_or(Error::NotSignedIn)?;
+        let _bump = Bump(&self.revision);
+        let mut store = lock(&self.store);
+        let (ticket, message_id, body) = (ticket_id.to_owned(), new_id(), body_text.to_owned());
+        let first = if internal {
+            MutationOp::Note {
+                ticket_id: ticket,
+                message_id,
+                body_text: body,
+            }
+        } else {
+            MutationOp::Reply {
+                last_seen_message_id: store.latest_confirmed_message(&ticket)?,
+                ticket_id: ticket,
+                message_id,
+                body_text: body,
+                attachments,
+            }
+        };
+        let mut ops = vec![first];
+        ops.extend(edit.ops(ticket_id));
+        let bytes: Vec<&[u8]> = files.iter().map(|(_, b)| b.as_slice()).collect();
+        Ok(store.apply_local_all(&account.agent, ops, &bytes, now_ms(), new_id)?)
+    }
+
     /// A file's bytes by its address: from the cache, else fetched from the server and
     /// kept for the conversation of `ticket_id` (when not given, of the cached messages
     /// carrying it), so it opens offline next time. Offline and not cached: `offline`.

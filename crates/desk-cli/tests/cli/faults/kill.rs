@@ -70,8 +70,11 @@ fn client_killed_during_bootstrap_resumes_to_the_servers_data() {
     assert_eq!(report["pending"], 0, "nothing was queued: {report}");
     assert_same_as(&keyring, &home, &reference);
     partial.retain(|&n| 0 < n && n < 3000);
+    // A third of the trials at least: a kill whose jitter outlasts the bootstrap's last
+    // pages finds it done (checked above like any other), and how often that happens
+    // depends on the machine's load; 6 of 14 landed on a busy CI run.
     assert!(
-        kills >= trials(14) / 2 && partial.len() >= 2,
+        kills >= trials(14) / 3 && partial.len() >= 2,
         "the kills landed inside bootstraps, at different points ({kills} kills, partial \
          ticket counts {partial:?}); retune the delays if this machine is much faster"
     );

@@ -383,6 +383,33 @@ impl Storage for PgStorage {
         in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
     }
 
+    async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>> {
+        reading!(self, |client| async {
+            let row = client
+                .query_opt(
+                    "SELECT record::text FROM records WHERE kind = $1 AND id = $2",
+                    &[&kind, &id],
+                )
+                .await
+                .ctx("read a record")?;
+            Ok::<_, Error>(row.map(|r| r.get(0)))
+        })
+    }
+
+    async fn write_audited(
+        &self,
+        records: Vec<Change>,
+        audit: Vec<crate::audit::AuditEntry>,
+        at: i64,
+    ) -> Result<WriteReceipt> {
+        in_transaction!(self, |tx| async {
+            let receipt = write::write_records(&tx, records.clone()).await?;
+            // Last: the audit head is the most contended row of all.
+            audit::append(&tx, at, audit.clone()).await?;
+            Ok::<_, Error>(receipt)
+        })
+    }
+
     async fn count_changes_after(&self, after: FeedPosition, scope: &Scope) -> Result<u64> {
         let groups = scope.groups().map(<[String]>::to_vec);
         reading!(self, |client| async {

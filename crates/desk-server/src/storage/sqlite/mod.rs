@@ -301,6 +301,27 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>> {
+        let (kind, id) = (kind.to_owned(), id.to_owned());
+        self.read(move |conn| {
+            use rusqlite::OptionalExtension;
+            conn.prepare_cached("SELECT record FROM records WHERE kind = ?1 AND id = ?2")
+                .and_then(|mut s| s.query_row([&kind, &id], |r| r.get(0)).optional())
+                .ctx("read a record")
+        })
+        .await
+    }
+
+    async fn write_audited(
+        &self,
+        records: Vec<Change>,
+        audit: Vec<crate::audit::AuditEntry>,
+        at: i64,
+    ) -> Result<WriteReceipt> {
+        self.write_feed(move |conn| records::write_audited(conn, records, audit, at))
+            .await
+    }
+
     async fn pull_trimming(
         &self,
         after: FeedPosition,

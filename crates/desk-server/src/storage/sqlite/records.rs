@@ -182,6 +182,16 @@ fn encode_record(change: &Change) -> Result<String> {
 }
 
 pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Result<WriteReceipt> {
+    write_audited(conn, records, vec![], 0)
+}
+
+/// [`write_records`] with the audit rows of the action, appended last in its transaction.
+pub(super) fn write_audited(
+    conn: &mut Connection,
+    records: Vec<Change>,
+    audit: Vec<crate::audit::AuditEntry>,
+    at: i64,
+) -> Result<WriteReceipt> {
     for record in &records {
         refuse_nul(record)?;
     }
@@ -195,6 +205,7 @@ pub(super) fn write_records(conn: &mut Connection, records: Vec<Change>) -> Resu
         .map(|record| write_record(&tx, &mut feed, &mut numbers, record))
         .collect::<Result<Vec<_>>>()?;
     let last_position = feed.last();
+    super::audit::append(&tx, at, audit)?;
     tx.commit().ctx("commit records")?;
     Ok(WriteReceipt {
         last_position,

@@ -172,6 +172,7 @@ pub async fn macros_kb_incidents_and_sla_policies_are_stored_and_fed(storage: Ar
         actions: vec![],
         categories: vec![desk_core::Category::TransactionConfirmation],
         updated_at: 1,
+        deleted_at: None,
     };
     let article = desk_core::KbArticle {
         id: "kb1".into(),
@@ -185,6 +186,8 @@ pub async fn macros_kb_incidents_and_sla_policies_are_stored_and_fed(storage: Ar
         tags: vec![],
         categories: vec![],
         updated_at: 1,
+        status: desk_core::ops::KbStatus::Published,
+        deleted_at: None,
     };
     let incident = desk_core::Incident {
         id: "inc1".into(),

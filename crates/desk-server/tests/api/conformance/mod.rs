@@ -16,6 +16,7 @@ mod feed;
 mod form;
 mod http;
 pub mod ingest;
+mod knowledge;
 mod mail;
 mod presence;
 pub mod push;
@@ -80,6 +81,9 @@ conformance! {
     ],
     audit: [
         a_realistic_run_leaves_an_intact_chain,
+    ],
+    knowledge: [
+        supervisors_write_macros_and_articles_that_reach_every_console,
     ],
     ingest: [
         platform_events_become_records_consoles_pull,

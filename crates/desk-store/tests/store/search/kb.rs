@@ -28,6 +28,8 @@ fn article(id: &str, updated_at: i64, translations: &[(&str, &str, &str)]) -> Kb
         tags: vec![],
         categories: vec![],
         updated_at,
+        status: desk_core::ops::KbStatus::Published,
+        deleted_at: None,
     }
 }
 
