@@ -20,7 +20,7 @@ fn usage() -> ! {
          commands:\n  \
          demo [--headless]   start a server with demo data and open the console signed in\n  \
          test                install what is missing, run every suite, print `N passed, N failed`\n  \
-         bench <area>        benchmarks (JSON lines on stdout): store, sync, server, channels,\n                      \
+         bench <area>        benchmarks (JSON lines on stdout): store, sync, server, channels, help,\n                      \
          fuzz, console"
     );
     std::process::exit(2)
@@ -51,7 +51,11 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         .unwrap_or(("", &[]));
     // A fresh machine builds the benches before anything else (a misspelt area installs
     // nothing: it gets the usage).
-    if ["store", "sync", "server", "fuzz", "console", "channels"].contains(&area) {
+    if [
+        "store", "sync", "server", "fuzz", "console", "channels", "help",
+    ]
+    .contains(&area)
+    {
         setup::install_missing(setup::BUILD_PACKAGES)?;
     }
     match area {
@@ -75,6 +79,21 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "server" => {
             setup::install_missing(&["postgresql"])?;
             run_beside_server("bench_server", rest)
+        }
+        // The public help center's search, in process over the release build.
+        "help" => {
+            let mut cmd = setup::cargo(&[
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "desk-server",
+                "--example",
+                "bench_help",
+                "--",
+            ]);
+            cmd.args(rest);
+            setup::run(&mut cmd)
         }
         // Email in and out: real Dovecot and aiosmtpd beside the product's intake and
         // delivery (in process), then the release server for the reply-to-sent latency.
@@ -173,7 +192,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
             setup::run(&mut cmd)
         }
         _ => anyhow::bail!(
-            "usage: cargo xtask bench store|sync|server|channels|fuzz|console [options]"
+            "usage: cargo xtask bench store|sync|server|channels|help|fuzz|console [options]"
         ),
     }
 }

@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod error;
 pub mod guard;
 pub mod links;
+pub mod markdown;
 pub mod mutation;
 pub mod notify;
 pub mod ops;

@@ -14,6 +14,7 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod feed;
+pub mod help;
 pub mod http;
 pub mod ingest;
 pub mod intake;

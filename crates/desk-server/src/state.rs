@@ -31,6 +31,8 @@ struct Inner {
     metrics: Metrics,
     /// Who is on which ticket; this instance's memory only (see `crate::presence`).
     presence: Presence,
+    /// The help center's published articles, refreshed from storage every few seconds.
+    help: crate::help::HelpCache,
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,8 +65,13 @@ impl AppState {
                 closing: tokio::sync::watch::Sender::new(false),
                 metrics: Metrics::new(),
                 presence: Presence::default(),
+                help: crate::help::HelpCache::default(),
             }),
         }
+    }
+
+    pub fn help(&self) -> &crate::help::HelpCache {
+        &self.inner.help
     }
 
     pub fn storage(&self) -> &dyn Storage {

@@ -30,13 +30,13 @@ struct PageQuery {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Lang {
+pub(super) enum Lang {
     Zh,
     En,
 }
 
 impl Lang {
-    fn pick(asked: &str, headers: &HeaderMap) -> Self {
+    pub(super) fn pick(asked: &str, headers: &HeaderMap) -> Self {
         let asked = asked.trim().to_ascii_lowercase();
         if asked.starts_with("zh") {
             return Lang::Zh;
@@ -56,7 +56,7 @@ impl Lang {
         }
     }
 
-    fn tag(self) -> &'static str {
+    pub(super) fn tag(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",
             Lang::En => "en",
@@ -238,7 +238,7 @@ impl Lang {
 }
 
 /// Text as HTML text or attribute value.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -265,12 +265,17 @@ border-left:4px solid #d33;padding:.5rem .75rem}.hp{position:absolute;left:-1000
 overflow:hidden}.number{font-size:2rem;font-weight:700}nav{margin-top:1.5rem}";
 
 fn page(lang: Lang, status: StatusCode, body: &str) -> Response {
+    titled_page(lang, status, lang.t("title"), body)
+}
+
+/// A public page of the desk (the form, the help center): its own markup and style only.
+pub(super) fn titled_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
         lang.tag(),
-        lang.t("title")
+        escape(title)
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();

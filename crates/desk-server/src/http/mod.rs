@@ -9,6 +9,7 @@ mod attachments;
 pub mod events;
 pub mod extract;
 mod form;
+mod help;
 mod ingest;
 mod knowledge;
 mod openapi;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::healthz))
         .merge(ops::routes())
         .merge(form::routes())
+        .merge(help::routes())
         .nest(API_PREFIX, api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -287,6 +287,44 @@ fn paths() -> Value {
         }),
     );
 
+    let help_page = |summary: &str, id: &str, not_found: bool| {
+        let mut responses = json!({
+            "200": html("the page"),
+            "503": html("the articles cannot be read just now"),
+            "default": error_ref("Error"),
+        });
+        if not_found {
+            responses["404"] = html("no published article with this id");
+        }
+        json!({ "get": {
+            "operationId": id,
+            "summary": summary,
+            "x-desk-role": "public",
+            "parameters": [lang.clone(),
+                { "name": "q", "in": "query", "required": false,
+                  "description": "words to find, every one required (a one-character Chinese query works)",
+                  "schema": { "type": "string" } }],
+            "responses": responses,
+        } })
+    };
+    paths.insert(
+        "/help".into(),
+        help_page(
+            "The public help center: published articles, searched (no script, Chinese or English)",
+            "helpCenter",
+            false,
+        ),
+    );
+    let mut one = help_page(
+        "One published article, rendered from its Markdown through the allowlist",
+        "helpArticle",
+        true,
+    );
+    one["get"]["parameters"].as_array_mut().unwrap().push(
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }),
+    );
+    paths.insert("/help/{id}".into(), one);
+
     let mut login = operation(
         "login",
         "Sign in a device with email and password",

@@ -613,6 +613,8 @@ pub trait Storage: Send + Sync + 'static {
     /// profiles) in one transaction, each producing a change in the given order. A ticket
     /// keeps the number it already has on the server, or gets the next one.
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt>;
+    /// Every record of a generic kind as stored, JSON (the help center's articles).
+    async fn stored_records(&self, kind: &str) -> Result<Vec<String>>;
     /// A record of the generic kinds (macros, KB articles, incidents, SLA policies) as
     /// stored, JSON; `None` when there is none with that id.
     async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>>;

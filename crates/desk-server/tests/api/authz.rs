@@ -141,6 +141,9 @@ fn routes() -> Vec<Route> {
         // The public web form: a page, and an empty submission answered with the page
         // saying what to fill in.
         r(Method::GET, "/form", StatusCode::OK, no_body),
+        // The help center: its list, and an article that is not there.
+        r(Method::GET, "/help", StatusCode::OK, no_body),
+        r(Method::GET, "/help/{id}", StatusCode::NOT_FOUND, no_body),
         r(Method::POST, "/form", StatusCode::UNSUPPORTED_MEDIA_TYPE, no_body),
         // Administration. No such agent to change: past the gate, 404.
         r(Method::GET, "/api/v1/agents", StatusCode::OK, no_body),

@@ -383,6 +383,19 @@ impl Storage for PgStorage {
         in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
     }
 
+    async fn stored_records(&self, kind: &str) -> Result<Vec<String>> {
+        reading!(self, |client| async {
+            let rows = client
+                .query(
+                    "SELECT record::text FROM records WHERE kind = $1 ORDER BY id",
+                    &[&kind],
+                )
+                .await
+                .ctx("read records")?;
+            Ok::<_, Error>(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
     async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>> {
         reading!(self, |client| async {
             let row = client

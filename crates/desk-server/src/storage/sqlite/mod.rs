@@ -301,6 +301,16 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn stored_records(&self, kind: &str) -> Result<Vec<String>> {
+        let kind = kind.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT record FROM records WHERE kind = ?1 ORDER BY id")
+                .and_then(|mut s| s.query_map([&kind], |r| r.get(0))?.collect())
+                .ctx("read records")
+        })
+        .await
+    }
+
     async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>> {
         let (kind, id) = (kind.to_owned(), id.to_owned());
         self.read(move |conn| {

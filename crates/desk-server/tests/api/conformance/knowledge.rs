@@ -185,3 +185,127 @@ pub async fn supervisors_write_macros_and_articles_that_reach_every_console(
         "re-created after the delete"
     );
 }
+
+/// Status, Content-Security-Policy and the page.
+async fn page(app: &TestApp, uri: &str) -> (StatusCode, String, String) {
+    let request = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, csp, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+pub async fn the_help_center_shows_published_articles_and_finds_short_chinese_queries(
+    storage: Arc<dyn Storage>,
+) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("chen@desk.test", Role::Supervisor).await;
+    let chen = app.login("chen@desk.test").await.access_token;
+    let put = |id: &str, body: serde_json::Value| {
+        let (app, chen, id) = (&app, chen.clone(), id.to_owned());
+        async move {
+            let (status, answer) = app
+                .put(&format!("/api/v1/kb/{id}"), Some(&chen), body)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+    };
+    put(
+        "confirm",
+        json!({ "status": "published", "translations": {
+            "zh-CN": { "title": "如何确认提币", "body": "打开 App，在**提币记录**中点击确认。\n\n<script>alert('x')</script>\n\n[官方指南](https://help.wallet.example/confirm) [坏链接](javascript:alert(1))" },
+            "en": { "title": "Confirming a withdrawal", "body": "Open the app and tap **Confirm**." } } }),
+    )
+    .await;
+    put(
+        "fees",
+        json!({ "status": "published", "translations": {
+            "zh-CN": { "title": "手续费说明", "body": "提币手续费按网络收取。" } } }),
+    )
+    .await;
+    put(
+        "secret-draft",
+        json!({ "status": "draft", "translations": {
+            "zh-CN": { "title": "草稿：提币新规", "body": "尚未发布" } } }),
+    )
+    .await;
+
+    let (status, csp, html) = page(&app, "/help?lang=zh-CN&q=%E6%8F%90%E5%B8%81").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        csp.contains("default-src 'none'"),
+        "no script, nothing from elsewhere: {csp}"
+    );
+    assert!(
+        html.contains("如何确认提币") && html.contains("手续费说明"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-results=\"2\""),
+        "提币 (two characters) finds both: {html}"
+    );
+    assert!(!html.contains("草稿"), "a draft is never public");
+    let (_, _, html) = page(&app, "/help?lang=zh-CN&q=%E8%B4%B9").await;
+    assert!(
+        html.contains("data-results=\"1\"") && html.contains("手续费说明"),
+        "费 alone: {html}"
+    );
+    let (_, _, html) = page(&app, "/help?lang=en&q=confirm").await;
+    assert!(
+        html.contains("Confirming a withdrawal") && html.contains("lang=\"en\""),
+        "{html}"
+    );
+    assert!(html.contains("/form?lang=en"), "the form is one link away");
+
+    let (status, _, html) = page(&app, "/help/confirm?lang=zh-CN").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<strong>提币记录</strong>"),
+        "Markdown rendered: {html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") && !html.contains("<script>"),
+        "raw HTML inert: {html}"
+    );
+    assert!(
+        !html.contains("javascript:"),
+        "no script link survives: {html}"
+    );
+    assert!(
+        html.contains("rel=\"noopener noreferrer nofollow\""),
+        "{html}"
+    );
+    let (status, _, _) = page(&app, "/help/secret-draft").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a draft has no page");
+
+    // Deleted: gone from the help center once its snapshot is refreshed. A stale snapshot
+    // is still answered while the next one is read in the background.
+    let (status, _) = app.delete("/api/v1/kb/fees", Some(&chen)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = page(&app, "/help/fees?lang=zh-CN").await;
+    assert_eq!(status, StatusCode::OK, "within the snapshot's few seconds");
+    app.clock.advance(std::time::Duration::from_millis(
+        desk_server::help::FRESH_MS as u64 + 1,
+    ));
+    let mut gone = false;
+    for _ in 0..100 {
+        if page(&app, "/help/fees?lang=zh-CN").await.0 == StatusCode::NOT_FOUND {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the next snapshot no longer has it");
+}

@@ -84,6 +84,7 @@ conformance! {
     ],
     knowledge: [
         supervisors_write_macros_and_articles_that_reach_every_console,
+        the_help_center_shows_published_articles_and_finds_short_chinese_queries,
     ],
     ingest: [
         platform_events_become_records_consoles_pull,
