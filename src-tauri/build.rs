@@ -12,12 +12,14 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "list_tickets",
     "view_counts",
+    "customer_history",
     "get_ticket",
     "announce_presence",
     "ticket_presence",
     "set_ui_language",
     "reply",
     "reply_with_files",
+    "reply_and_edit",
     "attachment_bytes",
     "save_attachment",
     "edit_ticket",
@@ -35,6 +37,12 @@ const COMMANDS: &[&str] = &[
     "sla_counts",
     "incidents",
     "open_link",
+    "admin_agents",
+    "admin_add_agent",
+    "admin_update_agent",
+    "audit_log",
+    "audit_verify",
+    "audit_export",
 ];
 
 fn main() {

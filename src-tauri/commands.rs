@@ -1,13 +1,20 @@
 //! The Tauri commands: each takes its input, calls one method of the sync client and maps
 //! the error to `{code, message}`. No SQL, HTTP or keyring here.
 
+use std::path::{Path, PathBuf};
+
+use desk_core::admin::{
+    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+};
+use desk_core::ops::MacroAction;
 use desk_core::search::{SearchHit, SearchQuery};
 use desk_core::view::{
-    BulkOutcome, InboxView, SessionState, SlaCounts, SyncProgress, TicketDetail, TicketEdit,
-    TicketPage, TicketQuery, TicketSummary, ViewCounts,
+    BulkOutcome, CustomerHistory, InboxView, SessionState, SlaCounts, SyncProgress, TicketDetail,
+    TicketEdit, TicketPage, TicketQuery, TicketSummary, ViewCounts,
 };
 use desk_core::wire::{PresenceEntry, PresenceState};
 use desk_core::{Agent, ApiError, Macro, Mutation, OutboxEntry};
+use desk_sync::api::AuditFormat;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::AppState;
@@ -96,6 +103,17 @@ pub fn view_counts(state: State<'_, AppState>) -> CmdResult<ViewCounts> {
     Ok(state.client.view_counts()?)
 }
 
+/// A customer's cached tickets, newest first (at most `limit`), with their profile and
+/// wallet transactions: the customer panel's earlier tickets. Offline too.
+#[tauri::command]
+pub fn customer_history(
+    state: State<'_, AppState>,
+    customer_id: String,
+    limit: u32,
+) -> CmdResult<CustomerHistory> {
+    Ok(state.client.customer_history(&customer_id, limit)?)
+}
+
 #[tauri::command]
 pub async fn get_ticket(state: State<'_, AppState>, id: String) -> CmdResult<TicketDetail> {
     // Fetches an evicted conversation when online; offline the detail says it is elsewhere.
@@ -172,12 +190,53 @@ pub fn reply_with_files<R: Runtime>(
     Ok(m)
 }
 
+/// A reply (or with `internal`, a note), its files, and the actions of the macros the
+/// agent inserted into it (status, priority, category, tags; desk-core's
+/// `TicketEdit::from_macro_actions`), queued together in one cache transaction: all of
+/// it or, at the first refusal (a closed ticket, a guarded reply), nothing. The body is
+/// [`reply_frame`]'s layout with a [`ReplyAndEditHead`], files or none. Works offline.
+#[tauri::command]
+pub fn reply_and_edit<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<Vec<Mutation>> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(bad_request(
+            "a reply with its macro's actions is sent as raw bytes",
+        ));
+    };
+    let (head, files) = reply_and_edit_frame(bytes)?;
+    let edit = TicketEdit::from_macro_actions(&head.actions);
+    let made = state.client.reply_and_edit(
+        &head.reply.ticket_id,
+        &head.reply.body,
+        head.internal,
+        files,
+        &edit,
+    )?;
+    acted(&app, &state);
+    Ok(made)
+}
+
 /// What precedes a reply's files in [`reply_with_files`]'s body.
 #[derive(Debug, serde::Deserialize)]
 pub struct ReplyHead {
     pub ticket_id: String,
     pub body: String,
     pub files: Vec<FileHead>,
+}
+
+/// What precedes the files in [`reply_and_edit`]'s body: a [`ReplyHead`], whether it is
+/// a note, and the macro actions in the order the macros were inserted.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReplyAndEditHead {
+    #[serde(flatten)]
+    pub reply: ReplyHead,
+    #[serde(default)]
+    pub internal: bool,
+    #[serde(default)]
+    pub actions: Vec<MacroAction>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -192,14 +251,31 @@ pub type NamedFiles = Vec<(String, Vec<u8>)>;
 /// Splits a reply-with-files body: a 4-byte big-endian length, that many bytes of
 /// [`ReplyHead`] JSON, then each file's bytes in order, exactly as many as its `size`.
 pub fn reply_frame(bytes: &[u8]) -> CmdResult<(ReplyHead, NamedFiles)> {
-    let malformed = || bad_request("the reply's files arrived malformed");
+    split_frame(bytes, "the reply's files", |head: &ReplyHead| &head.files)
+}
+
+/// [`reply_frame`] for [`reply_and_edit`]: the same layout, its head a [`ReplyAndEditHead`].
+pub fn reply_and_edit_frame(bytes: &[u8]) -> CmdResult<(ReplyAndEditHead, NamedFiles)> {
+    split_frame(
+        bytes,
+        "the reply and its macro's actions",
+        |head: &ReplyAndEditHead| &head.reply.files,
+    )
+}
+
+fn split_frame<H: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+    files_of: impl Fn(&H) -> &[FileHead],
+) -> CmdResult<(H, NamedFiles)> {
+    let malformed = || bad_request(&format!("{what} arrived malformed"));
     let len = bytes.get(..4).ok_or_else(malformed)?;
     let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
     let head = bytes.get(4..4 + len).ok_or_else(malformed)?;
-    let head: ReplyHead = serde_json::from_slice(head).map_err(|_| malformed())?;
+    let head: H = serde_json::from_slice(head).map_err(|_| malformed())?;
     let mut rest = &bytes[4 + len..];
-    let mut files = Vec::with_capacity(head.files.len());
-    for f in &head.files {
+    let mut files = Vec::with_capacity(files_of(&head).len());
+    for f in files_of(&head) {
         let size = usize::try_from(f.size).map_err(|_| malformed())?;
         if size > rest.len() {
             return Err(malformed());
@@ -230,9 +306,22 @@ pub async fn attachment_bytes(
     Ok(tauri::ipc::Response::new(bytes))
 }
 
-/// Where [`save_attachment`] writes, when not the user's Downloads folder: tests manage
-/// one so they never write into the real one.
+/// Where [`save_attachment`] and [`audit_export`] write, when not the user's Downloads
+/// folder: tests manage one so they never write into the real one.
 pub struct DownloadsDir(pub std::path::PathBuf);
+
+/// The folder files are saved into: the test's [`DownloadsDir`], else the user's Downloads.
+fn downloads_dir<R: Runtime>(app: &AppHandle<R>) -> CmdResult<PathBuf> {
+    match app.try_state::<DownloadsDir>() {
+        Some(dir) => Ok(dir.0.clone()),
+        None => app.path().download_dir().map_err(|e| {
+            ApiError::new(
+                desk_core::ErrorCode::Storage,
+                format!("the Downloads folder is unknown: {e}"),
+            )
+        }),
+    }
+}
 
 /// Saves a message's file into the user's Downloads folder under a name that overwrites
 /// nothing (`name (1).ext`…); answers the path, for the console to show.
@@ -244,15 +333,7 @@ pub async fn save_attachment<R: Runtime>(
     sha256: String,
     file_name: String,
 ) -> CmdResult<String> {
-    let dir = match app.try_state::<DownloadsDir>() {
-        Some(dir) => dir.0.clone(),
-        None => app.path().download_dir().map_err(|e| {
-            ApiError::new(
-                desk_core::ErrorCode::Storage,
-                format!("the Downloads folder is unknown: {e}"),
-            )
-        })?,
-    };
+    let dir = downloads_dir(&app)?;
     let path = state
         .client
         .save_attachment(&sha256, &file_name, Some(&ticket_id), &dir)
@@ -406,4 +487,95 @@ pub fn open_link(url: String) -> CmdResult<()> {
             format!("the system could not open the link: {e}"),
         )
     })
+}
+
+// ---- administration (DESIGN.md §3, §6): online only, never queued; the server decides
+// who may (`forbidden` otherwise), the console offers each screen by capability.
+
+/// Every agent's account, disabled ones too (admins).
+#[tauri::command]
+pub async fn admin_agents(state: State<'_, AppState>) -> CmdResult<Vec<AgentAccount>> {
+    Ok(state.client.agent_accounts().await?)
+}
+
+/// Adds an agent with a first password to hand over (admins). The cache learns of the new
+/// agent at the next sync, which is asked for now.
+#[tauri::command]
+pub async fn admin_add_agent(
+    state: State<'_, AppState>,
+    agent: NewAgentRequest,
+) -> CmdResult<AgentAccount> {
+    let added = state.client.add_agent(&agent).await?;
+    state.wake.now();
+    Ok(added)
+}
+
+/// Changes an agent; fields left out stay as they are (admins). Demoting or disabling the
+/// last admin, and disabling oneself, come back `conflict` with the server's reason.
+#[tauri::command]
+pub async fn admin_update_agent(
+    state: State<'_, AppState>,
+    agent_id: String,
+    update: AgentUpdate,
+) -> CmdResult<AgentAccount> {
+    let changed = state.client.update_agent(&agent_id, &update).await?;
+    state.wake.now();
+    Ok(changed)
+}
+
+/// A page of the audit log, newest first (supervisors).
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>, query: AuditQuery) -> CmdResult<AuditPage> {
+    Ok(state.client.audit_log(&query).await?)
+}
+
+/// Whether the audit log's hash chain is intact, and where it breaks (supervisors).
+#[tauri::command]
+pub async fn audit_verify(state: State<'_, AppState>) -> CmdResult<AuditCheck> {
+    Ok(state.client.verify_audit().await?)
+}
+
+/// The file format the console asks an audit export in.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+impl ExportFormat {
+    fn wire(self) -> AuditFormat {
+        match self {
+            ExportFormat::Csv => AuditFormat::Csv,
+            ExportFormat::Jsonl => AuditFormat::Jsonl,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "desk-audit-log.csv",
+            ExportFormat::Jsonl => "desk-audit-log.jsonl",
+        }
+    }
+}
+
+/// The rows `query` selects, saved into the Downloads folder as `desk-audit-log.csv` (or
+/// `.jsonl`) under a name that overwrites nothing; answers the path (supervisors).
+#[tauri::command]
+pub async fn audit_export<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    query: AuditQuery,
+) -> CmdResult<String> {
+    let dir = downloads_dir(&app)?;
+    let bytes = state.client.export_audit(format.wire(), &query).await?;
+    let path = write_new(&dir, format.file_name(), &bytes)?;
+    Ok(path.display().to_string())
+}
+
+/// Writes `bytes` into `dir` as `name`, or the first `stem (n).ext` not taken, never
+/// over a file already there (desk-sync's rule for saved attachments).
+pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> CmdResult<PathBuf> {
+    Ok(desk_sync::save_into(dir, name, bytes)?)
 }

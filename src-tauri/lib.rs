@@ -60,12 +60,14 @@ pub fn with_commands<R: Runtime>(
             commands::sync_now,
             commands::list_tickets,
             commands::view_counts,
+            commands::customer_history,
             commands::get_ticket,
             commands::announce_presence,
             commands::ticket_presence,
             commands::set_ui_language,
             commands::reply,
             commands::reply_with_files,
+            commands::reply_and_edit,
             commands::attachment_bytes,
             commands::save_attachment,
             commands::edit_ticket,
@@ -83,6 +85,12 @@ pub fn with_commands<R: Runtime>(
             commands::sla_counts,
             commands::incidents,
             commands::open_link,
+            commands::admin_agents,
+            commands::admin_add_agent,
+            commands::admin_update_agent,
+            commands::audit_log,
+            commands::audit_verify,
+            commands::audit_export,
         ])
 }
 

@@ -10,7 +10,10 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
 
+mod admin;
 mod attachments;
+mod history;
+mod macros;
 
 fn app(home: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     // A key of its own: these tests never touch the developer's keyring.
@@ -614,4 +617,58 @@ fn a_reply_shows_its_delivery_and_a_failed_one_is_retried_to_a_corrected_address
     let state: SessionState =
         serde_json::from_value(invoke(&webview, "session_state", json!({})).unwrap()).unwrap();
     assert_eq!(state.outbox.pending, 1, "the retry waits in the outbox");
+}
+
+/// The invariant that keeps the webview to the app's own commands: every command the
+/// shell registers has its permission generated (build.rs) and granted (the capability
+/// file), and nothing else is granted. A command missing from either list fails at run
+/// time in the real window only, which no other headless test would see.
+#[test]
+fn every_command_is_registered_generated_and_granted_and_nothing_else() {
+    fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let from = text
+            .find(start)
+            .unwrap_or_else(|| panic!("{start:?} not found"))
+            + start.len();
+        let len = text[from..]
+            .find(end)
+            .unwrap_or_else(|| panic!("{end:?} not found"));
+        &text[from..from + len]
+    }
+    let registered: std::collections::BTreeSet<String> =
+        between(include_str!("lib.rs"), "generate_handler![", "]")
+            .split(',')
+            .map(|c| c.trim().trim_start_matches("commands::").to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+    let generated: std::collections::BTreeSet<String> = between(
+        include_str!("build.rs"),
+        "const COMMANDS: &[&str] = &[",
+        "];",
+    )
+    .split(',')
+    .map(|c| c.trim().trim_matches('"').to_owned())
+    .filter(|c| !c.is_empty())
+    .collect();
+    let capability: serde_json::Value =
+        serde_json::from_str(include_str!("capabilities/default.json")).unwrap();
+    let granted: std::collections::BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    assert!(
+        registered.contains("audit_export") && registered.len() > 30,
+        "the handler list was read: {registered:?}"
+    );
+    assert_eq!(
+        registered, generated,
+        "build.rs generates a permission per command"
+    );
+    assert_eq!(
+        registered, granted,
+        "the window is granted exactly the app's commands"
+    );
 }

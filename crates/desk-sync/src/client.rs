@@ -249,6 +249,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 mod admin;
 mod attachments;
+pub use attachments::save_into;
 mod attention;
 mod delivery;
 mod presence;
@@ -876,6 +877,17 @@ impl Client {
     pub fn view_counts(&self) -> Result<ViewCounts> {
         let me = self.me()?;
         Ok(lock(&self.store).view_counts(me.as_deref())?)
+    }
+
+    /// A customer's profile, their cached tickets newest first (at most `max_tickets`) and
+    /// their wallet transactions: the customer panel's earlier tickets, offline too.
+    pub fn customer_history(
+        &self,
+        customer_id: &str,
+        max_tickets: u32,
+    ) -> Result<desk_core::view::CustomerHistory> {
+        let max_tickets = max_tickets.clamp(1, 500);
+        Ok(lock(&self.store).customer_history(customer_id, max_tickets)?)
     }
 
     pub fn ticket(&self, id: &str) -> Result<TicketDetail> {

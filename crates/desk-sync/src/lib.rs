@@ -13,7 +13,9 @@ pub mod profile;
 mod progress;
 mod realtime;
 
-pub use client::{Account, Client, DEFAULT_KEEP_CLOSED, GROUP_PAGES, PULL_PAGE, SyncReport};
+pub use client::{
+    Account, Client, DEFAULT_KEEP_CLOSED, GROUP_PAGES, PULL_PAGE, SyncReport, save_into,
+};
 pub use desk_store::CacheKey;
 pub use error::{Error, Result};
 pub use profile::Profile;

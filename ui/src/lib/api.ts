@@ -4,13 +4,21 @@ import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Agent,
+  AgentAccount,
+  AgentUpdate,
   ApiError,
+  AuditCheck,
+  AuditPage,
+  AuditQuery,
   BulkOutcome,
+  CustomerHistory,
   ErrorCode,
   InboxView,
   IncidentView,
   Macro,
+  MacroAction,
   Mutation,
+  NewAgentRequest,
   OutboxEntry,
   PresenceEntry,
   PresenceState,
@@ -27,10 +35,13 @@ import type {
   ViewCounts,
 } from './bindings';
 import { ERROR_CODES } from './enums';
-import { frameReply, type FrameFile } from './frame';
+import { frameReply, frameReplyAndEdit, type FrameFile } from './frame';
 
 export const SESSION_CHANGED = 'session-changed';
 export const SYNC_PROGRESS = 'sync-progress';
+
+/** The file formats of an audit export: CSV for a spreadsheet, JSON lines for tools. */
+export type AuditExportFormat = 'csv' | 'jsonl';
 
 /** Every rejection becomes an `ApiError`, so callers can always branch on `code`. */
 export function toApiError(error: unknown): ApiError {
@@ -67,6 +78,8 @@ export const api = {
   listTickets: (view: InboxView, limit: number) => call<TicketSummary[]>('list_tickets', { view, limit }),
   viewCounts: () => call<ViewCounts>('view_counts'),
   getTicket: (id: string) => call<TicketDetail>('get_ticket', { id }),
+  /** A customer's cached tickets, newest first (at most `limit`), with their profile. */
+  customerHistory: (customerId: string, limit: number) => call<CustomerHistory>('customer_history', { customerId, limit }),
   /** `presence` null: left the ticket. Answers the other agents on it; offline, nobody. */
   announcePresence: (ticketId: string, presence: PresenceState | null) =>
     call<PresenceEntry[]>('announce_presence', { ticketId, presence }),
@@ -79,6 +92,10 @@ export const api = {
    * queued with the reply in Rust. */
   replyWithFiles: (ticketId: string, body: string, files: readonly FrameFile[]) =>
     call<Mutation>('reply_with_files', frameReply(ticketId, body, files)),
+  /** A reply (or `internal`, a note), its files and the actions of the macros inserted into
+   * it, queued together in Rust: all of it, or at the first refusal nothing. */
+  replyAndEdit: (ticketId: string, body: string, internal: boolean, actions: readonly MacroAction[], files: readonly FrameFile[]) =>
+    call<Mutation[]>('reply_and_edit', frameReplyAndEdit(ticketId, body, internal, actions, files)),
   /** A message's file: from the cache, else fetched (and cached); `offline` when neither. */
   attachmentBytes: async (ticketId: string, sha256: string): Promise<Uint8Array> =>
     toBytes(await call<ArrayBuffer | number[]>('attachment_bytes', { ticketId, sha256 })),
@@ -104,6 +121,22 @@ export const api = {
   incidents: () => call<IncidentView[]>('incidents'),
   /** Opens a customer link in the system browser; only after the agent confirmed its target. */
   openLink: (url: string) => call<null>('open_link', { url }),
+  // Administration: the server's answer now, never queued (offline is `offline`); who may
+  // is the server's call (`forbidden`), the console offers each screen by capability.
+  /** Every agent's account, disabled ones too (admins). */
+  adminAgents: () => call<AgentAccount[]>('admin_agents'),
+  /** Adds an agent with a first password to hand over (admins). */
+  adminAddAgent: (agent: NewAgentRequest) => call<AgentAccount>('admin_add_agent', { agent }),
+  /** Changes an agent; fields left out stay as they are (admins). The last admin cannot be
+   * demoted or disabled, nor anyone disable themselves: `conflict`, with the reason. */
+  adminUpdateAgent: (agentId: string, update: AgentUpdate) =>
+    call<AgentAccount>('admin_update_agent', { agentId, update }),
+  /** A page of the audit log, newest first; `next_before` asks for the next (supervisors). */
+  auditLog: (query: AuditQuery) => call<AuditPage>('audit_log', { query }),
+  /** Whether the audit log's hash chain is intact, and where it breaks (supervisors). */
+  auditVerify: () => call<AuditCheck>('audit_verify'),
+  /** Saves the rows `query` selects into the Downloads folder; answers where (supervisors). */
+  auditExport: (format: AuditExportFormat, query: AuditQuery) => call<string>('audit_export', { format, query }),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>

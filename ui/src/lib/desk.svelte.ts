@@ -10,6 +10,7 @@ import type {
   BulkOutcome,
   IncidentView,
   Macro,
+  MacroAction,
   OutboxEntry,
   OutboxState,
   SearchHit,
@@ -115,6 +116,8 @@ export class Desk {
   composeRequest = $state<{ mode: 'reply' | 'note'; n: number }>({ mode: 'reply', n: 0 });
   /** Bumped by a so the assignee picker takes focus. */
   assignRequest = $state(0);
+  /** Bumped by h so the customer's earlier tickets take focus. */
+  historyRequest = $state(0);
   /** Bumped by / so the search box takes focus. */
   searchRequest = $state(0);
   paletteOpen = $state(false);
@@ -483,6 +486,25 @@ export class Desk {
     const done = await this.act('reply', async () => {
       const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       return api.replyWithFiles(ticketId, body, read);
+    });
+    if (done === null) return false;
+    await this.afterAction(ticketId);
+    return true;
+  }
+
+  /** A reply (or `internal`, a note), its files and the actions of the macros inserted
+   * into it, queued together: all of it, or at a refusal nothing (shown as a notice, and
+   * the composer keeps its draft); true when queued. */
+  async replyAndEdit(
+    ticketId: string,
+    body: string,
+    internal: boolean,
+    actions: readonly MacroAction[],
+    files: readonly File[],
+  ): Promise<boolean> {
+    const done = await this.act(internal ? 'note' : 'reply', async () => {
+      const read = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      return api.replyAndEdit(ticketId, body, internal, actions, read);
     });
     if (done === null) return false;
     await this.afterAction(ticketId);

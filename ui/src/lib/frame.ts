@@ -1,7 +1,10 @@
-// The body of `reply_with_files`, the one command whose input is raw bytes (Tauri's binary
-// IPC, no base64): a 4-byte big-endian length, that many bytes of UTF-8 JSON saying the
-// ticket, the text and each file's name and size, then the files' bytes one after another.
-// src-tauri `commands::reply_frame` reads it back.
+// The body of `reply_with_files` and `reply_and_edit`, the commands whose input is raw
+// bytes (Tauri's binary IPC, no base64): a 4-byte big-endian length, that many bytes of
+// UTF-8 JSON saying the ticket, the text and each file's name and size (for
+// `reply_and_edit` also whether it is a note and the inserted macros' actions), then the
+// files' bytes one after another. src-tauri `commands::reply_frame` and
+// `reply_and_edit_frame` read it back.
+import type { MacroAction } from './bindings';
 
 export interface FrameFile {
   name: string;
@@ -12,14 +15,32 @@ export interface FrameHead {
   ticket_id: string;
   body: string;
   files: { name: string; size: number }[];
+  /** `reply_and_edit` only: a note rather than a public reply. */
+  internal?: boolean;
+  /** `reply_and_edit` only: the macros' actions, applied with the reply, in order. */
+  actions?: MacroAction[];
 }
 
 export function frameReply(ticketId: string, body: string, files: readonly FrameFile[]): Uint8Array<ArrayBuffer> {
-  const head: FrameHead = {
-    ticket_id: ticketId,
-    body,
-    files: files.map((f) => ({ name: f.name, size: f.bytes.byteLength })),
-  };
+  return frame({ ticket_id: ticketId, body, files: sizes(files) }, files);
+}
+
+/** `reply_and_edit`'s body: the reply (or note), its files, and the actions to apply with it. */
+export function frameReplyAndEdit(
+  ticketId: string,
+  body: string,
+  internal: boolean,
+  actions: readonly MacroAction[],
+  files: readonly FrameFile[],
+): Uint8Array<ArrayBuffer> {
+  return frame({ ticket_id: ticketId, body, internal, actions: [...actions], files: sizes(files) }, files);
+}
+
+function sizes(files: readonly FrameFile[]): FrameHead['files'] {
+  return files.map((f) => ({ name: f.name, size: f.bytes.byteLength }));
+}
+
+function frame(head: FrameHead, files: readonly FrameFile[]): Uint8Array<ArrayBuffer> {
   const json = new TextEncoder().encode(JSON.stringify(head));
   const total = 4 + json.byteLength + files.reduce((sum, f) => sum + f.bytes.byteLength, 0);
   const out = new Uint8Array(total);
@@ -33,7 +54,7 @@ export function frameReply(ticketId: string, body: string, files: readonly Frame
   return out;
 }
 
-/** The inverse of {@link frameReply}; throws on a body that is not one. */
+/** The inverse of {@link frameReply} and {@link frameReplyAndEdit}; throws on a body that is not one. */
 export function parseReplyFrame(frame: Uint8Array): { head: FrameHead; files: Uint8Array[] } {
   if (frame.byteLength < 4) throw new Error('no head length');
   const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, false);

@@ -1,5 +1,6 @@
 // Keyboard-first triage: j/k move, Enter opens, / searches, f filters, g then a letter
-// switches view, r/n/e/a/x act on the ticket, Ctrl/Cmd+K opens the command palette.
+// switches view, r/n/e/a/x act on the ticket, h goes to the customer's earlier tickets,
+// Ctrl/Cmd+K opens the command palette.
 // Pure logic so it can be tested without a DOM; Console.svelte feeds it keydowns.
 import type { ConsoleView } from './views';
 
@@ -14,6 +15,7 @@ export type KeyAction =
   | { type: 'note' }
   | { type: 'solve' }
   | { type: 'assign' }
+  | { type: 'history' }
   | { type: 'toggle-select' }
   | { type: 'palette' }
   | { type: 'escape' }
@@ -43,6 +45,9 @@ export const GO_TO_VIEW: Readonly<Record<string, ConsoleView>> = {
   r: 'sla_at_risk',
   b: 'sla_breached',
   o: 'outbox',
+  // Administration, offered only with the capability (Console checks `mayShow`).
+  t: 'admin_agents',
+  l: 'admin_audit',
 };
 
 /** How long a pending `g` waits for its second key. */
@@ -104,6 +109,8 @@ export class KeyHandler {
         return { type: 'solve' };
       case 'a':
         return { type: 'assign' };
+      case 'h':
+        return { type: 'history' };
       case 'x':
         return { type: 'toggle-select' };
       case 'Escape':

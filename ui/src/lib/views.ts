@@ -1,6 +1,7 @@
 // What the sidebar can show: the store's inbox views, the two SLA views (open tickets
-// filtered by the store's SLA state), and the outbox. Pure.
-import type { InboxView, SlaState, TicketQuery } from './bindings';
+// filtered by the store's SLA state), the outbox, and the administration screens the
+// agent's capabilities allow. Pure.
+import type { Capability, InboxView, SlaState, TicketQuery } from './bindings';
 import { INBOX_VIEWS } from './enums';
 
 export type SlaView = 'sla_at_risk' | 'sla_breached';
@@ -8,10 +9,30 @@ export type SlaView = 'sla_at_risk' | 'sla_breached';
 export type IncidentViewKey = `incident:${string}`;
 /** The views with a fixed name (and a `g` shortcut). */
 export type NamedView = InboxView | SlaView | 'outbox';
-export type ConsoleView = NamedView | IncidentViewKey;
+/** The administration screens (features/admin), each offered only with its capability. */
+export type AdminView = 'admin_agents' | 'admin_audit';
+export type ConsoleView = NamedView | IncidentViewKey | AdminView;
 
 export const SLA_VIEWS: readonly SlaView[] = ['sla_at_risk', 'sla_breached'];
 export const CONSOLE_VIEWS: readonly NamedView[] = [...INBOX_VIEWS, ...SLA_VIEWS, 'outbox'];
+export const ADMIN_VIEWS: readonly AdminView[] = ['admin_agents', 'admin_audit'];
+
+/** What each administration screen needs (desk-core's access table: agents are an
+ * admin's, the audit log a supervisor's). */
+export const ADMIN_CAPABILITY: Readonly<Record<AdminView, Capability>> = {
+  admin_agents: 'manage_agents',
+  admin_audit: 'view_audit',
+};
+
+export function isAdminView(view: ConsoleView): view is AdminView {
+  return (ADMIN_VIEWS as readonly string[]).includes(view);
+}
+
+/** Whether the console offers `view` to an agent with `capabilities`: every view but an
+ * administration screen is everyone's. The server refuses the rest anyway. */
+export function mayShow(view: ConsoleView, capabilities: readonly Capability[]): boolean {
+  return !isAdminView(view) || capabilities.includes(ADMIN_CAPABILITY[view]);
+}
 
 export function incidentView(id: string): IncidentViewKey {
   return `incident:${id}`;
@@ -37,7 +58,11 @@ export function isSlaView(view: ConsoleView): view is SlaView {
 
 export function isConsoleView(value: unknown): value is ConsoleView {
   if (typeof value !== 'string') return false;
-  return (CONSOLE_VIEWS as readonly string[]).includes(value) || (value.startsWith('incident:') && value.length > 9);
+  return (
+    (CONSOLE_VIEWS as readonly string[]).includes(value) ||
+    (ADMIN_VIEWS as readonly string[]).includes(value) ||
+    (value.startsWith('incident:') && value.length > 9)
+  );
 }
 
 /** The store query behind an SLA view: open tickets, soonest due first. */

@@ -7,9 +7,11 @@ import type {
   BulkOutcome,
   Capability,
   Channel,
+  CustomerHistory,
   Delivery,
   ErrorCode,
   InboxView,
+  MacroAction,
   Message,
   Mutation,
   MutationOp,
@@ -31,6 +33,7 @@ import type {
 import { plausibleEmail } from '../../src/features/delivery/delivery';
 import { MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES } from '../../src/features/attachments/attachments';
 import { parseReplyFrame } from '../../src/lib/frame';
+import { FakeAdmin } from './admin';
 import { describe } from './files';
 import { buildDataset, DEMO_PASSWORD, type Dataset } from './fixtures';
 
@@ -76,6 +79,54 @@ function reject(code: ErrorCode, message: string): never {
 
 const isOpen = (t: Ticket) => t.status !== 'solved' && t.status !== 'closed';
 
+/** What `calls` records of a raw body: its size and, for a reply frame, its head. */
+function rawArgs(input: Uint8Array): { bytes: number; head?: ReturnType<typeof parseReplyFrame>['head'] } {
+  try {
+    return { bytes: input.byteLength, head: parseReplyFrame(input).head };
+  } catch {
+    return { bytes: input.byteLength };
+  }
+}
+
+/** desk-core's `TicketEdit::from_macro_actions`: the last status, priority and category
+ * win; adding a tag undoes an earlier removal of it, and the other way round. */
+export function editFromMacroActions(actions: readonly MacroAction[]): TicketEdit {
+  const edit: TicketEdit = {
+    status: null,
+    priority: null,
+    category: null,
+    claim: false,
+    assignee_id: null,
+    unassign: false,
+    group: null,
+    ungroup: false,
+    add_tags: [],
+    remove_tags: [],
+  };
+  for (const a of actions) {
+    switch (a.type) {
+      case 'set_status':
+        edit.status = a.status;
+        break;
+      case 'set_priority':
+        edit.priority = a.priority;
+        break;
+      case 'set_category':
+        edit.category = a.category;
+        break;
+      case 'add_tags':
+        edit.remove_tags = edit.remove_tags.filter((t) => !a.tags.includes(t));
+        edit.add_tags.push(...a.tags);
+        break;
+      case 'remove_tags':
+        edit.add_tags = edit.add_tags.filter((t) => !a.tags.includes(t));
+        edit.remove_tags.push(...a.tags);
+        break;
+    }
+  }
+  return edit;
+}
+
 export class FakeShell {
   data: Dataset;
   private revision = 0;
@@ -107,6 +158,8 @@ export class FakeShell {
   saved = new Map<string, Uint8Array>();
   private seq = 0;
   private now: number;
+  /** Agents' accounts and the audit log, as the server holds them (online only). */
+  admin: FakeAdmin;
 
   constructor(private config: FakeShellConfig = {}) {
     this.now = config.now ?? Date.now();
@@ -114,6 +167,19 @@ export class FakeShell {
     if (config.role) this.data.me = { ...this.data.me, role: config.role };
     this.serverDown = config.serverDown ?? false;
     this.state = config.signedIn ? this.signedInState('http://127.0.0.1:8080') : this.signedOutState(null);
+    this.admin = new FakeAdmin(this, this.now);
+  }
+
+  /** Writes into the fake Downloads folder under a name that overwrites nothing
+   * (`name (1).ext`…), as desk-sync's `save_into`; answers the path. */
+  saveDownload(fileName: string, bytes: Uint8Array): string {
+    const name = fileName.split(/[\\/]/).pop() || 'attachment';
+    const dot = name.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+    let path = `/home/chen/Downloads/${name}`;
+    for (let n = 1; this.saved.has(path); n++) path = `/home/chen/Downloads/${stem} (${n})${ext}`;
+    this.saved.set(path, bytes);
+    return path;
   }
 
   private signedInState(serverUrl: string): SessionState {
@@ -215,9 +281,11 @@ export class FakeShell {
   }
 
   handle(cmd: string, input: Record<string, unknown> | Uint8Array = {}): unknown {
-    this.calls.push({ cmd, args: input instanceof Uint8Array ? { bytes: input.byteLength } : input });
+    this.calls.push({ cmd, args: input instanceof Uint8Array ? rawArgs(input) : input });
     if (cmd === 'reply_with_files') return this.replyWithFiles(input);
+    if (cmd === 'reply_and_edit') return this.replyAndEdit(input);
     const args = input instanceof Uint8Array ? reject('bad_request', `${cmd} takes named arguments`) : input;
+    if (FakeAdmin.COMMANDS.has(cmd)) return this.admin.handle(cmd, args);
     switch (cmd) {
       case 'session_state':
         return this.state;
@@ -290,28 +358,13 @@ export class FakeShell {
       case 'reply': {
         this.requireSignedIn();
         const { ticketId, body, internal } = args as { ticketId: string; body: string; internal: boolean };
-        const ticket = this.ticket(ticketId);
-        if (body.trim() === '') reject('bad_request', `the ${internal ? 'note' : 'reply'} is empty`);
-        if (!internal && /助记词|seed phrase|private key|私钥/i.test(body) && /发|send|provide|提供/i.test(body)) {
-          reject('blocked', 'the reply asks the customer for a seed phrase');
-        }
-        const messageId = `local-${++this.seq}`;
-        const op: MutationOp = internal
-          ? { type: 'note', ticket_id: ticketId, message_id: messageId, body_text: body }
-          : { type: 'reply', ticket_id: ticketId, message_id: messageId, body_text: body, last_seen_message_id: null, attachments: [] };
-        const at = Date.now();
-        this.data.messages.push({
-          id: messageId,
-          ticket_id: ticketId,
-          kind: internal ? 'internal_note' : 'public_reply',
-          author: { kind: 'agent', id: this.data.me.id, name: this.data.me.name },
-          body_text: body,
-          body_html: null,
-          attachments: [],
-          created_at: at,
-        });
-        ticket.last_message_at = at;
-        return this.queue(op);
+        return this.reply(ticketId, body, internal);
+      }
+      case 'customer_history': {
+        this.requireSignedIn();
+        const { customerId, limit } = args as { customerId?: string; limit?: number };
+        if (typeof customerId !== 'string' || typeof limit !== 'number') reject('bad_request', 'customer_history needs customerId and limit');
+        return this.customerHistory(customerId, limit);
       }
       case 'attachment_bytes': {
         this.requireSignedIn();
@@ -323,14 +376,7 @@ export class FakeShell {
       case 'save_attachment': {
         this.requireSignedIn();
         const { sha256, fileName } = args as { ticketId: string; sha256: string; fileName: string };
-        const bytes = this.fileBytes(sha256);
-        const name = fileName.split(/[\\/]/).pop() || 'attachment';
-        const dot = name.lastIndexOf('.');
-        const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-        let path = `/home/chen/Downloads/${name}`;
-        for (let n = 1; this.saved.has(path); n++) path = `/home/chen/Downloads/${stem} (${n})${ext}`;
-        this.saved.set(path, bytes);
-        return path;
+        return this.saveDownload(fileName, this.fileBytes(sha256));
       }
       case 'announce_presence': {
         const { ticketId, presence } = args as { ticketId?: string; presence?: string | null };
@@ -496,6 +542,96 @@ export class FakeShell {
     if (!bytes) reject('not_found', `no file "${sha256}"`);
     this.cachedFiles.add(sha256);
     return bytes;
+  }
+
+  /** A reply or note, shown at once and queued, with the rules' refusals the console
+   * meets: an empty text, a closed ticket, a reply asking for a secret (the guard). */
+  private reply(ticketId: string, body: string, internal: boolean): Mutation {
+    const ticket = this.ticket(ticketId);
+    if (body.trim() === '') reject('bad_request', `the ${internal ? 'note' : 'reply'} is empty`);
+    if (ticket.status === 'closed') reject('conflict', `${ticket.number === null ? ticket.id : `ticket #${ticket.number}`} is closed`);
+    if (!internal && /助记词|seed phrase|private key|私钥/i.test(body) && /发|send|provide|提供/i.test(body)) {
+      reject('blocked', 'the reply asks the customer for a seed phrase');
+    }
+    const messageId = `local-${++this.seq}`;
+    const op: MutationOp = internal
+      ? { type: 'note', ticket_id: ticketId, message_id: messageId, body_text: body }
+      : { type: 'reply', ticket_id: ticketId, message_id: messageId, body_text: body, last_seen_message_id: null, attachments: [] };
+    const at = Date.now();
+    this.data.messages.push({
+      id: messageId,
+      ticket_id: ticketId,
+      kind: internal ? 'internal_note' : 'public_reply',
+      author: { kind: 'agent', id: this.data.me.id, name: this.data.me.name },
+      body_text: body,
+      body_html: null,
+      attachments: [],
+      created_at: at,
+    });
+    ticket.last_message_at = at;
+    return this.queue(op);
+  }
+
+  /** `reply_and_edit`: the raw frame read back; the reply (or note) with its files, then
+   * the macros' actions made into one edit as desk-core's `TicketEdit::from_macro_actions`
+   * does, applied in `TicketEdit::ops` order. All of it, or at the first refusal nothing:
+   * the ticket, the conversation, the files and the outbox are put back as they were. */
+  private replyAndEdit(input: Record<string, unknown> | Uint8Array): Mutation[] {
+    this.requireSignedIn();
+    if (!(input instanceof Uint8Array)) reject('bad_request', "a reply with its macro's actions is sent as raw bytes");
+    let head: ReturnType<typeof parseReplyFrame>['head'];
+    try {
+      head = parseReplyFrame(input).head;
+    } catch {
+      reject('bad_request', "the reply and its macro's actions arrived malformed");
+    }
+    const internal = head.internal === true;
+    if (internal && head.files.length > 0) reject('bad_request', 'files go with a public reply, not an internal note');
+    const ticket = this.ticket(head.ticket_id);
+    const before = {
+      ticket: structuredClone(ticket),
+      messages: this.data.messages.length,
+      outbox: this.outboxEntries.length,
+      files: new Map(this.data.files),
+      cached: new Set(this.cachedFiles),
+    };
+    try {
+      const first = head.files.length > 0 ? this.replyWithFiles(input) : this.reply(ticket.id, head.body, internal);
+      const edits = this.editOps(ticket.id, editFromMacroActions(head.actions ?? [])).map((op) => this.applyOp(op));
+      return [first, ...edits];
+    } catch (refusal) {
+      Object.assign(ticket, before.ticket);
+      this.data.messages.length = before.messages;
+      this.outboxEntries = this.outboxEntries.slice(0, before.outbox);
+      this.data.files = before.files;
+      this.cachedFiles = before.cached;
+      this.touchOutbox();
+      throw refusal;
+    }
+  }
+
+  /** desk-store's `customer_history`: the customer's tickets newest first (at most `limit`),
+   * how many are open, the mean CSAT and their transactions. */
+  customerHistory(customerId: string, limit: number): CustomerHistory {
+    const customer = this.data.customers.find((c) => c.id === customerId);
+    if (!customer) reject('not_found', `customer ${customerId} not found`);
+    const theirs = this.data.tickets.filter((t) => t.customer_id === customerId);
+    const rated = theirs.map((t) => t.csat).filter((c): c is number => c !== null);
+    const transactions = this.data.transactions
+      .filter((t) => t.customer_id === customerId)
+      .sort((a, b) => b.created_at - a.created_at || (b.id > a.id ? 1 : -1));
+    return {
+      customer,
+      tickets: theirs
+        .slice()
+        .sort((a, b) => b.created_at - a.created_at || (b.id > a.id ? 1 : -1))
+        .slice(0, Math.min(Math.max(limit, 1), 500))
+        .map((t) => ({ ticket: this.summary(t), created_at: t.created_at, csat: t.csat })),
+      open_tickets: theirs.filter(isOpen).length,
+      average_csat: rated.length > 0 ? rated.reduce((sum, c) => sum + c, 0) / rated.length : null,
+      transactions,
+      awaiting_confirmation: transactions.filter((t) => t.status === 'awaiting_customer_confirmation').length,
+    };
   }
 
   /** `reply_with_files`: the raw frame read back, the files checked against desk-core's

@@ -86,7 +86,12 @@ export const MACROS: Macro[] = [
       'zh-CN': '{{customer.name}}您好，您在工单 {{ticket.number}} 中的 {{transaction.amount}} {{transaction.asset}} 提币正在等待您在 App 中确认。',
     },
     variables: ['customer.name', 'transaction.amount', 'transaction.asset', 'ticket.number'],
-    actions: [],
+    // Applied with the reply it is inserted into: the ball is in the customer's court.
+    actions: [
+      { type: 'set_status', status: 'pending_customer' },
+      { type: 'set_priority', priority: 'normal' },
+      { type: 'add_tags', tags: ['guide'] },
+    ],
     categories: ['transaction_confirmation'],
     updated_at: 1,
   },
@@ -510,6 +515,20 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       createdAgo: 12 * DAY,
     },
     {
+      id: 't-1012',
+      number: 1012,
+      subject: '提币地址填错了，还能追回吗？',
+      customer_id: 'cust-1001',
+      channel: 'wechat',
+      status: 'closed',
+      priority: 'high',
+      category: 'funds_not_arrived',
+      assignee_id: ME.id,
+      language: 'zh-CN',
+      createdAgo: 41 * DAY,
+      csat: 4,
+    },
+    {
       id: 't-local-1',
       number: null,
       subject: 'Follow-up: confirmation guide resent to 王磊',
@@ -578,6 +597,11 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       ['system_event', 'system', 2 * DAY, 'Ticket solved'],
     ],
     't-1021': [['public_reply', 'customer', 12 * DAY, '充值到账后余额显示不对，少了 20 USDT。']],
+    't-1012': [
+      ['public_reply', 'customer', 41 * DAY, '我提币的时候地址最后几位填错了，钱还能追回来吗？'],
+      ['public_reply', ME, 41 * DAY - 2 * HOUR, '王先生您好，链上转账一旦确认就无法撤回。我们已联系接收方交易所协助冻结，请留意后续通知。'],
+      ['system_event', 'system', 38 * DAY, '工单已关闭'],
+    ],
     't-local-1': [['internal_note', ME, 9 * HOUR, '电话回访：客户说没收到指引，已通过微信重新发送。']],
   };
 

@@ -31,7 +31,7 @@ export interface DeskMock {
   rejectOldest(code: ErrorCode, reason: string): Promise<string | null>;
 }
 
-const ACTIONS = new Set(['reply', 'reply_with_files', 'edit_ticket', 'bulk_edit', 'retry_delivery', 'release_held', 'edit_held', 'retry_rejected', 'discard_held']);
+const ACTIONS = new Set(['reply', 'reply_with_files', 'reply_and_edit', 'edit_ticket', 'bulk_edit', 'retry_delivery', 'release_held', 'edit_held', 'retry_rejected', 'discard_held']);
 
 const config = window.__DESK_MOCK_CONFIG__ ?? {};
 const shell = new FakeShell(config);

@@ -1,0 +1,190 @@
+import { describe, expect, test } from 'vitest';
+import type { AgentAccount, ApiError, AuditPage, TicketSummary } from '../../lib/bindings';
+import { translate } from '../../lib/i18n';
+import { ADMIN_VIEWS, isConsoleView, mayShow } from '../../lib/views';
+import { FakeShell } from '../../../test/harness/fake-shell';
+import {
+  NO_FILTERS,
+  actorLabel,
+  agentFormOf,
+  agentUpdate,
+  auditQuery,
+  dayStart,
+  detailsText,
+  emptySpan,
+  isEmptyUpdate,
+  newAgentRequest,
+  splitList,
+  subjectLabel,
+  ticketIdOf,
+} from './admin';
+
+const known = [{ id: 't-1042', number: 1042 }, { id: 't-local-1', number: null }] as TicketSummary[];
+const agents = [
+  { id: 'agent-chen', name: 'Chen Jing', email: 'c@x', role: 'admin' as const, languages: [], groups: [] },
+  { id: 'agent-lina', name: '李娜', email: 'l@x', role: 'agent' as const, languages: ['zh-CN'], groups: ['中文一线'] },
+];
+
+const account: AgentAccount = {
+  id: 'agent-lina',
+  name: '李娜',
+  email: 'li.na@desk.example',
+  role: 'agent',
+  languages: ['zh-CN'],
+  groups: ['中文一线'],
+  disabled: false,
+  created_at: 1,
+};
+
+describe('who is offered what', () => {
+  test('each administration screen needs its capability; every other view is everyone’s', () => {
+    expect(mayShow('admin_agents', ['view_audit'])).toBe(false);
+    expect(mayShow('admin_audit', ['view_audit'])).toBe(true);
+    expect(mayShow('admin_agents', ['view_audit', 'manage_agents'])).toBe(true);
+    for (const view of ADMIN_VIEWS) expect(mayShow(view, []), view).toBe(false);
+    expect(mayShow('open', [])).toBe(true);
+    expect(mayShow('incident:inc-1', [])).toBe(true);
+  });
+
+  test('a remembered administration screen is a view the console can restore', () => {
+    expect(isConsoleView('admin_audit')).toBe(true);
+    expect(isConsoleView('admin_everything')).toBe(false);
+  });
+});
+
+describe('audit queries', () => {
+  test('only the filters given are sent, as the server names them', () => {
+    expect(auditQuery({ ...NO_FILTERS }, known)).toEqual({ limit: 50 });
+    expect(
+      auditQuery({ agentId: 'agent-lina', ticket: ' #1042 ', family: 'push.', since: '', until: '' }, known, 812, 50),
+    ).toEqual({ actor: 'agent:agent-lina', subject: 'ticket:t-1042', action: 'push.', before: 812, limit: 50 });
+    expect(auditQuery({ ...NO_FILTERS, ticket: '4711' }, known, null, null)).toEqual({ subject: 'ticket:4711' });
+  });
+
+  test('days are local and the last one is whole', () => {
+    const q = auditQuery({ ...NO_FILTERS, since: '2026-03-05', until: '2026-03-05' }, known);
+    expect(q.since).toBe(new Date(2026, 2, 5).getTime());
+    expect(q.until).toBe(new Date(2026, 2, 6).getTime());
+    expect(dayStart('not a date')).toBeNull();
+    expect(emptySpan({ ...NO_FILTERS, since: '2026-03-06', until: '2026-03-05' })).toBe(true);
+    expect(emptySpan({ ...NO_FILTERS, since: '2026-03-05', until: '2026-03-05' })).toBe(false);
+  });
+
+  test('a ticket is found by number when this console knows it, else taken as an id', () => {
+    expect(ticketIdOf('1042', known)).toBe('t-1042');
+    expect(ticketIdOf('#9999', known)).toBe('9999');
+    expect(ticketIdOf('t-local-1', known)).toBe('t-local-1');
+    expect(ticketIdOf('  ', known)).toBeNull();
+  });
+});
+
+describe('audit rows for people', () => {
+  const t = (key: Parameters<typeof translate>[1], params?: Parameters<typeof translate>[2]) => translate('zh-CN', key, params);
+
+  test('actors by name, in the UI language; an unknown agent by id', () => {
+    expect(actorLabel('agent:agent-lina', agents, t).text).toBe('李娜');
+    expect(actorLabel('agent:agent-gone', agents, t).text).toBe('agent-gone');
+    expect(actorLabel('operator:root', agents, t).text).toBe('运维人员 root');
+    expect(actorLabel('system', agents, t).text).toBe('系统');
+    expect(actorLabel('ingest:mail', agents, t)).toEqual({ text: '接入 mail', raw: 'ingest:mail' });
+  });
+
+  test('subjects: agents by name, tickets by number when known', () => {
+    const map = new Map(known.map((k) => [k.id, k]));
+    expect(subjectLabel('agent:agent-chen', agents, map)).toBe('Chen Jing');
+    expect(subjectLabel('ticket:t-1042', agents, map)).toBe('#1042');
+    expect(subjectLabel('ticket:t-local-1', agents, map)).toBe('ticket:t-local-1');
+    expect(subjectLabel('device:d1', agents, map)).toBe('device:d1');
+  });
+
+  test('details are text, markup and all', () => {
+    const hostile = { subject: '<img src=x onerror="alert(1)">\n提币', n: [1, 2] };
+    expect(detailsText(hostile)).toBe('{ "subject": "<img src=x onerror=\\"alert(1)\\">\\n提币", "n": [ 1, 2 ] }');
+    expect(JSON.parse(detailsText(hostile)), 'still JSON').toEqual(hostile);
+    expect(detailsText({})).toBe('');
+    expect(detailsText(null)).toBe('');
+    expect(detailsText('stored as text')).toBe('stored as text');
+  });
+});
+
+describe('agent forms', () => {
+  test('lists split on commas of either width, and languages on spaces too', () => {
+    expect(splitList('中文一线，VIP desk, 中文一线、 ')).toEqual(['中文一线', 'VIP desk']);
+    expect(splitList('zh-CN en, ja', { spaces: true })).toEqual(['zh-CN', 'en', 'ja']);
+  });
+
+  test('a new agent is sent as desk-core shapes it', () => {
+    expect(
+      newAgentRequest({
+        name: ' 赵敏 ',
+        email: ' zhao.min@desk.example ',
+        role: 'supervisor',
+        groups: '中文一线',
+        languages: 'zh-CN, en',
+        password: 'first-pass-1',
+        disabled: false,
+      }),
+    ).toEqual({
+      name: '赵敏',
+      email: 'zhao.min@desk.example',
+      role: 'supervisor',
+      groups: ['中文一线'],
+      languages: ['zh-CN', 'en'],
+      password: 'first-pass-1',
+    });
+  });
+
+  test('an update carries only what changed', () => {
+    const form = agentFormOf(account);
+    expect(isEmptyUpdate(agentUpdate(account, form))).toBe(true);
+    expect(agentUpdate(account, { ...form, role: 'supervisor', groups: '中文一线, VIP' })).toEqual({
+      role: 'supervisor',
+      groups: ['中文一线', 'VIP'],
+    });
+    expect(agentUpdate(account, { ...form, disabled: true, password: 'reset-pass-9' })).toEqual({
+      disabled: true,
+      password: 'reset-pass-9',
+    });
+  });
+});
+
+describe('the fake shell answers as the server does', () => {
+  const call = (shell: FakeShell, cmd: string, args: Record<string, unknown> = {}) => {
+    try {
+      return { ok: shell.handle(cmd, args) };
+    } catch (e) {
+      return { err: e as ApiError };
+    }
+  };
+
+  test('the last admin is never demoted or disabled, and nobody disables themselves', () => {
+    const shell = new FakeShell({ signedIn: true, role: 'admin' });
+    const demote = call(shell, 'admin_update_agent', { agentId: 'agent-chen', update: { role: 'supervisor' } });
+    expect(demote.err).toEqual({ code: 'conflict', message: "the desk's last enabled admin cannot be given another role" });
+    const self = call(shell, 'admin_update_agent', { agentId: 'agent-chen', update: { disabled: true } });
+    expect(self.err?.code).toBe('conflict');
+    expect(self.err?.message).toContain('your own account');
+    const promoted = call(shell, 'admin_update_agent', { agentId: 'agent-omar', update: { role: 'admin' } });
+    expect((promoted.ok as AgentAccount).role).toBe('admin');
+    expect(call(shell, 'admin_update_agent', { agentId: 'agent-chen', update: { role: 'supervisor' } }).ok).toBeDefined();
+  });
+
+  test('roles without the capability are refused, and misspelt fields too', () => {
+    const supervisor = new FakeShell({ signedIn: true });
+    expect(call(supervisor, 'admin_agents').err?.code).toBe('forbidden');
+    expect((call(supervisor, 'audit_log', { query: { limit: 50 } }).ok as AuditPage).entries).toHaveLength(50);
+    expect(call(supervisor, 'audit_log', { query: { actr: 'x' } }).err?.code).toBe('bad_request');
+    const agent = new FakeShell({ signedIn: true, role: 'agent' });
+    expect(call(agent, 'audit_verify').err?.code).toBe('forbidden');
+  });
+
+  test('pages run newest first to the start of the log', () => {
+    const shell = new FakeShell({ signedIn: true });
+    const first = call(shell, 'audit_log', { query: { limit: 50 } }).ok as AuditPage;
+    const rest = call(shell, 'audit_log', { query: { limit: 50, before: first.next_before } }).ok as AuditPage;
+    const seqs = [...first.entries, ...rest.entries].map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    expect(new Set(seqs).size).toBe(shell.admin.audit.length);
+    expect(rest.next_before).toBeNull();
+  });
+});

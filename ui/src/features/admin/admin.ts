@@ -1,0 +1,215 @@
+// Administration (DESIGN.md §3, §6): what the Agents and Audit log screens decide without
+// a DOM. Pure: the forms' values in, desk-core's wire shapes out; audit rows in, the words
+// a person reads out. Who may use which screen is `lib/views.ts` `mayShow`.
+import type {
+  Agent,
+  AgentAccount,
+  AgentUpdate,
+  AuditQuery,
+  NewAgentRequest,
+  Role,
+  TicketSummary,
+} from '../../lib/bindings';
+import type { MessageKey, Params } from '../../lib/i18n';
+
+/** Rows per audit page (the server allows 1–1,000). */
+export const AUDIT_PAGE = 50;
+
+/** The action families the filter offers; the server matches a value ending in a dot as
+ * a prefix (`push.` finds `push.applied`, `push.rejected`…). */
+export const ACTION_FAMILIES = ['push.', 'agent.', 'auth.', 'ingest.', 'delivery.'] as const;
+export type ActionFamily = (typeof ACTION_FAMILIES)[number];
+
+/** The audit filters as the screen holds them: form values, not wire values. */
+export interface AuditFilters {
+  /** An agent's id, or '' for anyone. */
+  agentId: string;
+  /** A ticket's id or `#number`, as typed. */
+  ticket: string;
+  family: ActionFamily | '';
+  /** `yyyy-mm-dd` from a date input (local days), or ''. */
+  since: string;
+  until: string;
+}
+
+export const NO_FILTERS: Readonly<AuditFilters> = { agentId: '', ticket: '', family: '', since: '', until: '' };
+
+/** Local midnight starting a `yyyy-mm-dd` day, in ms; null when empty or not a date. */
+export function dayStart(date: string, plusDays = 0): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  if (!m) return null;
+  const at = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + plusDays);
+  return Number.isNaN(at.getTime()) ? null : at.getTime();
+}
+
+/** The ticket id a typed value names: `#1042` or `1042` is the ticket with that number
+ * when this console has seen it, anything else is taken as an id. Empty: null. */
+export function ticketIdOf(typed: string, known: Iterable<TicketSummary>): string | null {
+  const value = typed.trim();
+  if (value === '') return null;
+  const number = /^#?(\d+)$/.exec(value);
+  if (number) {
+    const n = Number(number[1]);
+    for (const t of known) if (t.number === n) return t.id;
+  }
+  return value.replace(/^#/, '');
+}
+
+/** The reading the filters ask for: only the fields given (the server refuses an empty
+ * number), `until` a whole day inclusive. `before`: the previous page's `next_before`;
+ * `limit` null for an export (the server's export limit then applies). */
+export function auditQuery(
+  filters: AuditFilters,
+  known: Iterable<TicketSummary>,
+  before: number | null = null,
+  limit: number | null = AUDIT_PAGE,
+): AuditQuery {
+  const query: AuditQuery = {};
+  if (filters.agentId) query.actor = `agent:${filters.agentId}`;
+  const ticket = ticketIdOf(filters.ticket, known);
+  if (ticket !== null) query.subject = `ticket:${ticket}`;
+  if (filters.family) query.action = filters.family;
+  const since = dayStart(filters.since);
+  if (since !== null) query.since = since;
+  const until = dayStart(filters.until, 1);
+  if (until !== null) query.until = until;
+  if (before !== null) query.before = before;
+  if (limit !== null) query.limit = limit;
+  return query;
+}
+
+/** The filters ask for an empty span (from after to): said before the server is asked. */
+export function emptySpan(filters: AuditFilters): boolean {
+  const since = dayStart(filters.since);
+  const until = dayStart(filters.until, 1);
+  return since !== null && until !== null && since >= until;
+}
+
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+/** Who acted, for people: an agent by name (its id when this console does not know it),
+ * an operator, an integration, or the system. `raw` is what the log stores. */
+export function actorLabel(actor: string, agents: readonly Agent[], t: Translate): { text: string; raw: string } {
+  const [kind, ...rest] = actor.split(':');
+  const id = rest.join(':');
+  switch (kind) {
+    case 'agent':
+      return { text: agents.find((a) => a.id === id)?.name ?? id, raw: actor };
+    case 'operator':
+      return { text: t('admin.actor.operator', { name: id }), raw: actor };
+    case 'ingest':
+      return { text: t('admin.actor.ingest', { key: id }), raw: actor };
+    case 'system':
+      return { text: t('admin.actor.system'), raw: actor };
+    default:
+      return { text: actor, raw: actor };
+  }
+}
+
+/** What a row is about, for people: an agent by name, a ticket by number when known;
+ * anything else as stored. */
+export function subjectLabel(subject: string, agents: readonly Agent[], known: ReadonlyMap<string, TicketSummary>): string {
+  const colon = subject.indexOf(':');
+  const kind = colon < 0 ? subject : subject.slice(0, colon);
+  const id = colon < 0 ? '' : subject.slice(colon + 1);
+  if (kind === 'agent') {
+    const name = agents.find((a) => a.id === id)?.name;
+    if (name) return name;
+  }
+  if (kind === 'ticket') {
+    const number = known.get(id)?.number;
+    if (number !== null && number !== undefined) return `#${number}`;
+  }
+  return subject;
+}
+
+/** A row's details as JSON text on one line, spaced after each comma and colon so it
+ * wraps between fields rather than inside them. They hold customer-controlled strings (a
+ * mail's subject, a sender's name): only ever shown as text, never parsed as markup. */
+export function detailsText(details: unknown): string {
+  if (details === null || details === undefined) return '';
+  if (typeof details === 'string') return details;
+  if (typeof details === 'object' && Object.keys(details).length === 0) return '';
+  // Indented JSON has line breaks only between tokens (a string's own are escaped).
+  return JSON.stringify(details, null, 1).replace(/\n\s*/g, ' ');
+}
+
+/** Teams or languages as typed: split on commas (ASCII, full-width, 、) and line breaks,
+ * trimmed, empty ones and repeats dropped. Languages also split on spaces. */
+export function splitList(text: string, { spaces = false } = {}): string[] {
+  const parts = text.split(spaces ? /[,，、\n\s]+/ : /[,，、\n]+/);
+  const out: string[] = [];
+  for (const part of parts) {
+    const value = part.trim();
+    if (value !== '' && !out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+/** The values of the agent form, as typed. */
+export interface AgentFormValues {
+  name: string;
+  email: string;
+  role: Role;
+  groups: string;
+  languages: string;
+  /** The first password (add), or a new one (edit; empty keeps the current one). */
+  password: string;
+  disabled: boolean;
+}
+
+export function blankAgentForm(): AgentFormValues {
+  return { name: '', email: '', role: 'agent', groups: '', languages: '', password: '', disabled: false };
+}
+
+export function agentFormOf(account: AgentAccount): AgentFormValues {
+  return {
+    name: account.name,
+    email: account.email,
+    role: account.role,
+    groups: account.groups.join(', '),
+    languages: account.languages.join(', '),
+    password: '',
+    disabled: account.disabled,
+  };
+}
+
+export function newAgentRequest(form: AgentFormValues): NewAgentRequest {
+  return {
+    email: form.email.trim(),
+    name: form.name.trim(),
+    role: form.role,
+    languages: splitList(form.languages, { spaces: true }),
+    groups: splitList(form.groups),
+    password: form.password,
+  };
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Only what the form changed of `account`: the server leaves absent fields as they are,
+ * so an unchanged field is never sent (and never audited as a change). */
+export function agentUpdate(account: AgentAccount, form: AgentFormValues): AgentUpdate {
+  const update: AgentUpdate = {};
+  const name = form.name.trim();
+  if (name !== account.name) update.name = name;
+  if (form.role !== account.role) update.role = form.role;
+  const groups = splitList(form.groups);
+  if (!sameList(groups, account.groups)) update.groups = groups;
+  const languages = splitList(form.languages, { spaces: true });
+  if (!sameList(languages, account.languages)) update.languages = languages;
+  if (form.disabled !== account.disabled) update.disabled = form.disabled;
+  if (form.password !== '') update.password = form.password;
+  return update;
+}
+
+export function isEmptyUpdate(update: AgentUpdate): boolean {
+  return Object.keys(update).length === 0;
+}
+
+/** Enabled accounts first, each part by name as the UI language sorts it. */
+export function sortAccounts(accounts: readonly AgentAccount[], locale: string): AgentAccount[] {
+  return [...accounts].sort(
+    (a, b) => Number(a.disabled) - Number(b.disabled) || a.name.localeCompare(b.name, locale),
+  );
+}
