@@ -18,6 +18,8 @@ use crate::target_dir;
 
 const AGENT_EMAIL: &str = "agent@desk.demo";
 const SUPERVISOR_EMAIL: &str = "supervisor@desk.demo";
+/// Sees the administration screens (agents, audit log) the others do not.
+const ADMIN_EMAIL: &str = "admin@desk.demo";
 const PASSWORD: &str = "desk-demo-2026";
 const TICKETS: &str = "3000";
 
@@ -58,6 +60,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     for (email, name, role) in [
         (AGENT_EMAIL, "Lin Wei 林伟", "agent"),
         (SUPERVISOR_EMAIL, "Grace Chen 陈静", "supervisor"),
+        (ADMIN_EMAIL, "Ada Admin", "admin"),
     ] {
         server_cmd(
             &server_bin,
@@ -109,7 +112,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     serve.arg(&mail.config);
     let (server, url) = setup::start_server(serve)?;
     eprintln!("xtask: demo server at {url}");
-    eprintln!("xtask: sign in as {AGENT_EMAIL} or {SUPERVISOR_EMAIL}, password {PASSWORD}");
+    eprintln!(
+        "xtask: sign in as {AGENT_EMAIL}, {SUPERVISOR_EMAIL} or {ADMIN_EMAIL} (agent, supervisor, \
+         admin), password {PASSWORD}"
+    );
     eprintln!(
         "xtask: customers write to {} (IMAP {}); the web form is {url}/form",
         Dovecot::USER,

@@ -166,6 +166,9 @@ export class Desk {
   private countsToken = 0;
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** The sync the agents and macros were last read after: a sync may have brought an
+   * agent an admin added, or a macro a supervisor wrote on another console. */
+  private catalogSync: number | null = null;
   private unlisten: (() => void) | null = null;
 
   async init(): Promise<void> {
@@ -239,6 +242,7 @@ export class Desk {
     this.progress = null;
     this.outbox = [];
     this.agents = [];
+    this.catalogSync = null;
     this.known = new Map();
     this.macros = {};
     this.checked = [];
@@ -260,7 +264,12 @@ export class Desk {
       do {
         this.refreshAgain = false;
         const work: Promise<void>[] = [this.loadCounts(), this.loadList(), this.loadOutbox()];
-        if (this.agents.length === 0) work.push(this.loadAgents());
+        const synced = this.session?.last_synced_at ?? null;
+        if (this.agents.length === 0 || synced !== this.catalogSync) {
+          this.catalogSync = synced;
+          work.push(this.loadAgents());
+          for (const language of Object.keys(this.macros)) work.push(this.loadMacros(language, { again: true }));
+        }
         if (this.openId !== null) work.push(this.loadDetail(this.openId, { quiet: true }));
         await Promise.all(work);
       } while (this.refreshAgain && this.session?.signed_in);
@@ -307,8 +316,10 @@ export class Desk {
     }
   }
 
-  async loadMacros(language: string): Promise<void> {
-    if (this.macros[language]) return;
+  /** The macros for `language`, read once, or `again` after a sync that may have changed
+   * them (the list shown meanwhile stays). */
+  async loadMacros(language: string, { again = false }: { again?: boolean } = {}): Promise<void> {
+    if (this.macros[language] && !again) return;
     try {
       const list = await api.macros(language);
       this.macros = { ...this.macros, [language]: list };

@@ -121,3 +121,29 @@ describe('macro actions', () => {
     expect(await page.getByTestId('composer-body').inputValue()).toContain('您好');
   });
 });
+
+describe('macros written elsewhere', () => {
+  test('a macro a supervisor wrote on another console is offered after the next sync', async () => {
+    const page = await openInbox();
+    await openTicket(page, 't-1042');
+    const options = () => page.getByTestId('macro-select').locator('option').allTextContents();
+    await expect.poll(options, { message: 'the macros are loaded' }).not.toHaveLength(1);
+    expect(await options()).not.toContain('新的指引');
+    // The server has a new macro; this console learns of it with its next sync.
+    await page.evaluate(() => {
+      const shell = window.__deskMock!.shell;
+      shell.data.macros.push({
+        id: 'macro-new',
+        title: '新的指引',
+        bodies: { 'zh-CN': '您好，请查看新的指引。', en: 'Hello, see the new guide.' },
+        variables: [],
+        actions: [],
+        categories: [],
+        updated_at: Date.now(),
+      });
+    });
+    expect(await options(), 'not before a sync').not.toContain('新的指引');
+    await page.evaluate(() => window.__deskMock!.receiveTicket('another question'));
+    await expect.poll(options, { message: 'offered after the sync' }).toContain('新的指引');
+  });
+});
