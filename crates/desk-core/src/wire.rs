@@ -209,6 +209,10 @@ pub struct TrimmedConversation {
 pub struct TicketConversation {
     pub ticket_id: String,
     pub messages: Vec<crate::Message>,
+    /// The deliveries of its public replies, as they stand: a restored conversation shows
+    /// where each reply went. Absent from servers before they were sent.
+    #[serde(default)]
+    pub deliveries: Vec<crate::Delivery>,
 }
 
 /// The server's answer to one pushed mutation.

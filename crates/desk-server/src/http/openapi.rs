@@ -1256,7 +1256,11 @@ fn schemas() -> Value {
     );
     put(
         "TicketConversation",
-        object(json!({ "ticket_id": string(), "messages": array_of("Message") })),
+        object(json!({
+            "ticket_id": string(),
+            "messages": array_of("Message"),
+            "deliveries": array_of("Delivery"),
+        })),
     );
     put(
         "Acknowledgement",

@@ -85,9 +85,11 @@ pub(super) async fn ticket_messages(
         .ticket_messages(&id, &crate::feed::scope_for(&caller.0))
         .await?
         .ok_or_else(|| Error::NotFound(format!("no ticket {id:?}")))?;
+    let deliveries = state.storage().ticket_deliveries(&id).await?;
     Ok(Json(TicketConversation {
         ticket_id: id,
         messages,
+        deliveries,
     }))
 }
 

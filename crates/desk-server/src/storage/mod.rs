@@ -613,6 +613,8 @@ pub trait Storage: Send + Sync + 'static {
     /// profiles) in one transaction, each producing a change in the given order. A ticket
     /// keeps the number it already has on the server, or gets the next one.
     async fn write_records(&self, records: Vec<Change>) -> Result<WriteReceipt>;
+    /// The deliveries of a ticket's public replies, as they stand.
+    async fn ticket_deliveries(&self, ticket_id: &str) -> Result<Vec<desk_core::Delivery>>;
     /// Every record of a generic kind as stored, JSON (the help center's articles).
     async fn stored_records(&self, kind: &str) -> Result<Vec<String>>;
     /// A record of the generic kinds (macros, KB articles, incidents, SLA policies) as

@@ -5,8 +5,8 @@
 //! The ticket itself stays, with its latest message: the inbox row keeps its preview, and
 //! the customer's history keeps every earlier ticket with its outcome and CSAT, offline too.
 //! `evicted_conversations` marks which tickets hold only part of their conversation. The
-//! deliveries of the evicted messages go with them; a restored conversation's messages
-//! come back without theirs (`TicketConversation` carries none). Their files go too
+//! deliveries of the evicted messages go with them, and come back with the restored
+//! conversation (`TicketConversation::deliveries`). Their files go too
 //! (`files.rs`), unless a queued reply or another cached conversation needs them; one
 //! opened again online is fetched again.
 
@@ -84,7 +84,12 @@ impl Store {
     /// Puts back a conversation fetched from the server, in one transaction. Messages are
     /// append-only and whole, so one already cached is the same record: writing it again
     /// changes nothing, and a pending local reply (never evicted) is left alone.
-    pub fn restore_conversation(&mut self, ticket_id: &str, messages: &[Message]) -> Result<()> {
+    pub fn restore_conversation(
+        &mut self,
+        ticket_id: &str,
+        messages: &[Message],
+        deliveries: &[desk_core::Delivery],
+    ) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -96,6 +101,11 @@ impl Store {
             if pending != Some(true) {
                 put_message(&tx, m, false)?;
             }
+        }
+        // Where each reply went, as the server has it now (a pull may bring a newer state
+        // later, which replaces it like any other).
+        for d in deliveries.iter().filter(|d| d.ticket_id == ticket_id) {
+            crate::deliveries::put(&tx, d)?;
         }
         tx.prepare_cached("DELETE FROM evicted_conversations WHERE ticket_id = ?1")?
             .execute([ticket_id])?;

@@ -52,7 +52,11 @@ impl Client {
         match fetched.await {
             Ok(conversation) => {
                 let _bump = Bump(&self.revision);
-                lock(&self.store).restore_conversation(id, &conversation.messages)?;
+                lock(&self.store).restore_conversation(
+                    id,
+                    &conversation.messages,
+                    &conversation.deliveries,
+                )?;
                 self.ticket(id)
             }
             // Offline, or the server's database is away: the cached part, and the note.

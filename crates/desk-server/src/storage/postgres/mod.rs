@@ -383,6 +383,20 @@ impl Storage for PgStorage {
         in_transaction!(self, |tx| write::write_records(&tx, records.clone()))
     }
 
+    async fn ticket_deliveries(&self, ticket_id: &str) -> Result<Vec<desk_core::Delivery>> {
+        let texts: Vec<String> = reading!(self, |client| async {
+            let rows = client
+                .query(
+                    "SELECT record::text FROM deliveries WHERE ticket_id = $1 ORDER BY id",
+                    &[&ticket_id],
+                )
+                .await
+                .ctx("read a ticket's deliveries")?;
+            Ok::<_, Error>(rows.iter().map(|r| r.get(0)).collect())
+        })?;
+        texts.iter().map(|t| push::parse(t)).collect()
+    }
+
     async fn stored_records(&self, kind: &str) -> Result<Vec<String>> {
         reading!(self, |client| async {
             let rows = client

@@ -301,6 +301,20 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn ticket_deliveries(&self, ticket_id: &str) -> Result<Vec<desk_core::Delivery>> {
+        let id = ticket_id.to_owned();
+        let texts: Vec<String> = self
+            .read(move |conn| {
+                conn.prepare_cached(
+                    "SELECT record FROM deliveries WHERE ticket_id = ?1 ORDER BY id",
+                )
+                .and_then(|mut s| s.query_map([&id], |r| r.get(0))?.collect())
+                .ctx("read a ticket's deliveries")
+            })
+            .await?;
+        texts.iter().map(|t| push::parse(t)).collect()
+    }
+
     async fn stored_records(&self, kind: &str) -> Result<Vec<String>> {
         let kind = kind.to_owned();
         self.read(move |conn| {

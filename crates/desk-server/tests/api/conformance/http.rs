@@ -184,13 +184,14 @@ pub async fn a_counted_pull_says_how_many_changes_remain(storage: Arc<dyn Storag
 pub async fn a_tickets_whole_conversation_can_be_fetched(storage: Arc<dyn Storage>) {
     let (app, token) = seeded(storage, 30).await;
     let (all, _) = app.pull_all(&token, "", 5000).await;
+    // One still open, so a reply can be written to it below.
     let ticket = all
         .iter()
         .find_map(|c| match c {
-            Change::Ticket(t) => Some(t.id.clone()),
+            Change::Ticket(t) if t.status != desk_core::TicketStatus::Closed => Some(t.id.clone()),
             _ => None,
         })
-        .expect("the seed has tickets");
+        .expect("the seed has open tickets");
     let mut fed: Vec<desk_core::Message> = all
         .iter()
         .filter_map(|c| match c {
@@ -210,6 +211,33 @@ pub async fn a_tickets_whole_conversation_can_be_fetched(storage: Arc<dyn Storag
     assert_eq!(
         got.messages, fed,
         "the same messages the feed carried, oldest first"
+    );
+    assert!(
+        got.deliveries.is_empty(),
+        "the seed's replies were never sent"
+    );
+
+    // A reply written now: the conversation fetched whole carries where it went.
+    let mut lin = super::push::Console::sign_in(&app, "lin.wei@desk.test").await;
+    let last_seen = fed.last().map(|m| m.id.clone());
+    let answer = super::push::reply(&ticket, "您好，已为您处理。", last_seen.as_deref());
+    let desk_core::MutationOp::Reply { message_id, .. } = &answer else {
+        unreachable!()
+    };
+    let reply_id = message_id.clone();
+    let pushed = lin.push(&app, vec![answer]).await;
+    assert_eq!(pushed, [desk_core::MutationResult::Applied]);
+    let (_, body) = app
+        .get(&format!("/api/v1/tickets/{ticket}/messages"), Some(&token))
+        .await;
+    let got: desk_core::wire::TicketConversation = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        got.deliveries
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>(),
+        [reply_id.as_str()],
+        "the reply's delivery comes with the conversation"
     );
 
     let (status, body) = app

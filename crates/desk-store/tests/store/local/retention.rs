@@ -288,8 +288,8 @@ fn eviction_drops_old_closed_conversations_and_keeps_open_recent_and_queued_ones
     .iter()
     .map(|(id, text, at)| message(id, "t1", text, MessageKind::PublicReply, *at))
     .collect();
-    store.restore_conversation("t1", &fetched).unwrap();
-    store.restore_conversation("t1", &fetched).unwrap();
+    store.restore_conversation("t1", &fetched, &[]).unwrap();
+    store.restore_conversation("t1", &fetched, &[]).unwrap();
     let detail = store.ticket_detail("t1").unwrap();
     assert!(
         !detail.conversation_on_server,
@@ -455,6 +455,21 @@ fn a_conversation_a_bootstrap_trimmed_stays_marked_whatever_the_ticket_does_next
                 message("m2", "t1", "请稍等", MessageKind::PublicReply, 200),
                 message("m3", "t1", "谢谢", MessageKind::PublicReply, 300),
             ],
+            // Where the desk's reply went, as the server has it now.
+            &[Delivery {
+                id: "m2".into(),
+                ticket_id: "t1".into(),
+                channel: Channel::Email,
+                recipient: Some("wang@example.cn".into()),
+                mailbox: None,
+                state: DeliveryState::Sent,
+                attempts: 1,
+                error: None,
+                created_at: 200,
+                updated_at: 210,
+                sent_at: Some(210),
+                next_attempt_at: None,
+            }],
         )
         .unwrap();
     let detail = store.ticket_detail("t1").unwrap();
@@ -463,4 +478,9 @@ fn a_conversation_a_bootstrap_trimmed_stays_marked_whatever_the_ticket_does_next
         "fetched whole, the mark goes"
     );
     assert_eq!(detail.messages.len(), 3);
+    assert_eq!(
+        detail.messages[1].delivery.as_ref().map(|d| d.state),
+        Some(DeliveryState::Sent),
+        "a restored reply shows where it went"
+    );
 }
