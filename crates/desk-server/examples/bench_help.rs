@@ -13,6 +13,11 @@
 //! The peer beside it: the same queries as a plain `str::contains` over the articles'
 //! lower-cased text with nothing else (the physical floor of a substring scan).
 
+// Shared with the other benches; this one uses its `emit` and `percentile` only.
+#[allow(dead_code)]
+#[path = "bench/mod.rs"]
+mod bench;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -157,17 +162,11 @@ fn article(rng: &mut Rng, i: usize) -> KbArticle {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[at.min(sorted.len() - 1)]
-}
+use bench::{emit, percentile};
 
-fn emit(metric: &str, value: f64, unit: &str, target: Option<f64>, better: &str) {
-    println!(
-        "{}",
-        serde_json::json!({ "metric": metric, "value": (value * 1000.0).round() / 1000.0,
-            "unit": unit, "target": target, "better": better })
-    );
+/// Microseconds, as `bench::percentile` takes them.
+fn micros(d: std::time::Duration) -> u32 {
+    d.as_micros().min(u128::from(u32::MAX)) as u32
 }
 
 fn encode(text: &str) -> String {
@@ -244,7 +243,7 @@ fn main() -> anyhow::Result<()> {
             let bytes = http_body_util::BodyExt::collect(response.into_body())
                 .await?
                 .to_bytes();
-            let took = started.elapsed().as_secs_f64() * 1000.0;
+            let took = micros(started.elapsed());
             let page = String::from_utf8_lossy(&bytes);
             if let Some(at) = page.find("data-results=\"") {
                 let n: String = page[at + 14..]
@@ -260,11 +259,10 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })?;
-    times.sort_by(f64::total_cmp);
     let (p50, p95, max) = (
-        percentile(&times, 0.5),
-        percentile(&times, 0.95),
-        *times.last().unwrap(),
+        percentile(&mut times, 0.5),
+        percentile(&mut times, 0.95),
+        percentile(&mut times, 1.0),
     );
     eprintln!(
         "bench help: {} searches, p50 {p50:.2} / p95 {p95:.2} / max {max:.2} ms, {:.1} results on average",
@@ -299,10 +297,9 @@ fn main() -> anyhow::Result<()> {
                     .all(|x| t.contains(x.as_str()) || b.contains(x.as_str()))
             })
             .count();
-        scans.push(started.elapsed().as_secs_f64() * 1000.0);
+        scans.push(micros(started.elapsed()));
     }
-    scans.sort_by(f64::total_cmp);
-    let scan_p95 = percentile(&scans, 0.95);
+    let scan_p95 = percentile(&mut scans, 0.95);
     eprintln!("bench help: bare scan p95 {scan_p95:.2} ms ({matched} matches over all queries)");
 
     emit("help_search_p95_ms", p95, "ms", Some(50.0), "lower");

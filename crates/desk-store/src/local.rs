@@ -257,16 +257,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let entry = outbox::get(&tx, mutation_id)?
-            .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
-        if entry.state != OutboxState::Held {
-            return Err(Error::OutboxState {
-                id: mutation_id.to_owned(),
-                state: entry.state.as_str(),
-                action: "released",
-            });
-        }
-        let mut m = entry.mutation;
+        let mut m: Mutation = entry_in(&tx, mutation_id, OutboxState::Held, "released")?.mutation;
         if let Some(text) = edited {
             edit_reply(&tx, &mut m, text)?;
         }
@@ -309,16 +300,8 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let entry = outbox::get(&tx, mutation_id)?
-            .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
-        if entry.state != OutboxState::Rejected {
-            // Pending work is on its way; a held reply is released, not retried.
-            return Err(Error::OutboxState {
-                id: mutation_id.to_owned(),
-                state: entry.state.as_str(),
-                action: "retried",
-            });
-        }
+        // Pending work is on its way; a held reply is released, not retried.
+        let entry = entry_in(&tx, mutation_id, OutboxState::Rejected, "retried")?;
         if entry.mutation.agent_id != actor.id {
             // The server takes an agent's own mutations only (work left by an account
             // switch waits for its agent).
@@ -358,6 +341,26 @@ impl Store {
     pub fn client_id(&self) -> Result<Option<String>> {
         self.meta(CLIENT_ID_KEY)
     }
+}
+
+/// The outbox entry `mutation_id`, which must be in `state` for `action` (`released`,
+/// `retried`): else `MutationNotFound` or `OutboxState` saying where it stands.
+fn entry_in(
+    tx: &Connection,
+    mutation_id: &str,
+    state: OutboxState,
+    action: &'static str,
+) -> Result<desk_core::OutboxEntry> {
+    let entry = outbox::get(tx, mutation_id)?
+        .ok_or_else(|| Error::MutationNotFound(mutation_id.to_owned()))?;
+    if entry.state != state {
+        return Err(Error::OutboxState {
+            id: mutation_id.to_owned(),
+            state: entry.state.as_str(),
+            action,
+        });
+    }
+    Ok(entry)
 }
 
 /// Applies an action and queues it, with the files a reply carries, in one transaction

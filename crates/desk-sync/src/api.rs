@@ -80,6 +80,16 @@ impl Api {
         Err(refused(url, status, &bytes, "request"))
     }
 
+    /// A request whose success carries no body; a failure is the server's `{code,
+    /// message}`, or a protocol error naming `what`.
+    async fn send_no_body(&self, url: String, req: RequestBuilder, what: &str) -> Result<()> {
+        let resp = req.send().await.map_err(offline(&url))?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        Err(failure(url, resp, what).await)
+    }
+
     pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
         let (url, req) = self.request(Method::POST, "/auth/login");
         self.send(url, req.json(body)).await
@@ -145,11 +155,7 @@ impl Api {
         access: &Secret,
         ticket_id: &str,
     ) -> Result<TicketConversation> {
-        if matches!(ticket_id, "" | "." | "..") {
-            // URL parsers resolve dot segments, even escaped: such an id is no ticket's.
-            return Err(Error::BadInput(format!("invalid ticket id {ticket_id:?}")));
-        }
-        let path = format!("/tickets/{}/messages", path_segment(ticket_id));
+        let path = format!("/tickets/{}/messages", id_segment("ticket", ticket_id)?);
         let (url, req) = self.request(Method::GET, &path);
         self.send(url, req.bearer_auth(access.expose())).await
     }
@@ -168,15 +174,8 @@ impl Api {
     /// This device left the ticket it announced.
     pub async fn leave_presence(&self, access: &Secret) -> Result<()> {
         let (url, req) = self.request(Method::DELETE, "/presence");
-        let resp = req
-            .bearer_auth(access.expose())
-            .send()
+        self.send_no_body(url, req.bearer_auth(access.expose()), "leaving presence")
             .await
-            .map_err(offline(&url))?;
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        Err(failure(url, resp, "leaving presence").await)
     }
 
     /// Who is on a ticket now.
@@ -185,10 +184,7 @@ impl Api {
         access: &Secret,
         ticket_id: &str,
     ) -> Result<TicketPresence> {
-        if matches!(ticket_id, "" | "." | "..") {
-            return Err(Error::BadInput(format!("invalid ticket id {ticket_id:?}")));
-        }
-        let path = format!("/tickets/{}/presence", path_segment(ticket_id));
+        let path = format!("/tickets/{}/presence", id_segment("ticket", ticket_id)?);
         let (url, req) = self.request(Method::GET, &path);
         self.send(url, req.bearer_auth(access.expose())).await
     }
@@ -299,11 +295,7 @@ impl Api {
         agent_id: &str,
         body: &AgentUpdate,
     ) -> Result<AgentAccount> {
-        if matches!(agent_id, "" | "." | "..") {
-            // As for tickets: a dot segment would address another route.
-            return Err(Error::BadInput(format!("invalid agent id {agent_id:?}")));
-        }
-        let path = format!("/agents/{}", path_segment(agent_id));
+        let path = format!("/agents/{}", id_segment("agent", agent_id)?);
         let (url, req) = self.request(Method::PATCH, &path);
         self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
@@ -336,15 +328,8 @@ impl Api {
     /// Deletes a macro (`collection` `macros`) or an article (`kb`) (supervisors).
     pub async fn delete_record(&self, access: &Secret, collection: &str, id: &str) -> Result<()> {
         let (url, req) = self.request(Method::DELETE, &record_path(collection, id)?);
-        let resp = req
-            .bearer_auth(access.expose())
-            .send()
+        self.send_no_body(url, req.bearer_auth(access.expose()), "delete")
             .await
-            .map_err(offline(&url))?;
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        Err(failure(url, resp, "delete").await)
     }
 
     /// A page of the audit log, newest first (supervisors and admins).
@@ -568,10 +553,16 @@ pub fn is_unauthorized(e: &Error) -> bool {
 /// another route.
 fn record_path(collection: &str, id: &str) -> Result<String> {
     desk_core::admin::check_record_id(id).map_err(Error::BadInput)?;
-    if matches!(id, "." | "..") {
-        return Err(Error::BadInput(format!("invalid id {id:?}")));
+    Ok(format!("/{collection}/{}", id_segment("record", id)?))
+}
+
+/// A `what` id as one path segment. URL parsers resolve dot segments, even escaped: an
+/// empty, `.` or `..` id is nobody's, and would address another route.
+fn id_segment(what: &str, id: &str) -> Result<String> {
+    if matches!(id, "" | "." | "..") {
+        return Err(Error::BadInput(format!("invalid {what} id {id:?}")));
     }
-    Ok(format!("/{collection}/{}", path_segment(id)))
+    Ok(path_segment(id))
 }
 
 fn path_segment(text: &str) -> String {

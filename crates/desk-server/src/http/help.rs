@@ -94,6 +94,17 @@ fn unavailable(lang: Lang) -> Response {
     )
 }
 
+/// The instance's articles, or the page saying they cannot be read just now.
+async fn snapshot(
+    state: &AppState,
+    lang: Lang,
+) -> Result<std::sync::Arc<crate::help::HelpIndex>, Response> {
+    state.help().get(state).await.map_err(|e| {
+        tracing::warn!(error = %e, "help center: articles could not be read");
+        unavailable(lang)
+    })
+}
+
 fn item(a: &HelpArticle, lang: Lang) -> String {
     format!(
         "<li><a href=\"/help/{}?lang={}\">{}</a><br><small>{}</small></li>",
@@ -110,12 +121,9 @@ async fn index(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::pick(&query.lang, &headers);
-    let index = match state.help().get(&state).await {
+    let index = match snapshot(&state, lang).await {
         Ok(index) => index,
-        Err(e) => {
-            tracing::warn!(error = %e, "help center: articles could not be read");
-            return unavailable(lang);
-        }
+        Err(page) => return page,
     };
     let q: String = query.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let hits = index.search(&q, lang.tag());
@@ -160,12 +168,9 @@ async fn article(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::pick(&query.lang, &headers);
-    let index = match state.help().get(&state).await {
+    let index = match snapshot(&state, lang).await {
         Ok(index) => index,
-        Err(e) => {
-            tracing::warn!(error = %e, "help center: articles could not be read");
-            return unavailable(lang);
-        }
+        Err(page) => return page,
     };
     let back = format!(
         "<nav><a href=\"/help?lang={}\">{}</a></nav>",
