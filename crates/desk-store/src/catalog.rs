@@ -3,7 +3,7 @@
 //! from pulled records.
 
 use desk_core::view::IncidentView;
-use desk_core::{Agent, Incident, Macro};
+use desk_core::{Agent, Incident, KbArticle, Macro};
 
 use crate::records::parse;
 use crate::{Result, Store};
@@ -39,6 +39,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Every cached knowledge-base article, drafts too (the team's own), by id: the
+    /// articles screen. Deleted ones are not cached.
+    pub fn kb_articles(&self) -> Result<Vec<KbArticle>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM kb_articles ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| {
+            let (id, body) = r?;
+            parse("kb article", &id, &body)
+        })
+        .collect()
     }
 }
 

@@ -776,6 +776,11 @@ impl Client {
         Ok(lock(&self.store).macros(language)?)
     }
 
+    /// Every cached knowledge-base article, drafts too, by id.
+    pub fn kb_articles(&self) -> Result<Vec<desk_core::KbArticle>> {
+        Ok(lock(&self.store).kb_articles()?)
+    }
+
     /// A page of a view with filters and a sort (the SLA views, tickets of an incident).
     pub fn query_tickets(&self, query: &TicketQuery) -> Result<TicketPage> {
         let me = self.me()?;
