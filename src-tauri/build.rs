@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "session_state",
     "sync_progress",
     "sign_in",
+    "accept_invitation",
     "sign_out",
     "sync_now",
     "list_tickets",
@@ -31,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "retry_rejected",
     "discard_held",
     "search",
+    "suggest_knowledge",
     "agents",
     "macros",
     "query_tickets",
@@ -40,9 +42,16 @@ const COMMANDS: &[&str] = &[
     "admin_agents",
     "admin_add_agent",
     "admin_update_agent",
+    "admin_reissue_invitation",
     "audit_log",
     "audit_verify",
     "audit_export",
+    "admin_put_macro",
+    "admin_delete_macro",
+    "admin_put_article",
+    "admin_delete_article",
+    "kb_articles",
+    "render_markdown",
 ];
 
 fn main() {

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use desk_core::admin::{
-    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+    AgentAccount, AgentUpdate, ArticleInput, AuditCheck, AuditPage, AuditQuery, Invitation,
+    MacroInput, NewAgentRequest, NewAgentResponse,
 };
 use desk_core::ops::MacroAction;
 use desk_core::search::{SearchHit, SearchQuery};
@@ -13,7 +14,7 @@ use desk_core::view::{
     TicketEdit, TicketPage, TicketQuery, TicketSummary, ViewCounts,
 };
 use desk_core::wire::{PresenceEntry, PresenceState};
-use desk_core::{Agent, ApiError, Macro, Mutation, OutboxEntry};
+use desk_core::{Agent, ApiError, KbArticle, Macro, Mutation, OutboxEntry};
 use desk_sync::api::AuditFormat;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
@@ -59,6 +60,26 @@ pub async fn sign_in<R: Runtime>(
 ) -> CmdResult<SessionState> {
     state.client.sign_in(&server_url, &email, &password).await?;
     // The background loop pulls at once; the UI shows the first sync arriving.
+    state.wake.now();
+    emit_state(&app, &state);
+    Ok(state.client.state()?)
+}
+
+/// An invited agent chooses their password with the code an admin handed over, and is
+/// signed in as by [`sign_in`].
+#[tauri::command]
+pub async fn accept_invitation<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    server_url: String,
+    email: String,
+    code: String,
+    password: String,
+) -> CmdResult<SessionState> {
+    state
+        .client
+        .accept_invitation(&server_url, &email, &code, &password)
+        .await?;
     state.wake.now();
     emit_state(&app, &state);
     Ok(state.client.state()?)
@@ -444,6 +465,17 @@ pub fn search(state: State<'_, AppState>, query: SearchQuery) -> CmdResult<Vec<S
     Ok(state.client.search(&query)?)
 }
 
+/// KB articles and macros for the open ticket, from the cache (offline too). `language`
+/// is the console's, for a ticket whose own language is not known.
+#[tauri::command]
+pub fn suggest_knowledge(
+    state: State<'_, AppState>,
+    ticket_id: String,
+    language: String,
+) -> CmdResult<desk_core::search::KnowledgeSuggestions> {
+    Ok(state.client.suggest_knowledge(&ticket_id, &language)?)
+}
+
 #[tauri::command]
 pub fn agents(state: State<'_, AppState>) -> CmdResult<Vec<Agent>> {
     Ok(state.client.agents()?)
@@ -498,13 +530,14 @@ pub async fn admin_agents(state: State<'_, AppState>) -> CmdResult<Vec<AgentAcco
     Ok(state.client.agent_accounts().await?)
 }
 
-/// Adds an agent with a first password to hand over (admins). The cache learns of the new
-/// agent at the next sync, which is asked for now.
+/// Adds an agent with a first password to hand over, or with an invitation whose code is
+/// in the answer only (admins). The cache learns of the new agent at the next sync, which
+/// is asked for now.
 #[tauri::command]
 pub async fn admin_add_agent(
     state: State<'_, AppState>,
     agent: NewAgentRequest,
-) -> CmdResult<AgentAccount> {
+) -> CmdResult<NewAgentResponse> {
     let added = state.client.add_agent(&agent).await?;
     state.wake.now();
     Ok(added)
@@ -521,6 +554,16 @@ pub async fn admin_update_agent(
     let changed = state.client.update_agent(&agent_id, &update).await?;
     state.wake.now();
     Ok(changed)
+}
+
+/// A new invitation for an agent who has not accepted theirs; the code they had stops
+/// working (admins).
+#[tauri::command]
+pub async fn admin_reissue_invitation(
+    state: State<'_, AppState>,
+    agent_id: String,
+) -> CmdResult<Invitation> {
+    Ok(state.client.reissue_invitation(&agent_id).await?)
 }
 
 /// A page of the audit log, newest first (supervisors).
@@ -578,4 +621,62 @@ pub async fn audit_export<R: Runtime>(
 /// over a file already there (desk-sync's rule for saved attachments).
 pub(crate) fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> CmdResult<PathBuf> {
     Ok(desk_sync::save_into(dir, name, bytes)?)
+}
+
+// ---- macros and knowledge-base articles (supervisors; DESIGN.md §3, §11): written online
+// only, checked by the server with desk-core's `admin` rules; every console, this one
+// included, gets the change through the feed, so a write wakes the sync at once.
+
+/// Creates or replaces the macro `macro_id`; answers it as the server stored it.
+#[tauri::command]
+pub async fn admin_put_macro(
+    state: State<'_, AppState>,
+    macro_id: String,
+    input: MacroInput,
+) -> CmdResult<Macro> {
+    let stored = state.client.put_macro(&macro_id, &input).await?;
+    state.wake.now();
+    Ok(stored)
+}
+
+/// Deletes the macro `macro_id` from every console.
+#[tauri::command]
+pub async fn admin_delete_macro(state: State<'_, AppState>, macro_id: String) -> CmdResult<()> {
+    state.client.delete_macro(&macro_id).await?;
+    state.wake.now();
+    Ok(())
+}
+
+/// Creates or replaces the article `article_id` (a draft stays off the help center);
+/// answers it as the server stored it.
+#[tauri::command]
+pub async fn admin_put_article(
+    state: State<'_, AppState>,
+    article_id: String,
+    input: ArticleInput,
+) -> CmdResult<KbArticle> {
+    let stored = state.client.put_article(&article_id, &input).await?;
+    state.wake.now();
+    Ok(stored)
+}
+
+/// Deletes the article `article_id`: off the help center and every console.
+#[tauri::command]
+pub async fn admin_delete_article(state: State<'_, AppState>, article_id: String) -> CmdResult<()> {
+    state.client.delete_article(&article_id).await?;
+    state.wake.now();
+    Ok(())
+}
+
+/// Every cached article, drafts too, by id. Offline too.
+#[tauri::command]
+pub fn kb_articles(state: State<'_, AppState>) -> CmdResult<Vec<KbArticle>> {
+    Ok(state.client.kb_articles()?)
+}
+
+/// An article's Markdown as the help center renders it (desk-core's renderer and HTML
+/// allowlist), so the editor's preview is what customers will see, and as safe.
+#[tauri::command]
+pub fn render_markdown(text: String) -> String {
+    desk_core::markdown::to_html(&text)
 }

@@ -56,6 +56,7 @@ pub fn with_commands<R: Runtime>(
             commands::session_state,
             commands::sync_progress,
             commands::sign_in,
+            commands::accept_invitation,
             commands::sign_out,
             commands::sync_now,
             commands::list_tickets,
@@ -79,6 +80,7 @@ pub fn with_commands<R: Runtime>(
             commands::retry_rejected,
             commands::discard_held,
             commands::search,
+            commands::suggest_knowledge,
             commands::agents,
             commands::macros,
             commands::query_tickets,
@@ -88,9 +90,16 @@ pub fn with_commands<R: Runtime>(
             commands::admin_agents,
             commands::admin_add_agent,
             commands::admin_update_agent,
+            commands::admin_reissue_invitation,
             commands::audit_log,
             commands::audit_verify,
             commands::audit_export,
+            commands::admin_put_macro,
+            commands::admin_delete_macro,
+            commands::admin_put_article,
+            commands::admin_delete_article,
+            commands::kb_articles,
+            commands::render_markdown,
         ])
 }
 

@@ -100,6 +100,17 @@ fn errors_cross_ipc_as_code_and_message() {
         err["code"], "bad_request",
         "a non-http server address is refused before any I/O: {err}"
     );
+    let err = invoke(
+        &webview,
+        "accept_invitation",
+        serde_json::json!({ "serverUrl": "ftp://nowhere", "email": "a@b.c",
+                            "code": "7KQ2-M9XD", "password": "a long password" }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err["code"], "bad_request",
+        "accepting an invitation checks the server address before any I/O too: {err}"
+    );
 
     let err = invoke(
         &webview,

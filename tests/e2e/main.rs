@@ -6,6 +6,7 @@
 //! dbus, gnome-keyring, libsecret-tools, ImageMagick) and the binaries built with
 //! `--features desk-app/custom-protocol` so the window serves the built UI.
 
+mod admin;
 mod hostile;
 mod mail;
 mod notifications;

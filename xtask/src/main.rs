@@ -52,7 +52,14 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     // A fresh machine builds the benches before anything else (a misspelt area installs
     // nothing: it gets the usage).
     if [
-        "store", "sync", "server", "fuzz", "console", "channels", "help",
+        "store",
+        "knowledge",
+        "sync",
+        "server",
+        "fuzz",
+        "console",
+        "channels",
+        "help",
     ]
     .contains(&area)
     {
@@ -60,7 +67,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     }
     match area {
         // Release builds: these measure the product, not debug assertions.
-        "store" => {
+        "store" | "knowledge" => {
             let mut cmd = setup::cargo(&[
                 "run",
                 "--quiet",
@@ -71,6 +78,11 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
                 "bench_store",
                 "--",
             ]);
+            if area == "knowledge" {
+                // The knowledge section runs last in the store bench; on the console's
+                // scale of cache (100k tickets) rather than the store's million.
+                cmd.args(["--tickets", "100000", "--no-incremental"]);
+            }
             cmd.args(rest);
             setup::run(&mut cmd)
         }
@@ -192,7 +204,7 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
             setup::run(&mut cmd)
         }
         _ => anyhow::bail!(
-            "usage: cargo xtask bench store|sync|server|channels|help|fuzz|console [options]"
+            "usage: cargo xtask bench store|knowledge|sync|server|channels|help|fuzz|console [options]"
         ),
     }
 }

@@ -151,6 +151,8 @@ fn ui_suite(tally: &mut Tally, suite: &str, script: &str, report: &str) -> anyho
         .current_dir(root().join("ui"))
         .env("DESK_REPORT_DIR", &dir)
         .env("DESK_ARTIFACTS_DIR", target_dir().join("test-artifacts"))
+        // The web form's browser test runs the real server (cargo test built it).
+        .env("DESK_SERVER_BIN", target_dir().join("debug/desk-server"))
         .status()
         .with_context(|| format!("start npm run {script}"))?;
     let counts = std::fs::read(&report)

@@ -7,19 +7,20 @@
 //! (its answer is on stdout), and a cron job must tell tampering from a check that could
 //! not run (exit 1, `{code, message}` on stderr).
 
+mod agents;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use desk_core::admin::{
-    AgentAccount, AgentUpdate, AuditPage, AuditQuery, AuditRecord, NewAgentRequest,
-};
-use desk_core::{ApiError, ErrorCode, Role};
+use desk_core::admin::{AuditPage, AuditQuery, AuditRecord};
+use desk_core::{ApiError, ErrorCode};
 use desk_sync::Client;
 use desk_sync::api::AuditFormat;
 
-use crate::{print_json, read_password, timestamp, usage};
+use self::agents::{AgentCommand, account_id};
+use crate::{print_json, timestamp, usage};
 
 /// What `desk admin audit verify` exits with when the chain is broken.
 const BROKEN_CHAIN: u8 = 3;
@@ -28,7 +29,8 @@ const ALL_PAGE: u32 = 1000;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
-    /// Every agent's account: email, name, role, groups, languages, disabled (admins).
+    /// Every agent's account: email, name, role, groups, languages, skills, capacity,
+    /// a pending invitation, disabled (admins).
     Agents,
     /// Add an agent or change one (admins).
     Agent {
@@ -97,53 +99,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T
 }
 
 #[derive(Subcommand)]
-pub enum AgentCommand {
-    /// Add an agent with a first password, read from standard input (never the command
-    /// line, where shell history and `ps` keep it); they change it once signed in.
-    Add {
-        /// The email they sign in with.
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, value_enum)]
-        role: RoleArg,
-        /// A language they answer in (BCP 47: zh-CN, en); repeatable.
-        #[arg(long = "language", value_name = "TAG")]
-        languages: Vec<String>,
-        /// A team they work in (a ticket's group); repeatable.
-        #[arg(long = "group", value_name = "GROUP")]
-        groups: Vec<String>,
-        #[arg(long, required = true)]
-        password_stdin: bool,
-    },
-    /// Change an agent, named by email or id; what is not given stays as it is.
-    Set {
-        /// Their email, or their id.
-        agent: String,
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long, value_enum)]
-        role: Option<RoleArg>,
-        /// Every language they answer in, comma-separated ("" for none).
-        #[arg(long, value_name = "TAGS")]
-        languages: Option<String>,
-        /// Every team they work in, comma-separated ("" for none).
-        #[arg(long, value_name = "GROUPS")]
-        groups: Option<String>,
-        /// Refuse their sign-ins and sign them out on every device.
-        #[arg(long, conflicts_with = "enable")]
-        disable: bool,
-        /// Let a disabled agent sign in again.
-        #[arg(long)]
-        enable: bool,
-        /// A new password, read from standard input (they forgot theirs); their devices
-        /// stay signed in.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-}
-
-#[derive(Subcommand)]
 pub enum AuditCommand {
     /// Walk the whole hash chain: exit 0 when intact, 3 naming the first broken row.
     Verify,
@@ -192,23 +147,6 @@ pub struct AuditFilters {
     /// Rows before this seq: the `next_before` of the page before.
     #[arg(long, value_name = "SEQ")]
     before: Option<i64>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Agent,
-    Supervisor,
-    Admin,
-}
-
-impl From<RoleArg> for Role {
-    fn from(r: RoleArg) -> Self {
-        match r {
-            RoleArg::Agent => Role::Agent,
-            RoleArg::Supervisor => Role::Supervisor,
-            RoleArg::Admin => Role::Admin,
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -276,79 +214,8 @@ pub async fn run(client: &Client, command: AdminCommand, json: bool) -> Result<E
                 println!("article {id} deleted");
             }
         }
-        AdminCommand::Agents => {
-            let accounts = client.agent_accounts().await?;
-            if json {
-                print_json(&accounts);
-            } else {
-                for a in &accounts {
-                    println!("{}", account_line(a));
-                }
-            }
-        }
-        AdminCommand::Agent {
-            command:
-                AgentCommand::Add {
-                    email,
-                    name,
-                    role,
-                    languages,
-                    groups,
-                    password_stdin: _,
-                },
-        } => {
-            let password = read_password()?;
-            if password.is_empty() {
-                return Err(usage("no password on standard input"));
-            }
-            let new = NewAgentRequest {
-                email,
-                name,
-                role: role.into(),
-                languages,
-                groups,
-                password,
-            };
-            show_account(&client.add_agent(&new).await?, "added", json);
-        }
-        AdminCommand::Agent {
-            command:
-                AgentCommand::Set {
-                    agent,
-                    name,
-                    role,
-                    languages,
-                    groups,
-                    disable,
-                    enable,
-                    password_stdin,
-                },
-        } => {
-            let password = if password_stdin {
-                let password = read_password()?;
-                if password.is_empty() {
-                    return Err(usage("no password on standard input"));
-                }
-                Some(password)
-            } else {
-                None
-            };
-            let update = AgentUpdate {
-                name,
-                role: role.map(Role::from),
-                languages: languages.as_deref().map(list),
-                groups: groups.as_deref().map(list),
-                disabled: (disable || enable).then_some(disable),
-                password,
-            };
-            if update.is_empty() {
-                return Err(usage(
-                    "nothing to change: give --name, --role, --languages, --groups, --disable, --enable or --password-stdin",
-                ));
-            }
-            let id = account_id(client, &agent).await?;
-            show_account(&client.update_agent(&id, &update).await?, "updated", json);
-        }
+        AdminCommand::Agents => agents::list_accounts(client, json).await?,
+        AdminCommand::Agent { command } => agents::run(client, command, json).await?,
         AdminCommand::Audit {
             command: None,
             filters,
@@ -457,63 +324,6 @@ pub async fn run(client: &Client, command: AdminCommand, json: bool) -> Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `bo@desk.test  Bo 波  supervisor  groups: cn-support,vip-desk  languages: zh-CN`, and
-/// `disabled` at the end when they are.
-fn account_line(a: &AgentAccount) -> String {
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "—".to_owned()
-        } else {
-            v.join(",")
-        }
-    };
-    format!(
-        "{}  {}  {}  groups: {}  languages: {}{}",
-        a.agent.email,
-        a.agent.name,
-        a.agent.role,
-        list(&a.agent.groups),
-        list(&a.agent.languages),
-        if a.disabled { "  disabled" } else { "" }
-    )
-}
-
-fn show_account(account: &AgentAccount, done: &str, json: bool) {
-    if json {
-        print_json(account);
-    } else {
-        println!("{done}: {}", account_line(account));
-    }
-}
-
-/// `a, b,,c` as `[a, b, c]`; `""` as none.
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The id of the agent named by `agent`: an email is looked up among the accounts, any
-/// other text is taken for the id (the server says `not_found` if it is not one).
-async fn account_id(client: &Client, agent: &str) -> Result<String, ApiError> {
-    if !agent.contains('@') {
-        return Ok(agent.to_owned());
-    }
-    let accounts = client.agent_accounts().await?;
-    accounts
-        .into_iter()
-        .find(|a| a.agent.email.eq_ignore_ascii_case(agent.trim()))
-        .map(|a| a.agent.id)
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!("no agent with the email {agent}"),
-            )
-        })
 }
 
 /// The filters as the API takes them: `--agent` and `--ticket` as the log names them,

@@ -68,6 +68,21 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Accept an invitation an admin handed over: choose a password (from standard input,
+    /// as for `login`) and sign in. The code works once, until it expires.
+    AcceptInvitation {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        email: String,
+        /// The invitation code, as handed over (case, spaces and hyphens do not matter).
+        #[arg(long)]
+        code: String,
+        /// Read the new password from standard input (the only way: never on the command
+        /// line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Send queued work and pull every change since the last sync into the local cache.
     Sync {
         /// Keep syncing: on every poke from the server, and every 30 s; until interrupted.
@@ -502,6 +517,18 @@ async fn report_actions(
     Ok(())
 }
 
+/// A sign-in's outcome: the agent as JSON, or a line saying who is signed in where.
+fn print_signed_in(account: &desk_sync::Account, json: bool) {
+    if json {
+        print_json(&account.agent);
+    } else {
+        println!(
+            "signed in as {} <{}> ({}) on {}",
+            account.agent.name, account.agent.email, account.agent.role, account.server_url
+        );
+    }
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -536,17 +563,19 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
         } => {
             let password = read_password()?;
             let account = client.sign_in(&server, &email, &password).await?;
-            if cli.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&account.agent).expect("agent serializes")
-                );
-            } else {
-                println!(
-                    "signed in as {} <{}> ({}) on {}",
-                    account.agent.name, account.agent.email, account.agent.role, account.server_url
-                );
-            }
+            print_signed_in(&account, cli.json);
+        }
+        Command::AcceptInvitation {
+            server,
+            email,
+            code,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            let account = client
+                .accept_invitation(&server, &email, &code, &password)
+                .await?;
+            print_signed_in(&account, cli.json);
         }
         Command::Sync { watch: false } => {
             let printer = progress::Printer::new(cli.json);

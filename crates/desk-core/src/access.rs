@@ -184,6 +184,8 @@ mod tests {
             role,
             languages: vec![],
             groups: vec![],
+            skills: vec![],
+            capacity: None,
         }
     }
 

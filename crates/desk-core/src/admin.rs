@@ -25,10 +25,20 @@ pub struct AgentAccount {
     pub disabled: bool,
     #[ts(type = "number")]
     pub created_at: i64,
+    /// Added with an invitation that was not accepted yet: the agent has no password and
+    /// cannot sign in until they accept one (an admin may issue a fresh one).
+    #[serde(default)]
+    pub invitation_pending: bool,
+    /// When the agent's current invitation stops working (past: expired); `null` when
+    /// there is none.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub invited_until: Option<i64>,
 }
 
-/// A new agent. Until invitations exist the administrator sets a first password and
-/// hands it over; the agent changes it after signing in.
+/// A new agent. With a `password`, the administrator hands it over and the agent changes
+/// it after signing in; without one, the server makes a single-use invitation
+/// ([`NewAgentResponse::invitation`]) with which the agent chooses their own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgentRequest {
@@ -39,7 +49,49 @@ pub struct NewAgentRequest {
     pub languages: Vec<String>,
     #[serde(default)]
     pub groups: Vec<String>,
-    pub password: String,
+    /// See [`Agent::skills`].
+    #[serde(default)]
+    pub skills: Vec<Category>,
+    /// See [`Agent::capacity`]; absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub capacity: Option<u32>,
+    /// A first password; absent: an invitation instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub password: Option<String>,
+}
+
+/// A single-use invitation to choose a password and sign in (`POST /auth/invitation`).
+/// The code is shown once, to the administrator who issued it: the server keeps only its
+/// hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Invitation {
+    /// Groups of letters and digits (`7KQ2-M9XD-…`); case, spaces and hyphens do not
+    /// matter when it is typed back.
+    pub code: String,
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("code", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// The answer to adding an agent (`POST /agents`): the account, and the invitation when
+/// no password was given (the only time its code is shown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewAgentResponse {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub account: AgentAccount,
+    #[serde(default)]
+    pub invitation: Option<Invitation>,
 }
 
 /// What to change of an agent; absent fields stay as they are.
@@ -58,6 +110,13 @@ pub struct AgentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub groups: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub skills: Option<Vec<Category>>,
+    /// A number sets the limit, `null` removes it; absent leaves it as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "present")]
+    #[ts(optional, type = "number | null")]
+    pub capacity: Option<Option<u32>>,
     /// Disabling signs the agent out everywhere at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -66,6 +125,28 @@ pub struct AgentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub password: Option<String>,
+}
+
+/// A field whose `null` says something: absent is the `default` (`None`), `null` is
+/// `Some(None)`.
+mod present {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value
+            .as_ref()
+            .and_then(Option::as_ref)
+            .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
 }
 
 impl AgentUpdate {
@@ -86,6 +167,27 @@ pub fn check_agent_name(name: &str) -> Result<String, String> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// Most open tickets an agent may be given as a capacity.
+pub const MAX_CAPACITY: u32 = 500;
+
+/// A capacity as stored: 1–[`MAX_CAPACITY`] open tickets, or `None` for no limit.
+pub fn check_capacity(capacity: Option<u32>) -> Result<Option<u32>, String> {
+    match capacity {
+        Some(n) if !(1..=MAX_CAPACITY).contains(&n) => Err(format!(
+            "capacity is 1-{MAX_CAPACITY} open tickets, or none for no limit, not {n}"
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Skills as stored: each category once, in the categories' order.
+pub fn check_skills(skills: &[Category]) -> Vec<Category> {
+    let mut out = skills.to_vec();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// BCP 47 tags as agents answer in them (`zh-CN`, `en`): letters, digits and hyphens,
@@ -231,7 +333,7 @@ pub fn macro_from(id: &str, input: MacroInput, now: i64) -> Result<Macro, String
         for name in placeholders(body) {
             if !MACRO_VARIABLES.contains(&name) {
                 return Err(format!(
-                    "the {language} body uses {{{{{name}}}}}, which the console cannot fill;                      known: {}",
+                    "the {language} body uses {{{{{name}}}}}, which the console cannot fill; known: {}",
                     MACRO_VARIABLES.join(", ")
                 ));
             }
@@ -437,7 +539,7 @@ mod tests {
         let asks = macro_from("m-1", input("请把您的助记词发给我们核实。"), 7).unwrap_err();
         assert!(asks.contains("seed phrase"), "{asks}");
         let unknown = macro_from("m-1", input("{{customer.password}}"), 7).unwrap_err();
-        assert!(unknown.contains("cannot fill"), "{unknown}");
+        assert!(unknown.contains("cannot fill; known: "), "{unknown}");
         assert!(macro_from("bad id", input("好的"), 7).is_err());
         let mut empty = input("好的");
         empty.bodies.clear();
@@ -472,5 +574,74 @@ mod tests {
         let update: AgentUpdate = serde_json::from_str(r#"{"role": "supervisor"}"#).unwrap();
         assert_eq!(update.role, Some(Role::Supervisor));
         assert!(AgentUpdate::default().is_empty() && !update.is_empty());
+    }
+
+    #[test]
+    fn an_update_tells_a_capacity_removed_from_one_left_alone() {
+        let parse = |json: &str| serde_json::from_str::<AgentUpdate>(json).unwrap().capacity;
+        assert_eq!(parse("{}"), None, "absent: unchanged");
+        assert_eq!(parse(r#"{"capacity": null}"#), Some(None), "null: no limit");
+        assert_eq!(parse(r#"{"capacity": 12}"#), Some(Some(12)));
+        let removed = AgentUpdate {
+            capacity: Some(None),
+            ..AgentUpdate::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&removed).unwrap(),
+            r#"{"capacity":null}"#,
+            "a removal is sent as null, not left out"
+        );
+        assert!(!removed.is_empty(), "removing the limit is a change");
+    }
+
+    #[test]
+    fn capacity_and_skills_are_checked_as_stored() {
+        assert_eq!(check_capacity(None), Ok(None));
+        assert_eq!(check_capacity(Some(1)), Ok(Some(1)));
+        assert_eq!(check_capacity(Some(MAX_CAPACITY)), Ok(Some(MAX_CAPACITY)));
+        assert!(
+            check_capacity(Some(0)).is_err(),
+            "zero is no capacity at all"
+        );
+        assert!(check_capacity(Some(MAX_CAPACITY + 1)).is_err());
+        assert_eq!(
+            check_skills(&[
+                Category::Security,
+                Category::TransactionConfirmation,
+                Category::Security
+            ]),
+            [Category::TransactionConfirmation, Category::Security],
+            "deduplicated, in the categories' order"
+        );
+    }
+
+    #[test]
+    fn older_agents_and_accounts_parse_without_skills_capacity_or_invitations() {
+        let agent: Agent = serde_json::from_str(
+            r#"{"id":"a1","name":"Amy","email":"amy@x","role":"agent","languages":["en"]}"#,
+        )
+        .unwrap();
+        assert_eq!((agent.skills.len(), agent.capacity), (0, None));
+        let account: AgentAccount = serde_json::from_str(
+            r#"{"id":"a1","name":"Amy","email":"amy@x","role":"agent","languages":[],
+                "groups":[],"disabled":false,"created_at":1}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (account.invitation_pending, account.invited_until),
+            (false, None)
+        );
+    }
+
+    #[test]
+    fn an_invitation_never_prints_its_code() {
+        let invitation = Invitation {
+            code: "7KQ2-M9XD".into(),
+            expires_at: 1,
+        };
+        assert!(
+            !format!("{invitation:?}").contains("7KQ2"),
+            "{invitation:?}"
+        );
     }
 }

@@ -128,6 +128,13 @@ pub struct Agent {
     /// ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// The ticket categories the agent handles, for routing; none: no preference. Absent
+    /// on the wire before skills existed.
+    #[serde(default)]
+    pub skills: Vec<Category>,
+    /// The most open tickets assigned to the agent at once (1–500); none (`null`): no limit.
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }
 
 impl Agent {

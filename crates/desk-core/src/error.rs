@@ -12,6 +12,8 @@ pub enum ErrorCode {
     BadRequest,
     /// Wrong email or password.
     InvalidCredentials,
+    /// An invitation code that is wrong, expired, already used, or not this email's.
+    InvalidInvitation,
     /// No, an expired or a revoked access token.
     Unauthorized,
     /// The refresh token is unknown, expired, revoked or was already used.
@@ -56,6 +58,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => "bad_request",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidInvitation => "invalid_invitation",
             Self::Unauthorized => "unauthorized",
             Self::SessionExpired => "session_expired",
             Self::DeviceRevoked => "device_revoked",

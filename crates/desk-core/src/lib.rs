@@ -15,6 +15,7 @@ pub mod attachment;
 pub mod delivery;
 pub mod error;
 pub mod guard;
+pub mod keywords;
 pub mod links;
 pub mod markdown;
 pub mod mutation;

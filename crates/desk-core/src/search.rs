@@ -95,3 +95,45 @@ pub struct SearchHit {
     /// `…` marks a cut at either end.
     pub snippet: String,
 }
+
+/// What the console offers for the open ticket from the local knowledge base and macros
+/// (DESIGN.md §11): computed from the cache, so it answers offline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct KnowledgeSuggestions {
+    /// Published articles, best first.
+    pub articles: Vec<ArticleSuggestion>,
+    /// Macros with a body for the ticket's language, best first.
+    pub macros: Vec<MacroSuggestion>,
+}
+
+/// A knowledge-base article suggested for a ticket, in the translation to offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ArticleSuggestion {
+    pub article_id: String,
+    /// The translation offered: the ticket's language when the article has it.
+    pub language: String,
+    pub title: String,
+    /// That translation's Markdown, for inserting the text into a reply.
+    pub body: String,
+    /// The public help-center address of that translation, for inserting a link; `None`
+    /// when the console does not know its server.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The ticket's words it was found by (case-folded), most telling first: why it is
+    /// suggested.
+    pub matched: Vec<String>,
+    /// Written for the ticket's category.
+    pub same_category: bool,
+}
+
+/// A macro suggested for a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MacroSuggestion {
+    pub macro_id: String,
+    pub title: String,
+    /// The ticket's words its title or body share (case-folded).
+    pub matched: Vec<String>,
+    /// Written for the ticket's category.
+    pub same_category: bool,
+}

@@ -31,6 +31,19 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
+/// Accepting an invitation (`POST /auth/invitation`): the agent chooses a password, and
+/// is signed in as by a [`LoginRequest`] (the answer is a [`TokenResponse`]).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct AcceptInvitationRequest {
+    pub email: String,
+    /// As the administrator handed it over; case, spaces and hyphens do not matter.
+    #[ts(type = "string")]
+    pub code: Sensitive<String>,
+    #[ts(type = "string")]
+    pub password: Sensitive<String>,
+    pub device_name: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RefreshRequest {
     #[ts(type = "string")]

@@ -302,7 +302,68 @@ fn main() -> anyhow::Result<()> {
     let scan_p95 = percentile(&mut scans, 0.95);
     eprintln!("bench help: bare scan p95 {scan_p95:.2} ms ({matched} matches over all queries)");
 
+    // The web form's suggestions: what a customer has typed after a few words, then a
+    // sentence (subject and message, Chinese or English), through the router as the
+    // form's script asks.
+    let mut typed: Vec<(String, String, &str)> = Vec::with_capacity(queries);
+    for n in 0..queries {
+        let zh = n % 2 == 0;
+        let (words, sep, lang) = if zh {
+            (ZH, "", "zh-CN")
+        } else {
+            (EN, " ", "en")
+        };
+        let pick = |rng: &mut Rng, k: usize| -> String {
+            (0..k)
+                .map(|_| words[rng.below(words.len())])
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let subject = pick(&mut rng, 2);
+        let message = if zh {
+            format!("你好，{}，请尽快处理，谢谢", pick(&mut rng, 4 + n % 8))
+        } else {
+            format!("Hello, my {} please help", pick(&mut rng, 4 + n % 8))
+        };
+        typed.push((subject, message, lang));
+    }
+    let mut suggest_times = Vec::with_capacity(queries);
+    let mut suggested = 0usize;
+    runtime.block_on(async {
+        for (subject, message, lang) in &typed {
+            let request = Request::get(format!(
+                "/form/suggestions?lang={lang}&subject={}&message={}",
+                encode(subject),
+                encode(message)
+            ))
+            .body(Body::empty())?;
+            let started = Instant::now();
+            let response = tower::ServiceExt::oneshot(app.clone(), request).await?;
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await?
+                .to_bytes();
+            suggest_times.push(micros(started.elapsed()));
+            let body: serde_json::Value = serde_json::from_slice(&bytes)?;
+            suggested += body["articles"].as_array().map_or(0, Vec::len);
+        }
+        anyhow::Ok(())
+    })?;
+    let suggest_p95 = percentile(&mut suggest_times, 0.95);
+    eprintln!(
+        "bench help: {} form suggestions, p50 {:.2} / p95 {suggest_p95:.2} ms, {:.1} articles on average",
+        typed.len(),
+        percentile(&mut suggest_times, 0.5),
+        suggested as f64 / typed.len() as f64
+    );
+
     emit("help_search_p95_ms", p95, "ms", Some(50.0), "lower");
+    emit(
+        "help_form_suggest_p95_ms",
+        suggest_p95,
+        "ms",
+        Some(50.0),
+        "lower",
+    );
     emit("help_search_p50_ms", p50, "ms", None, "lower");
     emit("help_snapshot_build_ms", build_ms, "ms", None, "lower");
     emit("help_bare_scan_p95_ms", scan_p95, "ms", None, "lower");

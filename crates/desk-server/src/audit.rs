@@ -290,12 +290,45 @@ pub async fn verify(storage: &dyn Storage) -> Result<std::result::Result<i64, Br
 
 // ---- the entries each action records ----
 
-pub fn agent_added(by: &Actor, agent_id: &str, email: &str, role: &str) -> AuditEntry {
+/// An agent added, and how they sign in first: a password the admin chose, or an
+/// invitation (whose issue is its own entry, [`invitation_issued`]).
+pub fn agent_added(by: &Actor, agent: &desk_core::Agent, invited: bool) -> AuditEntry {
     AuditEntry::new(
         by,
         "agent.add",
+        format!("agent:{}", agent.id),
+        json!({
+            "email": agent.email,
+            "role": agent.role.as_str(),
+            "skills": agent.skills,
+            "capacity": agent.capacity,
+            "first_sign_in": if invited { "invitation" } else { "password" },
+        }),
+    )
+}
+
+/// An invitation issued; `replaced`: an earlier one of the agent's stopped working.
+pub fn invitation_issued(
+    by: &Actor,
+    agent_id: &str,
+    expires_at: i64,
+    replaced: bool,
+) -> AuditEntry {
+    AuditEntry::new(
+        by,
+        "agent.invite",
         format!("agent:{agent_id}"),
-        json!({ "email": email, "role": role }),
+        json!({ "expires_at": expires_at, "replaced": replaced }),
+    )
+}
+
+/// An agent accepted their invitation: chose a password (and signs in, its own entry).
+pub fn invitation_accepted(agent_id: &str) -> AuditEntry {
+    AuditEntry::new(
+        &Actor::Agent(agent_id.to_owned()),
+        "agent.invitation_accepted",
+        format!("agent:{agent_id}"),
+        json!({}),
     )
 }
 
@@ -358,6 +391,22 @@ pub fn agent_updated(
             "agent.role",
             target.clone(),
             json!({ "before": before.role, "after": after.role }),
+        ));
+    }
+    if before.skills != after.skills {
+        entries.push(AuditEntry::new(
+            by,
+            "agent.skills",
+            target.clone(),
+            json!({ "before": before.skills, "after": after.skills }),
+        ));
+    }
+    if before.capacity != after.capacity {
+        entries.push(AuditEntry::new(
+            by,
+            "agent.capacity",
+            target.clone(),
+            json!({ "before": before.capacity, "after": after.capacity }),
         ));
     }
     if before.name != after.name || before.languages != after.languages {

@@ -19,6 +19,9 @@ pub enum Error {
     BadRequest(String),
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// Never says which: the code is wrong, expired or used, or the email has no such one.
+    #[error("the invitation code is wrong, expired or already used, or not for this email")]
+    InvalidInvitation,
     /// No, an unknown, an expired or a revoked access token.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -72,6 +75,7 @@ impl Error {
         match self {
             Self::BadRequest(_) => ErrorCode::BadRequest,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::InvalidInvitation => ErrorCode::InvalidInvitation,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::SessionExpired(_) => ErrorCode::SessionExpired,
             Self::DeviceRevoked => ErrorCode::DeviceRevoked,
@@ -122,6 +126,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         // Understood and refused for what it says (a reply asking for a seed phrase).
         ErrorCode::Blocked => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::InvalidCredentials
+        | ErrorCode::InvalidInvitation
         | ErrorCode::Unauthorized
         | ErrorCode::SessionExpired
         | ErrorCode::DeviceRevoked => StatusCode::UNAUTHORIZED,
@@ -192,6 +197,7 @@ mod tests {
     fn credentials_and_sessions_answer_401() {
         for err in [
             Error::InvalidCredentials,
+            Error::InvalidInvitation,
             Error::Unauthorized("x"),
             Error::SessionExpired("x"),
             Error::DeviceRevoked,

@@ -276,6 +276,8 @@ pub(crate) mod tests {
             role: desk_core::Role::Agent,
             languages: vec!["zh-CN".into()],
             groups: vec!["cn-support".into()],
+            skills: vec![],
+            capacity: None,
         };
         let options = SeedOptions {
             tickets: 6,

@@ -21,6 +21,12 @@ pub const FRESH_MS: i64 = 5_000;
 pub const MAX_RESULTS: usize = 20;
 /// Longest query kept, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
+/// Most articles suggested on the web form.
+pub const MAX_SUGGESTIONS: usize = 5;
+/// How much of the message being typed is read for suggestions, in characters.
+pub const MAX_SUGGEST_CHARS: usize = 1_000;
+/// Most of its words looked for.
+const SUGGEST_TERMS: usize = 12;
 
 /// One published translation, ready to search; rendered when it is shown.
 #[derive(Debug, Clone)]
@@ -133,6 +139,78 @@ impl HelpIndex {
         // Stable: within a score, the order above (language, then newest) stands.
         hits.sort_by_key(|h| std::cmp::Reverse(h.0));
         hits.into_iter().take(MAX_RESULTS).map(|(_, a)| a).collect()
+    }
+
+    /// Articles that may answer what a customer is typing on the web form, before they
+    /// send it ("FAQ first, then a person"): the telling words of `subject` and `message`
+    /// (`desk_core::keywords`), each weighted by how rare it is among the translations in
+    /// the reader's language (else all), a word in the title counting double. At most
+    /// [`MAX_SUGGESTIONS`], best first; none when no rare enough word matches, so a
+    /// "hello" suggests nothing.
+    pub fn suggest(&self, subject: &str, message: &str, language: &str) -> Vec<&HelpArticle> {
+        let subject: String = subject.chars().take(MAX_QUERY_CHARS).collect();
+        let message: String = message.chars().take(MAX_SUGGEST_CHARS).collect();
+        let terms = desk_core::keywords::key_terms(&[(&subject, 2), (&message, 1)], SUGGEST_TERMS);
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        let mut pool: Vec<&HelpArticle> = self
+            .articles
+            .iter()
+            .filter(|a| same_language(&a.language, language))
+            .collect();
+        if pool.is_empty() {
+            pool = self.articles.iter().collect();
+        }
+        // Which terms each translation holds (in its title: counted twice), and in how
+        // many translations each term is.
+        let mut df = vec![0usize; terms.len()];
+        let held: Vec<Vec<(usize, bool)>> = pool
+            .iter()
+            .map(|a| {
+                let mut found = Vec::new();
+                for (i, t) in terms.iter().enumerate() {
+                    let in_title = a.title_folded.contains(&t.text);
+                    if in_title || a.text_folded.contains(&t.text) {
+                        df[i] += 1;
+                        found.push((i, in_title));
+                    }
+                }
+                found
+            })
+            .collect();
+        let n = pool.len() as f64;
+        // A word in half the articles or more tells nothing about any one of them.
+        let weight: Vec<f64> = df
+            .iter()
+            .map(|&d| {
+                if d == 0 || d as f64 * 2.0 >= n {
+                    0.0
+                } else {
+                    (n / d as f64).ln()
+                }
+            })
+            .collect();
+        let mut scored: Vec<(f64, &HelpArticle)> = pool
+            .iter()
+            .zip(&held)
+            .filter_map(|(a, found)| {
+                let score: f64 = found
+                    .iter()
+                    .map(|&(i, in_title)| weight[i] * if in_title { 2.0 } else { 1.0 })
+                    .sum();
+                (score > 0.0).then_some((score, *a))
+            })
+            .collect();
+        // Stable: within a score the snapshot's order (newest first) stands.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut seen = std::collections::HashSet::new();
+        scored
+            .into_iter()
+            .filter(|(_, a)| seen.insert(a.id.as_str()))
+            .take(MAX_SUGGESTIONS)
+            .map(|(_, a)| a)
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -312,5 +390,94 @@ mod tests {
         );
         assert_eq!(index.article("fees", "en").unwrap().language, "zh-CN");
         assert!(index.article("draft", "zh-CN").is_none());
+    }
+
+    #[test]
+    fn what_a_customer_types_suggests_the_articles_its_rare_words_point_to() {
+        let index = HelpIndex::build(&[
+            article(
+                "confirm",
+                1,
+                KbStatus::Published,
+                &[
+                    ("zh-CN", "提币等待确认", "打开钱包，在提币记录中点击确认。"),
+                    (
+                        "en",
+                        "Withdrawal awaiting confirmation",
+                        "Open the wallet and tap Confirm.",
+                    ),
+                ],
+            ),
+            article(
+                "arrival",
+                2,
+                KbStatus::Published,
+                &[
+                    ("zh-CN", "充值未到账", "打开钱包，查询交易哈希。"),
+                    (
+                        "en",
+                        "Deposit not arrived",
+                        "Open the wallet and look the hash up.",
+                    ),
+                ],
+            ),
+            article(
+                "lock",
+                3,
+                KbStatus::Published,
+                &[
+                    ("zh-CN", "账户被锁定", "打开钱包，完成身份验证。"),
+                    (
+                        "en",
+                        "Account locked",
+                        "Open the wallet and verify your identity.",
+                    ),
+                ],
+            ),
+            article(
+                "draft",
+                4,
+                KbStatus::Draft,
+                &[("zh-CN", "充值未到账（草稿）", "充值 未到账")],
+            ),
+        ]);
+        let ids = |hits: Vec<&HelpArticle>| -> Vec<String> {
+            hits.iter()
+                .map(|a| format!("{}/{}", a.id, a.language))
+                .collect()
+        };
+        let zh = ids(index.suggest(
+            "充值一直没到账",
+            "你好，昨天充值的USDT还没有到账，怎么办？",
+            "zh-CN",
+        ));
+        assert_eq!(
+            zh.first().map(String::as_str),
+            Some("arrival/zh-CN"),
+            "{zh:?}"
+        );
+        assert!(
+            !zh.iter().any(|h| h.starts_with("draft")),
+            "never a draft: {zh:?}"
+        );
+        let en = ids(index.suggest("", "My deposit has not arrived yet", "en"));
+        assert_eq!(en.first().map(String::as_str), Some("arrival/en"), "{en:?}");
+        assert!(
+            index
+                .suggest("Hello", "thanks, please help", "en")
+                .is_empty(),
+            "nothing telling, nothing suggested"
+        );
+        assert!(
+            index.suggest("wallet", "open the wallet", "en").is_empty(),
+            "a word in every article tells nothing"
+        );
+        assert_eq!(
+            ids(index.suggest("", "账户被锁定了", "fr"))
+                .first()
+                .map(String::as_str),
+            Some("lock/zh-CN"),
+            "no translation in the reader's language: every one is looked at"
+        );
     }
 }

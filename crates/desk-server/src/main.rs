@@ -328,12 +328,13 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("seed the demo dataset")?;
             println!(
-                "seeded {} tickets, {} messages, {} customers, {} transactions, {} macros in {:.1}s (cursor {})",
+                "seeded {} tickets, {} messages, {} customers, {} transactions, {} macros, {} articles in {:.1}s (cursor {})",
                 summary.tickets,
                 summary.messages,
                 summary.customers,
                 summary.transactions,
                 summary.macros,
+                summary.articles,
                 started.elapsed().as_secs_f64(),
                 summary.cursor
             );
@@ -559,13 +560,15 @@ async fn agent(command: AgentCommand) -> anyhow::Result<()> {
                     role,
                     languages,
                     groups,
-                    password: password.clone(),
+                    skills: vec![],
+                    capacity: None,
+                    password: Some(password.clone()),
                     by: by.clone(),
                 },
             )
             .await;
             let agent = match added {
-                Ok(agent) => agent,
+                Ok(added) => added.agent,
                 Err(desk_server::Error::Conflict(_)) if update_password => {
                     auth::set_password(storage, cost, now, &email, password, &by)
                         .await

@@ -32,7 +32,7 @@ use desk_core::{
 };
 use desk_server::Storage;
 use desk_server::audit::Actor;
-use desk_server::storage::NewAgent;
+use desk_server::storage::{Credential, NewAgent};
 
 pub use many::{SeedsRun, run_seeds};
 pub use oracle::Counts;
@@ -151,6 +151,8 @@ fn agent(i: usize, groups: Vec<String>) -> Agent {
         role: Role::Agent,
         languages: vec!["zh-CN".into(), "en".into()],
         groups,
+        skills: vec![],
+        capacity: None,
     }
 }
 
@@ -297,7 +299,9 @@ impl Sim {
                         role: a.role,
                         languages: a.languages.clone(),
                         groups: a.groups.clone(),
-                        password_hash: "unused".into(),
+                        skills: a.skills.clone(),
+                        capacity: a.capacity,
+                        credential: Credential::Password("unused".into()),
                         by: Actor::System,
                     },
                     T0,

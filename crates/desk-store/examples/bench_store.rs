@@ -108,10 +108,11 @@ fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
 
+/// The value after the last `name` (a later one overrides what `cargo xtask bench` put first).
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
-        .position(|a| a == name)
+        .rposition(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
@@ -139,6 +140,8 @@ fn generate(tickets: u64, messages: u64, page: usize, mut sink: impl FnMut(Vec<C
             role: Role::Agent,
             languages: vec!["zh-CN".into(), "en".into()],
             groups: Vec::new(),
+            skills: vec![],
+            capacity: None,
         }));
     }
     for c in 0..customers {
@@ -618,6 +621,11 @@ fn main() {
         emit(&format!("store.search_p95.{lang}"), ms, "ms", 30.0, "lower");
     }
 
+    let articles = arg("--articles", 5_000);
+    if articles > 0 {
+        knowledge(&mut store, articles);
+    }
+
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.path().join("bench.sqlite3-wal"))
             .map(|m| m.len())
@@ -628,5 +636,285 @@ fn main() {
         "bytes",
         1_000_000.0,
         "lower",
+    );
+}
+
+/// Wallet assets, as a knowledge base names them in English and Chinese.
+const ASSETS: &[(&str, &str)] = &[
+    ("BTC", "比特币"),
+    ("ETH", "以太坊"),
+    ("USDT", "泰达币"),
+    ("TRX", "波场"),
+    ("SOL", "索拉纳"),
+    ("BNB", "币安币"),
+    ("DOGE", "狗狗币"),
+    ("XRP", "瑞波币"),
+];
+
+/// What articles are about: the words of each problem in English and Chinese, and its
+/// category.
+const PROBLEMS: &[(&str, &str, Category)] = &[
+    (
+        "withdrawal awaiting confirmation",
+        "提币 等待确认",
+        Category::TransactionConfirmation,
+    ),
+    (
+        "deposit not arrived",
+        "充值 未到账",
+        Category::FundsNotArrived,
+    ),
+    (
+        "wrong network address",
+        "地址 选错网络",
+        Category::FundsNotArrived,
+    ),
+    ("network fee too high", "手续费 太高", Category::Complaint),
+    (
+        "account locked by risk control",
+        "账户 锁定 风控",
+        Category::AccountLocked,
+    ),
+    (
+        "reset authenticator two-factor",
+        "重置 谷歌验证器",
+        Category::Account,
+    ),
+    (
+        "identity verification rejected",
+        "身份认证 被拒绝",
+        Category::Account,
+    ),
+    (
+        "transaction failed balance deducted",
+        "交易失败 余额扣除",
+        Category::Technical,
+    ),
+    (
+        "large transfer review",
+        "大额 转账 审核",
+        Category::LargeTransaction,
+    ),
+    (
+        "phishing fake support seed phrase",
+        "冒充客服 助记词",
+        Category::Security,
+    ),
+    (
+        "refund request dispute",
+        "退款 申请 争议",
+        Category::Dispute,
+    ),
+    (
+        "memo tag missing",
+        "备注 标签 遗漏",
+        Category::FundsNotArrived,
+    ),
+];
+
+/// The words around the topic in any article or message.
+const FILLER_EN: &[&str] = &[
+    "wallet",
+    "open",
+    "page",
+    "steps",
+    "check",
+    "settings",
+    "screen",
+    "tap",
+    "button",
+    "app",
+    "version",
+    "update",
+    "minutes",
+    "hours",
+    "status",
+    "history",
+    "details",
+    "record",
+    "contact",
+    "team",
+    "usually",
+    "within",
+    "make",
+    "sure",
+    "correct",
+    "latest",
+    "again",
+    "first",
+    "then",
+    "after",
+    "before",
+    "your",
+    "funds",
+    "safe",
+    "note",
+    "important",
+];
+const FILLER_ZH: &[&str] = &[
+    "钱包", "打开", "页面", "步骤", "检查", "设置", "屏幕", "点击", "按钮", "应用", "版本", "更新",
+    "分钟", "小时", "状态", "记录", "详情", "联系", "通常", "之内", "确保", "正确", "最新", "再次",
+    "首先", "然后", "之后", "之前", "资金", "安全", "注意", "重要",
+];
+
+fn filler(rng: &mut Rng, words: &[&str], n: u64, sep: &str) -> String {
+    (0..n)
+        .map(|_| *rng.pick(words))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// KB suggestions for the open ticket (DESIGN.md §11, issue budget 20 ms p95 at 5,000
+/// articles), over this cache with `articles` articles of two translations each, on 96
+/// topics (asset × problem). Also how often a top-five suggestion is on the ticket's own
+/// topic: a synthetic check that the ranking finds what the words say, not a measure of
+/// real relevance.
+fn knowledge(store: &mut Store, articles: u64) {
+    eprintln!("bench store: {articles} knowledge-base articles and 200 tickets about them");
+    let mut rng = Rng(0xB00C);
+    let topics = (ASSETS.len() * PROBLEMS.len()) as u64;
+    let mut page = Vec::new();
+    for a in 0..articles {
+        let topic = a % topics;
+        let (asset, problem) = (
+            ASSETS[(topic % ASSETS.len() as u64) as usize],
+            PROBLEMS[(topic / ASSETS.len() as u64) as usize],
+        );
+        let en = KbTranslation {
+            title: format!("{}: {} ({a})", asset.0, problem.0),
+            body: format!(
+                "{} {} {}. {}",
+                filler(&mut rng, FILLER_EN, 40, " "),
+                asset.0,
+                problem.0,
+                filler(&mut rng, FILLER_EN, 80, " ")
+            ),
+        };
+        let zh = KbTranslation {
+            title: format!("{}{}（{a}）", asset.1, problem.1.replace(' ', "")),
+            body: format!(
+                "{}，{}{}。{}",
+                filler(&mut rng, FILLER_ZH, 40, ""),
+                asset.1,
+                problem.1,
+                filler(&mut rng, FILLER_ZH, 80, "")
+            ),
+        };
+        page.push(Change::KbArticle(KbArticle {
+            id: format!("kb-{a:05}"),
+            translations: [("en".to_owned(), en), ("zh-CN".to_owned(), zh)].into(),
+            tags: vec![],
+            categories: vec![problem.2],
+            updated_at: NOW - a as i64,
+            status: KbStatus::Published,
+            deleted_at: None,
+        }));
+    }
+    // The tickets to open: each about one topic, in Chinese or English, the topic's words
+    // among a customer's usual ones.
+    let mut asked = Vec::new();
+    for i in 0..200u64 {
+        let topic = rng.below(topics);
+        let (asset, problem) = (
+            ASSETS[(topic % ASSETS.len() as u64) as usize],
+            PROBLEMS[(topic / ASSETS.len() as u64) as usize],
+        );
+        let zh = i % 2 == 0;
+        let id = format!("kb-ticket-{i}");
+        let (subject, text, language) = if zh {
+            (
+                format!("{}{}", asset.1, problem.1.replace(' ', "")),
+                format!(
+                    "你好，{}，我的{}{}，{}",
+                    filler(&mut rng, FILLER_ZH, 6, ""),
+                    asset.1,
+                    problem.1,
+                    filler(&mut rng, FILLER_ZH, 10, "")
+                ),
+                "zh-CN",
+            )
+        } else {
+            (
+                format!("{} {}", asset.0, problem.0),
+                format!(
+                    "Hello, {} my {} {} {}",
+                    filler(&mut rng, FILLER_EN, 6, " "),
+                    asset.0,
+                    problem.0,
+                    filler(&mut rng, FILLER_EN, 10, " ")
+                ),
+                "en",
+            )
+        };
+        let mut t = store
+            .effective_ticket("t00000000")
+            .unwrap()
+            .expect("generated ticket");
+        t.id = id.clone();
+        t.number = None;
+        t.subject = subject;
+        t.language = language.to_owned();
+        t.category = problem.2;
+        t.last_message_at = NOW + i as i64;
+        page.push(Change::Message(Message {
+            id: format!("{id}-m"),
+            ticket_id: id.clone(),
+            kind: MessageKind::PublicReply,
+            author: Author {
+                kind: AuthorKind::Customer,
+                id: Some(t.customer_id.clone()),
+                name: String::new(),
+            },
+            body_text: text,
+            body_html: None,
+            attachments: vec![],
+            created_at: t.last_message_at,
+            quoted: None,
+        }));
+        page.push(Change::Ticket(t));
+        asked.push((id, topic, if zh { problem.1 } else { problem.0 }));
+    }
+    store.apply_pull_page(&page, "3.0").expect("apply articles");
+    while store.index_pending(20_000).expect("index batch") > 0 {}
+
+    let on_topic = asked
+        .iter()
+        .filter(|(id, topic, _)| {
+            let s = store.suggest_knowledge(id, "en").expect("suggest");
+            s.articles.iter().any(|a| {
+                let n: u64 = a.article_id[3..].parse().unwrap();
+                n % topics == *topic
+            })
+        })
+        .count();
+    let ms = time_p95(asked.len(), |i| {
+        store
+            .suggest_knowledge(&asked[i % asked.len()].0, "en")
+            .expect("suggest");
+    });
+    emit("store.kb_suggest_p95", ms, "ms", 20.0, "lower");
+    // The peer: what a console without the index would do, given the topic's words for
+    // free: read every article and look for them in each translation.
+    let scan = time_p95(asked.len(), |i| {
+        let words: Vec<&str> = asked[i % asked.len()].2.split(' ').collect();
+        let hits = store
+            .kb_articles()
+            .expect("articles")
+            .iter()
+            .filter(|a| {
+                a.translations
+                    .values()
+                    .any(|t| words.iter().all(|w| t.body.contains(w)))
+            })
+            .count();
+        assert!(hits > 0, "the scan finds the topic's articles");
+    });
+    emit_watched("store.kb_scan_every_article_p95", scan, "ms", "lower");
+    emit_watched("store.kb_suggest_vs_scan", ms / scan, "ratio", "lower");
+    emit_watched(
+        "store.kb_suggest_on_topic_at_5",
+        on_topic as f64 / asked.len() as f64,
+        "ratio",
+        "higher",
     );
 }

@@ -492,6 +492,8 @@ mod tests {
             role: desk_core::Role::Agent,
             languages: vec![],
             groups: vec![],
+            skills: vec![],
+            capacity: None,
         });
         store.apply_page(&[agent], "1.0", true).unwrap();
         assert!(

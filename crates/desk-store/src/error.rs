@@ -12,6 +12,16 @@ pub enum Error {
     },
     #[error("the cache was written by a newer Desk (schema {found}, this build knows {known})")]
     TooNew { found: u32, known: u32 },
+    /// A reader opened on a cache its writer has not brought up to date (see
+    /// `Store::open_reader`).
+    #[error(
+        "the cache {path} is at schema {found}, this build's is {known}: open it for writing first"
+    )]
+    NotMigrated {
+        path: String,
+        found: u32,
+        known: u32,
+    },
     #[error("no ticket {0} in the cache")]
     TicketNotFound(String),
     #[error("no message {message} of ticket {ticket} in the cache")]

@@ -99,6 +99,33 @@ impl Store {
         Ok(Self { conn, path })
     }
 
+    /// A second connection to the cache at `path` that only reads: the console's views,
+    /// counts and ticket detail answer from it while the one writer applies a pull or
+    /// indexes for search, instead of waiting for it (WAL readers never wait on the writer).
+    /// The writer must have opened (and so migrated) the file first; a write through this
+    /// connection fails (`query_only`). Hold none open during a bulk load: leaving WAL for
+    /// the load's faster journal needs the writer to be the only connection.
+    pub fn open_reader(path: impl AsRef<Path>, key: Option<&CacheKey>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = match key {
+            Some(key) => key::open(&path, key)?,
+            None => Connection::open(&path)?,
+        };
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version != migrations::LATEST {
+            return Err(Error::NotMigrated {
+                path: path.display().to_string(),
+                found: version,
+                known: migrations::LATEST,
+            });
+        }
+        Ok(Self { conn, path })
+    }
+
     /// An in-memory cache, for tests of code above the store.
     pub fn open_in_memory() -> Result<Self> {
         let mut conn = Connection::open_in_memory()?;

@@ -28,6 +28,7 @@ mod kb;
 mod query;
 mod schema;
 mod snippet;
+mod suggest;
 mod text;
 
 use rusqlite::Transaction;

@@ -5,11 +5,12 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use desk_core::admin::{
-    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, Invitation, NewAgentRequest,
+    NewAgentResponse,
 };
 use desk_core::wire::{
-    API_PREFIX, LoginRequest, PresenceRequest, PullResponse, PushRequest, PushResponse,
-    RefreshRequest, TicketConversation, TicketPresence, TokenResponse,
+    API_PREFIX, AcceptInvitationRequest, LoginRequest, PresenceRequest, PullResponse, PushRequest,
+    PushResponse, RefreshRequest, TicketConversation, TicketPresence, TokenResponse,
 };
 use desk_core::{Agent, ApiError, Attachment, ErrorCode};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -92,6 +93,12 @@ impl Api {
 
     pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
         let (url, req) = self.request(Method::POST, "/auth/login");
+        self.send(url, req.json(body)).await
+    }
+
+    /// Accepts an invitation: the password is set and this device signed in, as by a login.
+    pub async fn accept_invitation(&self, body: &AcceptInvitationRequest) -> Result<TokenResponse> {
+        let (url, req) = self.request(Method::POST, "/auth/invitation");
         self.send(url, req.json(body)).await
     }
 
@@ -277,15 +284,23 @@ impl Api {
         self.send(url, req.bearer_auth(access.expose())).await
     }
 
-    /// Adds an agent with a first password (admins only).
+    /// Adds an agent with a first password, or with an invitation (admins only).
     pub async fn create_agent(
         &self,
         access: &Secret,
         body: &NewAgentRequest,
-    ) -> Result<AgentAccount> {
+    ) -> Result<NewAgentResponse> {
         let (url, req) = self.request(Method::POST, "/agents");
         self.send(url, req.bearer_auth(access.expose()).json(body))
             .await
+    }
+
+    /// A new invitation for an agent who has not accepted theirs; the previous code stops
+    /// working (admins only).
+    pub async fn reissue_invitation(&self, access: &Secret, agent_id: &str) -> Result<Invitation> {
+        let path = format!("/agents/{}/invitation", id_segment("agent", agent_id)?);
+        let (url, req) = self.request(Method::POST, &path);
+        self.send(url, req.bearer_auth(access.expose())).await
     }
 
     /// Changes an agent by id; the answer is the account as it is now (admins only).
@@ -565,7 +580,7 @@ fn id_segment(what: &str, id: &str) -> Result<String> {
     Ok(path_segment(id))
 }
 
-fn path_segment(text: &str) -> String {
+pub(crate) fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

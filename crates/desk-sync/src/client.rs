@@ -97,7 +97,15 @@ pub struct Client {
     keys: KeySource,
     /// Why the cache was started afresh, if it was (when it was opened, or since).
     cache_reset: Mutex<Option<CacheReset>>,
+    /// The one writer: pulls, local actions, the search indexer.
     store: Mutex<Store>,
+    /// A second connection for the console's reads (see [`Client::read`]), opened when
+    /// first needed and closed while a bootstrap's bulk load runs.
+    reader: Mutex<Option<Store>>,
+    /// Set while a bootstrap may be bulk loading: reads go to the writer meanwhile.
+    bulk_loading: std::sync::atomic::AtomicBool,
+    /// The cache's key, for opening the reader.
+    cache_key: CacheKey,
     access: Mutex<Option<Access>>,
     status: Mutex<Status>,
     /// Bumped after every change of what [`Client::state`] reports.
@@ -252,6 +260,8 @@ mod attachments;
 pub use attachments::save_into;
 mod attention;
 mod delivery;
+mod invitation;
+mod knowledge;
 mod presence;
 mod progress;
 mod push;
@@ -331,6 +341,9 @@ impl Client {
             keys,
             cache_reset: Mutex::new(cache_reset),
             store: Mutex::new(store),
+            reader: Mutex::new(None),
+            bulk_loading: std::sync::atomic::AtomicBool::new(false),
+            cache_key: key,
             access: Mutex::new(None),
             status: Mutex::new(Status {
                 connectivity: Connectivity::Unknown,
@@ -349,7 +362,39 @@ impl Client {
     }
 
     pub fn account(&self) -> Result<Option<Account>> {
-        read_account(&lock(&self.store))
+        self.read(read_account)
+    }
+
+    /// Runs a read on the reader connection, so the console's views, counts and ticket
+    /// detail never queue behind a pull page, a local action or a batch of search
+    /// indexing on the writer (BENCHMARKS.md, console: view switch). What the writer has
+    /// committed is what the reader sees. While a bootstrap bulk loads, the writer must be
+    /// the file's only connection, so reads take the writer's turn then, as before.
+    fn read<T, E>(&self, f: impl FnOnce(&Store) -> std::result::Result<T, E>) -> Result<T>
+    where
+        Error: From<E>,
+    {
+        if !self.bulk_loading.load(Ordering::SeqCst) {
+            let mut reader = lock(&self.reader);
+            if reader.is_none() {
+                match Store::open_reader(self.profile.cache_path(), Some(&self.cache_key)) {
+                    Ok(opened) => *reader = Some(opened),
+                    // Reading through the writer is slower, never wrong.
+                    Err(e) => tracing::warn!(error = %e, "no reader connection to the cache"),
+                }
+            }
+            if let Some(r) = reader.as_ref() {
+                return Ok(f(r)?);
+            }
+        }
+        Ok(f(&lock(&self.store))?)
+    }
+
+    /// Before a pull that may bulk load: reads go to the writer, and the reader closes
+    /// (after the read it may be serving) so the load can leave WAL.
+    fn begin_bulk_reads(&self) {
+        self.bulk_loading.store(true, Ordering::SeqCst);
+        *lock(&self.reader) = None;
     }
 
     /// Signs in, keeps the refresh token in the OS keyring and the access token in memory.
@@ -374,40 +419,7 @@ impl Client {
                 return Err(e);
             }
         };
-        let refresh = Secret::new(tokens.refresh_token.into_inner());
-        let access = Secret::new(tokens.access_token.into_inner());
-        if let Err(e) = credentials::store_refresh_token(&self.profile, &refresh) {
-            // Without the keyring the session cannot survive a restart; do not leave a
-            // live device behind on the server.
-            let _ = api.logout(&access).await;
-            return Err(e);
-        }
-        let account = Account {
-            server_url,
-            agent: tokens.agent,
-            device_id: tokens.device_id,
-        };
-        {
-            let mut store = lock(&self.store);
-            let same_owner = read_account(&store)?.is_some_and(|old| {
-                old.server_url == account.server_url && old.agent.id == account.agent.id
-            });
-            if !same_owner {
-                store.clear()?;
-            }
-            store.set_meta(
-                ACCOUNT_KEY,
-                Some(&serde_json::to_string(&account).expect("account serializes")),
-            )?;
-        }
-        *lock(&self.access) = Some(Access {
-            token: access,
-            expires: Instant::now() + Duration::from_secs(tokens.access_expires_in),
-        });
-        // The agent has read why the cache was empty; it fills again now.
-        *lock(&self.cache_reset) = None;
-        self.note_result(&Ok::<(), &Error>(()));
-        Ok(account)
+        self.keep_session(&api, server_url, tokens).await
     }
 
     /// Signs out: revokes the device on the server when reachable, forgets the tokens, and
@@ -536,6 +548,9 @@ impl Client {
             // agent's offline views are fast. The next pull carries on from the cursor.
             lock(&self.store).finish_bulk_load()?;
         }
+        if self.bulk_loading.load(Ordering::SeqCst) && !lock(&self.store).bulk_load_in_progress()? {
+            self.bulk_loading.store(false, Ordering::SeqCst);
+        }
         self.note_result(&result.as_ref().map(|_| ()));
         result
     }
@@ -558,6 +573,9 @@ impl Client {
             }
             from_zero || store.bulk_load_in_progress()?
         };
+        if bootstrap {
+            self.begin_bulk_reads();
+        }
         let mut receiving = Receiving::new(bootstrap);
         // A bootstrap brings old closed conversations down to their latest message, as the
         // eviction after it would leave them (DESIGN.md §4 Scope): far fewer rows before
@@ -597,6 +615,7 @@ impl Client {
                     // agent's unsent messages are kept (DESIGN.md §4), and so is the
                     // sign-in.
                     feed = None;
+                    self.begin_bulk_reads();
                     {
                         let mut store = lock(&self.store);
                         let account = store.meta(ACCOUNT_KEY)?;
@@ -712,7 +731,7 @@ impl Client {
     /// Every queued mutation with its state: pending, held (waiting for the agent to
     /// confirm) or rejected (with the server's reason).
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
-        Ok(lock(&self.store).outbox()?)
+        self.read(Store::outbox)
     }
 
     /// The agent confirms a held reply: it is queued again, having seen the conversation.
@@ -768,33 +787,33 @@ impl Client {
 
     /// The team's agents in the cache, by name (the assignee picker).
     pub fn agents(&self) -> Result<Vec<Agent>> {
-        Ok(lock(&self.store).agents()?)
+        self.read(Store::agents)
     }
 
     /// Macros with a body for `language` (or every macro), by title.
     pub fn macros(&self, language: Option<&str>) -> Result<Vec<Macro>> {
-        Ok(lock(&self.store).macros(language)?)
+        self.read(|s| s.macros(language))
     }
 
     /// Every cached knowledge-base article, drafts too, by id.
     pub fn kb_articles(&self) -> Result<Vec<desk_core::KbArticle>> {
-        Ok(lock(&self.store).kb_articles()?)
+        self.read(Store::kb_articles)
     }
 
     /// A page of a view with filters and a sort (the SLA views, tickets of an incident).
     pub fn query_tickets(&self, query: &TicketQuery) -> Result<TicketPage> {
         let me = self.me()?;
-        Ok(lock(&self.store).query_tickets(query, me.as_deref(), now_ms())?)
+        self.read(|s| s.query_tickets(query, me.as_deref(), now_ms()))
     }
 
     /// Incidents not yet resolved, with their open tickets counted (the sidebar).
     pub fn active_incidents(&self) -> Result<Vec<desk_core::view::IncidentView>> {
-        Ok(lock(&self.store).active_incidents()?)
+        self.read(Store::active_incidents)
     }
 
     /// Open tickets at risk of breaching their SLA, and breached, now.
     pub fn sla_counts(&self) -> Result<SlaCounts> {
-        Ok(lock(&self.store).sla_counts(now_ms())?)
+        self.read(|s| s.sla_counts(now_ms()))
     }
 
     /// The agent gives up a held or rejected mutation.
@@ -810,7 +829,7 @@ impl Client {
 
     /// Searches the cache (what is indexed so far).
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
-        Ok(lock(&self.store).search(q)?)
+        self.read(|s| s.search(q))
     }
 
     fn note_result(&self, result: &std::result::Result<(), &Error>) {
@@ -841,11 +860,15 @@ impl Client {
         // Read first: what follows is at least as new as this revision.
         let revision = self.revision.load(Ordering::SeqCst);
         let account = self.account()?;
-        let store = lock(&self.store);
-        let outbox = match &account {
-            Some(a) => store.outbox_counts(&a.agent.id)?,
-            None => OutboxCounts::default(),
-        };
+        let (outbox, last_synced_at, cached_tickets) =
+            self.read(|store: &Store| -> desk_store::Result<_> {
+                let outbox = match &account {
+                    Some(a) => store.outbox_counts(&a.agent.id)?,
+                    None => OutboxCounts::default(),
+                };
+                let last_synced_at = store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok());
+                Ok((outbox, last_synced_at, store.ticket_count()?))
+            })?;
         let status = lock(&self.status);
         Ok(SessionState {
             revision,
@@ -857,9 +880,9 @@ impl Client {
                 .unwrap_or_default(),
             agent: account.map(|a| a.agent),
             connectivity: status.connectivity,
-            last_synced_at: store.meta(LAST_SYNCED_KEY)?.and_then(|v| v.parse().ok()),
+            last_synced_at,
             last_error: status.last_error.clone(),
-            cached_tickets: store.ticket_count()?,
+            cached_tickets,
             outbox,
             cache_reset: *lock(&self.cache_reset),
         })
@@ -872,16 +895,18 @@ impl Client {
     pub fn list_tickets(&self, view: InboxView, limit: u32) -> Result<Vec<TicketSummary>> {
         let me = self.me()?;
         let limit = limit.clamp(1, 100_000);
-        Ok(lock(&self.store).list_tickets(&ViewQuery {
-            view,
-            me: me.as_deref(),
-            limit,
-        })?)
+        self.read(|s| {
+            s.list_tickets(&ViewQuery {
+                view,
+                me: me.as_deref(),
+                limit,
+            })
+        })
     }
 
     pub fn view_counts(&self) -> Result<ViewCounts> {
         let me = self.me()?;
-        Ok(lock(&self.store).view_counts(me.as_deref())?)
+        self.read(|s| s.view_counts(me.as_deref()))
     }
 
     /// A customer's profile, their cached tickets newest first (at most `max_tickets`) and
@@ -892,10 +917,10 @@ impl Client {
         max_tickets: u32,
     ) -> Result<desk_core::view::CustomerHistory> {
         let max_tickets = max_tickets.clamp(1, 500);
-        Ok(lock(&self.store).customer_history(customer_id, max_tickets)?)
+        self.read(|s| s.customer_history(customer_id, max_tickets))
     }
 
     pub fn ticket(&self, id: &str) -> Result<TicketDetail> {
-        Ok(lock(&self.store).ticket_detail(id)?)
+        self.read(|s| s.ticket_detail(id))
     }
 }

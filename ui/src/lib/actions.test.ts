@@ -227,7 +227,7 @@ describe('outbox', () => {
       params: { value: '<status.solved>' },
     });
     expect(
-      describeOp({ type: 'assign', ticket_id: 't', assignee_id: 'a1' }, [{ id: 'a1', name: 'Omar', email: '', role: 'agent', languages: [], groups: [] }], label),
+      describeOp({ type: 'assign', ticket_id: 't', assignee_id: 'a1' }, [{ id: 'a1', name: 'Omar', email: '', role: 'agent', languages: [], groups: [], skills: [], capacity: null }], label),
     ).toEqual({ key: 'op.assign', params: { value: 'Omar' } });
     expect(describeOp({ type: 'assign', ticket_id: 't', assignee_id: null }, [], label).params).toEqual({ value: '<edit.nobody>' });
   });

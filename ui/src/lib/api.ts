@@ -15,10 +15,13 @@ import type {
   ErrorCode,
   InboxView,
   IncidentView,
+  Invitation,
+  KnowledgeSuggestions,
   Macro,
   MacroAction,
   Mutation,
   NewAgentRequest,
+  NewAgentResponse,
   OutboxEntry,
   PresenceEntry,
   PresenceState,
@@ -54,7 +57,9 @@ export function toApiError(error: unknown): ApiError {
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/** One command, its rejection an `ApiError`. Exported for the feature folders' own
+ * wrappers (features/knowledge/knowledge.ts), so every call still goes through here. */
+export async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
@@ -73,6 +78,10 @@ export const api = {
   sessionState: () => call<SessionState>('session_state'),
   signIn: (serverUrl: string, email: string, password: string) =>
     call<SessionState>('sign_in', { serverUrl, email, password }),
+  /** An invited agent chooses their password with the code an admin handed over, and is
+   * signed in; a wrong, expired or used code is `invalid_invitation`. */
+  acceptInvitation: (serverUrl: string, email: string, code: string, password: string) =>
+    call<SessionState>('accept_invitation', { serverUrl, email, code, password }),
   signOut: () => call<SessionState>('sign_out'),
   syncNow: () => call<SessionState>('sync_now'),
   listTickets: (view: InboxView, limit: number) => call<TicketSummary[]>('list_tickets', { view, limit }),
@@ -114,6 +123,10 @@ export const api = {
   retryRejected: (mutationId: string) => call<Mutation>('retry_rejected', { mutationId }),
   discardHeld: (mutationId: string) => call<null>('discard_held', { mutationId }),
   search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),
+  /** KB articles and macros for the ticket, from the cache (offline too); `language` (the
+   * console's) stands in for a ticket whose own is not known. */
+  suggestKnowledge: (ticketId: string, language: string) =>
+    call<KnowledgeSuggestions>('suggest_knowledge', { ticketId, language }),
   agents: () => call<Agent[]>('agents'),
   macros: (language: string | null) => call<Macro[]>('macros', { language }),
   queryTickets: (query: TicketQuery) => call<TicketPage>('query_tickets', { query }),
@@ -125,8 +138,12 @@ export const api = {
   // is the server's call (`forbidden`), the console offers each screen by capability.
   /** Every agent's account, disabled ones too (admins). */
   adminAgents: () => call<AgentAccount[]>('admin_agents'),
-  /** Adds an agent with a first password to hand over (admins). */
-  adminAddAgent: (agent: NewAgentRequest) => call<AgentAccount>('admin_add_agent', { agent }),
+  /** Adds an agent with a first password to hand over, or with an invitation whose code
+   * is in this answer only (admins). */
+  adminAddAgent: (agent: NewAgentRequest) => call<NewAgentResponse>('admin_add_agent', { agent }),
+  /** A new invitation for an agent who has not accepted theirs; the old code stops working
+   * (admins). */
+  adminReissueInvitation: (agentId: string) => call<Invitation>('admin_reissue_invitation', { agentId }),
   /** Changes an agent; fields left out stay as they are (admins). The last admin cannot be
    * demoted or disabled, nor anyone disable themselves: `conflict`, with the reason. */
   adminUpdateAgent: (agentId: string, update: AgentUpdate) =>

@@ -1,6 +1,6 @@
 // Generated from crates/desk-core by `DESK_UPDATE_BINDINGS=1 cargo test`. Do not edit.
 
-export type ErrorCode = "bad_request" | "invalid_credentials" | "unauthorized" | "session_expired" | "device_revoked" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "untrusted_server" | "not_signed_in" | "keyring" | "storage" | "internal";
+export type ErrorCode = "bad_request" | "invalid_credentials" | "invalid_invitation" | "unauthorized" | "session_expired" | "device_revoked" | "forbidden" | "account_disabled" | "not_found" | "conflict" | "rate_limited" | "blocked" | "payload_too_large" | "rebootstrap_required" | "unavailable" | "offline" | "untrusted_server" | "not_signed_in" | "keyring" | "storage" | "internal";
 
 export type ApiError = { code: ErrorCode, message: string, };
 
@@ -10,7 +10,17 @@ export type Capability = "delete_tickets" | "reassign_others" | "merge_tickets" 
 
 export type Capabilities = { role: Role, capabilities: Array<Capability>, };
 
-export type AgentAccount = { disabled: boolean, created_at: number, id: string, name: string, email: string, role: Role, 
+export type AgentAccount = { disabled: boolean, created_at: number, 
+/**
+ * Added with an invitation that was not accepted yet: the agent has no password and
+ * cannot sign in until they accept one (an admin may issue a fresh one).
+ */
+invitation_pending: boolean, 
+/**
+ * When the agent's current invitation stops working (past: expired); `null` when
+ * there is none.
+ */
+invited_until: number | null, id: string, name: string, email: string, role: Role, 
 /**
  * BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
  */
@@ -20,11 +30,74 @@ languages: Array<string>,
  * supervisor and admin, sees every ticket; one with groups sees their tickets and
  * ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
  */
-groups: Array<string>, };
+groups: Array<string>, 
+/**
+ * The ticket categories the agent handles, for routing; none: no preference. Absent
+ * on the wire before skills existed.
+ */
+skills: Array<Category>, 
+/**
+ * The most open tickets assigned to the agent at once (1–500); none (`null`): no limit.
+ */
+capacity: number | null, };
 
-export type NewAgentRequest = { email: string, name: string, role: Role, languages: Array<string>, groups: Array<string>, password: string, };
+export type NewAgentRequest = { email: string, name: string, role: Role, languages: Array<string>, groups: Array<string>, 
+/**
+ * See [`Agent::skills`].
+ */
+skills: Array<Category>, 
+/**
+ * See [`Agent::capacity`]; absent: no limit.
+ */
+capacity?: number, 
+/**
+ * A first password; absent: an invitation instead.
+ */
+password?: string, };
 
-export type AgentUpdate = { name?: string, role?: Role, languages?: Array<string>, groups?: Array<string>, 
+export type Invitation = { 
+/**
+ * Groups of letters and digits (`7KQ2-M9XD-…`); case, spaces and hyphens do not
+ * matter when it is typed back.
+ */
+code: string, expires_at: number, };
+
+export type NewAgentResponse = { invitation: Invitation | null, disabled: boolean, created_at: number, 
+/**
+ * Added with an invitation that was not accepted yet: the agent has no password and
+ * cannot sign in until they accept one (an admin may issue a fresh one).
+ */
+invitation_pending: boolean, 
+/**
+ * When the agent's current invitation stops working (past: expired); `null` when
+ * there is none.
+ */
+invited_until: number | null, id: string, name: string, email: string, role: Role, 
+/**
+ * BCP 47 tags the agent answers in, e.g. `["zh-CN", "en"]`.
+ */
+languages: Array<string>, 
+/**
+ * The teams the agent works in (a ticket's `group`). An agent with none, like every
+ * supervisor and admin, sees every ticket; one with groups sees their tickets and
+ * ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
+ */
+groups: Array<string>, 
+/**
+ * The ticket categories the agent handles, for routing; none: no preference. Absent
+ * on the wire before skills existed.
+ */
+skills: Array<Category>, 
+/**
+ * The most open tickets assigned to the agent at once (1–500); none (`null`): no limit.
+ */
+capacity: number | null, };
+
+export type AgentUpdate = { name?: string, role?: Role, languages?: Array<string>, groups?: Array<string>, skills?: Array<Category>, 
+/**
+ * A number sets the limit, `null` removes it; absent leaves it as it is.
+ */
+capacity?: number | null, 
 /**
  * Disabling signs the agent out everywhere at once.
  */
@@ -114,7 +187,16 @@ languages: Array<string>,
  * supervisor and admin, sees every ticket; one with groups sees their tickets and
  * ungrouped ones (DESIGN.md §4, scope). Absent on the wire before groups existed.
  */
-groups: Array<string>, };
+groups: Array<string>, 
+/**
+ * The ticket categories the agent handles, for routing; none: no preference. Absent
+ * on the wire before skills existed.
+ */
+skills: Array<Category>, 
+/**
+ * The most open tickets assigned to the agent at once (1–500); none (`null`): no limit.
+ */
+capacity: number | null, };
 
 export type Customer = { id: string, 
 /**
@@ -622,6 +704,50 @@ export type SearchHit = { ticket: TicketSummary, matched_in: MatchedIn,
  * `…` marks a cut at either end.
  */
 snippet: string, };
+
+export type KnowledgeSuggestions = { 
+/**
+ * Published articles, best first.
+ */
+articles: Array<ArticleSuggestion>, 
+/**
+ * Macros with a body for the ticket's language, best first.
+ */
+macros: Array<MacroSuggestion>, };
+
+export type ArticleSuggestion = { article_id: string, 
+/**
+ * The translation offered: the ticket's language when the article has it.
+ */
+language: string, title: string, 
+/**
+ * That translation's Markdown, for inserting the text into a reply.
+ */
+body: string, 
+/**
+ * The public help-center address of that translation, for inserting a link; `None`
+ * when the console does not know its server.
+ */
+url?: string, 
+/**
+ * The ticket's words it was found by (case-folded), most telling first: why it is
+ * suggested.
+ */
+matched: Array<string>, 
+/**
+ * Written for the ticket's category.
+ */
+same_category: boolean, };
+
+export type MacroSuggestion = { macro_id: string, title: string, 
+/**
+ * The ticket's words its title or body share (case-folded).
+ */
+matched: Array<string>, 
+/**
+ * Written for the ticket's category.
+ */
+same_category: boolean, };
 
 export type IncidentView = { incident: Incident, 
 /**

@@ -41,6 +41,11 @@ export const NO_EDIT: TicketEdit = {
   remove_tags: [],
 };
 
+/** A request to the open ticket's composer; `n` tells one request from the next. */
+export type ReplyInsert =
+  | { kind: 'text'; ticketId: string; text: string; n: number }
+  | { kind: 'macro'; ticketId: string; macroId: string; n: number };
+
 /** What the console tells the agent after an action: localized by the component. */
 export type Notice =
   | { kind: 'error'; action: ActionKind; error: ApiError }
@@ -118,6 +123,11 @@ export class Desk {
   assignRequest = $state(0);
   /** Bumped by h so the customer's earlier tickets take focus. */
   historyRequest = $state(0);
+  /** Bumped by s so the suggested articles and macros take focus. */
+  suggestionsRequest = $state(0);
+  /** Something to put into the open ticket's reply, for its composer to take (and focus
+   * itself): text at the cursor, or a macro the way its picker inserts one. */
+  replyInsert = $state.raw<ReplyInsert | null>(null);
   /** Bumped by / so the search box takes focus. */
   searchRequest = $state(0);
   paletteOpen = $state(false);
@@ -643,10 +653,31 @@ export class Desk {
     this.composeRequest = { mode, n: this.composeRequest.n + 1 };
   }
 
+  /** Puts `text` into the reply (or note) of ticket `ticketId`: at the cursor, else after
+   * a blank line. Plain text; nothing is parsed. */
+  insertIntoReply(ticketId: string, text: string): void {
+    this.replyInsert = { kind: 'text', ticketId, text, n: (this.replyInsert?.n ?? 0) + 1 };
+  }
+
+  /** Inserts macro `macroId` into ticket `ticketId`'s reply as the composer's macro picker
+   * does: its body for the reply language, variables filled, actions pending. */
+  insertMacroIntoReply(ticketId: string, macroId: string): void {
+    this.replyInsert = { kind: 'macro', ticketId, macroId, n: (this.replyInsert?.n ?? 0) + 1 };
+  }
+
   async signIn(serverUrl: string, email: string, password: string): Promise<void> {
     // Errors propagate as ApiError for the form to show by code.
     try {
       this.applySession(await api.signIn(serverUrl, email, password));
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  /** Accepts an invitation: the agent's chosen password is set and they are signed in. */
+  async acceptInvitation(serverUrl: string, email: string, code: string, password: string): Promise<void> {
+    try {
+      this.applySession(await api.acceptInvitation(serverUrl, email, code, password));
     } catch (e) {
       throw toApiError(e);
     }

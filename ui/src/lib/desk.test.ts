@@ -41,7 +41,7 @@ const signedIn: SessionState = {
   revision: 1,
   signed_in: true,
   server_url: 'http://127.0.0.1:8080',
-  agent: { id: 'a1', name: 'Chen Jing', email: 'c@x', role: 'agent', languages: [], groups: [] },
+  agent: { id: 'a1', name: 'Chen Jing', email: 'c@x', role: 'agent', languages: [], groups: [], skills: [], capacity: null },
   connectivity: 'online',
   last_synced_at: 1,
   last_error: null,

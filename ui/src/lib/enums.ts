@@ -92,6 +92,7 @@ export const INBOX_VIEWS = all<InboxView>({
 export const ERROR_CODES = all<ErrorCode>({
   bad_request: true,
   invalid_credentials: true,
+  invalid_invitation: true,
   unauthorized: true,
   session_expired: true,
   device_revoked: true,

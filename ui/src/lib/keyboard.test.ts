@@ -32,6 +32,13 @@ describe('KeyHandler', () => {
     expect(press(h, 'r', 0, { editable: true }), 'an r typed into the composer is text').toBeNull();
   });
 
+  test('s goes to the suggested articles and macros, unless typed into a field', () => {
+    const h = new KeyHandler();
+    expect(press(h, 's')).toEqual({ type: 'suggestions' });
+    expect(press(h, 's', 0, { editable: true }), 'an s typed into the composer is text').toBeNull();
+    expect(press(h, 's', 0, { ctrlKey: true }), 'Ctrl+S is the system’s').toBeNull();
+  });
+
   test('Ctrl+K and Cmd+K open the palette, even from a text field', () => {
     const h = new KeyHandler();
     expect(press(h, 'k', 0, { ctrlKey: true })).toEqual({ type: 'palette' });

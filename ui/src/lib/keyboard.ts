@@ -1,6 +1,6 @@
 // Keyboard-first triage: j/k move, Enter opens, / searches, f filters, g then a letter
 // switches view, r/n/e/a/x act on the ticket, h goes to the customer's earlier tickets,
-// Ctrl/Cmd+K opens the command palette.
+// s to the suggested articles and macros, Ctrl/Cmd+K opens the command palette.
 // Pure logic so it can be tested without a DOM; Console.svelte feeds it keydowns.
 import type { ConsoleView } from './views';
 
@@ -16,6 +16,7 @@ export type KeyAction =
   | { type: 'solve' }
   | { type: 'assign' }
   | { type: 'history' }
+  | { type: 'suggestions' }
   | { type: 'toggle-select' }
   | { type: 'palette' }
   | { type: 'escape' }
@@ -48,6 +49,9 @@ export const GO_TO_VIEW: Readonly<Record<string, ConsoleView>> = {
   // Administration, offered only with the capability (Console checks `mayShow`).
   t: 'admin_agents',
   l: 'admin_audit',
+  // `c` is taken (awaiting confirmation): macros are the "quick replies" (快捷回复).
+  q: 'admin_macros',
+  k: 'admin_articles',
 };
 
 /** How long a pending `g` waits for its second key. */
@@ -111,6 +115,8 @@ export class KeyHandler {
         return { type: 'assign' };
       case 'h':
         return { type: 'history' };
+      case 's':
+        return { type: 'suggestions' };
       case 'x':
         return { type: 'toggle-select' };
       case 'Escape':

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { AuditQuery, Role } from '../../src/lib/bindings';
+import { CATEGORIES } from '../../src/lib/enums';
 import { XSS_MARK } from '../harness/fixtures';
 import { FakeShell } from '../harness/fake-shell';
 import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
@@ -43,12 +44,13 @@ async function paletteItems(page: Page, query: string): Promise<string[]> {
 }
 
 const AUDIT_ROWS = new FakeShell({ signedIn: true }).admin.audit.length;
+const ACCOUNTS = new FakeShell({ signedIn: true }).admin.accounts.length;
 
 describe('agents (admins)', () => {
   test('an admin adds an agent and changes a role; demoting the last admin is refused with its reason', async () => {
     const page = await consoleAs('admin');
     await page.getByTestId('view-admin_agents').click();
-    await expect.poll(() => page.getByTestId('agent-row').count()).toBe(4);
+    await expect.poll(() => page.getByTestId('agent-row').count()).toBe(ACCOUNTS);
     expect(await page.locator('[data-testid="agent-row"][data-agent-id="agent-sofia"]').getAttribute('data-disabled')).toBe('true');
 
     await page.getByTestId('agent-add').click();
@@ -58,11 +60,21 @@ describe('agents (admins)', () => {
     await page.getByTestId('agent-form-role').selectOption('agent');
     await page.getByTestId('agent-form-groups').fill('中文一线，VIP');
     await page.getByTestId('agent-form-languages').fill('zh-CN, en');
+    await page.locator('[data-testid="agent-form-skill"][data-skill="security"]').check();
+    await page.locator('[data-testid="agent-form-skill"][data-skill="account_locked"]').check();
+    await page.getByTestId('agent-form-capacity').fill('0');
+    // A first password instead of the invitation offered by default.
+    expect(await page.getByTestId('agent-form-invite').isChecked(), 'an invitation is the default').toBe(true);
+    expect(await page.getByTestId('agent-form-password').count(), 'no password field while inviting').toBe(0);
+    await page.getByTestId('agent-form-invite').uncheck();
     await page.getByTestId('agent-form-password').fill('short');
     await page.getByTestId('agent-form-submit').click();
     expect(await page.getByTestId('agent-form-error').textContent(), 'checked before asking').toContain('at least 8 characters');
-    expect(await callsOf(page, 'admin_add_agent')).toEqual([]);
     await page.getByTestId('agent-form-password').fill('first-pass-1');
+    await page.getByTestId('agent-form-submit').click();
+    expect(await page.getByTestId('agent-form-error').textContent(), 'a capacity of 0 is no capacity').toContain('from 1 to 500');
+    expect(await callsOf(page, 'admin_add_agent')).toEqual([]);
+    await page.getByTestId('agent-form-capacity').fill('30');
     await page.getByTestId('agent-form-submit').click();
     await form.waitFor({ state: 'detached' });
     expect(await callsOf(page, 'admin_add_agent')).toEqual([
@@ -73,6 +85,8 @@ describe('agents (admins)', () => {
           role: 'agent',
           languages: ['zh-CN', 'en'],
           groups: ['中文一线', 'VIP'],
+          skills: ['account_locked', 'security'],
+          capacity: 30,
           password: 'first-pass-1',
         },
       },
@@ -80,13 +94,16 @@ describe('agents (admins)', () => {
     const added = page.locator('[data-testid="agent-row"]', { hasText: '赵敏' });
     await added.waitFor();
     expect(await added.getByTestId('agent-groups').textContent()).toContain('中文一线');
+    expect(await added.getByTestId('agent-skills').textContent()).toContain('Account locked');
+    expect(await added.getByTestId('agent-capacity').textContent()).toBe('up to 30 open');
+    expect(await added.getByTestId('agent-status').getAttribute('data-status'), 'a password: active at once').toBe('active');
     expect(await page.getByTestId('agent-done').textContent()).toContain('赵敏 was added');
+    expect(await page.getByTestId('invitation-issued').count(), 'no code for an agent with a password').toBe(0);
 
     // The same email again: the server's refusal, in the form, with its reason.
     await page.getByTestId('agent-add').click();
     await page.getByTestId('agent-form-name').fill('Zhao Min');
     await page.getByTestId('agent-form-email').fill('ZHAO.MIN@desk.example');
-    await page.getByTestId('agent-form-password').fill('first-pass-2');
     await page.getByTestId('agent-form-submit').click();
     const taken = page.getByTestId('agent-form-error');
     await expect.poll(() => taken.getAttribute('data-code')).toBe('conflict');
@@ -122,6 +139,65 @@ describe('agents (admins)', () => {
     await page.getByTestId('agent-form-submit').click();
     await expect.poll(() => refusal.textContent()).toContain('you cannot disable your own account');
     expect(await chen.getAttribute('data-disabled')).toBe('false');
+  });
+});
+
+describe('invitations (admins)', () => {
+  test('an agent added with an invitation gets a code shown once to hand over; a lost or expired one is replaced', async () => {
+    const page = await consoleAs('admin');
+    // What the Copy button writes, without touching the machine's clipboard.
+    await page.evaluate(() => {
+      const copied: string[] = [];
+      (window as unknown as { __copied: string[] }).__copied = copied;
+      Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (text: string) => void copied.push(text) } });
+    });
+    await page.getByTestId('view-admin_agents').click();
+    await expect.poll(() => page.getByTestId('agent-row').count()).toBe(ACCOUNTS);
+
+    await page.getByTestId('agent-add').click();
+    await page.getByTestId('agent-form-name').fill('Mei Lin');
+    await page.getByTestId('agent-form-email').fill('mei.lin@desk.example');
+    await page.getByTestId('agent-form-submit').click();
+    const issued = page.getByTestId('invitation-issued');
+    await issued.waitFor();
+    expect(await callsOf(page, 'admin_add_agent')).toEqual([
+      { agent: { email: 'mei.lin@desk.example', name: 'Mei Lin', role: 'agent', languages: [], groups: [], skills: [] } },
+    ]);
+    const meiId = await issued.getAttribute('data-agent-id');
+    const held = () =>
+      page.evaluate((id) => window.__deskMock!.shell.admin.invitations.get(id!)?.code ?? null, meiId);
+    const code = await page.getByTestId('invitation-code').textContent();
+    expect(code, 'the code the server made, shown as it is').toBe(await held());
+    expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    expect(await issued.textContent()).toContain('not in an email to mei.lin@desk.example');
+    expect(await page.getByTestId('agent-done').textContent()).toContain('Hand over the invitation code');
+    // Focus moves to the code, so a screen reader reads it out.
+    await expect.poll(() => focused(page)).toBe('invitation-issued');
+    await page.getByTestId('invitation-copy').click();
+    await expect.poll(() => page.getByTestId('invitation-copy').textContent()).toContain('Copied');
+    expect(await page.evaluate(() => (window as unknown as { __copied: string[] }).__copied)).toEqual([code]);
+    const mei = page.locator(`[data-testid="agent-row"][data-agent-id="${meiId}"]`);
+    expect(await mei.getByTestId('agent-status').getAttribute('data-status')).toBe('invited');
+    await page.screenshot({ path: `${ARTIFACTS}admin-invitation-en-light.png` });
+    await page.getByTestId('invitation-done').click();
+    expect(await page.getByTestId('invitation-issued').count(), 'dismissed, the code is gone for good').toBe(0);
+
+    // Lost: a new invitation; the old code no longer works.
+    await mei.getByTestId('agent-reissue').click();
+    await issued.waitFor();
+    const fresh = await page.getByTestId('invitation-code').textContent();
+    expect(fresh).not.toBe(code);
+    expect(fresh).toBe(await held());
+    expect(await callsOf(page, 'admin_reissue_invitation')).toEqual([{ agentId: meiId }]);
+
+    // Priya's invitation expired unused: the row says so and offers a new one.
+    const priya = page.locator('[data-testid="agent-row"][data-agent-id="agent-priya"]');
+    expect(await priya.getByTestId('agent-status').getAttribute('data-status')).toBe('invitation_expired');
+    await priya.getByTestId('agent-reissue').click();
+    await expect.poll(() => issued.getAttribute('data-agent-id')).toBe('agent-priya');
+    await expect.poll(() => priya.getByTestId('agent-status').getAttribute('data-status')).toBe('invited');
+    // Agents who chose a password are not offered one.
+    expect(await page.locator('[data-testid="agent-reissue"][data-agent-id="agent-omar"]').count()).toBe(0);
   });
 });
 
@@ -268,7 +344,18 @@ describe('keyboard', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('agent-add-form').waitFor();
     await expect.poll(() => focused(page)).toBe('agent-form-name');
-    const order = ['agent-form-email', 'agent-form-role', 'agent-form-groups', 'agent-form-languages', 'agent-form-password', 'agent-form-submit', 'agent-form-cancel'];
+    const skills = Array<string>(CATEGORIES.length).fill('agent-form-skill');
+    const order = [
+      'agent-form-email',
+      'agent-form-role',
+      'agent-form-groups',
+      'agent-form-languages',
+      'agent-form-capacity',
+      ...skills,
+      'agent-form-invite',
+      'agent-form-submit',
+      'agent-form-cancel',
+    ];
     for (const id of order) {
       await page.keyboard.press('Tab');
       expect(await focused(page)).toBe(id);
@@ -292,7 +379,16 @@ describe('keyboard', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('agent-edit-form').waitFor();
     await expect.poll(() => focused(page)).toBe('agent-form-name');
-    for (const id of ['agent-form-role', 'agent-form-groups', 'agent-form-languages', 'agent-form-password', 'agent-form-disabled', 'agent-form-submit']) {
+    for (const id of [
+      'agent-form-role',
+      'agent-form-groups',
+      'agent-form-languages',
+      'agent-form-capacity',
+      ...skills,
+      'agent-form-password',
+      'agent-form-disabled',
+      'agent-form-submit',
+    ]) {
       await page.keyboard.press('Tab');
       expect(await focused(page)).toBe(id);
     }
@@ -327,7 +423,7 @@ describe('screenshots', () => {
     test(`agents and audit log, ${locale}, ${scheme}`, async () => {
       const page = await consoleAs('admin', { locale: locale === 'en' ? 'en-US' : 'zh-CN', colorScheme: scheme });
       await page.getByTestId('view-admin_agents').click();
-      await expect.poll(() => page.getByTestId('agent-row').count()).toBe(4);
+      await expect.poll(() => page.getByTestId('agent-row').count()).toBe(ACCOUNTS);
       await page.locator('[data-testid="agent-edit"][data-agent-id="agent-lina"]').click();
       await page.getByTestId('agent-edit-form').waitFor();
       await page.screenshot({ path: `${ARTIFACTS}admin-agents-${locale}-${scheme}.png` });
@@ -335,10 +431,15 @@ describe('screenshots', () => {
       await page.getByTestId('agent-add').click();
       await page.getByTestId('agent-form-name').fill(locale === 'en' ? 'Zhao Min' : '赵敏');
       await page.getByTestId('agent-form-email').fill('zhao.min@desk.example');
-      await page.getByTestId('agent-form-password').fill('short');
+      await page.locator('[data-testid="agent-form-skill"][data-skill="security"]').check();
+      await page.getByTestId('agent-form-capacity').fill('600');
       await page.getByTestId('agent-form-submit').click();
       await page.getByTestId('agent-form-error').waitFor();
       await page.screenshot({ path: `${ARTIFACTS}admin-agents-add-${locale}-${scheme}.png` });
+      await page.getByTestId('agent-form-capacity').fill('30');
+      await page.getByTestId('agent-form-submit').click();
+      await page.getByTestId('invitation-issued').waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}admin-agents-invited-${locale}-${scheme}.png` });
 
       await page.getByTestId('view-admin_audit').click();
       await expect.poll(() => page.getByTestId('audit-row').count()).toBe(50);

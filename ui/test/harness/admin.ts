@@ -14,11 +14,15 @@ import type {
   AuditQuery,
   AuditRecord,
   Capability,
+  Category,
   ErrorCode,
+  Invitation,
   NewAgentRequest,
+  NewAgentResponse,
   Role,
   SessionState,
 } from '../../src/lib/bindings';
+import { CATEGORIES } from '../../src/lib/enums';
 import type { Dataset } from './fixtures';
 
 function reject(code: ErrorCode, message: string): never {
@@ -47,11 +51,28 @@ const SOFIA: Agent = {
   role: 'agent',
   languages: ['en', 'es'],
   groups: ['EU desk'],
+  skills: [],
+  capacity: null,
 };
 
+/** Invited nine days ago and never accepted: the invitation has expired. */
+const PRIYA: Agent = {
+  id: 'agent-priya',
+  name: 'Priya Shah',
+  email: 'priya.shah@desk.example',
+  role: 'agent',
+  languages: ['en', 'hi'],
+  groups: [],
+  skills: ['dispute'],
+  capacity: 15,
+};
+
+/** How long an invitation works (desk-server `auth::invitation::INVITATION_TTL`). */
+export const INVITATION_TTL = 7 * 24 * 60 * 60_000;
+
 const AUDIT_FIELDS = new Set(['actor', 'subject', 'action', 'since', 'until', 'before', 'limit']);
-const NEW_AGENT_FIELDS = new Set(['email', 'name', 'role', 'languages', 'groups', 'password']);
-const UPDATE_FIELDS = new Set(['name', 'role', 'languages', 'groups', 'disabled', 'password']);
+const NEW_AGENT_FIELDS = new Set(['email', 'name', 'role', 'languages', 'groups', 'skills', 'capacity', 'password']);
+const UPDATE_FIELDS = new Set(['name', 'role', 'languages', 'groups', 'skills', 'capacity', 'disabled', 'password']);
 const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin'];
 
 /** desk-core's `deny_unknown_fields`: a misspelt field is refused, never dropped. */
@@ -91,6 +112,31 @@ function checkGroups(groups: readonly string[]): string[] {
     }
   }
   return [...new Set(out)].sort();
+}
+
+// desk-core `admin::check_skills`, `check_capacity`.
+function checkSkills(skills: readonly Category[]): Category[] {
+  for (const s of skills) if (!CATEGORIES.includes(s)) reject('bad_request', `unknown variant ${JSON.stringify(s)}`);
+  return CATEGORIES.filter((c) => skills.includes(c));
+}
+
+function checkCapacity(capacity: number | null): number | null {
+  if (capacity !== null && (!Number.isInteger(capacity) || capacity < 1 || capacity > 500)) {
+    reject('bad_request', `capacity is 1-500 open tickets, or none for no limit, not ${capacity}`);
+  }
+  return capacity;
+}
+
+/** A code as the server makes one: five groups of four of Crockford's base32. */
+function newCode(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const groups: string[] = [];
+  for (let g = 0; g < 5; g++) {
+    let group = '';
+    for (let i = 0; i < 4; i++) group += alphabet[Math.floor(Math.random() * 32)];
+    groups.push(group);
+  }
+  return groups.join('-');
 }
 
 function checkPassword(password: string): void {
@@ -189,6 +235,8 @@ export class FakeAdmin {
   audit: AuditRecord[];
   /** Set by a test to make `audit_verify` find the chain broken there. */
   broken: { seq: number; reason: string } | null = null;
+  /** The codes of pending invitations by account id (the server keeps their hashes). */
+  invitations = new Map<string, Invitation>();
   private ids = 0;
 
   constructor(
@@ -197,11 +245,27 @@ export class FakeAdmin {
   ) {
     // The signed-in agent with the role the harness gave them (`FakeShellConfig.role`).
     const agents = [...host.data.agents.map((a) => (a.id === host.data.me.id ? host.data.me : a)), SOFIA];
-    this.accounts = agents.map((a, i) => ({ ...a, disabled: a.id === SOFIA.id, created_at: now - 30 * DAY + i * 7 * MIN }));
+    this.accounts = agents.map((a, i) => ({
+      ...a,
+      disabled: a.id === SOFIA.id,
+      created_at: now - 30 * DAY + i * 7 * MIN,
+      invitation_pending: false,
+      invited_until: null,
+    }));
+    const invited = now - 9 * DAY;
+    this.accounts.push({ ...PRIYA, disabled: false, created_at: invited, invitation_pending: true, invited_until: invited + INVITATION_TTL });
     this.audit = buildAuditLog(host.data, now);
   }
 
-  static readonly COMMANDS = new Set(['admin_agents', 'admin_add_agent', 'admin_update_agent', 'audit_log', 'audit_verify', 'audit_export']);
+  static readonly COMMANDS = new Set([
+    'admin_agents',
+    'admin_add_agent',
+    'admin_update_agent',
+    'admin_reissue_invitation',
+    'audit_log',
+    'audit_verify',
+    'audit_export',
+  ]);
 
   handle(cmd: string, args: Record<string, unknown>): unknown {
     this.host.requireSignedIn();
@@ -216,6 +280,9 @@ export class FakeAdmin {
       case 'admin_update_agent':
         if (typeof args.agentId !== 'string') reject('bad_request', 'admin_update_agent needs agentId');
         return this.update(args.agentId, args.update);
+      case 'admin_reissue_invitation':
+        if (typeof args.agentId !== 'string') reject('bad_request', 'admin_reissue_invitation needs agentId');
+        return this.reissue(args.agentId);
       case 'audit_log':
         return this.page(args.query);
       case 'audit_verify':
@@ -249,7 +316,7 @@ export class FakeAdmin {
     this.audit.push({ seq, at, actor, action, subject, details, hash: fakeHash(`${last?.hash ?? ''}|${seq}|${at}|${actor}|${action}|${subject}`) });
   }
 
-  private add(input: unknown): AgentAccount {
+  private add(input: unknown): NewAgentResponse {
     onlyKnown(input, NEW_AGENT_FIELDS, 'the new agent');
     const req = input as NewAgentRequest;
     if (!ROLES.includes(req.role)) reject('bad_request', `unknown role ${JSON.stringify(req.role)}`);
@@ -257,7 +324,10 @@ export class FakeAdmin {
     const name = checkName(req.name ?? '');
     const languages = checkLanguages(req.languages ?? []);
     const groups = checkGroups(req.groups ?? []);
-    checkPassword(req.password ?? '');
+    const skills = checkSkills(req.skills ?? []);
+    const capacity = checkCapacity(req.capacity ?? null);
+    const inviting = req.password === undefined || req.password === null;
+    if (!inviting) checkPassword(req.password ?? '');
     if (this.accounts.some((a) => a.email.toLowerCase() === email.toLowerCase())) {
       reject('conflict', `an agent with email ${JSON.stringify(email)} already exists`);
     }
@@ -268,14 +338,68 @@ export class FakeAdmin {
       role: req.role,
       languages,
       groups,
+      skills,
+      capacity,
       disabled: false,
       created_at: Date.now(),
+      invitation_pending: inviting,
+      invited_until: null,
     };
     this.accounts.push(account);
     // The next sync brings the new agent to every console's cache.
     this.host.data.agents.push(agentOf(account));
-    this.record('agent.add', `agent:${account.id}`, { email, role: account.role });
-    return account;
+    this.record('agent.add', `agent:${account.id}`, {
+      email,
+      role: account.role,
+      skills,
+      capacity,
+      first_sign_in: inviting ? 'invitation' : 'password',
+    });
+    const invitation = inviting ? this.invite(account) : null;
+    return { ...account, invitation };
+  }
+
+  /** A new invitation for `account`, replacing the one it had. */
+  private invite(account: AgentAccount): Invitation {
+    const replaced = this.invitations.has(account.id);
+    const invitation = { code: newCode(), expires_at: Date.now() + INVITATION_TTL };
+    this.invitations.set(account.id, invitation);
+    account.invited_until = invitation.expires_at;
+    this.record('agent.invite', `agent:${account.id}`, { expires_at: invitation.expires_at, replaced });
+    return invitation;
+  }
+
+  /** For tests: the invitation an admin issued elsewhere to `email`'s account, whose code
+   * the agent now holds. */
+  issueFor(email: string): Invitation {
+    const target = this.accounts.find((a) => a.email === email);
+    if (!target) throw new Error(`no account ${email}`);
+    return this.invite(target);
+  }
+
+  private reissue(id: string): Invitation {
+    const target = this.accounts.find((a) => a.id === id);
+    if (!target) reject('not_found', `no agent ${JSON.stringify(id)}`);
+    if (!target.invitation_pending) {
+      reject('conflict', `${target.email} has chosen a password already: set a new one instead of inviting them`);
+    }
+    return this.invite(target);
+  }
+
+  /** `POST /auth/invitation` as the server decides it: the code must be the email's
+   * pending, unexpired one; the answer never says which of these failed. */
+  accept(email: string, code: string): AgentAccount {
+    const normalized = (c: string) => c.toUpperCase().replace(/[\s-]/g, '');
+    const target = this.accounts.find((a) => a.email.toLowerCase() === email.trim().toLowerCase());
+    const invitation = target ? this.invitations.get(target.id) : undefined;
+    if (!target || !invitation || invitation.expires_at <= Date.now() || normalized(invitation.code) !== normalized(code)) {
+      reject('invalid_invitation', 'the invitation code is wrong, expired or already used, or not for this email');
+    }
+    if (target.disabled) reject('account_disabled', 'the agent account is disabled');
+    this.invitations.delete(target.id);
+    target.invitation_pending = false;
+    target.invited_until = null;
+    return target;
   }
 
   private update(id: string, input: unknown): AgentAccount {
@@ -287,6 +411,8 @@ export class FakeAdmin {
     const name = update.name === undefined ? undefined : checkName(update.name);
     const languages = update.languages === undefined ? undefined : checkLanguages(update.languages);
     const groups = update.groups === undefined ? undefined : checkGroups(update.groups);
+    const skills = update.skills === undefined ? undefined : checkSkills(update.skills);
+    const capacity = update.capacity === undefined ? undefined : checkCapacity(update.capacity);
     if (update.role !== undefined && !ROLES.includes(update.role)) reject('bad_request', `unknown role ${JSON.stringify(update.role)}`);
     const otherAdmins = this.accounts.filter((a) => a.role === 'admin' && !a.disabled && a.id !== target.id).length;
     if (update.disabled === true) {
@@ -302,8 +428,16 @@ export class FakeAdmin {
     if (name !== undefined) target.name = name;
     if (languages !== undefined) target.languages = languages;
     if (groups !== undefined) target.groups = groups;
+    if (skills !== undefined) target.skills = skills;
+    if (capacity !== undefined) target.capacity = capacity;
     if (update.role !== undefined) target.role = update.role;
     const subject = `agent:${target.id}`;
+    if (skills !== undefined && skills.join() !== before.skills.join()) {
+      this.record('agent.skills', subject, { before: before.skills, after: target.skills });
+    }
+    if (capacity !== undefined && capacity !== before.capacity) {
+      this.record('agent.capacity', subject, { before: before.capacity, after: target.capacity });
+    }
     if (groups !== undefined && groups.join('\n') !== before.groups.join('\n')) {
       this.record('agent.groups', subject, { before: before.groups, after: target.groups });
     }
@@ -314,7 +448,13 @@ export class FakeAdmin {
         after: { name: target.name, languages: target.languages },
       });
     }
-    if (update.password !== undefined) this.record('agent.password_set', subject, {});
+    if (update.password !== undefined) {
+      this.record('agent.password_set', subject, {});
+      // A password an admin sets ends a pending invitation.
+      this.invitations.delete(target.id);
+      target.invitation_pending = false;
+      target.invited_until = null;
+    }
     if (update.disabled !== undefined && update.disabled !== before.disabled) {
       target.disabled = update.disabled;
       this.record(update.disabled ? 'agent.disable' : 'agent.enable', subject, { devices_revoked: update.disabled ? 1 : 0 });
@@ -389,5 +529,7 @@ function agentOf(account: AgentAccount): Agent {
     role: account.role,
     languages: [...account.languages],
     groups: [...account.groups],
+    skills: [...account.skills],
+    capacity: account.capacity,
   };
 }

@@ -34,6 +34,8 @@ import { plausibleEmail } from '../../src/features/delivery/delivery';
 import { MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES } from '../../src/features/attachments/attachments';
 import { parseReplyFrame } from '../../src/lib/frame';
 import { FakeAdmin } from './admin';
+import { FakeKnowledge } from './knowledge';
+import { suggestKnowledge } from './suggestions';
 import { describe } from './files';
 import { buildDataset, DEMO_PASSWORD, type Dataset } from './fixtures';
 
@@ -160,6 +162,8 @@ export class FakeShell {
   private now: number;
   /** Agents' accounts and the audit log, as the server holds them (online only). */
   admin: FakeAdmin;
+  /** Macros and KB articles as supervisors write them (online only); articles cached. */
+  knowledge: FakeKnowledge;
 
   constructor(private config: FakeShellConfig = {}) {
     this.now = config.now ?? Date.now();
@@ -168,6 +172,7 @@ export class FakeShell {
     this.serverDown = config.serverDown ?? false;
     this.state = config.signedIn ? this.signedInState('http://127.0.0.1:8080') : this.signedOutState(null);
     this.admin = new FakeAdmin(this, this.now);
+    this.knowledge = new FakeKnowledge(this, this.now);
   }
 
   /** Writes into the fake Downloads folder under a name that overwrites nothing
@@ -286,6 +291,7 @@ export class FakeShell {
     if (cmd === 'reply_and_edit') return this.replyAndEdit(input);
     const args = input instanceof Uint8Array ? reject('bad_request', `${cmd} takes named arguments`) : input;
     if (FakeAdmin.COMMANDS.has(cmd)) return this.admin.handle(cmd, args);
+    if (FakeKnowledge.COMMANDS.has(cmd)) return this.knowledge.handle(cmd, args);
     switch (cmd) {
       case 'session_state':
         return this.state;
@@ -300,6 +306,19 @@ export class FakeShell {
         if (email.startsWith('disabled')) reject('account_disabled', `account ${email} is disabled`);
         if (password !== DEMO_PASSWORD) reject('invalid_credentials', `wrong password for ${email}`);
         this.state = this.signedInState(serverUrl);
+        return this.state;
+      }
+      case 'accept_invitation': {
+        // desk-sync's `Client::accept_invitation` over the server's `POST /auth/invitation`.
+        const { serverUrl, email, code, password } = args as { serverUrl?: string; email?: string; code?: string; password?: string };
+        if (!serverUrl || !/^https?:\/\//.test(serverUrl) || !email?.includes('@') || !code?.trim() || !password) {
+          reject('bad_request', `invalid invitation input for ${String(email)}`);
+        }
+        if (this.serverDown || serverUrl.includes('unreachable')) reject('offline', `connect to ${serverUrl} failed`);
+        if ([...password].length < 8) reject('bad_request', 'password must be at least 8 characters');
+        const agent = this.admin.accept(email, code);
+        const { disabled: _disabled, created_at: _created, invitation_pending: _pending, invited_until: _until, ...me } = agent;
+        this.state = { ...this.signedInState(serverUrl), agent: me, capabilities: CAPABILITIES[me.role] };
         return this.state;
       }
       case 'sign_out':
@@ -472,6 +491,16 @@ export class FakeShell {
         this.requireSignedIn();
         const { query } = args as { query: SearchQuery };
         return this.search(query);
+      }
+      case 'suggest_knowledge': {
+        // From the cache: offline too.
+        this.requireSignedIn();
+        const { ticketId, language } = args as { ticketId?: string; language?: string };
+        if (typeof ticketId !== 'string' || typeof language !== 'string') reject('bad_request', 'suggest_knowledge needs ticketId and language');
+        return (
+          suggestKnowledge(this.data, this.knowledge.articles, this.state.server_url, ticketId, language) ??
+          reject('not_found', `ticket ${ticketId} not found`)
+        );
       }
       case 'agents':
         this.requireSignedIn();

@@ -55,6 +55,8 @@ export const ME: Agent = {
   role: 'supervisor',
   languages: ['zh-CN', 'en'],
   groups: [],
+  skills: [],
+  capacity: null,
 };
 
 const OMAR: Agent = {
@@ -64,6 +66,8 @@ const OMAR: Agent = {
   role: 'agent',
   languages: ['en'],
   groups: [],
+  skills: ['transaction_confirmation', 'funds_not_arrived'],
+  capacity: 40,
 };
 
 /** Works in the Chinese desk only: not offered for tickets of other groups. */
@@ -74,6 +78,8 @@ const LI_NA: Agent = {
   role: 'agent',
   languages: ['zh-CN'],
   groups: ['中文一线'],
+  skills: ['account_locked', 'security'],
+  capacity: 25,
 };
 
 /** Canned replies, with bodies per language and variables the composer fills. */

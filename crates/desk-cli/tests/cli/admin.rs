@@ -254,7 +254,8 @@ fn a_supervisor_reads_verifies_and_exports_the_audit_log_and_a_tampered_chain_ex
     assert_eq!(entries[0]["subject"], format!("agent:{sam_id}"));
     assert_eq!(
         entries[0]["details"],
-        json!({ "email": "sam@desk.test", "role": "supervisor" }),
+        json!({ "email": "sam@desk.test", "role": "supervisor", "skills": [],
+                "capacity": null, "first_sign_in": "password" }),
         "the row says what was done, and no password"
     );
     let logins = audit(&["--agent", "sam@desk.test", "--action", "auth."]);
@@ -509,4 +510,158 @@ fn a_supervisor_writes_and_deletes_macros_and_articles_from_files() {
         &["--json", "admin", "kb", "delete", "kb-1"],
         "",
     ));
+}
+
+#[test]
+fn an_admin_invites_an_agent_with_skills_who_accepts_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, keyring, _) = with_admin(tmp.path());
+    let ada = tmp.path().join("ada");
+    let mei = "mei@desk.test";
+
+    // No --password-stdin: an invitation, its code in the answer.
+    let added = ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "agent",
+            "add",
+            mei,
+            "--name",
+            "Mei 美",
+            "--role",
+            "agent",
+            "--skill",
+            "security",
+            "--skill",
+            "dispute",
+            "--capacity",
+            "30",
+        ],
+        "",
+    ));
+    assert_eq!(
+        (
+            &added["skills"],
+            &added["capacity"],
+            &added["invitation_pending"]
+        ),
+        (&json!(["security", "dispute"]), &json!(30), &json!(true)),
+        "{added}"
+    );
+    let first = added["invitation"]["code"].as_str().unwrap().to_owned();
+    let mei_id = added["id"].as_str().unwrap().to_owned();
+
+    // Lost: `invite` hands out a new one, printed for people without --json.
+    let out = desk(&keyring, &ada, &["admin", "agent", "invite", mei], "");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let code = text
+        .lines()
+        .find_map(|l| l.strip_prefix("invitation code: "))
+        .unwrap_or_else(|| panic!("the code is printed: {text}"))
+        .to_owned();
+    assert_ne!(code, first, "a new code");
+    assert!(
+        text.contains("securely"),
+        "it says how to hand it over: {text}"
+    );
+
+    let accept = |home: &str, code: &str, password: &str| {
+        desk(
+            &keyring,
+            &tmp.path().join(home),
+            &[
+                "--json",
+                "accept-invitation",
+                "--server",
+                &server.url,
+                "--email",
+                mei,
+                "--code",
+                code,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+        )
+    };
+    assert_eq!(
+        err_code(&accept("mei-old", &first, "mei's chosen password")),
+        "invalid_invitation",
+        "the replaced code stopped working"
+    );
+    let signed_in = ok_json(&accept("mei", &code, "mei's chosen password"));
+    assert_eq!(signed_in["id"], mei_id, "accepting signs the agent in");
+    let status = ok_json(&desk(
+        &keyring,
+        &tmp.path().join("mei"),
+        &["--json", "sync"],
+        "",
+    ));
+    assert!(status.is_object(), "the new session syncs: {status}");
+    assert_eq!(
+        err_code(&accept("mei-again", &code, "another password")),
+        "invalid_invitation",
+        "a code works once"
+    );
+    ok_json(&login(
+        &keyring,
+        &tmp.path().join("mei-login"),
+        &server.url,
+        mei,
+        "mei's chosen password",
+    ));
+
+    // Skills and capacity change like the other fields; the list shows them.
+    ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json",
+            "admin",
+            "agent",
+            "set",
+            mei,
+            "--no-skills",
+            "--capacity",
+            "none",
+        ],
+        "",
+    ));
+    let accounts = ok_json(&desk(&keyring, &ada, &["--json", "admin", "agents"], ""));
+    let listed = account(&accounts, mei);
+    assert_eq!(
+        (
+            &listed["skills"],
+            &listed["capacity"],
+            &listed["invitation_pending"]
+        ),
+        (&json!([]), &Value::Null, &json!(false)),
+        "{listed}"
+    );
+    assert_eq!(
+        err_code(&desk(
+            &keyring,
+            &ada,
+            &["--json", "admin", "agent", "invite", mei],
+            ""
+        )),
+        "conflict",
+        "an agent with a password is not invited again"
+    );
+    let out = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "agent", "set", mei, "--skill", "cooking"],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown category is a usage error, naming the categories: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("transaction_confirmation"));
 }

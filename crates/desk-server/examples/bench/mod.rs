@@ -136,7 +136,9 @@ pub async fn add_agents(storage: &dyn Storage, emails: &[String]) -> anyhow::Res
                 role: Role::Agent,
                 languages: vec!["en".into(), "zh-CN".into()],
                 groups: Vec::new(),
-                password: PASSWORD.into(),
+                skills: vec![],
+                capacity: None,
+                password: Some(PASSWORD.into()),
                 by: Actor::Operator("bench".into()),
             },
         )

@@ -5,17 +5,21 @@
 //! so the CLI and tests call the same functions the routes do. Never logs a password or a
 //! token; only hashes of tokens reach storage.
 
+pub mod invitation;
 pub mod secrets;
 pub mod throttle;
 
+use desk_core::admin::Invitation;
 use desk_core::wire::{LoginRequest, RefreshRequest, TokenResponse};
-use desk_core::{Agent, Role};
+use desk_core::{Agent, Category, Role};
 
 use crate::audit::Actor;
 use crate::config::{PasswordCost, millis};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::storage::{NewAgent, NewDevice, RotateOutcome, Rotation, Storage, email_key};
+use crate::storage::{
+    Credential, NewAgent, NewDevice, RotateOutcome, Rotation, Storage, email_key,
+};
 
 /// Longest device name kept; longer ones are cut.
 const MAX_DEVICE_NAME_CHARS: usize = 100;
@@ -78,14 +82,16 @@ pub async fn login(state: &AppState, request: LoginRequest) -> Result<TokenRespo
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
 
     let info = state.storage().login_info(&request.email).await?;
-    let stored_hash = match &info {
-        Some(info) => info.password_hash.clone(),
+    // An invited agent has no password until they accept: the same work and the same
+    // answer as an unknown email.
+    let stored_hash = match info.as_ref().and_then(|i| i.password_hash.clone()) {
+        Some(hash) => hash,
         None => dummy_hash(state)?,
     };
     let password = request.password.into_inner();
     let matches = blocking(move || secrets::verify_password(&password, &stored_hash)).await?;
     let info = match info {
-        Some(info) if matches => info,
+        Some(info) if matches && info.password_hash.is_some() => info,
         // Same error, same work, whether the email is unknown or the password wrong.
         _ => {
             state.throttle().record_failure(&key, now);
@@ -244,19 +250,33 @@ pub struct AddAgent {
     pub languages: Vec<String>,
     /// Teams the agent works in; see [`Agent::groups`].
     pub groups: Vec<String>,
-    pub password: String,
+    /// See [`Agent::skills`].
+    pub skills: Vec<Category>,
+    /// See [`Agent::capacity`].
+    pub capacity: Option<u32>,
+    /// A first password; `None`: an invitation instead.
+    pub password: Option<String>,
     /// Who adds the agent, for the audit log.
     pub by: Actor,
 }
 
-/// Validates and stores a new agent with a hashed password. `Conflict` when the email is
-/// taken (case-insensitively).
+/// An agent as added, and their invitation when they were given no password: its code is
+/// shown this once.
+#[derive(Debug, Clone)]
+pub struct AddedAgent {
+    pub agent: Agent,
+    pub invitation: Option<Invitation>,
+}
+
+/// Validates and stores a new agent with a hashed password, or with an invitation valid
+/// for [`invitation::INVITATION_TTL`]. `Conflict` when the email is taken
+/// (case-insensitively).
 pub async fn add_agent(
     storage: &dyn Storage,
     cost: PasswordCost,
     now: i64,
     new: AddAgent,
-) -> Result<Agent> {
+) -> Result<AddedAgent> {
     let email = new.email.trim().to_owned();
     validate_email(&email)?;
     let name = new.name.trim().to_owned();
@@ -274,10 +294,19 @@ pub async fn add_agent(
         ));
     }
     let groups = validate_groups(new.groups)?;
-    validate_password(&new.password)?;
-    let password = new.password;
-    let password_hash = blocking(move || secrets::hash_password(&password, cost)).await??;
-    storage
+    let capacity = desk_core::admin::check_capacity(new.capacity).map_err(Error::BadRequest)?;
+    let (credential, invitation) = match new.password {
+        Some(password) => {
+            validate_password(&password)?;
+            let hash = blocking(move || secrets::hash_password(&password, cost)).await??;
+            (Credential::Password(hash), None)
+        }
+        None => {
+            let (stored, invitation) = invitation::fresh(now);
+            (Credential::Invitation(stored), Some(invitation))
+        }
+    };
+    let agent = storage
         .create_agent(
             NewAgent {
                 id: uuid::Uuid::now_v7().to_string(),
@@ -286,12 +315,15 @@ pub async fn add_agent(
                 role: new.role,
                 languages: new.languages,
                 groups,
-                password_hash,
+                skills: desk_core::admin::check_skills(&new.skills),
+                capacity,
+                credential,
                 by: new.by,
             },
             now,
         )
-        .await
+        .await?;
+    Ok(AddedAgent { agent, invitation })
 }
 
 /// Replaces an agent's password. `NotFound` when no agent has the email.
@@ -386,6 +418,8 @@ mod tests {
             role,
             languages: vec![],
             groups: vec![],
+            skills: vec![],
+            capacity: None,
         }
     }
 

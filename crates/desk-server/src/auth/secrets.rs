@@ -70,6 +70,49 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Crockford's base32: no I, L, O or U, so a code read aloud or typed from paper is not
+/// misread; 32 symbols, so a random byte's low five bits pick one evenly.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Symbols in an invitation code: 100 random bits, in groups of four.
+const CODE_SYMBOLS: usize = 20;
+/// Longer typed text is not one of our codes, whatever its spacing.
+pub const MAX_CODE_CHARS: usize = 64;
+
+/// A fresh invitation code, as a person reads it: `7KQ2-M9XD-…`, five groups of four.
+pub fn new_invitation_code() -> String {
+    let mut bytes = [0u8; CODE_SYMBOLS];
+    OsRng.fill_bytes(&mut bytes);
+    let symbols: Vec<char> = bytes
+        .iter()
+        .map(|b| CODE_ALPHABET[usize::from(b & 31)] as char)
+        .collect();
+    symbols
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// What the database keeps instead of an invitation code, from the code as typed: case,
+/// spaces and hyphens do not matter, and I, L and O are read as 1, 1 and 0. `None` when
+/// the text cannot be a code (no lookup is needed to refuse it).
+pub fn invitation_hash(typed: &str) -> Option<String> {
+    if typed.chars().count() > MAX_CODE_CHARS {
+        return None;
+    }
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            other => other,
+        })
+        .collect();
+    let shaped = code.len() == CODE_SYMBOLS && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+    shaped.then(|| token_hash(&format!("invitation:{code}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +135,36 @@ mod tests {
         assert!(
             !verify_password("x", "not a hash"),
             "a malformed hash verifies nothing"
+        );
+    }
+
+    #[test]
+    fn invitation_codes_are_random_and_typed_back_loosely() {
+        let code = new_invitation_code();
+        assert_eq!(code.len(), 24, "five groups of four: {code}");
+        assert_ne!(code, new_invitation_code(), "two codes differ");
+        let hash = invitation_hash(&code).expect("a code is one");
+        let typed = code.to_lowercase().replace('-', " ").replace('0', "o");
+        assert_eq!(
+            invitation_hash(&typed),
+            Some(hash.clone()),
+            "lower case, spaces and an O for a zero name the same code"
+        );
+        assert!(
+            !hash.contains(&code.replace('-', "")),
+            "the hash hides the code"
+        );
+        assert_eq!(invitation_hash("ABCD-EFGH"), None, "too short");
+        assert_eq!(invitation_hash(&format!("{code}U")), None, "no U in a code");
+        assert_eq!(
+            invitation_hash(&"-".repeat(100)),
+            None,
+            "too long to be typed"
+        );
+        assert_ne!(
+            invitation_hash(&code),
+            Some(token_hash(&code.replace('-', ""))),
+            "an invitation's hash is not a token's"
         );
     }
 

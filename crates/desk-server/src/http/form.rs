@@ -1,7 +1,8 @@
 //! `GET /form` and `POST /form`: the public web form, a page of its own in Chinese or
-//! English (`?lang=`, else the browser's `Accept-Language`), with no script at all and a
-//! policy that allows none, so a customer's browser runs nothing of ours or anyone's. The
-//! rules are `ingest::form`'s.
+//! English (`?lang=`, else the browser's `Accept-Language`). Its one script is ours, from
+//! this server (`/form/suggest.js`: the help articles that may answer what is being typed,
+//! from `GET /form/suggestions`); the policy allows nothing else, inline or from elsewhere,
+//! and the form works the same without it. The rules are `ingest::form`'s.
 
 use axum::Form;
 use axum::Router;
@@ -20,6 +21,7 @@ const BODY_LIMIT: usize = 128 * 1024;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/form", get(show).post(submit))
+        .route("/form/suggest.js", get(script))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -178,6 +180,13 @@ impl Lang {
                     "Too many submissions; please try again in a minute."
                 }
             }
+            "may_answer" => {
+                if zh {
+                    "这些文章也许能解答您的问题："
+                } else {
+                    "These articles may answer your question:"
+                }
+            }
             "broken" => {
                 if zh {
                     "暂时无法提交，请稍后再试。"
@@ -262,7 +271,9 @@ button:focus,a:focus{outline:3px solid #2f6fde;outline-offset:1px}button{margin-
 padding:.5rem 1.5rem;background:#2f6fde;color:#fff;border:0;border-radius:4px;cursor:pointer}\
 .warn{background:#fff4e0;border-left:4px solid #e59a00;padding:.5rem .75rem}.errors{background:#fdecec;\
 border-left:4px solid #d33;padding:.5rem .75rem}.hp{position:absolute;left:-10000px;width:1px;height:1px;\
-overflow:hidden}.number{font-size:2rem;font-weight:700}nav{margin-top:1.5rem}";
+overflow:hidden}.number{font-size:2rem;font-weight:700}nav{margin-top:1.5rem}.suggest{margin-top:1rem;\
+background:#eef4ff;border-left:4px solid #2f6fde;padding:.5rem .75rem}.suggest h2{font-size:1rem;margin:0 0 .25rem}\
+.suggest ul{margin:0;padding-left:1.25rem}";
 
 fn page(lang: Lang, status: StatusCode, body: &str) -> Response {
     titled_page(lang, status, lang.t("title"), body)
@@ -270,6 +281,24 @@ fn page(lang: Lang, status: StatusCode, body: &str) -> Response {
 
 /// A public page of the desk (the form, the help center): its own markup and style only.
 pub(super) fn titled_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+    page_with_policy(lang, status, title, body, NO_SCRIPT)
+}
+
+/// No script, no frame, nothing from elsewhere: the page is its own markup and style.
+const NO_SCRIPT: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+/// The form's: that, and this server's own script file asking this server (no inline
+/// script, so markup that slipped into a page could still run nothing).
+const FORM_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn page_with_policy(
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    policy: &'static str,
+) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -283,13 +312,9 @@ pub(super) fn titled_page(lang: Lang, status: StatusCode, title: &str, body: &st
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    // No script, no frame, nothing from elsewhere: the page is its own markup and style.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
+        HeaderValue::from_static(policy),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -331,11 +356,14 @@ fn form_page(lang: Lang, status: StatusCode, values: &WebForm, problems: &[Strin
          <input id=\"subject\" name=\"subject\" maxlength=\"{line}\" value=\"{v_subject}\">\
          <label for=\"message\">{message}</label>\
          <textarea id=\"message\" name=\"message\" required rows=\"8\" maxlength=\"{max}\">{v_message}</textarea>\
+         <section id=\"suggestions\" class=\"suggest\" data-lang=\"{tag}\" aria-live=\"polite\" hidden>\
+         <h2>{may_answer}</h2><ul></ul></section>\
          <div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">Website</label>\
          <input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\
          <p class=\"warn\">{warn}</p>\
          <button type=\"submit\">{send}</button></form>\
-         <nav><a href=\"/form?lang={other}\">{other_name}</a></nav>",
+         <nav><a href=\"/form?lang={other}\">{other_name}</a></nav>\
+         <script src=\"/form/suggest.js\" defer></script>",
         title = lang.t("title"),
         lead = lang.t("lead"),
         tag = lang.tag(),
@@ -345,6 +373,7 @@ fn form_page(lang: Lang, status: StatusCode, values: &WebForm, problems: &[Strin
         message = lang.t("message"),
         warn = lang.t("warn"),
         send = lang.t("send"),
+        may_answer = lang.t("may_answer"),
         other_name = lang.t("other"),
         line = form::MAX_LINE_CHARS,
         max = form::MAX_MESSAGE_CHARS,
@@ -353,7 +382,26 @@ fn form_page(lang: Lang, status: StatusCode, values: &WebForm, problems: &[Strin
         v_subject = escape(&values.subject),
         v_message = escape(&values.message),
     );
-    page(lang, status, &body)
+    page_with_policy(lang, status, lang.t("title"), &body, FORM_POLICY)
+}
+
+/// The form's script (see the module's note), the same bytes for every page.
+async fn script() -> Response {
+    let mut response = include_str!("../../assets/form-suggest.js").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
 }
 
 async fn show(Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {

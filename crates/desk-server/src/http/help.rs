@@ -1,12 +1,15 @@
 //! The public help center (DESIGN.md §11): published knowledge-base articles in Chinese
 //! and English, searched (one- and two-character Chinese queries too), each article a
 //! page; and from every page, the web form for a question the articles do not answer.
-//! Plain server-rendered pages like the form's: no script, nothing from elsewhere.
+//! Plain server-rendered pages like the form's: no script, nothing from elsewhere. And
+//! `GET /form/suggestions`, the articles the web form's script lists while a customer
+//! types.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::form::{Lang, escape, titled_page};
@@ -17,6 +20,63 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/help", get(index))
         .route("/help/{id}", get(article))
+        .route("/form/suggestions", get(suggestions))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct SuggestQuery {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// One article the form suggests: what its script shows, and the help center's page.
+#[derive(Debug, serde::Serialize)]
+struct Suggestion<'a> {
+    id: &'a str,
+    language: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    /// This server's path of the article, in the reader's language.
+    url: String,
+}
+
+/// `{"articles": [...]}`: what the customer's words point to, best first; none while the
+/// snapshot cannot be read (the form is not held up by its suggestions).
+async fn suggestions(
+    State(state): State<AppState>,
+    Query(query): Query<SuggestQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::pick(&query.lang, &headers);
+    let index = match state.help().get(&state).await {
+        Ok(index) => index,
+        Err(e) => {
+            tracing::warn!(error = %e, "help center: no suggestions, articles could not be read");
+            return Json(serde_json::json!({ "articles": [] })).into_response();
+        }
+    };
+    let hits = index.suggest(&query.subject, &query.message, lang.tag());
+    let articles: Vec<Suggestion<'_>> = hits
+        .iter()
+        .map(|a| Suggestion {
+            id: &a.id,
+            language: &a.language,
+            title: &a.title,
+            summary: &a.summary,
+            url: format!("/help/{}?lang={}", encode(&a.id), lang.tag()),
+        })
+        .collect();
+    let mut response = Json(serde_json::json!({ "articles": articles })).into_response();
+    // What a customer typed is in the address: keep it out of shared caches.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(routes::login))
         .route("/auth/refresh", post(routes::refresh))
+        .route("/auth/invitation", post(routes::accept_invitation))
         .route("/auth/logout", agent(post(routes::logout)))
         .route("/me", agent(get(routes::me)))
         .route("/sync/pull", agent(get(routes::pull)))

@@ -22,6 +22,7 @@ use serde_json::{Map, Value, json};
 pub const ERROR_CODES: &[&str] = &[
     "bad_request",
     "invalid_credentials",
+    "invalid_invitation",
     "unauthorized",
     "session_expired",
     "device_revoked",
@@ -324,6 +325,50 @@ fn paths() -> Value {
         json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }),
     );
     paths.insert("/help/{id}".into(), one);
+    paths.insert(
+        "/form/suggest.js".into(),
+        json!({ "get": {
+            "operationId": "webFormScript",
+            "x-desk-role": "public",
+            "summary": "The web form's one script: lists the help articles that may answer what is being typed",
+            "responses": {
+                "200": { "description": "the script",
+                         "content": { "text/javascript": { "schema": { "type": "string" } } } },
+                "default": error_ref("Error"),
+            },
+        } }),
+    );
+    let text_param = |name: &str, description: &str| {
+        json!({ "name": name, "in": "query", "required": false, "description": description,
+                "schema": { "type": "string" } })
+    };
+    paths.insert(
+        "/form/suggestions".into(),
+        json!({ "get": {
+            "operationId": "webFormSuggestions",
+            "x-desk-role": "public",
+            "summary": "Published articles the words a customer is typing point to, best first (at most 5; none for words every article has)",
+            "parameters": [lang.clone(),
+                text_param("subject", "the subject typed so far (first 100 characters read)"),
+                text_param("message", "the question typed so far (first 1,000 characters read)")],
+            "responses": {
+                "200": { "description": "the articles; empty while none match or the articles cannot be read",
+                         "content": { "application/json": { "schema": {
+                             "type": "object", "required": ["articles"],
+                             "properties": { "articles": { "type": "array", "items": {
+                                 "type": "object",
+                                 "required": ["id", "language", "title", "summary", "url"],
+                                 "properties": {
+                                     "id": { "type": "string" },
+                                     "language": { "type": "string" },
+                                     "title": { "type": "string" },
+                                     "summary": { "type": "string" },
+                                     "url": { "type": "string", "description": "this server's path of the article's page" },
+                                 } } } } } } } },
+                "default": error_ref("Error"),
+            },
+        } }),
+    );
 
     let mut login = operation(
         "login",
@@ -347,6 +392,32 @@ fn paths() -> Value {
     login["requestBody"] = json_body("LoginRequest");
     login["requestBody"]["required"] = json!(true);
     paths.insert(api("/auth/login"), json!({ "post": login }));
+
+    let mut accept = operation(
+        "acceptInvitation",
+        "An invited agent chooses a password with the code an admin handed over, and is signed in as by a login (the code is used up)",
+        PUBLIC,
+        (
+            "200",
+            ok("a new device with its token pair", "TokenResponse"),
+        ),
+        &[
+            ("400", "malformed body, or a password under 8 characters"),
+            (
+                "401",
+                "`invalid_invitation`: the code is wrong, expired or used, or not this email's (which of these is never said)",
+            ),
+            ("403", "`account_disabled`"),
+            ("413", "body too large"),
+            (
+                "429",
+                "`rate_limited`: too many failed sign-ins or invitations for this email",
+            ),
+        ],
+    );
+    accept["requestBody"] = json_body("AcceptInvitationRequest");
+    accept["requestBody"]["required"] = json!(true);
+    paths.insert(api("/auth/invitation"), json!({ "post": accept }));
 
     let mut refresh = operation(
         "refresh",
@@ -614,13 +685,19 @@ fn admin_paths(paths: &mut Map<String, Value>) {
     );
     let mut create = operation(
         "createAgent",
-        "Add an agent with a first password (audited; every console sees the agent at once)",
+        "Add an agent with a first password, or without one and with an invitation whose code is in this answer only (audited; every console sees the agent at once)",
         ADMIN,
-        ("201", ok("the new account", schema_ref("AgentAccount"))),
+        (
+            "201",
+            ok(
+                "the new account, and its invitation when no password was given",
+                schema_ref("NewAgentResponse"),
+            ),
+        ),
         &[
             (
                 "400",
-                "a malformed body, an invalid email, name, language, group or a password under 8 characters",
+                "a malformed body, an invalid email, name, language, group or capacity, or a password under 8 characters",
             ),
             ("409", "the email is taken (case-insensitively)"),
         ],
@@ -653,6 +730,29 @@ fn admin_paths(paths: &mut Map<String, Value>) {
     update["requestBody"] = json_body("AgentUpdate");
     update["requestBody"]["required"] = json!(true);
     paths.insert(api("/agents/{id}"), json!({ "patch": update }));
+
+    let mut invite = operation(
+        "reissueInvitation",
+        "A new invitation for an agent who has not accepted theirs (lost or expired): the previous code stops working; audited",
+        ADMIN,
+        (
+            "201",
+            ok(
+                "the invitation; its code is in this answer only",
+                schema_ref("Invitation"),
+            ),
+        ),
+        &[
+            ("404", "no such agent"),
+            (
+                "409",
+                "the agent has chosen a password already (set a new one instead)",
+            ),
+        ],
+    );
+    invite["parameters"] = json!([{ "name": "id", "in": "path", "required": true,
+        "description": "The agent's id.", "schema": { "type": "string" } }]);
+    paths.insert(api("/agents/{id}/invitation"), json!({ "post": invite }));
 
     let filters = || {
         let text = |name: &str, description: &str| {
@@ -776,6 +876,16 @@ fn nullable_time() -> Value {
     json!({ "type": ["integer", "null"], "format": "int64" })
 }
 
+/// Most open tickets an agent takes at once; `null` (where allowed): no limit.
+fn capacity(nullable: bool) -> Value {
+    let max = desk_core::admin::MAX_CAPACITY;
+    if nullable {
+        json!({ "type": ["integer", "null"], "minimum": 1, "maximum": max })
+    } else {
+        json!({ "type": "integer", "minimum": 1, "maximum": max })
+    }
+}
+
 fn unsigned(max: u64) -> Value {
     json!({ "type": "integer", "minimum": 0, "maximum": max })
 }
@@ -884,6 +994,20 @@ fn schemas() -> Value {
         }),
     );
     put(
+        "AcceptInvitationRequest",
+        json!({
+            "type": "object",
+            "required": ["email", "code", "password", "device_name"],
+            "properties": {
+                "email": string(),
+                "code": { "type": "string", "format": "password",
+                          "description": "as handed over; case, spaces and hyphens do not matter" },
+                "password": { "type": "string", "format": "password", "minLength": 8 },
+                "device_name": string(),
+            }
+        }),
+    );
+    put(
         "RefreshRequest",
         json!({
             "type": "object",
@@ -910,20 +1034,38 @@ fn schemas() -> Value {
             "role": schema_ref("Role"),
             "languages": strings(),
             "groups": strings(),
+            "skills": array_of("Category"),
+            "capacity": capacity(true),
         })),
     );
-    let mut account = object(json!({
+    let account_fields = json!({
         "id": string(),
         "name": string(),
         "email": string(),
         "role": schema_ref("Role"),
         "languages": strings(),
         "groups": strings(),
+        "skills": array_of("Category"),
+        "capacity": capacity(true),
         "disabled": { "type": "boolean" },
         "created_at": time(),
-    }));
+        "invitation_pending": { "type": "boolean",
+            "description": "added with an invitation not accepted yet: no password, no sign-in" },
+        "invited_until": nullable_time(),
+    });
+    let mut account = object(account_fields.clone());
     account["description"] = json!("An agent's account as administrators see it.");
     put("AgentAccount", account);
+    put(
+        "Invitation",
+        object(json!({
+            "code": { "type": "string", "description": "single-use; shown only in this answer" },
+            "expires_at": time(),
+        })),
+    );
+    let mut created = account_fields;
+    created["invitation"] = nullable("Invitation");
+    put("NewAgentResponse", object(created));
     put(
         "NewAgentRequest",
         json!({
@@ -934,9 +1076,12 @@ fn schemas() -> Value {
                 "role": schema_ref("Role"),
                 "languages": strings(),
                 "groups": strings(),
-                "password": { "type": "string", "minLength": 8 },
+                "skills": array_of("Category"),
+                "capacity": capacity(false),
+                "password": { "type": "string", "minLength": 8,
+                              "description": "a first password; left out, an invitation is made" },
             },
-            "required": ["email", "name", "role", "password"],
+            "required": ["email", "name", "role"],
             "additionalProperties": false,
         }),
     );
@@ -949,6 +1094,8 @@ fn schemas() -> Value {
                 "role": schema_ref("Role"),
                 "languages": strings(),
                 "groups": strings(),
+                "skills": array_of("Category"),
+                "capacity": capacity(true),
                 "disabled": { "type": "boolean" },
                 "password": { "type": "string", "minLength": 8 },
             },

@@ -5,8 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use desk_core::Agent;
 use desk_core::wire::{
-    Health, LoginRequest, PresenceRequest, PullQuery, PushRequest, PushResponse, RefreshRequest,
-    SCHEMA_VERSION, TicketConversation, TicketPresence, TokenResponse,
+    AcceptInvitationRequest, Health, LoginRequest, PresenceRequest, PullQuery, PushRequest,
+    PushResponse, RefreshRequest, SCHEMA_VERSION, TicketConversation, TicketPresence,
+    TokenResponse,
 };
 
 use super::extract::{ApiJson, ApiQuery, AuthedAgent};
@@ -31,6 +32,14 @@ pub(super) async fn login(
         state.metrics().login_failed(e.code());
     }
     result.map(Json)
+}
+
+/// An invited agent chooses their password and is signed in, as by a login.
+pub(super) async fn accept_invitation(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<AcceptInvitationRequest>,
+) -> Result<Json<TokenResponse>> {
+    auth::invitation::accept(&state, request).await.map(Json)
 }
 
 pub(super) async fn refresh(

@@ -8,6 +8,7 @@
 //! [`Storage::write_records`] like any other write, so they reach the change feed.
 //! Must not depend on HTTP or on a storage backend.
 
+mod articles;
 mod macros;
 mod people;
 mod rng;
@@ -64,6 +65,8 @@ pub struct SeedSummary {
     pub messages: usize,
     /// Canned replies (macros), in Chinese and English.
     pub macros: usize,
+    /// Knowledge-base articles, in Chinese and English (one a draft).
+    pub articles: usize,
     /// The feed cursor after the last seeded change.
     pub cursor: String,
 }
@@ -76,9 +79,15 @@ pub async fn seed_demo(storage: &dyn Storage, options: SeedOptions) -> Result<Se
     let mut last = FeedPosition::ZERO;
     let macros = macros::demo_macros(options.now_ms);
     summary.macros = macros.len();
+    let articles = articles::demo_articles(options.now_ms);
+    summary.articles = articles.len();
     write_batch(
         storage,
-        macros.into_iter().map(Change::Macro).collect(),
+        macros
+            .into_iter()
+            .map(Change::Macro)
+            .chain(articles.into_iter().map(Change::KbArticle))
+            .collect(),
         &mut summary,
         &mut last,
     )

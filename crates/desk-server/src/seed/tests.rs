@@ -95,6 +95,8 @@ fn agent(id: &str, languages: &[&str]) -> Agent {
         role: desk_core::Role::Agent,
         languages: languages.iter().map(|l| (*l).to_owned()).collect(),
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     }
 }
 

@@ -24,7 +24,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use desk_core::wire::{Acknowledgement, Change};
-use desk_core::{Agent, Mutation, MutationResult, Role};
+use desk_core::{Agent, Category, Mutation, MutationResult, Role};
 use serde_json::value::RawValue;
 
 use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
@@ -44,6 +44,10 @@ pub struct AgentRecord {
     pub agent: Agent,
     pub disabled: bool,
     pub created_at: i64,
+    /// Added with an invitation and no password chosen yet.
+    pub invitation_pending: bool,
+    /// When the agent's current invitation expires; `None` when there is none.
+    pub invited_until: Option<i64>,
 }
 
 /// What an administrator changes of an agent; `None` leaves a field as it is.
@@ -53,6 +57,9 @@ pub struct AgentPatch {
     pub role: Option<Role>,
     pub languages: Option<Vec<String>>,
     pub groups: Option<Vec<String>>,
+    pub skills: Option<Vec<Category>>,
+    /// `Some(None)` removes the limit.
+    pub capacity: Option<Option<u32>>,
 }
 
 impl AgentPatch {
@@ -71,6 +78,12 @@ impl AgentPatch {
         if let Some(groups) = &self.groups {
             next.groups = groups.clone();
         }
+        if let Some(skills) = &self.skills {
+            next.skills = skills.clone();
+        }
+        if let Some(capacity) = self.capacity {
+            next.capacity = capacity;
+        }
         next
     }
 }
@@ -83,18 +96,82 @@ pub struct NewAgent {
     pub role: Role,
     pub languages: Vec<String>,
     pub groups: Vec<String>,
-    /// PHC string (argon2id).
-    pub password_hash: String,
+    pub skills: Vec<Category>,
+    pub capacity: Option<u32>,
+    /// How the agent signs in the first time.
+    pub credential: Credential,
     /// Who adds the agent, for the audit log.
     pub by: Actor,
+}
+
+/// A new agent's first way in.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A password the administrator chose: its PHC string (argon2id).
+    Password(String),
+    /// An invitation: the agent has no password until they accept it.
+    Invitation(NewInvitation),
+}
+
+/// An invitation as stored: its code only as [`crate::auth::secrets::token_hash`].
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub code_hash: String,
+    pub expires_at: i64,
 }
 
 /// What a login needs to decide.
 #[derive(Debug, Clone)]
 pub struct LoginInfo {
     pub agent: Agent,
-    pub password_hash: String,
+    /// PHC string; `None` while the agent's invitation is pending (no password yet).
+    pub password_hash: Option<String>,
     pub disabled: bool,
+}
+
+/// An invitation presented with the password its agent chose and the device to sign in,
+/// to accept in one transaction ([`Storage::accept_invitation`]).
+#[derive(Debug, Clone)]
+pub struct Acceptance {
+    pub email: String,
+    pub code_hash: String,
+    /// PHC string of the chosen password.
+    pub password_hash: String,
+    /// The device's id, name and first token pair; its agent is the invitation's.
+    pub device_id: String,
+    pub device_name: String,
+    pub refresh_hash: String,
+    pub refresh_expires_at: i64,
+    pub access_hash: String,
+    pub access_expires_at: i64,
+    pub now: i64,
+}
+
+impl Acceptance {
+    /// The device to create for `agent_id`, once the invitation was found to be theirs.
+    pub fn device(&self, agent_id: &str) -> NewDevice {
+        NewDevice {
+            id: self.device_id.clone(),
+            agent_id: agent_id.to_owned(),
+            name: self.device_name.clone(),
+            refresh_hash: self.refresh_hash.clone(),
+            refresh_expires_at: self.refresh_expires_at,
+            access_hash: self.access_hash.clone(),
+            access_expires_at: self.access_expires_at,
+            now: self.now,
+        }
+    }
+}
+
+/// How presenting an invitation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptOutcome {
+    /// The password is set, the invitation used up, the device signed in.
+    Accepted(Agent),
+    /// No pending invitation of this email has this code, or it expired: nothing changed.
+    Invalid,
+    /// The invitation is the agent's, but the agent is disabled: nothing changed.
+    Disabled,
 }
 
 /// A device (a signed-in console) with its first token pair, as hashes.
@@ -546,7 +623,8 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Conflict when the email is taken (case-insensitively). Writes an agent change.
     async fn create_agent(&self, new: NewAgent, now: i64) -> Result<Agent>;
-    /// NotFound when no agent has this email.
+    /// NotFound when no agent has this email. A pending invitation of the agent is dropped:
+    /// the agent now has a password.
     async fn set_agent_password(
         &self,
         email: &str,
@@ -591,6 +669,20 @@ pub trait Storage: Send + Sync + 'static {
     /// Ordered by email key.
     async fn list_agents(&self) -> Result<Vec<AgentRecord>>;
     async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>>;
+    /// Gives the agent `agent_id` a new invitation, replacing (and so revoking) any other it
+    /// had, audited. NotFound when there is no such agent; Conflict when the agent has
+    /// chosen a password already (an invitation is only a way to a first one).
+    async fn issue_invitation(
+        &self,
+        agent_id: &str,
+        invitation: NewInvitation,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent>;
+    /// In one transaction: finds the pending, unexpired invitation with this code of the
+    /// agent with this email; sets the password, drops the invitation and creates the
+    /// device, audited as the acceptance and a sign-in. Anything else changes nothing.
+    async fn accept_invitation(&self, acceptance: Acceptance) -> Result<AcceptOutcome>;
 
     // ---- devices and tokens ----
 

@@ -373,7 +373,9 @@ async fn duplicate_emails_are_refused_case_insensitively() {
             role: Role::Admin,
             languages: vec![],
             groups: Vec::new(),
-            password: PASSWORD.into(),
+            skills: vec![],
+            capacity: None,
+            password: Some(PASSWORD.into()),
             by: desk_server::audit::Actor::System,
         },
     )

@@ -94,6 +94,11 @@ fn new_agent() -> Option<Value> {
     )
 }
 
+fn invitation_body() -> Option<Value> {
+    Some(json!({ "email": EMAIL, "code": "0000-0000-0000-0000-0000",
+                 "password": "a long password", "device_name": "matrix" }))
+}
+
 fn macro_body() -> Option<Value> {
     Some(json!({ "title": "Guide", "bodies": { "en": "Tap Confirm." } }))
 }
@@ -120,6 +125,8 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/v1/openapi.json", StatusCode::OK, no_body),
         r(Method::POST, "/api/v1/auth/login", StatusCode::OK, login_body),
         r(Method::POST, "/api/v1/auth/refresh", StatusCode::OK, no_body),
+        // No invitation has this code: whatever token is sent, the answer is the refusal.
+        r(Method::POST, "/api/v1/auth/invitation", StatusCode::UNAUTHORIZED, invitation_body),
         r(Method::POST, "/api/v1/auth/logout", StatusCode::NO_CONTENT, no_body),
         r(Method::GET, "/api/v1/me", StatusCode::OK, no_body),
         r(Method::GET, "/api/v1/sync/pull", StatusCode::OK, no_body),
@@ -144,11 +151,14 @@ fn routes() -> Vec<Route> {
         // The help center: its list, and an article that is not there.
         r(Method::GET, "/help", StatusCode::OK, no_body),
         r(Method::GET, "/help/{id}", StatusCode::NOT_FOUND, no_body),
+        r(Method::GET, "/form/suggest.js", StatusCode::OK, no_body),
+        r(Method::GET, "/form/suggestions", StatusCode::OK, no_body),
         r(Method::POST, "/form", StatusCode::UNSUPPORTED_MEDIA_TYPE, no_body),
         // Administration. No such agent to change: past the gate, 404.
         r(Method::GET, "/api/v1/agents", StatusCode::OK, no_body),
         r(Method::POST, "/api/v1/agents", StatusCode::CREATED, new_agent),
         r(Method::PATCH, "/api/v1/agents/{id}", StatusCode::NOT_FOUND, rename),
+        r(Method::POST, "/api/v1/agents/{id}/invitation", StatusCode::NOT_FOUND, no_body),
         r(Method::GET, "/api/v1/audit", StatusCode::OK, no_body),
         r(Method::GET, "/api/v1/audit/verify", StatusCode::OK, no_body),
         // Knowledge: a macro or article written, and one that is not there deleted.

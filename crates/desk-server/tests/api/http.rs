@@ -143,7 +143,9 @@ async fn serves_on_a_real_socket_and_shuts_down_gracefully() {
             role: Role::Agent,
             languages: vec!["zh-CN".into()],
             groups: Vec::new(),
-            password: PASSWORD.into(),
+            skills: vec![],
+            capacity: None,
+            password: Some(PASSWORD.into()),
             by: desk_server::audit::Actor::System,
         },
     )

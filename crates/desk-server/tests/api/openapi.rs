@@ -483,3 +483,73 @@ async fn real_responses_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     check(&doc, "/api/v1/me", "get", status, &body);
 }
+
+#[tokio::test]
+async fn agents_and_invitations_answer_as_documented() {
+    let doc = document();
+    let app = TestApp::new();
+    app.add_agent("root@desk.test", Role::Admin).await;
+    let admin = app.login("root@desk.test").await.access_token;
+
+    let (status, body) = app
+        .post(
+            "/api/v1/agents",
+            Some(&admin),
+            json!({ "email": "wang@desk.test", "name": "王敏", "role": "agent",
+                    "skills": ["security"], "capacity": 12 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    check(&doc, "/api/v1/agents", "post", status, &body);
+    let id = body["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            "/api/v1/agents",
+            Some(&admin),
+            json!({ "email": "sam@desk.test", "name": "Sam", "role": "agent",
+                    "password": "a first password" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["invitation"], Value::Null, "a password, no invitation");
+    check(&doc, "/api/v1/agents", "post", status, &body);
+    let (status, body) = app.get("/api/v1/agents", Some(&admin)).await;
+    check(&doc, "/api/v1/agents", "get", status, &body);
+    let (status, body) = app
+        .patch(
+            &format!("/api/v1/agents/{id}"),
+            Some(&admin),
+            json!({ "capacity": null, "skills": [] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    check(&doc, "/api/v1/agents/{id}", "patch", status, &body);
+
+    let path = "/api/v1/agents/{id}/invitation";
+    let (status, invitation) = app
+        .post(&path.replace("{id}", &id), Some(&admin), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    check(&doc, path, "post", status, &invitation);
+    let (status, body) = app
+        .post(&path.replace("{id}", "nobody"), Some(&admin), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    check(&doc, path, "post", status, &body);
+
+    let path = "/api/v1/auth/invitation";
+    let accept = |code: &str| {
+        json!({ "email": "wang@desk.test", "code": code, "password": "chosen password",
+                "device_name": "laptop" })
+    };
+    let (status, body) = app
+        .post(path, None, accept("0000-0000-0000-0000-0000"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    check(&doc, path, "post", status, &body);
+    let (status, body) = app
+        .post(path, None, accept(invitation["code"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    check(&doc, path, "post", status, &body);
+}

@@ -90,12 +90,15 @@ impl TestApp {
                 role,
                 languages: vec!["zh-CN".into(), "en".into()],
                 groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-                password: PASSWORD.into(),
+                skills: vec![],
+                capacity: None,
+                password: Some(PASSWORD.into()),
                 by: desk_server::audit::Actor::Operator("test".into()),
             },
         )
         .await
         .expect("add agent")
+        .agent
     }
 
     /// Sends a request through the router; returns status and JSON body (`Null` if empty).

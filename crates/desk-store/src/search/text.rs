@@ -223,34 +223,11 @@ pub(crate) fn normalize(s: &str) -> String {
     out
 }
 
-/// Characters written without spaces between words: Han ideographs, kana and Hangul
-/// syllables. Terms of one or two of these go to the gram index (the trigram index
-/// cannot answer fewer than three characters).
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF     // CJK Extension A
-        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
-        | 0xF900..=0xFAFF   // CJK Compatibility Ideographs
-        | 0x20000..=0x323AF // Extensions B–H
-        | 0x3041..=0x3096   // Hiragana letters
-        | 0x30A1..=0x30FA   // Katakana letters
-        | 0xAC00..=0xD7A3   // Hangul syllables
-    )
-}
-
-/// Case folding as both sides apply it: one char to one char, so positions in folded
-/// text are positions in the original (needed for highlights). A char whose lowercase is
-/// several chars (e.g. 'İ') is kept as it is.
-pub(crate) fn fold(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    let mut lower = c.to_lowercase();
-    match (lower.next(), lower.next()) {
-        (Some(l), None) => l,
-        _ => c,
-    }
-}
+/// Characters written without spaces between words (terms of one or two of these go to
+/// the gram index, which the trigram index cannot answer), and case folding as both sides
+/// apply it: one char to one char, so positions in folded text are positions in the
+/// original (needed for highlights). The same as the console's suggestions use.
+pub(crate) use desk_core::keywords::{fold, is_cjk};
 
 /// The gram index's tokens for a text: every CJK char and every pair of adjacent CJK
 /// chars, each once, space-separated. A 1–2 char CJK query is then a single token lookup,

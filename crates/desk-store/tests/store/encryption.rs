@@ -38,6 +38,8 @@ fn me() -> desk_core::Agent {
         role: Role::Agent,
         languages: vec![],
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     }
 }
 

@@ -128,6 +128,8 @@ fn agent(id: &str) -> Agent {
         role: Role::Agent,
         languages: vec![],
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     }
 }
 

@@ -607,4 +607,5 @@ fn the_index_survives_a_restart() {
 mod hostile;
 mod kb;
 mod props;
+mod suggest;
 mod timing;

@@ -7,7 +7,8 @@
 use std::future::Future;
 
 use desk_core::admin::{
-    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, NewAgentRequest,
+    AgentAccount, AgentUpdate, AuditCheck, AuditPage, AuditQuery, Invitation, NewAgentRequest,
+    NewAgentResponse,
 };
 
 use crate::api::{Api, AuditFormat, is_unauthorized};
@@ -21,10 +22,20 @@ impl Client {
             .await
     }
 
-    /// Adds an agent with a first password to hand over (admins).
-    pub async fn add_agent(&self, new: &NewAgentRequest) -> Result<AgentAccount> {
+    /// Adds an agent with a first password to hand over, or without one: then the answer
+    /// carries the invitation to hand over instead, its code shown this once (admins).
+    pub async fn add_agent(&self, new: &NewAgentRequest) -> Result<NewAgentResponse> {
         self.admin_call(|api, access| async move { api.create_agent(&access, new).await })
             .await
+    }
+
+    /// A new invitation for the agent `agent_id`, who has not accepted theirs (lost, or
+    /// expired); the code they had stops working (admins).
+    pub async fn reissue_invitation(&self, agent_id: &str) -> Result<Invitation> {
+        self.admin_call(
+            |api, access| async move { api.reissue_invitation(&access, agent_id).await },
+        )
+        .await
     }
 
     /// Changes the agent `agent_id`; fields left `None` stay as they are (admins).

@@ -3,7 +3,15 @@
 // an audit reading is the server's answer now). Stale answers are dropped by tokens, as
 // in lib/desk.svelte.ts: changing a filter quickly never shows an older reading.
 import { api, toApiError, type AuditExportFormat } from '../../lib/api';
-import type { AgentAccount, AgentUpdate, ApiError, AuditCheck, AuditRecord, NewAgentRequest } from '../../lib/bindings';
+import type {
+  AgentAccount,
+  AgentUpdate,
+  ApiError,
+  AuditCheck,
+  AuditRecord,
+  Invitation,
+  NewAgentRequest,
+} from '../../lib/bindings';
 import { desk } from '../../lib/desk.svelte';
 import { AUDIT_PAGE, NO_FILTERS, auditQuery, emptySpan, type AuditFilters } from './admin';
 
@@ -19,6 +27,12 @@ export class AgentsState {
   error = $state.raw<ApiError | null>(null);
   /** The account last added or changed, for the screen to mark and announce. */
   lastChange = $state.raw<{ kind: 'added' | 'saved'; id: string; name: string } | null>(null);
+  /** The invitation just issued, shown once: the server keeps only its hash, so once this
+   * is dismissed (or the screen closes) the code is gone and a new one must be issued. */
+  issued = $state.raw<{ id: string; name: string; email: string; invitation: Invitation } | null>(null);
+  /** The account whose new invitation is being asked for, and a refusal of it. */
+  reissuing = $state<string | null>(null);
+  reissueError = $state.raw<{ id: string; error: ApiError } | null>(null);
   private token = 0;
 
   async load(): Promise<void> {
@@ -40,14 +54,36 @@ export class AgentsState {
   /** Adds an agent; null when added, else the server's refusal to show in the form. */
   async add(request: NewAgentRequest): Promise<ApiError | null> {
     try {
-      const added = await api.adminAddAgent(request);
+      const { invitation, ...added } = await api.adminAddAgent(request);
       this.token++;
       this.accounts = [...this.accounts.filter((a) => a.id !== added.id), added];
       this.lastChange = { kind: 'added', id: added.id, name: added.name };
+      this.issued = invitation ? { id: added.id, name: added.name, email: added.email, invitation } : null;
       void desk.loadAgents();
       return null;
     } catch (e) {
       return toApiError(e);
+    }
+  }
+
+  /** A new invitation for an agent who has not accepted theirs (lost, or expired): shown
+   * like a new agent's, the old code no longer works. */
+  async reissue(account: AgentAccount): Promise<void> {
+    if (this.reissuing !== null) return;
+    this.reissuing = account.id;
+    this.reissueError = null;
+    try {
+      const invitation = await api.adminReissueInvitation(account.id);
+      this.token++;
+      this.accounts = this.accounts.map((a) =>
+        a.id === account.id ? { ...a, invitation_pending: true, invited_until: invitation.expires_at } : a,
+      );
+      this.lastChange = null;
+      this.issued = { id: account.id, name: account.name, email: account.email, invitation };
+    } catch (e) {
+      this.reissueError = { id: account.id, error: toApiError(e) };
+    } finally {
+      this.reissuing = null;
     }
   }
 

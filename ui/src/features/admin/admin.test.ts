@@ -1,17 +1,21 @@
 import { describe, expect, test } from 'vitest';
-import type { AgentAccount, ApiError, AuditPage, TicketSummary } from '../../lib/bindings';
+import type { AgentAccount, ApiError, AuditPage, Invitation, NewAgentResponse, TicketSummary } from '../../lib/bindings';
 import { translate } from '../../lib/i18n';
 import { ADMIN_VIEWS, isConsoleView, mayShow } from '../../lib/views';
 import { FakeShell } from '../../../test/harness/fake-shell';
 import {
+  MAX_CAPACITY,
   NO_FILTERS,
   actorLabel,
   agentFormOf,
   agentUpdate,
   auditQuery,
+  blankAgentForm,
+  capacityOf,
   dayStart,
   detailsText,
   emptySpan,
+  invitationStatus,
   isEmptyUpdate,
   newAgentRequest,
   splitList,
@@ -21,8 +25,17 @@ import {
 
 const known = [{ id: 't-1042', number: 1042 }, { id: 't-local-1', number: null }] as TicketSummary[];
 const agents = [
-  { id: 'agent-chen', name: 'Chen Jing', email: 'c@x', role: 'admin' as const, languages: [], groups: [] },
-  { id: 'agent-lina', name: '李娜', email: 'l@x', role: 'agent' as const, languages: ['zh-CN'], groups: ['中文一线'] },
+  { id: 'agent-chen', name: 'Chen Jing', email: 'c@x', role: 'admin' as const, languages: [], groups: [], skills: [], capacity: null },
+  {
+    id: 'agent-lina',
+    name: '李娜',
+    email: 'l@x',
+    role: 'agent' as const,
+    languages: ['zh-CN'],
+    groups: ['中文一线'],
+    skills: ['account_locked' as const],
+    capacity: 25,
+  },
 ];
 
 const account: AgentAccount = {
@@ -32,8 +45,12 @@ const account: AgentAccount = {
   role: 'agent',
   languages: ['zh-CN'],
   groups: ['中文一线'],
+  skills: ['account_locked'],
+  capacity: 25,
   disabled: false,
   created_at: 1,
+  invitation_pending: false,
+  invited_until: null,
 };
 
 describe('who is offered what', () => {
@@ -114,24 +131,48 @@ describe('agent forms', () => {
   });
 
   test('a new agent is sent as desk-core shapes it', () => {
-    expect(
-      newAgentRequest({
-        name: ' 赵敏 ',
-        email: ' zhao.min@desk.example ',
-        role: 'supervisor',
-        groups: '中文一线',
-        languages: 'zh-CN, en',
-        password: 'first-pass-1',
-        disabled: false,
-      }),
-    ).toEqual({
+    const form = {
+      ...blankAgentForm(),
+      name: ' 赵敏 ',
+      email: ' zhao.min@desk.example ',
+      role: 'supervisor' as const,
+      groups: '中文一线',
+      languages: 'zh-CN, en',
+      skills: ['security' as const, 'transaction_confirmation' as const],
+      capacity: ' 30 ',
+      invite: false,
+      password: 'first-pass-1',
+    };
+    expect(newAgentRequest(form)).toEqual({
       name: '赵敏',
       email: 'zhao.min@desk.example',
       role: 'supervisor',
       groups: ['中文一线'],
       languages: ['zh-CN', 'en'],
+      skills: ['transaction_confirmation', 'security'],
+      capacity: 30,
       password: 'first-pass-1',
     });
+    // An invitation is the default: no password is sent, so the server makes one; no
+    // capacity typed is no limit.
+    const invited = newAgentRequest({ ...form, invite: true, capacity: '' });
+    expect(invited).not.toHaveProperty('password');
+    expect(invited).not.toHaveProperty('capacity');
+    expect(blankAgentForm().invite).toBe(true);
+  });
+
+  test('a capacity is a whole number of tickets from 1 to 500, or none', () => {
+    expect(capacityOf('')).toBeNull();
+    expect(capacityOf(' 12 ')).toBe(12);
+    expect(capacityOf(String(MAX_CAPACITY))).toBe(MAX_CAPACITY);
+    for (const bad of ['0', '501', '2.5', '-3', 'ten']) expect(capacityOf(bad), bad).toBe('invalid');
+  });
+
+  test('an invitation is pending until it expires, and none once accepted', () => {
+    expect(invitationStatus(account, 10)).toEqual({ kind: 'none' });
+    const invited = { ...account, invitation_pending: true, invited_until: 100 };
+    expect(invitationStatus(invited, 10)).toEqual({ kind: 'pending', until: 100 });
+    expect(invitationStatus(invited, 100)).toEqual({ kind: 'expired' });
   });
 
   test('an update carries only what changed', () => {
@@ -145,6 +186,12 @@ describe('agent forms', () => {
       disabled: true,
       password: 'reset-pass-9',
     });
+    // Skills compare in the categories' order; an emptied capacity lifts the limit.
+    expect(agentUpdate(account, { ...form, skills: ['security', 'account_locked'], capacity: '' })).toEqual({
+      skills: ['account_locked', 'security'],
+      capacity: null,
+    });
+    expect(isEmptyUpdate(agentUpdate(account, { ...form, skills: ['account_locked'], capacity: '25' }))).toBe(true);
   });
 });
 
@@ -176,6 +223,25 @@ describe('the fake shell answers as the server does', () => {
     expect(call(supervisor, 'audit_log', { query: { actr: 'x' } }).err?.code).toBe('bad_request');
     const agent = new FakeShell({ signedIn: true, role: 'agent' });
     expect(call(agent, 'audit_verify').err?.code).toBe('forbidden');
+  });
+
+  test('an invitation is made without a password, works once, and a new one replaces it', () => {
+    const shell = new FakeShell({ signedIn: true, role: 'admin' });
+    const added = call(shell, 'admin_add_agent', {
+      agent: { email: 'mei@desk.example', name: 'Mei', role: 'agent', skills: ['security'], capacity: 0 },
+    });
+    expect(added.err?.code, 'a capacity of 0 is refused').toBe('bad_request');
+    const ok = call(shell, 'admin_add_agent', { agent: { email: 'mei@desk.example', name: 'Mei', role: 'agent' } })
+      .ok as NewAgentResponse;
+    expect(ok.invitation_pending).toBe(true);
+    const first = ok.invitation!.code;
+    const fresh = (call(shell, 'admin_reissue_invitation', { agentId: ok.id }).ok as Invitation).code;
+    expect(call(shell, 'admin_reissue_invitation', { agentId: 'agent-omar' }).err?.code, 'Omar has a password').toBe('conflict');
+    const accept = (code: string) =>
+      call(shell, 'accept_invitation', { serverUrl: 'http://x', email: 'mei@desk.example', code, password: 'mei password' });
+    expect(accept(first).err?.code, 'the replaced code').toBe('invalid_invitation');
+    expect((accept(fresh).ok as { agent: { name: string } }).agent.name).toBe('Mei');
+    expect(accept(fresh).err?.code, 'used once').toBe('invalid_invitation');
   });
 
   test('pages run newest first to the start of the log', () => {

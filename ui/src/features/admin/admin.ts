@@ -6,10 +6,12 @@ import type {
   AgentAccount,
   AgentUpdate,
   AuditQuery,
+  Category,
   NewAgentRequest,
   Role,
   TicketSummary,
 } from '../../lib/bindings';
+import { CATEGORIES } from '../../lib/enums';
 import type { MessageKey, Params } from '../../lib/i18n';
 
 /** Rows per audit page (the server allows 1–1,000). */
@@ -146,6 +148,9 @@ export function splitList(text: string, { spaces = false } = {}): string[] {
   return out;
 }
 
+/** The most open tickets an agent may be given as a capacity (desk-core `MAX_CAPACITY`). */
+export const MAX_CAPACITY = 500;
+
 /** The values of the agent form, as typed. */
 export interface AgentFormValues {
   name: string;
@@ -153,13 +158,31 @@ export interface AgentFormValues {
   role: Role;
   groups: string;
   languages: string;
-  /** The first password (add), or a new one (edit; empty keeps the current one). */
+  /** The ticket categories they handle. */
+  skills: Category[];
+  /** The most open tickets at once, as typed; empty: no limit. */
+  capacity: string;
+  /** Adding: an invitation instead of a first password. */
+  invite: boolean;
+  /** The first password (add without an invitation), or a new one (edit; empty keeps the
+   * current one). */
   password: string;
   disabled: boolean;
 }
 
 export function blankAgentForm(): AgentFormValues {
-  return { name: '', email: '', role: 'agent', groups: '', languages: '', password: '', disabled: false };
+  return {
+    name: '',
+    email: '',
+    role: 'agent',
+    groups: '',
+    languages: '',
+    skills: [],
+    capacity: '',
+    invite: true,
+    password: '',
+    disabled: false,
+  };
 }
 
 export function agentFormOf(account: AgentAccount): AgentFormValues {
@@ -169,20 +192,42 @@ export function agentFormOf(account: AgentAccount): AgentFormValues {
     role: account.role,
     groups: account.groups.join(', '),
     languages: account.languages.join(', '),
+    skills: [...account.skills],
+    capacity: account.capacity === null ? '' : String(account.capacity),
+    invite: false,
     password: '',
     disabled: account.disabled,
   };
 }
 
+/** A capacity as typed: null for no limit (empty), a whole number 1–500, or 'invalid'. */
+export function capacityOf(typed: string): number | null | 'invalid' {
+  const text = typed.trim();
+  if (text === '') return null;
+  if (!/^\d+$/.test(text)) return 'invalid';
+  const n = Number(text);
+  return n >= 1 && n <= MAX_CAPACITY ? n : 'invalid';
+}
+
+/** Skills in the categories' order, each once: as the server keeps them. */
+export function orderedSkills(skills: readonly Category[]): Category[] {
+  return CATEGORIES.filter((c) => skills.includes(c));
+}
+
 export function newAgentRequest(form: AgentFormValues): NewAgentRequest {
-  return {
+  const request: NewAgentRequest = {
     email: form.email.trim(),
     name: form.name.trim(),
     role: form.role,
     languages: splitList(form.languages, { spaces: true }),
     groups: splitList(form.groups),
-    password: form.password,
+    skills: orderedSkills(form.skills),
   };
+  const capacity = capacityOf(form.capacity);
+  if (typeof capacity === 'number') request.capacity = capacity;
+  // Without a password the server makes the invitation.
+  if (!form.invite) request.password = form.password;
+  return request;
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -198,6 +243,10 @@ export function agentUpdate(account: AgentAccount, form: AgentFormValues): Agent
   if (!sameList(groups, account.groups)) update.groups = groups;
   const languages = splitList(form.languages, { spaces: true });
   if (!sameList(languages, account.languages)) update.languages = languages;
+  const skills = orderedSkills(form.skills);
+  if (!sameList(skills, account.skills)) update.skills = skills;
+  const capacity = capacityOf(form.capacity);
+  if (capacity !== 'invalid' && capacity !== account.capacity) update.capacity = capacity;
   if (form.disabled !== account.disabled) update.disabled = form.disabled;
   if (form.password !== '') update.password = form.password;
   return update;
@@ -205,6 +254,16 @@ export function agentUpdate(account: AgentAccount, form: AgentFormValues): Agent
 
 export function isEmptyUpdate(update: AgentUpdate): boolean {
   return Object.keys(update).length === 0;
+}
+
+/** Where an account's invitation stands at `now`: none (the agent has a password), pending
+ * until it expires, or expired (a new one is needed). */
+export type InvitationStatus = { kind: 'none' } | { kind: 'pending'; until: number } | { kind: 'expired' };
+
+export function invitationStatus(account: AgentAccount, now: number): InvitationStatus {
+  if (!account.invitation_pending) return { kind: 'none' };
+  const until = account.invited_until;
+  return until !== null && until > now ? { kind: 'pending', until } : { kind: 'expired' };
 }
 
 /** Enabled accounts first, each part by name as the UI language sorts it. */

@@ -16,18 +16,37 @@ use super::records::FeedWriter;
 use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
-    AgentPatch, AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
-    email_key,
+    AgentPatch, AgentRecord, Credential, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation,
+    Session, email_key,
 };
 
 /// `last_used_at` is refreshed at most this often per device.
 pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
-/// The agent's public columns, always first in a select so [`agent_from_row`] reads 0..=5.
-const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages, a.groups";
+/// The agent's public columns, always first in a select so [`agent_from_row`] reads
+/// `0..AGENT_WIDTH`.
+pub(super) const AGENT_COLUMNS: &str =
+    "a.id, a.name, a.email, a.role, a.languages, a.groups, a.skills, a.capacity";
+pub(super) const AGENT_WIDTH: usize = 8;
 
-fn agent_from_row(row: &Row) -> Result<Agent> {
+/// Skills as the column keeps them: category names.
+fn skill_names(skills: &[desk_core::Category]) -> Vec<&'static str> {
+    skills.iter().map(|c| c.as_str()).collect()
+}
+
+/// A capacity as the column keeps it (at most 500, so it fits).
+fn capacity_column(capacity: Option<u32>) -> Result<Option<i32>> {
+    capacity
+        .map(|c| {
+            i32::try_from(c).map_err(|_| Error::BadRequest(format!("capacity {c} is too large")))
+        })
+        .transpose()
+}
+
+pub(super) fn agent_from_row(row: &Row) -> Result<Agent> {
     let role: String = row.get(3);
+    let skills: Vec<String> = row.get(6);
+    let capacity: Option<i32> = row.get(7);
     Ok(Agent {
         id: row.get(0),
         name: row.get(1),
@@ -37,6 +56,16 @@ fn agent_from_row(row: &Row) -> Result<Agent> {
             .map_err(|e| Error::Internal(format!("stored role {role:?}: {e}")))?,
         languages: row.get(4),
         groups: row.get(5),
+        skills: skills
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| Error::Internal(format!("stored skill {s:?}: {e}")))
+            })
+            .collect::<Result<_>>()?,
+        capacity: capacity
+            .map(|c| u32::try_from(c).map_err(|_| Error::Internal(format!("stored capacity {c}"))))
+            .transpose()?,
     })
 }
 
@@ -47,11 +76,17 @@ fn is_unique_violation(err: &tokio_postgres::Error) -> bool {
 pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) -> Result<Agent> {
     let mut feed = FeedWriter::begin(tx).await?;
     let email = new.email.trim().to_owned();
+    let password_hash = match &new.credential {
+        Credential::Password(hash) => hash.as_str(),
+        // See the SQLite twin: nothing verifies against '' until the invitation is accepted.
+        Credential::Invitation(_) => "",
+    };
     let inserted = tx
         .execute(
             "INSERT INTO agents (id, email, email_key, name, role, languages, groups,
-                                 password_hash, disabled, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $9, $7, false, $8, $8)",
+                                 password_hash, disabled, created_at, updated_at, skills,
+                                 capacity)
+             VALUES ($1, $2, $3, $4, $5, $6, $9, $7, false, $8, $8, $10, $11)",
             &[
                 &new.id,
                 &email,
@@ -59,9 +94,11 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
                 &new.name,
                 &new.role.as_str(),
                 &new.languages,
-                &new.password_hash,
+                &password_hash,
                 &now,
                 &new.groups,
+                &skill_names(&new.skills),
+                &capacity_column(new.capacity)?,
             ],
         )
         .await;
@@ -80,13 +117,28 @@ pub(super) async fn create_agent(tx: &Transaction<'_>, new: NewAgent, now: i64) 
         role: new.role,
         languages: new.languages,
         groups: new.groups,
+        skills: new.skills,
+        capacity: new.capacity,
     };
     // Clients need agents' names and roles (assignees, authors), so they ride the feed.
     let change = Change::Agent(agent.clone());
     let body = super::records::encode_record(&change)?;
     feed.push_raw(tx, change.kind(), change.id(), &body).await?;
-    let entry = rules::agent_added(&new.by, &agent.id, &agent.email, agent.role.as_str());
-    audit(tx, now, vec![entry]).await?;
+    let mut entries = vec![rules::agent_added(
+        &new.by,
+        &agent,
+        matches!(new.credential, Credential::Invitation(_)),
+    )];
+    if let Credential::Invitation(invitation) = &new.credential {
+        super::invitations::insert(tx, &agent.id, invitation, now).await?;
+        entries.push(rules::invitation_issued(
+            &new.by,
+            &agent.id,
+            invitation.expires_at,
+            false,
+        ));
+    }
+    audit(tx, now, entries).await?;
     Ok(agent)
 }
 
@@ -134,6 +186,10 @@ pub(super) async fn set_agent_password(
     )
     .await
     .ctx("update password")?;
+    // A password set by an admin ends a pending invitation: it is no longer the way in.
+    tx.execute("DELETE FROM invitations WHERE agent_id = $1", &[&agent.id])
+        .await
+        .ctx("drop the invitation")?;
     audit(tx, now, vec![rules::agent_password_set(by, &agent.id)]).await?;
     Ok(agent)
 }
@@ -171,7 +227,8 @@ pub(super) async fn update_agent(
         }
     }
     tx.execute(
-        "UPDATE agents SET name = $1, role = $2, languages = $3, groups = $4, updated_at = $5
+        "UPDATE agents SET name = $1, role = $2, languages = $3, groups = $4, updated_at = $5,
+                           skills = $7, capacity = $8
          WHERE id = $6",
         &[
             &after.name,
@@ -180,6 +237,8 @@ pub(super) async fn update_agent(
             &after.groups,
             &now,
             &after.id,
+            &skill_names(&after.skills),
+            &capacity_column(after.capacity)?,
         ],
     )
     .await
@@ -229,7 +288,9 @@ pub(super) async fn list_agents(client: &Client) -> Result<Vec<AgentRecord>> {
     let rows = client
         .query(
             &format!(
-                "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at FROM agents a
+                "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at, a.password_hash = '',
+                        i.expires_at
+                 FROM agents a LEFT JOIN invitations i ON i.agent_id = a.id
                  ORDER BY a.email_key COLLATE \"C\""
             ),
             &[],
@@ -240,8 +301,10 @@ pub(super) async fn list_agents(client: &Client) -> Result<Vec<AgentRecord>> {
         .map(|row| {
             Ok(AgentRecord {
                 agent: agent_from_row(row)?,
-                disabled: row.get(6),
-                created_at: row.get(7),
+                disabled: row.get(AGENT_WIDTH),
+                created_at: row.get(AGENT_WIDTH + 1),
+                invitation_pending: row.get(AGENT_WIDTH + 2),
+                invited_until: row.get(AGENT_WIDTH + 3),
             })
         })
         .collect()
@@ -262,14 +325,22 @@ pub(super) async fn login_info(client: &Client, email: &str) -> Result<Option<Lo
     else {
         return Ok(None);
     };
+    let hash: String = row.get(AGENT_WIDTH);
     Ok(Some(LoginInfo {
         agent: agent_from_row(&row)?,
-        password_hash: row.get(6),
-        disabled: row.get(7),
+        password_hash: Some(hash).filter(|h| !h.is_empty()),
+        disabled: row.get(AGENT_WIDTH + 1),
     }))
 }
 
 pub(super) async fn create_device(tx: &Transaction<'_>, new: NewDevice) -> Result<()> {
+    insert_device(tx, &new).await?;
+    let entry = rules::login(&new.agent_id, &new.id, &new.name);
+    audit(tx, new.now, vec![entry]).await
+}
+
+/// A signed-in device with its first token pair; the caller audits the sign-in.
+pub(super) async fn insert_device(tx: &Transaction<'_>, new: &NewDevice) -> Result<()> {
     tx.execute(
         "INSERT INTO devices (id, agent_id, name, refresh_token_hash, refresh_expires_at,
                               revoked, created_at, last_used_at)
@@ -292,9 +363,7 @@ pub(super) async fn create_device(tx: &Transaction<'_>, new: NewDevice) -> Resul
         new.access_expires_at,
         new.now,
     )
-    .await?;
-    let entry = rules::login(&new.agent_id, &new.id, &new.name);
-    audit(tx, new.now, vec![entry]).await
+    .await
 }
 
 async fn insert_access(
@@ -385,10 +454,10 @@ pub(super) async fn rotate_refresh(tx: &Transaction<'_>, r: Rotation) -> Result<
         });
     };
     let agent = agent_from_row(&row)?;
-    let device_id: String = row.get(6);
-    let expires_at: i64 = row.get(7);
-    let revoked: bool = row.get(8);
-    let disabled: bool = row.get(9);
+    let device_id: String = row.get(AGENT_WIDTH);
+    let expires_at: i64 = row.get(AGENT_WIDTH + 1);
+    let revoked: bool = row.get(AGENT_WIDTH + 2);
+    let disabled: bool = row.get(AGENT_WIDTH + 3);
     if revoked || expires_at <= r.now {
         return Ok(RotateOutcome::Invalid);
     }
@@ -449,10 +518,14 @@ pub(super) async fn session_for_access(
     };
     let session = Session {
         agent: agent_from_row(&row)?,
-        device_id: row.get(6),
-        agent_disabled: row.get(7),
+        device_id: row.get(AGENT_WIDTH),
+        agent_disabled: row.get(AGENT_WIDTH + 1),
     };
-    Ok(Some((session, row.get(8), row.get(9))))
+    Ok(Some((
+        session,
+        row.get(AGENT_WIDTH + 2),
+        row.get(AGENT_WIDTH + 3),
+    )))
 }
 
 /// Marks an access token used: the rotation that issued it can no longer be retried.

@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod delivery;
 mod ingest;
+mod invitations;
 mod listen;
 mod push;
 mod records;
@@ -33,8 +34,9 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::{
-    AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice,
-    PoolStatus, PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AcceptOutcome, Acceptance, AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt,
+    LoginInfo, NewAgent, NewDevice, NewInvitation, PoolStatus, PushBatch, PushReceipt,
+    RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
 use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
@@ -344,6 +346,26 @@ impl Storage for PgStorage {
 
     async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>> {
         reading!(self, |client| accounts::login_info(&client, email))
+    }
+
+    async fn issue_invitation(
+        &self,
+        agent_id: &str,
+        invitation: NewInvitation,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent> {
+        in_transaction!(self, |tx| invitations::issue(
+            &tx,
+            agent_id,
+            &invitation,
+            now,
+            by
+        ))
+    }
+
+    async fn accept_invitation(&self, acceptance: Acceptance) -> Result<AcceptOutcome> {
+        in_transaction!(self, |tx| invitations::accept(&tx, &acceptance))
     }
 
     async fn create_device(&self, new: NewDevice) -> Result<()> {

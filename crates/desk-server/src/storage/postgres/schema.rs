@@ -339,6 +339,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_by_actor ON audit_log(actor, seq);
     CREATE INDEX audit_by_subject ON audit_log(subject, seq);
     "#,
+    // 9: skills, capacity and invitations, as the SQLite schema's step 10: an agent added
+    // without a password has `password_hash` '' until they accept their invitation.
+    r#"
+    ALTER TABLE agents ADD COLUMN skills TEXT[] NOT NULL DEFAULT '{}';  -- category names
+    ALTER TABLE agents ADD COLUMN capacity INTEGER;                     -- NULL: no limit
+    CREATE TABLE invitations (
+        agent_id   TEXT PRIMARY KEY REFERENCES agents(id),
+        code_hash  TEXT NOT NULL UNIQUE,
+        expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

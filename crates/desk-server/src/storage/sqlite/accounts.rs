@@ -10,19 +10,33 @@ use super::records::FeedWriter;
 use crate::audit::{self as rules, Actor};
 use crate::error::{Error, Result};
 use crate::storage::{
-    AgentPatch, AgentRecord, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation, Session,
-    email_key,
+    AgentPatch, AgentRecord, Credential, LoginInfo, NewAgent, NewDevice, RotateOutcome, Rotation,
+    Session, email_key,
 };
 
 /// `last_used_at` is refreshed at most this often per device.
 pub(super) const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
-const AGENT_COLUMNS: &str = "a.id, a.name, a.email, a.role, a.languages, a.groups";
+/// The agent's public columns, always first in a select so [`agent_from_row`] reads
+/// `0..AGENT_WIDTH`.
+pub(super) const AGENT_COLUMNS: &str =
+    "a.id, a.name, a.email, a.role, a.languages, a.groups, a.skills, a.capacity";
+pub(super) const AGENT_WIDTH: usize = 8;
 
-fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// A list column's text.
+pub(super) fn json_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("encode agent: {e}")))
+}
+
+pub(super) fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let role: String = row.get(3)?;
-    let languages: String = row.get(4)?;
-    let groups: String = row.get(5)?;
     Ok(Agent {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -30,12 +44,10 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         role: role.parse::<Role>().map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
         })?,
-        languages: serde_json::from_str(&languages).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
-        })?,
-        groups: serde_json::from_str(&groups).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
-        })?,
+        languages: json_column(row, 4)?,
+        groups: json_column(row, 5)?,
+        skills: json_column(row, 6)?,
+        capacity: row.get(7)?,
     })
 }
 
@@ -53,24 +65,28 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
     let mut feed = FeedWriter::begin(&tx)?;
-    let languages = serde_json::to_string(&new.languages)
-        .map_err(|e| Error::Internal(format!("encode languages: {e}")))?;
-    let groups = serde_json::to_string(&new.groups)
-        .map_err(|e| Error::Internal(format!("encode groups: {e}")))?;
+    let password_hash = match &new.credential {
+        Credential::Password(hash) => hash.as_str(),
+        // No PHC string is empty: nothing verifies against it until the invitation is
+        // accepted.
+        Credential::Invitation(_) => "",
+    };
     let inserted = tx.execute(
         "INSERT INTO agents (id, email, email_key, name, role, languages, groups, password_hash,
-                             disabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, 0, ?8, ?8)",
+                             disabled, created_at, updated_at, skills, capacity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, 0, ?8, ?8, ?10, ?11)",
         params![
             new.id,
             new.email.trim(),
             email_key(&new.email),
             new.name,
             new.role.as_str(),
-            languages,
-            new.password_hash,
+            json_text(&new.languages)?,
+            password_hash,
             now,
-            groups
+            json_text(&new.groups)?,
+            json_text(&new.skills)?,
+            new.capacity
         ],
     );
     match inserted {
@@ -89,11 +105,26 @@ pub(super) fn create_agent(conn: &mut Connection, new: NewAgent, now: i64) -> Re
         role: new.role,
         languages: new.languages,
         groups: new.groups,
+        skills: new.skills,
+        capacity: new.capacity,
     };
     // Clients need agents' names and roles (assignees, authors), so they ride the feed.
     feed.push(&Change::Agent(agent.clone()))?;
-    let entry = rules::agent_added(&new.by, &agent.id, &agent.email, agent.role.as_str());
-    audit(&tx, now, vec![entry])?;
+    let mut entries = vec![rules::agent_added(
+        &new.by,
+        &agent,
+        matches!(new.credential, Credential::Invitation(_)),
+    )];
+    if let Credential::Invitation(invitation) = &new.credential {
+        super::invitations::insert(&tx, &agent.id, invitation, now)?;
+        entries.push(rules::invitation_issued(
+            &new.by,
+            &agent.id,
+            invitation.expires_at,
+            false,
+        ));
+    }
+    audit(&tx, now, entries)?;
     tx.commit().ctx("commit agent")?;
     Ok(agent)
 }
@@ -138,6 +169,9 @@ pub(super) fn set_agent_password(
         params![password_hash, now, agent.id],
     )
     .ctx("update password")?;
+    // A password set by an admin ends a pending invitation: it is no longer the way in.
+    tx.execute("DELETE FROM invitations WHERE agent_id = ?1", [&agent.id])
+        .ctx("drop the invitation")?;
     audit(&tx, now, vec![rules::agent_password_set(by, &agent.id)])?;
     tx.commit().ctx("commit password")?;
     Ok(agent)
@@ -177,19 +211,19 @@ pub(super) fn update_agent(
         }
     }
     let mut feed = FeedWriter::begin(&tx)?;
-    let json = |v: &[String]| {
-        serde_json::to_string(v).map_err(|e| Error::Internal(format!("encode agent: {e}")))
-    };
     tx.execute(
-        "UPDATE agents SET name = ?1, role = ?2, languages = ?3, groups = ?4, updated_at = ?5
+        "UPDATE agents SET name = ?1, role = ?2, languages = ?3, groups = ?4, updated_at = ?5,
+                           skills = ?7, capacity = ?8
          WHERE id = ?6",
         params![
             after.name,
             after.role.as_str(),
-            json(&after.languages)?,
-            json(&after.groups)?,
+            json_text(&after.languages)?,
+            json_text(&after.groups)?,
             now,
-            after.id
+            after.id,
+            json_text(&after.skills)?,
+            after.capacity
         ],
     )
     .ctx("update agent")?;
@@ -239,14 +273,18 @@ pub(super) fn set_agent_disabled(
 pub(super) fn list_agents(conn: &Connection) -> Result<Vec<AgentRecord>> {
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at FROM agents a ORDER BY a.email_key"
+            "SELECT {AGENT_COLUMNS}, a.disabled, a.created_at, a.password_hash = '', i.expires_at
+             FROM agents a LEFT JOIN invitations i ON i.agent_id = a.id
+             ORDER BY a.email_key"
         ))
         .ctx("prepare list agents")?;
     stmt.query_map([], |row| {
         Ok(AgentRecord {
             agent: agent_from_row(row)?,
-            disabled: row.get(6)?,
-            created_at: row.get(7)?,
+            disabled: row.get(AGENT_WIDTH)?,
+            created_at: row.get(AGENT_WIDTH + 1)?,
+            invitation_pending: row.get(AGENT_WIDTH + 2)?,
+            invited_until: row.get(AGENT_WIDTH + 3)?,
         })
     })
     .ctx("list agents")?
@@ -261,10 +299,11 @@ pub(super) fn login_info(conn: &Connection, email: &str) -> Result<Option<LoginI
         ),
         [email_key(email)],
         |row| {
+            let hash: String = row.get(AGENT_WIDTH)?;
             Ok(LoginInfo {
                 agent: agent_from_row(row)?,
-                password_hash: row.get(6)?,
-                disabled: row.get(7)?,
+                password_hash: Some(hash).filter(|h| !h.is_empty()),
+                disabled: row.get(AGENT_WIDTH + 1)?,
             })
         },
     )
@@ -276,6 +315,14 @@ pub(super) fn create_device(conn: &mut Connection, new: NewDevice) -> Result<()>
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin")?;
+    insert_device(&tx, &new)?;
+    let entry = rules::login(&new.agent_id, &new.id, &new.name);
+    audit(&tx, new.now, vec![entry])?;
+    tx.commit().ctx("commit device")
+}
+
+/// A signed-in device with its first token pair; the caller audits the sign-in.
+pub(super) fn insert_device(tx: &Connection, new: &NewDevice) -> Result<()> {
     tx.execute(
         "INSERT INTO devices (id, agent_id, name, refresh_token_hash, refresh_expires_at,
                               revoked, created_at, last_used_at)
@@ -291,15 +338,12 @@ pub(super) fn create_device(conn: &mut Connection, new: NewDevice) -> Result<()>
     )
     .ctx("insert device")?;
     insert_access(
-        &tx,
+        tx,
         &new.access_hash,
         &new.id,
         new.access_expires_at,
         new.now,
-    )?;
-    let entry = rules::login(&new.agent_id, &new.id, &new.name);
-    audit(&tx, new.now, vec![entry])?;
-    tx.commit().ctx("commit device")
+    )
 }
 
 fn insert_access(
@@ -365,10 +409,10 @@ pub(super) fn rotate_refresh(conn: &mut Connection, r: Rotation) -> Result<Rotat
             |row| {
                 Ok((
                     agent_from_row(row)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, i64>(7)?,
-                    row.get::<_, bool>(8)?,
-                    row.get::<_, bool>(9)?,
+                    row.get::<_, String>(AGENT_WIDTH)?,
+                    row.get::<_, i64>(AGENT_WIDTH + 1)?,
+                    row.get::<_, bool>(AGENT_WIDTH + 2)?,
+                    row.get::<_, bool>(AGENT_WIDTH + 3)?,
                 ))
             },
         )
@@ -446,11 +490,11 @@ pub(super) fn session_for_access(
             Ok((
                 Session {
                     agent: agent_from_row(row)?,
-                    device_id: row.get(6)?,
-                    agent_disabled: row.get(7)?,
+                    device_id: row.get(AGENT_WIDTH)?,
+                    agent_disabled: row.get(AGENT_WIDTH + 1)?,
                 },
-                row.get(8)?,
-                row.get(9)?,
+                row.get(AGENT_WIDTH + 2)?,
+                row.get(AGENT_WIDTH + 3)?,
             ))
         },
     )

@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod delivery;
 mod ingest;
+mod invitations;
 mod push;
 mod records;
 mod schema;
@@ -21,8 +22,9 @@ use desk_core::wire::Change;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{
-    AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt, LoginInfo, NewAgent, NewDevice,
-    PoolStatus, PushBatch, PushReceipt, RotateOutcome, Rotation, Session, Storage, WriteReceipt,
+    AcceptOutcome, Acceptance, AgentPatch, AgentRecord, FeedPage, IngestBatch, IngestReceipt,
+    LoginInfo, NewAgent, NewDevice, NewInvitation, PoolStatus, PushBatch, PushReceipt,
+    RotateOutcome, Rotation, Session, Storage, WriteReceipt,
 };
 use super::{Blob, ClaimedDelivery, NewBlob, Settlement};
 use crate::audit::{Actor, AuditFilter, AuditHead, AuditRow};
@@ -254,6 +256,23 @@ impl Storage for SqliteStorage {
     async fn login_info(&self, email: &str) -> Result<Option<LoginInfo>> {
         let email = email.to_owned();
         self.read(move |conn| accounts::login_info(conn, &email))
+            .await
+    }
+
+    async fn issue_invitation(
+        &self,
+        agent_id: &str,
+        invitation: NewInvitation,
+        now: i64,
+        by: &Actor,
+    ) -> Result<Agent> {
+        let (agent_id, by) = (agent_id.to_owned(), by.clone());
+        self.write(move |conn| invitations::issue(conn, &agent_id, &invitation, now, &by))
+            .await
+    }
+
+    async fn accept_invitation(&self, acceptance: Acceptance) -> Result<AcceptOutcome> {
+        self.write(move |conn| invitations::accept(conn, &acceptance))
             .await
     }
 

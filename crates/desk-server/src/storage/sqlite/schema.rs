@@ -315,6 +315,20 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_by_actor ON audit_log(actor, seq);
     CREATE INDEX audit_by_subject ON audit_log(subject, seq);
     "#,
+    // 10: what routing reads of an agent (the categories they handle, how many open
+    // tickets they take at once), and invitations: an agent added without a password has
+    // `password_hash` '' (no PHC string is empty, so nothing verifies against it) until
+    // they accept theirs. One invitation per agent; its code only as a SHA-256 hash.
+    r#"
+    ALTER TABLE agents ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';  -- JSON array of categories
+    ALTER TABLE agents ADD COLUMN capacity INTEGER;                   -- NULL: no limit
+    CREATE TABLE invitations (
+        agent_id   TEXT PRIMARY KEY REFERENCES agents(id),
+        code_hash  TEXT NOT NULL UNIQUE,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

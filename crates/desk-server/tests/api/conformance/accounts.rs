@@ -6,7 +6,7 @@ use desk_core::wire::Change;
 use desk_core::{Agent, Role};
 use desk_server::Error;
 use desk_server::audit::Actor;
-use desk_server::storage::{NewAgent, NewDevice, RotateOutcome, Rotation, Storage};
+use desk_server::storage::{Credential, NewAgent, NewDevice, RotateOutcome, Rotation, Storage};
 
 use super::everything;
 
@@ -26,7 +26,9 @@ fn new_agent(id: &str, email: &str) -> NewAgent {
         role: Role::Agent,
         languages: vec!["zh-CN".into(), "en".into()],
         groups: Vec::new(),
-        password_hash: format!("hash-of-{id}"),
+        skills: vec![],
+        capacity: None,
+        credential: Credential::Password(format!("hash-of-{id}")),
         by: admin(),
     }
 }
@@ -97,7 +99,8 @@ pub async fn agents_are_unique_by_email_case_insensitively(storage: Arc<dyn Stor
         .expect("login finds the agent in any case");
     assert_eq!(info.agent, created, "login sees the stored agent");
     assert_eq!(
-        info.password_hash, "hash-of-ag1",
+        info.password_hash.as_deref(),
+        Some("hash-of-ag1"),
         "the hash is stored as given"
     );
     assert!(!info.disabled, "new agents are enabled");
@@ -169,7 +172,8 @@ pub async fn passwords_change_and_disabling_signs_devices_out(storage: Arc<dyn S
         .unwrap()
         .unwrap();
     assert_eq!(
-        info.password_hash, "new-hash",
+        info.password_hash.as_deref(),
+        Some("new-hash"),
         "the new hash replaces the old"
     );
 

@@ -111,6 +111,8 @@ pub async fn agents_are_not_written_as_records(storage: Arc<dyn Storage>) {
         role: Role::Admin,
         languages: vec![],
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     };
     let result = storage.write_records(vec![Change::Agent(agent)]).await;
     assert!(
@@ -131,6 +133,8 @@ pub async fn a_refused_write_leaves_nothing_behind(storage: Arc<dyn Storage>) {
         role: Role::Admin,
         languages: vec![],
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     };
     let refused = storage
         .write_records(vec![

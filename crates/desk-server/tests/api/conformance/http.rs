@@ -52,6 +52,7 @@ pub async fn login_then_pull_pages_through_a_seeded_feed(storage: Arc<dyn Storag
         + summary.tickets
         + summary.messages
         + summary.macros
+        + summary.articles
         + 1;
     assert_eq!(
         changes.len(),

@@ -309,3 +309,143 @@ pub async fn the_help_center_shows_published_articles_and_finds_short_chinese_qu
     }
     assert!(gone, "the next snapshot no longer has it");
 }
+
+pub async fn the_web_form_suggests_articles_from_what_the_customer_types(
+    storage: Arc<dyn Storage>,
+) {
+    let app = TestApp::with_storage(storage);
+    app.add_agent("chen@desk.test", Role::Supervisor).await;
+    let chen = app.login("chen@desk.test").await.access_token;
+    for (id, status, zh, en) in [
+        (
+            "arrival",
+            "published",
+            ("充值未到账", "打开钱包，用交易哈希在区块浏览器中查询。"),
+            (
+                "Deposit not arrived",
+                "Open the wallet and look the hash up in an explorer.",
+            ),
+        ),
+        (
+            "lock",
+            "published",
+            ("账户被锁定", "打开钱包，完成身份验证。"),
+            (
+                "Account locked",
+                "Open the wallet and verify your identity.",
+            ),
+        ),
+        (
+            "hostile",
+            "published",
+            ("<img src=x onerror=alert(1)>手续费", "打开钱包。"),
+            ("<img src=x onerror=alert(1)> fees", "Open the wallet."),
+        ),
+        (
+            "draft",
+            "draft",
+            ("充值未到账（草稿）", "充值 未到账 区块浏览器"),
+            ("Deposit not arrived (draft)", "deposit arrived explorer"),
+        ),
+    ] {
+        let (code, answer) = app
+            .put(
+                &format!("/api/v1/kb/{id}"),
+                Some(&chen),
+                json!({ "status": status, "translations": {
+                    "zh-CN": { "title": zh.0, "body": zh.1 },
+                    "en": { "title": en.0, "body": en.1 } } }),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{answer}");
+    }
+    let suggest = |query: &str| {
+        let app = &app;
+        let uri = format!("/form/suggestions?{query}");
+        async move {
+            let (status, body) = app.get(&uri, None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["articles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| (a["id"].as_str().unwrap().to_owned(), a.clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let zh = suggest(&format!(
+        "lang=zh-CN&subject={}&message={}",
+        super::form::urlencode("充值一直没到账"),
+        super::form::urlencode("你好，昨天充值的USDT还没有到账，区块浏览器显示成功")
+    ))
+    .await;
+    assert_eq!(zh.first().map(|h| h.0.as_str()), Some("arrival"), "{zh:?}");
+    assert_eq!(zh[0].1["title"], "充值未到账");
+    assert_eq!(zh[0].1["url"], "/help/arrival?lang=zh-CN");
+    assert!(
+        !zh.iter().any(|h| h.0 == "draft"),
+        "a draft is never public: {zh:?}"
+    );
+
+    let en = suggest("lang=en&message=my%20account%20is%20locked").await;
+    assert_eq!(en.first().map(|h| h.0.as_str()), Some("lock"), "{en:?}");
+    assert_eq!(en[0].1["language"], "en");
+
+    // Hostile titles travel as JSON strings; the form's script shows them as text.
+    let fees = suggest("lang=en&subject=fees").await;
+    assert_eq!(
+        fees.first().map(|h| h.0.as_str()),
+        Some("hostile"),
+        "{fees:?}"
+    );
+    assert_eq!(fees[0].1["title"], "<img src=x onerror=alert(1)> fees");
+
+    assert!(
+        suggest("lang=en&subject=hello&message=thanks")
+            .await
+            .is_empty()
+    );
+    assert!(
+        suggest("lang=en&message=open%20the%20wallet")
+            .await
+            .is_empty(),
+        "words every article has suggest nothing"
+    );
+    assert!(suggest("").await.is_empty(), "nothing typed, nothing asked");
+
+    // The form loads the script from here and allows nothing else.
+    let (status, csp, html) = page(&app, "/form?lang=zh-CN").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<script src=\"/form/suggest.js\" defer></script>"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"suggestions\"") && html.contains("data-lang=\"zh-CN\""));
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let script_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src"))
+        .unwrap();
+    assert_eq!(script_src, "script-src 'self'", "no inline script: {csp}");
+    let response = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        axum::http::Request::get("/form/suggest.js")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    // The help center's own pages stay without any script.
+    let (_, csp, _) = page(&app, "/help?lang=en").await;
+    assert!(!csp.contains("script-src"), "{csp}");
+}

@@ -16,6 +16,7 @@ mod feed;
 mod form;
 mod http;
 pub mod ingest;
+mod invitations;
 mod knowledge;
 mod mail;
 mod presence;
@@ -82,9 +83,14 @@ conformance! {
     audit: [
         a_realistic_run_leaves_an_intact_chain,
     ],
+    invitations: [
+        an_invited_agent_with_skills_chooses_a_password_and_is_signed_in_once,
+        a_lost_or_expired_invitation_is_replaced_and_the_old_code_stops_working,
+    ],
     knowledge: [
         supervisors_write_macros_and_articles_that_reach_every_console,
         the_help_center_shows_published_articles_and_finds_short_chinese_queries,
+        the_web_form_suggests_articles_from_what_the_customer_types,
     ],
     ingest: [
         platform_events_become_records_consoles_pull,

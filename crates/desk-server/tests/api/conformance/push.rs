@@ -765,6 +765,8 @@ pub async fn a_failed_push_leaves_nothing_behind(
         role: Role::Agent,
         languages: vec![],
         groups: Vec::new(),
+        skills: vec![],
+        capacity: None,
     };
     let mutation = Mutation {
         id: "m-1".into(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use desk_core::wire::Change;
 use desk_core::{Agent, Mutation, Role, TicketStatus};
 use desk_server::audit::{self, Actor};
-use desk_server::storage::{NewAgent, NewDevice, PushBatch};
+use desk_server::storage::{Credential, NewAgent, NewDevice, PushBatch};
 use desk_server::{PgStorage, Storage};
 
 use super::{fresh_url, raw};
@@ -42,7 +42,9 @@ async fn concurrent_writers_keep_one_linear_chain() {
                 role: Role::Agent,
                 languages: vec![],
                 groups: Vec::new(),
-                password_hash: "hash".into(),
+                skills: vec![],
+                capacity: None,
+                credential: Credential::Password("hash".into()),
                 by: Actor::System,
             },
             1,
