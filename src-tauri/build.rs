@@ -51,6 +51,9 @@ const COMMANDS: &[&str] = &[
     "admin_put_article",
     "admin_delete_article",
     "kb_articles",
+    "groups",
+    "admin_put_group",
+    "admin_delete_group",
     "render_markdown",
 ];
 

@@ -668,6 +668,37 @@ pub async fn admin_delete_article(state: State<'_, AppState>, article_id: String
     Ok(())
 }
 
+// ---- groups (admins; DESIGN.md §3): read from the cache by every console (a ticket's
+// group is shown by name, and handed on to one of them); written online only, checked by
+// the server with desk-core's `groups` rules, reaching every console through the feed.
+
+/// Every cached group, by id. Offline too.
+#[tauri::command]
+pub fn groups(state: State<'_, AppState>) -> CmdResult<Vec<desk_core::Group>> {
+    Ok(state.client.groups()?)
+}
+
+/// Creates or replaces the group `group_id`; answers it as the server stored it.
+#[tauri::command]
+pub async fn admin_put_group(
+    state: State<'_, AppState>,
+    group_id: String,
+    input: desk_core::groups::GroupInput,
+) -> CmdResult<desk_core::Group> {
+    let stored = state.client.put_group(&group_id, &input).await?;
+    state.wake.now();
+    Ok(stored)
+}
+
+/// Deletes the group `group_id` from every console; `conflict` while enabled agents work
+/// in it or open tickets are in it.
+#[tauri::command]
+pub async fn admin_delete_group(state: State<'_, AppState>, group_id: String) -> CmdResult<()> {
+    state.client.delete_group(&group_id).await?;
+    state.wake.now();
+    Ok(())
+}
+
 /// Every cached article, drafts too, by id. Offline too.
 #[tauri::command]
 pub fn kb_articles(state: State<'_, AppState>) -> CmdResult<Vec<KbArticle>> {

@@ -99,6 +99,9 @@ pub fn with_commands<R: Runtime>(
             commands::admin_put_article,
             commands::admin_delete_article,
             commands::kb_articles,
+            commands::groups,
+            commands::admin_put_group,
+            commands::admin_delete_group,
             commands::render_markdown,
         ])
 }

@@ -65,6 +65,13 @@ fn administration_asks_as_the_signed_in_agent_and_refuses_malformed_input() {
             "admin_delete_article",
             json!({ "articleId": "confirm-withdrawal" }),
         ),
+        (
+            "admin_put_group",
+            json!({ "groupId": "cn-support", "input": {
+                "names": { "zh-CN": "中文一线", "en": "Chinese tier 1" }
+            } }),
+        ),
+        ("admin_delete_group", json!({ "groupId": "cn-support" })),
     ] {
         let err = invoke(&webview, cmd, body).unwrap_err();
         assert_eq!(
@@ -111,6 +118,11 @@ fn administration_asks_as_the_signed_in_agent_and_refuses_malformed_input() {
             } }),
             "live",
         ),
+        (
+            "admin_put_group",
+            json!({ "groupId": "cn-support", "input": { "name": "中文一线" } }),
+            "name",
+        ),
     ] {
         let err = invoke(&webview, cmd, body).unwrap_err();
         assert!(
@@ -154,6 +166,45 @@ fn an_audit_export_never_overwrites_a_file_already_saved() {
         made,
         missing.join("desk-audit-log.csv"),
         "a Downloads folder not made yet is made"
+    );
+}
+
+#[test]
+fn groups_are_read_from_the_cache_without_the_deleted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let group = |id: &str, zh: &str, deleted: bool| {
+        let mut record = json!({ "id": id, "names": { "zh-CN": zh, "en": id }, "updated_at": 5 });
+        if deleted {
+            record["deleted_at"] = json!(9);
+        }
+        json!({ "kind": "group", "record": record })
+    };
+    let app = signed_in_app_with(
+        dir.path(),
+        json!([
+            group("vip-desk", "VIP 专席", false),
+            group("cn-support", "中文一线", false),
+            group("old-team", "旧小组", false),
+            group("old-team", "旧小组", true),
+        ]),
+    );
+    let webview = window(&app);
+    let groups = invoke(&webview, "groups", json!({})).unwrap();
+    let listed: Vec<(&str, &str)> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_str().unwrap(),
+                g["names"]["zh-CN"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [("cn-support", "中文一线"), ("vip-desk", "VIP 专席")],
+        "every cached group by id, never one an admin deleted: {groups}"
     );
 }
 

@@ -25,9 +25,12 @@ const ARTICLE_ID: &str = "e2e-withdrawal-times";
 /// local storage, so the language one console chose is not another's), sharing the test's
 /// Secret Service.
 struct Console {
+    /// Named in a screenshot taken when the test fails with this console open.
+    name: String,
+    // Dropped in this order: the session, its driver, then the display.
+    session: Option<WebDriver>,
+    _driver: TauriDriver,
     x: Xvfb,
-    driver: TauriDriver,
-    wd: WebDriver,
 }
 
 impl Console {
@@ -47,24 +50,33 @@ impl Console {
         let x = Xvfb::start();
         let driver = TauriDriver::start(&x, keyring, &env, &dir.join("app.log"));
         let wd = WebDriver::launch(&driver.url, &bin_path("desk-app"));
-        Self { x, driver, wd }
+        Self {
+            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+            session: Some(wd),
+            _driver: driver,
+            x,
+        }
     }
 
-    /// Signs in with a password and waits for the inbox.
+    fn wd(&self) -> &WebDriver {
+        self.session.as_ref().expect("the console is open")
+    }
+
+    /// Signs in with a password and waits for the console to show who is signed in.
     fn sign_in(&self, server: &str, email: &str, password: &str) {
-        let wd = &self.wd;
+        let wd = self.wd();
         let url = wd.wait("[data-testid=server-url]", LONG);
         wd.clear(&url);
         wd.type_text(&url, server);
         wd.type_text(&wd.wait("[data-testid=email]", LONG), email);
         wd.type_text(&wd.wait("[data-testid=password]", LONG), password);
         wd.click(&wd.wait("[data-testid=sign-in]", LONG));
-        wd.wait_all("[data-testid=ticket-row]", LONG);
+        wd.wait("[data-testid=connectivity]", LONG);
     }
 
     /// Switches the UI to `locale` with the language button, if it is not in it already.
     fn use_language(&self, locale: &str) {
-        let wd = &self.wd;
+        let wd = self.wd();
         let lang = |wd: &WebDriver| {
             wd.execute(
                 "return document.documentElement.lang",
@@ -84,7 +96,7 @@ impl Console {
 
     /// Opens an administration screen from the sidebar.
     fn open_view(&self, view: &str) -> String {
-        let wd = &self.wd;
+        let wd = self.wd();
         wd.click(&wd.wait(&format!("[data-testid=view-{view}]"), LONG));
         let screen = view.replace('_', "-");
         wd.wait(&format!("[data-testid={screen}]"), LONG)
@@ -98,10 +110,21 @@ impl Console {
         );
     }
 
-    fn close(self) {
-        self.wd.quit();
-        drop(self.driver);
-        drop(self.x);
+    /// Ends the session, which closes the app; the display and driver go with `self`.
+    fn close(mut self) {
+        if let Some(wd) = self.session.take() {
+            wd.quit();
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        // What the window showed when an assertion failed, for the person reading why.
+        if std::thread::panicking() {
+            self.x
+                .screenshot(&artifacts_dir().join(format!("e2e-admin-failed-{}.png", self.name)));
+        }
     }
 }
 
@@ -157,26 +180,29 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
     b.use_language("en");
     b.sign_in(&server.url, EMAIL, PASSWORD);
     assert_eq!(
-        b.wd.count("[data-testid=admin-views]"),
+        b.wd().count("[data-testid=admin-views]"),
         0,
         "an agent is offered no administration screen"
     );
-    let rows = b.wd.wait_all("[data-testid=ticket-row]", LONG);
+    let rows = b.wd().wait_all("[data-testid=ticket-row]", LONG);
     let mut ticket = None;
     for row in rows.iter().take(8) {
-        b.wd.click(row);
-        let id = b.wd.attr(row, "data-ticket-id").unwrap();
-        b.wd.until("the ticket opens", LONG, |wd| opened_ticket(wd) == id);
-        let status = b.wd.value(&b.wd.wait("[data-testid=edit-status]", LONG));
+        b.wd().click(row);
+        let id = b.wd().attr(row, "data-ticket-id").unwrap();
+        b.wd()
+            .until("the ticket opens", LONG, |wd| opened_ticket(wd) == id);
+        let status = b
+            .wd()
+            .value(&b.wd().wait("[data-testid=edit-status]", LONG));
         if status != "pending_customer" && status != "solved" && status != "closed" {
             ticket = Some(id);
             break;
         }
     }
     let ticket = ticket.expect("one of the first seeded tickets is still being worked on");
-    b.wd.wait("[data-testid=composer-body]", LONG);
+    b.wd().wait("[data-testid=composer-body]", LONG);
     assert_eq!(
-        b.wd.count(&format!(
+        b.wd().count(&format!(
             "[data-testid=macro-select] option[value=\"{MACRO_ID}\"]"
         )),
         0,
@@ -188,19 +214,22 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
     a.use_language("zh-CN");
     a.sign_in(&server.url, SUPERVISOR, PASSWORD);
     for view in ["admin_macros", "admin_articles", "admin_audit"] {
-        a.wd.wait(&format!("[data-testid=view-{view}]"), LONG);
+        a.wd().wait(&format!("[data-testid=view-{view}]"), LONG);
     }
     assert_eq!(
-        a.wd.count("[data-testid=view-admin_agents]"),
+        a.wd().count("[data-testid=view-admin_agents]"),
         0,
         "agents are an admin's, not a supervisor's"
     );
     let screen = a.open_view("admin_macros");
-    let heading = a.wd.text(&a.wd.wait("#admin-macros-title", LONG));
+    let heading = a.wd().text(&a.wd().wait("#admin-macros-title", LONG));
     assert_eq!(heading, "快捷回复", "the screen reads in Chinese");
-    assert!(has_cjk(&a.wd.text(&screen)), "the screen reads in Chinese");
-    a.wd.click(&a.wd.wait("[data-testid=macro-new]", LONG));
-    let wd = &a.wd;
+    assert!(
+        has_cjk(&a.wd().text(&screen)),
+        "the screen reads in Chinese"
+    );
+    a.wd().click(&a.wd().wait("[data-testid=macro-new]", LONG));
+    let wd = &a.wd();
     wd.type_text(&wd.wait("[data-testid=macro-title]", LONG), MACRO_TITLE);
     replace(wd, &wd.wait("[data-testid=macro-id]", LONG), MACRO_ID);
     // A new macro starts with a Chinese and an English tab, Chinese shown.
@@ -252,17 +281,18 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
 
     // Console B, untouched: its next sync brings the macro to the composer's picker.
     let option = format!("[data-testid=macro-select] option[value=\"{MACRO_ID}\"]");
-    b.wd.until("the agent's console is offered the new macro", LONG, |wd| {
-        wd.count(&option) == 1
-    });
+    b.wd()
+        .until("the agent's console is offered the new macro", LONG, |wd| {
+            wd.count(&option) == 1
+        });
     assert_eq!(
-        opened_ticket(&b.wd),
+        opened_ticket(b.wd()),
         ticket,
         "the agent is still on the same ticket"
     );
-    choose(&b.wd, "[data-testid=macro-select]", MACRO_ID);
-    let body = b.wd.wait("[data-testid=composer-body]", LONG);
-    let filled = b.wd.value(&body);
+    choose(b.wd(), "[data-testid=macro-select]", MACRO_ID);
+    let body = b.wd().wait("[data-testid=composer-body]", LONG);
+    let filled = b.wd().value(&body);
     let (zh_lead, en_lead) = (
         "您好，您的提币正在核查中（工单 #",
         "Hello, we are checking your withdrawal (ticket #",
@@ -271,17 +301,18 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
         (filled.starts_with(zh_lead) || filled.starts_with(en_lead)) && !filled.contains("{{"),
         "the macro's body in the ticket's language, its ticket number filled in: {filled:?}"
     );
-    let pending = b.wd.wait(
+    let pending = b.wd().wait(
         "[data-testid=composer] [data-testid=macro-action][data-action=set_status]",
         LONG,
     );
     assert!(
-        !b.wd.text(&pending).is_empty(),
+        !b.wd().text(&pending).is_empty(),
         "the status the macro will set waits under the text"
     );
     b.screenshot("e2e-admin-macro-used-en.png");
-    b.wd.click(&b.wd.wait("[data-testid=composer-send]", LONG));
-    b.wd.until(
+    b.wd()
+        .click(&b.wd().wait("[data-testid=composer-send]", LONG));
+    b.wd().until(
         "the reply and its status change are delivered",
         LONG,
         |wd| {
@@ -292,20 +323,22 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
         },
     );
     assert_eq!(
-        b.wd.value(&b.wd.wait("[data-testid=edit-status]", LONG)),
+        b.wd()
+            .value(&b.wd().wait("[data-testid=edit-status]", LONG)),
         "pending_customer",
         "the macro's action changed the ticket's status"
     );
     assert!(
-        b.wd.wait_all("[data-testid=message-body]", LONG)
+        b.wd()
+            .wait_all("[data-testid=message-body]", LONG)
             .iter()
-            .any(|m| b.wd.text(m).trim() == filled.trim()),
+            .any(|m| b.wd().text(m).trim() == filled.trim()),
         "the macro's text was sent as the reply"
     );
 
     // Console A: a draft article in Markdown, its preview rendered beside it.
     a.open_view("admin_articles");
-    let wd = &a.wd;
+    let wd = &a.wd();
     wd.click(&wd.wait("[data-testid=article-new]", LONG));
     wd.type_text(
         &wd.wait("[data-testid=article-title][data-language=zh-CN]", LONG),
@@ -359,7 +392,7 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
     // Console A in English: the audit log holds both writes and the agent's push.
     a.use_language("en");
     a.open_view("admin_audit");
-    let wd = &a.wd;
+    let wd = &a.wd();
     wd.wait("[data-testid=audit-row]", LONG);
     for (action, subject) in [
         ("macro.put", format!("macro:{MACRO_ID}")),
@@ -388,7 +421,7 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
 fn an_admin_invites_an_agent_in_the_window_and_the_agent_accepts_in_a_fresh_console() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("server");
-    seed_data_dir(&data, 5, EMAIL, PASSWORD);
+    seed_data_dir(&data, 20, EMAIL, PASSWORD);
     server_cmd(
         &[
             "agent",
@@ -413,7 +446,7 @@ fn an_admin_invites_an_agent_in_the_window_and_the_agent_accepts_in_a_fresh_cons
     admin.use_language("en");
     admin.sign_in(&server.url, ADMIN, PASSWORD);
     admin.open_view("admin_agents");
-    let wd = &admin.wd;
+    let wd = &admin.wd();
     wd.click(&wd.wait("[data-testid=agent-add]", LONG));
     wd.type_text(&wd.wait("[data-testid=agent-form-name]", LONG), name);
     wd.type_text(&wd.wait("[data-testid=agent-form-email]", LONG), invited);
@@ -461,7 +494,7 @@ fn an_admin_invites_an_agent_in_the_window_and_the_agent_accepts_in_a_fresh_cons
     // The invited agent, in a console of their own, in Chinese.
     let agent = Console::open(&keyring, &tmp.path().join("invited"));
     agent.use_language("zh-CN");
-    let wd = &agent.wd;
+    let wd = &agent.wd();
     wd.click(&wd.wait("[data-testid=invitation-toggle]", LONG));
     wd.wait("[data-testid=invitation-intro]", LONG);
     replace(wd, &wd.wait("[data-testid=server-url]", LONG), &server.url);
@@ -472,7 +505,7 @@ fn an_admin_invites_an_agent_in_the_window_and_the_agent_accepts_in_a_fresh_cons
     wd.type_text(&wd.wait("[data-testid=password-repeat]", LONG), chosen);
     agent.screenshot("e2e-admin-invitation-zh-CN.png");
     wd.click(&wd.wait("[data-testid=sign-in][data-mode=invitation]", LONG));
-    wd.wait_all("[data-testid=ticket-row]", LONG);
+    wd.wait("[data-testid=connectivity]", LONG);
     let shown = wd.text(&wd.wait("[data-testid=agent-name]", LONG));
     assert!(
         shown.contains(name),

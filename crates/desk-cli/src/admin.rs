@@ -1,13 +1,15 @@
-//! `desk admin …`: agents' accounts for admins, the audit log for supervisors, over the
-//! server's administration API ([`desk_sync::Client`]'s admin calls). Online only: offline
-//! is `offline`, and a role too low is the server's `forbidden`. `--json` prints what the
-//! API answered.
+//! `desk admin …`: agents' accounts and groups for admins, the audit log, macros and KB
+//! articles for supervisors, over the server's administration API ([`desk_sync::Client`]'s
+//! admin calls). Online only (`group list` aside, read from the cache): offline is
+//! `offline`, and a role too low is the server's `forbidden`. `--json` prints what the API
+//! answered.
 //!
 //! `desk admin audit verify` exits 3 when the chain is broken: the check itself worked
 //! (its answer is on stdout), and a cron job must tell tampering from a check that could
 //! not run (exit 1, `{code, message}` on stderr).
 
 mod agents;
+mod groups;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ use desk_sync::Client;
 use desk_sync::api::AuditFormat;
 
 use self::agents::{AgentCommand, account_id};
+use self::groups::GroupCommand;
 use crate::{print_json, timestamp, usage};
 
 /// What `desk admin audit verify` exits with when the chain is broken.
@@ -53,6 +56,11 @@ pub enum AdminCommand {
         /// Every row the filters select, page after page.
         #[arg(long)]
         all: bool,
+    },
+    /// The desk's groups (teams): list them from the cache, write or delete one (admins).
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
     },
     /// Write or delete a macro (supervisors): `put ID --file macro.json` takes
     /// `{title, bodies: {"zh-CN": …, "en": …}, actions, categories}`.
@@ -216,6 +224,7 @@ pub async fn run(client: &Client, command: AdminCommand, json: bool) -> Result<E
         }
         AdminCommand::Agents => agents::list_accounts(client, json).await?,
         AdminCommand::Agent { command } => agents::run(client, command, json).await?,
+        AdminCommand::Group { command } => groups::run(client, command, json).await?,
         AdminCommand::Audit {
             command: None,
             filters,

@@ -199,8 +199,8 @@ enum Command {
     /// Print what ingestion keeps of HTML on standard input: sanitized, or nothing when it
     /// holds a wallet secret.
     Sanitize,
-    /// Administration, online only: agents' accounts (admins) and the audit log
-    /// (supervisors).
+    /// Administration: agents' accounts and groups (admins), the audit log, macros and KB
+    /// articles (supervisors); online only, but for `group list` (the cache).
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,

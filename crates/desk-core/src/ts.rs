@@ -70,6 +70,8 @@ pub fn declarations() -> String {
         BusinessWindow::decl(&cfg),
         BusinessHours::decl(&cfg),
         SlaPolicy::decl(&cfg),
+        crate::groups::Group::decl(&cfg),
+        crate::groups::GroupInput::decl(&cfg),
         VerificationMethod::decl(&cfg),
         VerificationOutcome::decl(&cfg),
         Verification::decl(&cfg),

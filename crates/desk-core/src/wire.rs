@@ -12,6 +12,7 @@ use crate::domain::{
     Agent, Channel, Customer, CustomerTier, Message, Ticket, TxDirection, TxStatus,
     WalletTransaction,
 };
+use crate::groups::Group;
 use crate::mutation::{Mutation, MutationResult};
 use crate::ops::{Incident, KbArticle, Macro, SlaPolicy};
 use crate::sensitive::Sensitive;
@@ -76,6 +77,8 @@ pub enum Change {
     KbArticle(KbArticle),
     Incident(Incident),
     SlaPolicy(SlaPolicy),
+    /// A team tickets are routed to and agents work in; every console receives it.
+    Group(Group),
     /// A public message's way to its customer: queued, sending, sent or failed.
     Delivery(Delivery),
     /// The ticket left the agent's scope (moved to a group the agent is not in): the
@@ -104,7 +107,7 @@ impl LeftScope {
 impl Change {
     /// Every kind [`Change::kind`] answers, as the `kind` tag on the wire: what a server
     /// passing stored records through without decoding them checks a feed row against.
-    pub const KINDS: [&'static str; 11] = [
+    pub const KINDS: [&'static str; 12] = [
         "ticket",
         "message",
         "customer",
@@ -114,6 +117,7 @@ impl Change {
         "kb_article",
         "incident",
         "sla_policy",
+        "group",
         "delivery",
         "left_scope",
     ];
@@ -130,6 +134,7 @@ impl Change {
             Change::KbArticle(_) => "kb_article",
             Change::Incident(_) => "incident",
             Change::SlaPolicy(_) => "sla_policy",
+            Change::Group(_) => "group",
             Change::Delivery(_) => "delivery",
             Change::LeftScope(_) => "left_scope",
         }
@@ -147,6 +152,7 @@ impl Change {
             Change::KbArticle(r) => &r.id,
             Change::Incident(r) => &r.id,
             Change::SlaPolicy(r) => &r.id,
+            Change::Group(r) => &r.id,
             Change::Delivery(r) => &r.id,
             Change::LeftScope(r) => &r.id,
         }

@@ -358,6 +358,16 @@ pub(crate) mod tests {
             },
             updated_at: 1,
         }));
+        changes.push(Change::Group(desk_core::Group {
+            id: "cn-support".into(),
+            names: BTreeMap::from([
+                ("zh-CN".into(), "中文一线".into()),
+                ("en".into(), "Chinese tier 1".into()),
+            ]),
+            description: Some("大陆用户\n\"引号\"".into()),
+            updated_at: 1,
+            deleted_at: None,
+        }));
         changes.push(Change::LeftScope(LeftScope::new(
             "t-moved",
             Some("cn-support"),

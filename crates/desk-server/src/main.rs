@@ -328,13 +328,14 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("seed the demo dataset")?;
             println!(
-                "seeded {} tickets, {} messages, {} customers, {} transactions, {} macros, {} articles in {:.1}s (cursor {})",
+                "seeded {} tickets, {} messages, {} customers, {} transactions, {} macros, {} articles, {} groups in {:.1}s (cursor {})",
                 summary.tickets,
                 summary.messages,
                 summary.customers,
                 summary.transactions,
                 summary.macros,
                 summary.articles,
+                summary.groups,
                 started.elapsed().as_secs_f64(),
                 summary.cursor
             );

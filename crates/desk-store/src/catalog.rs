@@ -1,12 +1,37 @@
 //! The team's shared records the console offers as choices: agents to assign a ticket to,
-//! macros (canned replies) for the composer, and the incidents the sidebar lists. All come
-//! from pulled records.
+//! groups to hand it to, macros (canned replies) for the composer, and the incidents the
+//! sidebar lists. All come from pulled records.
 
 use desk_core::view::IncidentView;
-use desk_core::{Agent, Incident, KbArticle, Macro};
+use desk_core::{Agent, Group, Incident, KbArticle, Macro};
+use rusqlite::{Connection, params};
 
-use crate::records::parse;
+use crate::records::{json, parse};
 use crate::{Result, Store};
+
+/// Schema step 15: groups as records (`desk_core::Group`), every one the server has that
+/// is not deleted.
+pub(crate) const GROUPS_MIGRATION: &str = r#"
+    CREATE TABLE groups (
+        id   TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    ) STRICT;
+"#;
+
+/// A pulled group: stored, or dropped when an admin deleted it.
+pub(crate) fn put_group(conn: &Connection, g: &Group) -> Result<()> {
+    if g.deleted_at.is_some() {
+        conn.prepare_cached("DELETE FROM groups WHERE id = ?1")?
+            .execute([&g.id])?;
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO groups(id, body) VALUES (?1, ?2)
+         ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+    )?
+    .execute(params![g.id, json(g)])?;
+    Ok(())
+}
 
 impl Store {
     /// Every cached agent, by name: the assignee picker.
@@ -39,6 +64,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Every cached group, by id (the console orders them by name in its language).
+    /// Deleted ones are not cached.
+    pub fn groups(&self) -> Result<Vec<Group>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM groups ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| {
+            let (id, body) = r?;
+            parse("group", &id, &body)
+        })
+        .collect()
     }
 }
 

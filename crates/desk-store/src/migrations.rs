@@ -120,6 +120,8 @@ const STEPS: &[&[&str]] = &[
     &[crate::files::MIGRATION],
     // 14: the quoted history an email folded away (records.rs).
     &[crate::records::QUOTED_MIGRATION],
+    // 15: groups (teams) as records (catalog.rs).
+    &[crate::catalog::GROUPS_MIGRATION],
 ];
 
 /// The schema version this build writes.

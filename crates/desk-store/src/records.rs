@@ -32,6 +32,7 @@ pub(crate) const RECORD_TABLES: &[&str] = &[
     "kb_articles",
     "incidents",
     "sla_policies",
+    "groups",
     "deliveries",
     "verifications",
     "approvals",
@@ -272,6 +273,7 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<()> {
         Change::KbArticle(a) => put_kb_article(conn, a),
         Change::Incident(i) => put_incident(conn, i),
         Change::SlaPolicy(p) => put_sla_policy(conn, p),
+        Change::Group(g) => crate::catalog::put_group(conn, g),
         Change::Delivery(d) => crate::deliveries::put(conn, d),
         Change::LeftScope(left) => {
             delete_ticket(conn, &left.ticket_id)?;

@@ -340,7 +340,20 @@ impl Api {
             .await
     }
 
-    /// Deletes a macro (`collection` `macros`) or an article (`kb`) (supervisors).
+    /// Creates or replaces a group (admins); the answer is the group as stored.
+    pub async fn put_group(
+        &self,
+        access: &Secret,
+        id: &str,
+        body: &desk_core::groups::GroupInput,
+    ) -> Result<desk_core::Group> {
+        let (url, req) = self.request(Method::PUT, &record_path("groups", id)?);
+        self.send(url, req.bearer_auth(access.expose()).json(body))
+            .await
+    }
+
+    /// Deletes a macro (`collection` `macros`), an article (`kb`) (supervisors) or a group
+    /// (`groups`, admins).
     pub async fn delete_record(&self, access: &Secret, collection: &str, id: &str) -> Result<()> {
         let (url, req) = self.request(Method::DELETE, &record_path(collection, id)?);
         self.send_no_body(url, req.bearer_auth(access.expose()), "delete")
@@ -564,8 +577,8 @@ pub fn is_unauthorized(e: &Error) -> bool {
 
 /// `text` as one URL path segment: ids come from the server, but a `/` or `?` in one must
 /// never address another route.
-/// `/{collection}/{id}` for a macro or an article, refusing ids that would address
-/// another route.
+/// `/{collection}/{id}` for a macro, an article or a group, refusing ids that would
+/// address another route (the server checks a group's stricter id itself).
 fn record_path(collection: &str, id: &str) -> Result<String> {
     desk_core::admin::check_record_id(id).map_err(Error::BadInput)?;
     Ok(format!("/{collection}/{}", id_segment("record", id)?))

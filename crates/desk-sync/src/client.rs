@@ -795,6 +795,12 @@ impl Client {
         self.read(|s| s.macros(language))
     }
 
+    /// Every cached group (team), by id: the names a ticket's group is shown with, and
+    /// the choices for handing a ticket on. Offline too.
+    pub fn groups(&self) -> Result<Vec<desk_core::Group>> {
+        self.read(Store::groups)
+    }
+
     /// Every cached knowledge-base article, drafts too, by id.
     pub fn kb_articles(&self) -> Result<Vec<desk_core::KbArticle>> {
         self.read(Store::kb_articles)

@@ -13,6 +13,8 @@ import type {
   BulkOutcome,
   CustomerHistory,
   ErrorCode,
+  Group,
+  GroupInput,
   InboxView,
   IncidentView,
   Invitation,
@@ -154,6 +156,14 @@ export const api = {
   auditVerify: () => call<AuditCheck>('audit_verify'),
   /** Saves the rows `query` selects into the Downloads folder; answers where (supervisors). */
   auditExport: (format: AuditExportFormat, query: AuditQuery) => call<string>('audit_export', { format, query }),
+  /** Every cached group (team), by id: every console names tickets' groups with them.
+   * Offline too. */
+  groups: () => call<Group[]>('groups'),
+  /** Creates or replaces a group (admins); answers it as the server stored it. */
+  adminPutGroup: (groupId: string, input: GroupInput) => call<Group>('admin_put_group', { groupId, input }),
+  /** Deletes a group (admins); `conflict` while enabled agents work in it or open tickets
+   * are in it, the server's message saying how many. */
+  adminDeleteGroup: (groupId: string) => call<null>('admin_delete_group', { groupId }),
   onSessionChanged: (handler: (state: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(SESSION_CHANGED, (event) => handler(event.payload)),
   onSyncProgress: (handler: (progress: SyncProgress) => void): Promise<UnlistenFn> =>

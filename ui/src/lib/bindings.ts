@@ -445,6 +445,35 @@ holidays: Array<string>, };
 
 export type SlaPolicy = { id: string, name: string, targets: Array<SlaTarget>, business_hours: BusinessHours, updated_at: number, };
 
+export type Group = { 
+/**
+ * What tickets (`Ticket::group`) and agents (`Agent::groups`) carry.
+ */
+id: string, 
+/**
+ * Display name per BCP 47 language tag (`zh-CN`, `en`); at least one.
+ */
+names: { [key in string]: string }, 
+/**
+ * What the team handles, for the admins and agents choosing where a ticket goes.
+ */
+description?: string, updated_at: number, 
+/**
+ * Set when an admin deleted it: consoles drop it (the server keeps the record, so the
+ * deletion reaches every console through the feed like any edit).
+ */
+deleted_at?: number, };
+
+export type GroupInput = { 
+/**
+ * Display name per language tag; at least one.
+ */
+names: { [key in string]: string }, 
+/**
+ * Empty or absent: none.
+ */
+description?: string, };
+
 export type VerificationMethod = "email_code" | "sms_code" | "security_questions" | "kyc_document" | "video_call";
 
 export type VerificationOutcome = "passed" | "failed";
@@ -491,7 +520,7 @@ export type LeftScope = {
  */
 id: string, ticket_id: string, };
 
-export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy } | { "kind": "delivery", "record": Delivery } | { "kind": "left_scope", "record": LeftScope };
+export type Change = { "kind": "ticket", "record": Ticket } | { "kind": "message", "record": Message } | { "kind": "customer", "record": Customer } | { "kind": "wallet_transaction", "record": WalletTransaction } | { "kind": "agent", "record": Agent } | { "kind": "macro", "record": Macro } | { "kind": "kb_article", "record": KbArticle } | { "kind": "incident", "record": Incident } | { "kind": "sla_policy", "record": SlaPolicy } | { "kind": "group", "record": Group } | { "kind": "delivery", "record": Delivery } | { "kind": "left_scope", "record": LeftScope };
 
 export type PullResponse = { schema_version: number, 
 /**

@@ -8,6 +8,7 @@ import type {
   Agent,
   ApiError,
   BulkOutcome,
+  Group,
   IncidentView,
   Macro,
   MacroAction,
@@ -108,6 +109,8 @@ export class Desk {
   /** Everything queued: the outbox view, and which messages are not sent yet. */
   outbox = $state.raw<readonly OutboxEntry[]>([]);
   agents = $state.raw<readonly Agent[]>([]);
+  /** The desk's groups (teams), read with the agents: a ticket's group is shown by name. */
+  groups = $state.raw<readonly Group[]>([]);
   /** Every ticket row seen in a list or search this session, so the outbox can name the
    * tickets its entries are about (its own list holds no tickets). */
   known = $state.raw<ReadonlyMap<string, TicketSummary>>(new Map());
@@ -252,6 +255,7 @@ export class Desk {
     this.progress = null;
     this.outbox = [];
     this.agents = [];
+    this.groups = [];
     this.catalogSync = null;
     this.known = new Map();
     this.macros = {};
@@ -319,11 +323,11 @@ export class Desk {
   }
 
   async loadAgents(): Promise<void> {
-    try {
-      this.agents = await api.agents();
-    } catch {
-      // The picker offers "me" and "nobody" without the list.
-    }
+    const [agents, groups] = await Promise.allSettled([api.agents(), api.groups()]);
+    // The picker offers "me" and "nobody" without the list.
+    if (agents.status === 'fulfilled') this.agents = agents.value;
+    // Without them, groups are shown by their ids.
+    if (groups.status === 'fulfilled') this.groups = groups.value;
   }
 
   /** The macros for `language`, read once, or `again` after a sync that may have changed

@@ -31,6 +31,7 @@ vi.mock('./api', () => ({
     incidents: async () => [],
     outbox: async () => [],
     agents: async () => [],
+    groups: async () => [],
     onSessionChanged: async () => () => {},
   },
 }));

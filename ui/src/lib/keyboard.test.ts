@@ -20,6 +20,7 @@ describe('KeyHandler', () => {
     expect(press(h, 'End')).toEqual({ type: 'last' });
     expect(press(h, 'G')).toEqual({ type: 'last' });
     expect(press(h, 'q')).toBeNull();
+    expect(press(h, 'p'), 'p alone is not a shortcut').toBeNull();
   });
 
   test('r replies, n notes, e solves, a assigns, x selects', () => {
@@ -56,6 +57,11 @@ describe('KeyHandler', () => {
     ['r', 'sla_at_risk'],
     ['b', 'sla_breached'],
     ['o', 'outbox'],
+    ['t', 'admin_agents'],
+    ['p', 'admin_groups'],
+    ['l', 'admin_audit'],
+    ['q', 'admin_macros'],
+    ['k', 'admin_articles'],
   ])('g then %s switches to %s', (key, view) => {
     const h = new KeyHandler();
     expect(press(h, 'g', 1000)).toBeNull();

@@ -48,6 +48,8 @@ export const GO_TO_VIEW: Readonly<Record<string, ConsoleView>> = {
   o: 'outbox',
   // Administration, offered only with the capability (Console checks `mayShow`).
   t: 'admin_agents',
+  // `g` would be vim's "to the top": groups take the p of "grouPs".
+  p: 'admin_groups',
   l: 'admin_audit',
   // `c` is taken (awaiting confirmation): macros are the "quick replies" (快捷回复).
   q: 'admin_macros',

@@ -12,11 +12,12 @@ export function groupOutbox(entries: readonly OutboxEntry[]): { state: OutboxSta
 }
 
 /** The label of an action, as a key and params for `t` (values themselves translated by
- * the caller's `label` for enum values). */
+ * the caller's `label` for enum values, a group's id named by `groupName`). */
 export function describeOp(
   op: MutationOp,
   agents: readonly Agent[],
   label: (key: MessageKey) => string,
+  groupName: (id: string) => string = (id) => id,
 ): { key: MessageKey; params?: Params } {
   switch (op.type) {
     case 'reply':
@@ -32,7 +33,7 @@ export function describeOp(
     case 'set_category':
       return { key: 'op.set_category', params: { value: label(`category.${op.category}`) } };
     case 'set_group':
-      return { key: 'op.set_group', params: { value: op.group ?? label('edit.no_group') } };
+      return { key: 'op.set_group', params: { value: op.group === null ? label('edit.no_group') : groupName(op.group) } };
     case 'assign': {
       const name = op.assignee_id === null ? label('edit.nobody') : (agents.find((a) => a.id === op.assignee_id)?.name ?? op.assignee_id);
       return { key: 'op.assign', params: { value: name } };

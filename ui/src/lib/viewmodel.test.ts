@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import type { Message, SessionState, SyncProgress, TicketSummary } from './bindings';
 import {
   canTake,
-  knownGroups,
   confirmationProgress,
   conversationOrder,
   directionSign,
@@ -194,16 +193,5 @@ describe('canTake', () => {
     expect(canTake(lin, 'vip-desk')).toBe(false);
     expect(canTake({ role: 'agent', groups: [] }, 'vip-desk')).toBe(true);
     expect(canTake({ role: 'supervisor', groups: ['cn-support'] }, 'vip-desk')).toBe(true);
-  });
-});
-
-describe('knownGroups', () => {
-  test("every agent's groups and the ticket's own, once each, sorted", () => {
-    expect(knownGroups([{ groups: ['vip-desk', 'cn-support'] }, { groups: [] }, { groups: ['cn-support'] }], 'security')).toEqual([
-      'cn-support',
-      'security',
-      'vip-desk',
-    ]);
-    expect(knownGroups([], null)).toEqual([]);
   });
 });

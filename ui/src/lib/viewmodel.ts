@@ -145,13 +145,6 @@ export function progressPercent(progress: Pick<SyncProgress, 'done' | 'total'>):
   return Math.floor((Math.min(progress.done, progress.total) / progress.total) * 100);
 }
 
-/** The teams a ticket can be handed to: every agent's groups and its own, sorted. */
-export function knownGroups(agents: readonly Pick<Agent, 'groups'>[], current: string | null): string[] {
-  const all = new Set(agents.flatMap((a) => a.groups));
-  if (current !== null) all.add(current);
-  return [...all].sort();
-}
-
 /**
  * Whether `agent` may be given a ticket of `group`: the server refuses an assignee who
  * would not receive the ticket (an agent with groups, none of them the ticket's).

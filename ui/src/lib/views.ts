@@ -9,19 +9,20 @@ export type SlaView = 'sla_at_risk' | 'sla_breached';
 export type IncidentViewKey = `incident:${string}`;
 /** The views with a fixed name (and a `g` shortcut). */
 export type NamedView = InboxView | SlaView | 'outbox';
-/** The administration screens (features/admin, features/knowledge), each offered only
- * with its capability. */
-export type AdminView = 'admin_agents' | 'admin_audit' | 'admin_macros' | 'admin_articles';
+/** The administration screens (features/admin, features/knowledge, features/groups),
+ * each offered only with its capability. */
+export type AdminView = 'admin_agents' | 'admin_groups' | 'admin_audit' | 'admin_macros' | 'admin_articles';
 export type ConsoleView = NamedView | IncidentViewKey | AdminView;
 
 export const SLA_VIEWS: readonly SlaView[] = ['sla_at_risk', 'sla_breached'];
 export const CONSOLE_VIEWS: readonly NamedView[] = [...INBOX_VIEWS, ...SLA_VIEWS, 'outbox'];
-export const ADMIN_VIEWS: readonly AdminView[] = ['admin_agents', 'admin_audit', 'admin_macros', 'admin_articles'];
+export const ADMIN_VIEWS: readonly AdminView[] = ['admin_agents', 'admin_groups', 'admin_audit', 'admin_macros', 'admin_articles'];
 
-/** What each administration screen needs (desk-core's access table: agents are an
- * admin's; the audit log, macros and KB articles a supervisor's). */
+/** What each administration screen needs (desk-core's access table: agents and groups
+ * are an admin's; the audit log, macros and KB articles a supervisor's). */
 export const ADMIN_CAPABILITY: Readonly<Record<AdminView, Capability>> = {
   admin_agents: 'manage_agents',
+  admin_groups: 'manage_groups',
   admin_audit: 'view_audit',
   admin_macros: 'manage_macros',
   admin_articles: 'manage_knowledge',

@@ -35,6 +35,7 @@ import { MAX_FILE_BYTES, MAX_FILES, MAX_MESSAGE_BYTES } from '../../src/features
 import { parseReplyFrame } from '../../src/lib/frame';
 import { FakeAdmin } from './admin';
 import { FakeKnowledge } from './knowledge';
+import { FakeGroups } from './groups';
 import { suggestKnowledge } from './suggestions';
 import { describe } from './files';
 import { buildDataset, DEMO_PASSWORD, type Dataset } from './fixtures';
@@ -164,6 +165,8 @@ export class FakeShell {
   admin: FakeAdmin;
   /** Macros and KB articles as supervisors write them (online only); articles cached. */
   knowledge: FakeKnowledge;
+  /** The desk's groups (cached by every console; written by admins, online only). */
+  groups: FakeGroups;
 
   constructor(private config: FakeShellConfig = {}) {
     this.now = config.now ?? Date.now();
@@ -173,6 +176,22 @@ export class FakeShell {
     this.state = config.signedIn ? this.signedInState('http://127.0.0.1:8080') : this.signedOutState(null);
     this.admin = new FakeAdmin(this, this.now);
     this.knowledge = new FakeKnowledge(this, this.now);
+    // Getters: the session and the outage change while the shell runs.
+    const shell = this;
+    this.groups = new FakeGroups(
+      {
+        get state() {
+          return shell.state;
+        },
+        get serverDown() {
+          return shell.serverDown;
+        },
+        requireSignedIn: () => this.requireSignedIn(),
+        tickets: () => this.data.tickets,
+        enabledAgentGroups: () => this.admin.accounts.filter((a) => !a.disabled).map((a) => a.groups),
+      },
+      this.now,
+    );
   }
 
   /** Writes into the fake Downloads folder under a name that overwrites nothing
@@ -292,6 +311,7 @@ export class FakeShell {
     const args = input instanceof Uint8Array ? reject('bad_request', `${cmd} takes named arguments`) : input;
     if (FakeAdmin.COMMANDS.has(cmd)) return this.admin.handle(cmd, args);
     if (FakeKnowledge.COMMANDS.has(cmd)) return this.knowledge.handle(cmd, args);
+    if (FakeGroups.COMMANDS.has(cmd)) return this.groups.handle(cmd, args);
     switch (cmd) {
       case 'session_state':
         return this.state;

@@ -77,7 +77,7 @@ const LI_NA: Agent = {
   email: 'li.na@desk.example',
   role: 'agent',
   languages: ['zh-CN'],
-  groups: ['中文一线'],
+  groups: ['cn-support'],
   skills: ['account_locked', 'security'],
   capacity: 25,
 };
@@ -385,7 +385,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       firstResponseIn: 20 * MIN,
       resolutionIn: 5 * HOUR,
       createdAgo: 3 * HOUR,
-      group: '中文一线',
+      group: 'cn-support',
     },
     {
       id: 't-1041',
@@ -402,7 +402,7 @@ export function buildDataset({ now, hostile = false, bulk = 0 }: DatasetOptions)
       firstResponseIn: 3 * HOUR,
       resolutionIn: 24 * HOUR,
       createdAgo: 50 * MIN,
-      group: 'Tier 1',
+      group: 'global-support',
     },
     {
       id: 't-1040',

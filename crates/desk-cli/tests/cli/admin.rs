@@ -665,3 +665,119 @@ fn an_admin_invites_an_agent_with_skills_who_accepts_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("transaction_confirmation"));
 }
+
+#[test]
+fn an_admin_lists_writes_and_deletes_groups_and_one_in_use_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, keyring, _) = with_admin(tmp.path());
+    let ada = tmp.path().join("ada");
+    let list = |home: &Path| {
+        ok_json(&desk(&keyring, home, &["--json", "sync"], ""));
+        ok_json(&desk(
+            &keyring,
+            home,
+            &["--json", "admin", "group", "list"],
+            "",
+        ))
+    };
+
+    // The demo's teams arrive with every console's sync, named in both languages.
+    let seeded = list(&ada);
+    let ids: Vec<&str> = seeded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cn-support",
+            "disputes",
+            "global-support",
+            "security",
+            "vip-desk"
+        ],
+        "{seeded}"
+    );
+    assert_eq!(seeded[0]["names"]["zh-CN"], "中文一线");
+    assert_eq!(seeded[0]["names"]["en"], "Chinese tier 1");
+
+    let tier2 =
+        json!({ "names": { "zh-CN": "二线支持", "en": "Tier 2" }, "description": "疑难工单" })
+            .to_string();
+    let put = ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "group", "put", "tier-2", "--file", "-"],
+        &tier2,
+    ));
+    assert_eq!(put["names"]["en"], "Tier 2", "{put}");
+    let refused = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "group", "put", "Tier-2", "--file", "-"],
+        &tier2,
+    );
+    assert_eq!(err_code(&refused), "bad_request", "ids are lowercase");
+
+    // A plain agent may not write one, but sees every group.
+    let amy = tmp.path().join("amy");
+    ok_json(&login(&keyring, &amy, &server.url, EMAIL, PASSWORD));
+    let forbidden = desk(
+        &keyring,
+        &amy,
+        &["--json", "admin", "group", "put", "mine", "--file", "-"],
+        &tier2,
+    );
+    assert_eq!(err_code(&forbidden), "forbidden");
+    assert_eq!(list(&amy).as_array().unwrap().len(), 6, "the new one too");
+
+    // Amy works in it: it stays until she is moved.
+    ok_json(&desk(
+        &keyring,
+        &ada,
+        &[
+            "--json", "admin", "agent", "set", EMAIL, "--groups", "tier-2",
+        ],
+        "",
+    ));
+    let kept = desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "group", "delete", "tier-2"],
+        "",
+    );
+    assert_eq!(err_code(&kept), "conflict");
+    assert!(
+        String::from_utf8_lossy(&kept.stderr).contains("1 enabled agent(s)"),
+        "the refusal says why: {}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "agent", "set", EMAIL, "--groups", ""],
+        "",
+    ));
+    let gone = ok_json(&desk(
+        &keyring,
+        &ada,
+        &["--json", "admin", "group", "delete", "tier-2"],
+        "",
+    ));
+    assert_eq!(gone["deleted"], "tier-2");
+    assert_eq!(
+        list(&ada).as_array().unwrap().len(),
+        5,
+        "the deletion reached the cache"
+    );
+
+    let human = desk(&keyring, &ada, &["admin", "group", "list"], "");
+    assert!(human.status.success());
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("cn-support  en: Chinese tier 1 · zh-CN: 中文一线"),
+        "{text}"
+    );
+}

@@ -9,6 +9,7 @@ mod attachments;
 pub mod events;
 pub mod extract;
 mod form;
+mod groups;
 mod help;
 mod ingest;
 mod knowledge;
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(attachments::routes(s))
         .merge(admin::routes(s))
         .merge(knowledge::routes(s))
+        .merge(groups::routes(s))
         .merge(ingest::routes())
         .merge(ops::api_routes());
     Router::new()

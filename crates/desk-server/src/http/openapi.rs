@@ -623,7 +623,8 @@ fn paths() -> Value {
     Value::Object(paths)
 }
 
-/// Administration: agents (admin) and the audit log (supervisor).
+/// Administration: agents and groups (admin), macros, KB articles and the audit log
+/// (supervisor).
 fn admin_paths(paths: &mut Map<String, Value>) {
     let api = |path: &str| format!("{API_PREFIX}{path}");
     let ok = |description: &str, schema: Value| {
@@ -669,6 +670,41 @@ fn admin_paths(paths: &mut Map<String, Value>) {
         delete["parameters"] = id_param;
         paths.insert(api(path), json!({ "put": write, "delete": delete }));
     }
+
+    let group_id = json!([{ "name": "id", "in": "path", "required": true,
+        "description": "The key tickets and agents carry: 1-64 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit.",
+        "schema": { "type": "string" } }]);
+    let mut write = operation(
+        "putGroup",
+        "Create or replace a group, its name per language and description (audited; every console has it at its next pull)",
+        ADMIN,
+        ("200", ok("as stored", schema_ref("Group"))),
+        &[(
+            "400",
+            "an invalid id, no name, a name or language tag that is not one, an unknown field",
+        )],
+    );
+    write["parameters"] = group_id.clone();
+    write["requestBody"] = json_body("GroupInput");
+    write["requestBody"]["required"] = json!(true);
+    let mut delete = operation(
+        "deleteGroup",
+        "Delete a group: consoles drop it at their next pull (audited)",
+        ADMIN,
+        ("204", json!({ "description": "deleted" })),
+        &[
+            ("404", "none with this id, or deleted already"),
+            (
+                "409",
+                "enabled agents work in it or open tickets are in it: the message says how many",
+            ),
+        ],
+    );
+    delete["parameters"] = group_id;
+    paths.insert(
+        api("/groups/{id}"),
+        json!({ "put": write, "delete": delete }),
+    );
 
     let list = operation(
         "listAgents",
@@ -1346,6 +1382,28 @@ fn schemas() -> Value {
             "updated_at": time(),
         })),
     );
+    let mut group = object(json!({
+        "id": string(),
+        "names": string_map(string()),
+        "updated_at": time(),
+    }));
+    // Only when it has one.
+    group["properties"]["description"] = string();
+    // Only on a deleted group.
+    group["properties"]["deleted_at"] = time();
+    put("Group", group);
+    put(
+        "GroupInput",
+        json!({
+            "type": "object",
+            "properties": {
+                "names": string_map(string()),
+                "description": string(),
+            },
+            "required": ["names"],
+            "additionalProperties": false,
+        }),
+    );
     put(
         "Delivery",
         object(json!({
@@ -1384,6 +1442,7 @@ fn schemas() -> Value {
                 change("kb_article", "KbArticle"),
                 change("incident", "Incident"),
                 change("sla_policy", "SlaPolicy"),
+                change("group", "Group"),
                 change("delivery", "Delivery"),
                 change("left_scope", "LeftScope"),
             ]

@@ -9,6 +9,7 @@
 //! Must not depend on HTTP or on a storage backend.
 
 mod articles;
+mod groups;
 mod macros;
 mod people;
 mod rng;
@@ -67,6 +68,8 @@ pub struct SeedSummary {
     pub macros: usize,
     /// Knowledge-base articles, in Chinese and English (one a draft).
     pub articles: usize,
+    /// Groups (teams) the tickets are routed to, named in Chinese and English.
+    pub groups: usize,
     /// The feed cursor after the last seeded change.
     pub cursor: String,
 }
@@ -81,11 +84,14 @@ pub async fn seed_demo(storage: &dyn Storage, options: SeedOptions) -> Result<Se
     summary.macros = macros.len();
     let articles = articles::demo_articles(options.now_ms);
     summary.articles = articles.len();
+    let groups = groups::demo_groups(options.now_ms);
+    summary.groups = groups.len();
     write_batch(
         storage,
-        macros
+        groups
             .into_iter()
-            .map(Change::Macro)
+            .map(Change::Group)
+            .chain(macros.into_iter().map(Change::Macro))
             .chain(articles.into_iter().map(Change::KbArticle))
             .collect(),
         &mut summary,

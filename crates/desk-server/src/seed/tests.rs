@@ -121,6 +121,30 @@ fn same_options_give_identical_data() {
 }
 
 #[test]
+fn every_generated_ticket_is_in_a_demo_group() {
+    let data = generate(
+        SeedOptions {
+            tickets: 400,
+            ..SeedOptions::default()
+        },
+        vec![],
+    );
+    let known: HashSet<&str> = groups::demo_group_ids().collect();
+    let mut used = HashSet::new();
+    for change in &data {
+        if let Change::Ticket(t) = change {
+            let group = t
+                .group
+                .as_deref()
+                .expect("every generated ticket has a group");
+            assert!(known.contains(group), "{group} is one of the seeded groups");
+            used.insert(group.to_owned());
+        }
+    }
+    assert_eq!(used.len(), known.len(), "each seeded group gets tickets");
+}
+
+#[test]
 fn generated_tickets_are_plausible() {
     let options = SeedOptions {
         tickets: 800,

@@ -598,6 +598,7 @@ pub fn refuse_nul(change: &Change) -> Result<()> {
         | Change::KbArticle(_)
         | Change::Incident(_)
         | Change::SlaPolicy(_)
+        | Change::Group(_)
         | Change::LeftScope(_) => {}
     }
     if columns
@@ -709,9 +710,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn ticket_deliveries(&self, ticket_id: &str) -> Result<Vec<desk_core::Delivery>>;
     /// Every record of a generic kind as stored, JSON (the help center's articles).
     async fn stored_records(&self, kind: &str) -> Result<Vec<String>>;
-    /// A record of the generic kinds (macros, KB articles, incidents, SLA policies) as
-    /// stored, JSON; `None` when there is none with that id.
+    /// A record of the generic kinds (macros, KB articles, incidents, SLA policies,
+    /// groups) as stored, JSON; `None` when there is none with that id.
     async fn stored_record(&self, kind: &str, id: &str) -> Result<Option<String>>;
+    /// How many open tickets (neither solved nor closed, nor deleted) carry `group`: what
+    /// refuses the deletion of a group still in use.
+    async fn count_open_tickets_in_group(&self, group: &str) -> Result<u64>;
     /// [`Storage::write_records`] and the audit rows of the action that wrote them, in one
     /// transaction (an administrator's edit of a macro or an article).
     async fn write_audited(

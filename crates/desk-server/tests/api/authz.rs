@@ -109,6 +109,10 @@ fn article_body() -> Option<Value> {
     )
 }
 
+fn group_body() -> Option<Value> {
+    Some(json!({ "names": { "zh-CN": "中文一线", "en": "Chinese tier 1" } }))
+}
+
 fn rename() -> Option<Value> {
     Some(json!({ "name": "Renamed" }))
 }
@@ -166,6 +170,9 @@ fn routes() -> Vec<Route> {
         r(Method::DELETE, "/api/v1/macros/{id}", StatusCode::NOT_FOUND, no_body),
         r(Method::PUT, "/api/v1/kb/{id}", StatusCode::OK, article_body),
         r(Method::DELETE, "/api/v1/kb/{id}", StatusCode::NOT_FOUND, no_body),
+        // Groups: one written, and one that is not there deleted.
+        r(Method::PUT, "/api/v1/groups/{id}", StatusCode::OK, group_body),
+        r(Method::DELETE, "/api/v1/groups/{id}", StatusCode::NOT_FOUND, no_body),
         // Without its required `format`: past the gate, 400.
         r(Method::GET, "/api/v1/audit/export", StatusCode::BAD_REQUEST, no_body),
     ]

@@ -155,3 +155,68 @@ fn active_incidents_are_listed_newest_first_with_their_open_tickets() {
         "resolved incidents leave the sidebar; solved tickets are not counted"
     );
 }
+
+fn group(id: &str, names: &[(&str, &str)], deleted_at: Option<i64>) -> Group {
+    Group {
+        id: id.into(),
+        names: names
+            .iter()
+            .map(|(l, n)| (l.to_string(), n.to_string()))
+            .collect(),
+        description: None,
+        updated_at: 1,
+        deleted_at,
+    }
+}
+
+#[test]
+fn groups_come_from_the_cache_and_a_deleted_one_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("cache.sqlite3")).unwrap();
+    store
+        .apply_pull_page(
+            &[
+                Change::Group(group(
+                    "vip-desk",
+                    &[("zh-CN", "VIP 专席"), ("en", "VIP desk")],
+                    None,
+                )),
+                Change::Group(group(
+                    "cn-support",
+                    &[("zh-CN", "中文一线"), ("en", "Chinese tier 1")],
+                    None,
+                )),
+                Change::Group(group("disputes", &[("en", "Disputes")], None)),
+            ],
+            "c1",
+        )
+        .unwrap();
+    let ids = |store: &Store| -> Vec<String> {
+        store.groups().unwrap().into_iter().map(|g| g.id).collect()
+    };
+    assert_eq!(ids(&store), ["cn-support", "disputes", "vip-desk"], "by id");
+    assert_eq!(store.groups().unwrap()[0].names["zh-CN"], "中文一线");
+
+    // Renamed, and one deleted by an admin: the cache follows.
+    store
+        .apply_pull_page(
+            &[
+                Change::Group(group("cn-support", &[("zh-CN", "中文二线")], None)),
+                Change::Group(group("disputes", &[("en", "Disputes")], Some(2))),
+            ],
+            "c2",
+        )
+        .unwrap();
+    assert_eq!(ids(&store), ["cn-support", "vip-desk"], "deleted: gone");
+    assert_eq!(
+        store.groups().unwrap()[0].names.keys().collect::<Vec<_>>(),
+        ["zh-CN"],
+        "a write replaces the whole record"
+    );
+
+    store.clear().unwrap();
+    assert!(
+        store.groups().unwrap().is_empty(),
+        "a re-bootstrap starts without them"
+    );
+}

@@ -1,8 +1,9 @@
-//! Administration (DESIGN.md §3, §6): agents' accounts for admins, the audit log for
-//! supervisors. Online only and never queued: an account change or an audit reading is
-//! the server's answer now, not something to replay after an outage, so offline is the
-//! `offline` error. Who may call what is the server's decision (`forbidden` otherwise);
-//! nothing here is cached.
+//! Administration (DESIGN.md §3, §6): agents' accounts and groups for admins, the audit
+//! log, macros and KB articles for supervisors. Online only and never queued: an account
+//! change or an audit reading is the server's answer now, not something to replay after
+//! an outage, so offline is the `offline` error. Who may call what is the server's
+//! decision (`forbidden` otherwise); nothing here is cached (a written group, macro or
+//! article reaches the cache through the feed, like a colleague's).
 
 use std::future::Future;
 
@@ -96,6 +97,24 @@ impl Client {
     /// Deletes the knowledge-base article `id` (supervisors).
     pub async fn delete_article(&self, id: &str) -> Result<()> {
         self.admin_call(|api, access| async move { api.delete_record(&access, "kb", id).await })
+            .await
+    }
+
+    /// Creates or replaces the group `id`, its names and description (admins); every
+    /// console has it at its next pull.
+    pub async fn put_group(
+        &self,
+        id: &str,
+        input: &desk_core::groups::GroupInput,
+    ) -> Result<desk_core::Group> {
+        self.admin_call(|api, access| async move { api.put_group(&access, id, input).await })
+            .await
+    }
+
+    /// Deletes the group `id` (admins); `conflict` while enabled agents work in it or open
+    /// tickets are in it, the server's message saying how many.
+    pub async fn delete_group(&self, id: &str) -> Result<()> {
+        self.admin_call(|api, access| async move { api.delete_record(&access, "groups", id).await })
             .await
     }
 

@@ -445,6 +445,23 @@ impl Storage for PgStorage {
         })
     }
 
+    async fn count_open_tickets_in_group(&self, group: &str) -> Result<u64> {
+        let count: i64 = reading!(self, |client| async {
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM tickets
+                     WHERE status NOT IN ('solved', 'closed')
+                       AND record->>'group' = $1
+                       AND record->>'deleted_at' IS NULL",
+                    &[&group],
+                )
+                .await
+                .ctx("count a group's open tickets")?;
+            Ok::<_, Error>(row.get(0))
+        })?;
+        Ok(count as u64)
+    }
+
     async fn write_audited(
         &self,
         records: Vec<Change>,

@@ -135,6 +135,7 @@ pub(super) fn encode_record(change: &Change) -> Result<String> {
         Change::KbArticle(r) => encode(r),
         Change::Incident(r) => encode(r),
         Change::SlaPolicy(r) => encode(r),
+        Change::Group(r) => encode(r),
         Change::Delivery(r) => encode(r),
         Change::LeftScope(r) => encode(r),
     }

@@ -542,7 +542,8 @@ fn plan<'s>(
             change @ (Change::Macro(_)
             | Change::KbArticle(_)
             | Change::Incident(_)
-            | Change::SlaPolicy(_)) => {
+            | Change::SlaPolicy(_)
+            | Change::Group(_)) => {
                 let p = feed.advance();
                 steps.push(Step {
                     statement: &statements.record,

@@ -355,6 +355,24 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn count_open_tickets_in_group(&self, group: &str) -> Result<u64> {
+        let group = group.to_owned();
+        let count: i64 = self
+            .read(move |conn| {
+                // Open tickets by the status index, each one's group read from its record.
+                conn.prepare_cached(
+                    "SELECT count(*) FROM tickets
+                     WHERE status NOT IN ('solved', 'closed')
+                       AND json_extract(record, '$.group') = ?1
+                       AND json_extract(record, '$.deleted_at') IS NULL",
+                )
+                .and_then(|mut s| s.query_row([&group], |r| r.get(0)))
+                .ctx("count a group's open tickets")
+            })
+            .await?;
+        Ok(count as u64)
+    }
+
     async fn write_audited(
         &self,
         records: Vec<Change>,

@@ -176,6 +176,7 @@ fn encode_record(change: &Change) -> Result<String> {
         Change::KbArticle(r) => encode(r),
         Change::Incident(r) => encode(r),
         Change::SlaPolicy(r) => encode(r),
+        Change::Group(r) => encode(r),
         Change::Delivery(r) => encode(r),
         Change::LeftScope(r) => encode(r),
     }
@@ -384,7 +385,8 @@ pub(super) fn write_record(
         change @ (Change::Macro(_)
         | Change::KbArticle(_)
         | Change::Incident(_)
-        | Change::SlaPolicy(_)) => {
+        | Change::SlaPolicy(_)
+        | Change::Group(_)) => {
             let body = encode_record(&change)?;
             tx.prepare_cached(
                 "INSERT INTO records (kind, id, record) VALUES (?1, ?2, ?3)

@@ -53,6 +53,7 @@ pub async fn login_then_pull_pages_through_a_seeded_feed(storage: Arc<dyn Storag
         + summary.messages
         + summary.macros
         + summary.articles
+        + summary.groups
         + 1;
     assert_eq!(
         changes.len(),

@@ -14,6 +14,7 @@ pub mod audit;
 mod delivery;
 mod feed;
 mod form;
+mod groups;
 mod http;
 pub mod ingest;
 mod invitations;
@@ -86,6 +87,9 @@ conformance! {
     invitations: [
         an_invited_agent_with_skills_chooses_a_password_and_is_signed_in_once,
         a_lost_or_expired_invitation_is_replaced_and_the_old_code_stops_working,
+    ],
+    groups: [
+        admins_write_groups_that_reach_every_console_and_keep_those_in_use,
     ],
     knowledge: [
         supervisors_write_macros_and_articles_that_reach_every_console,
