@@ -463,7 +463,7 @@ describe('screenshots', () => {
       await page.getByTestId('article-form').screenshot({ path: `/tmp/knowledge-article-form-full-${locale}-${colorScheme}.png` });
       // Nothing sticks out sideways: the screen fits the window.
       const overflow = await page.evaluate(() => {
-        const el = document.querySelector('.kn-scroll');
+        const el = document.querySelector('.adm-scroll');
         return el ? el.scrollWidth - el.clientWidth : -1;
       });
       expect(overflow, 'no horizontal overflow').toBe(0);

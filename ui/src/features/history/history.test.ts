@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { KeyHandler } from '../../lib/keyboard';
 import { FakeShell } from '../../../test/harness/fake-shell';
-import { earlierTickets, moveIndex } from './history';
+import { moveIndex } from '../../lib/roving.svelte';
+import { earlierTickets } from './history';
 
 describe('earlier tickets', () => {
   test('the customer’s other tickets, newest first, without the open one', () => {

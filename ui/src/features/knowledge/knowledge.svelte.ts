@@ -23,7 +23,7 @@ interface RecordApi<T, I> {
   remove(id: string): Promise<unknown>;
 }
 
-class RecordsState<T extends { id: string; updated_at: number }, I> {
+export class RecordsState<T extends { id: string; updated_at: number }, I> {
   /** The cache with this console's writes over it. */
   records = $state.raw<readonly T[]>([]);
   status = $state<LoadStatus>('idle');
