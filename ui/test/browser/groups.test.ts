@@ -225,7 +225,7 @@ describe('screenshots', () => {
       await page.getByTestId('group-delete-prompt').waitFor();
       await page.screenshot({ path: `${ARTIFACTS}groups-delete-${locale}-${colorScheme}.png` });
       const overflow = await page.evaluate(() => {
-        const el = document.querySelector('[data-testid="admin-groups"] .scroll') ?? document.querySelector('[data-testid="admin-groups"]');
+        const el = document.querySelector('[data-testid="admin-groups"] .adm-scroll') ?? document.querySelector('[data-testid="admin-groups"]');
         return el ? el.scrollWidth - el.clientWidth : -1;
       });
       expect(overflow, 'no horizontal overflow').toBe(0);

@@ -10,7 +10,6 @@ import {
   isGroupId,
   membersByGroup,
   nameIn,
-  overlay,
   sortGroups,
 } from './groups';
 
@@ -135,20 +134,5 @@ describe('the form', () => {
       ],
       description: 'APAC',
     });
-  });
-});
-
-describe('overlay', () => {
-  test('this console’s writes show until the cache has them', () => {
-    const renamed = group('cn-support', { en: 'CN tier 1' }, 5);
-    const written = new Map<string, Group | null>([
-      ['cn-support', renamed],
-      ['vip-desk', null],
-    ]);
-    const before = overlay([CN, VIP], written);
-    expect(before.list.map((g) => nameIn(g, 'en'))).toEqual(['CN tier 1']);
-    expect(before.settled).toEqual([]);
-    const after = overlay([renamed], written);
-    expect(after.settled.sort()).toEqual(['cn-support', 'vip-desk']);
   });
 });

@@ -322,34 +322,6 @@ export function sortArticles(articles: readonly KbArticle[], filter: StatusFilte
 
 // ---- the list a screen shows
 
-interface Versioned {
-  id: string;
-  updated_at: number;
-}
-
-/**
- * The cached records with this console's own writes over them until the cache has them:
- * a write reaches the cache only with the sync it wakes, and a list read before that
- * must not show the record as it was (or a deleted one again). `written` maps an id to
- * what the server answered, `null` for a deletion; `settled` are the writes the cache
- * now has, to forget.
- */
-export function overlay<T extends Versioned>(
-  cached: readonly T[],
-  written: ReadonlyMap<string, T | null>,
-): { list: T[]; settled: string[] } {
-  const settled: string[] = [];
-  const byId = new Map(cached.map((r) => [r.id, r]));
-  for (const [id, mine] of written) {
-    const inCache = byId.get(id);
-    if (mine === null) {
-      if (inCache === undefined) settled.push(id);
-      else byId.delete(id);
-    } else if (inCache !== undefined && inCache.updated_at >= mine.updated_at) {
-      settled.push(id);
-    } else {
-      byId.set(id, mine);
-    }
-  }
-  return { list: [...byId.values()], settled };
-}
+// The cache with this console's writes over it, shared with the Groups screen; named
+// here too for this feature's state and tests.
+export { overlay } from '../../lib/overlay';
