@@ -45,7 +45,9 @@ fn options() -> Options {
         let value = it.next().and_then(|v| v.parse::<usize>().ok());
         match (flag.as_str(), value) {
             ("--tickets", Some(n)) => o.tickets = n as u32,
-            ("--runs", Some(n)) if n > 0 => o.runs = n,
+            // 0: the in-session measurements in the very first start, while the app still
+            // indexes the fresh cache for search.
+            ("--runs", Some(n)) => o.runs = n,
             ("--switches", Some(n)) if n > 0 => o.switches = n,
             ("--opens", Some(n)) if n > 0 => o.opens = n,
             _ => {
@@ -259,10 +261,16 @@ settled(() => {
   return button.getAttribute('aria-current') === 'page'
     && list?.getAttribute('data-status') === 'ready'
     && !!list.querySelector('[data-testid=ticket-row], [data-testid=list-empty]');
-}).then(() => done({ ms: performance.now() - t0, rows: Number(document.querySelector('[data-testid=ticket-list]').getAttribute('data-count')) }));
+}).then(() => done({
+  ms: performance.now() - t0,
+  rows: Number(document.querySelector('[data-testid=ticket-list]').getAttribute('data-count')),
+  // The top bar's "indexing for search" while the background indexer works the cache.
+  indexing: document.querySelector('[data-testid=indexing]')?.textContent?.trim() ?? null,
+}));
 "#;
 
-fn view_switches(wd: &WebDriver, n: usize) -> Vec<f64> {
+/// Each switch's time, and whether the search indexer was at work when it ended.
+fn view_switches(wd: &WebDriver, n: usize) -> Vec<(f64, bool)> {
     let script = format!("{SETTLED}{SWITCH_VIEW}");
     // Starting from the inbox ("open"); one warm-up pass over the views first.
     let mut out = Vec::new();
@@ -270,12 +278,14 @@ fn view_switches(wd: &WebDriver, n: usize) -> Vec<f64> {
         let view = VIEWS[i % VIEWS.len()];
         let v = wd.execute_async(&script, json!([view]));
         let ms = v["ms"].as_f64().expect("the view switch reports its time");
+        let indexing = v["indexing"].as_str();
         if i > VIEWS.len() {
-            out.push(ms);
+            out.push((ms, indexing.is_some()));
         }
         eprintln!(
-            "bench_console: switch to {view}: {ms:.1} ms ({} rows)",
-            v["rows"]
+            "bench_console: switch to {view}: {ms:.1} ms ({} rows){}",
+            v["rows"],
+            indexing.map(|t| format!(", while {t}")).unwrap_or_default()
         );
     }
     out
@@ -442,23 +452,46 @@ fn metric(name: &str, value: f64, unit: &str, target: Option<f64>, better: &str)
     );
 }
 
-fn report(starts: &[f64], switches: &[f64], opens: &[f64], m: &Memory) {
+fn report(starts: &[f64], switches: &[(f64, bool)], opens: &[f64], m: &Memory) {
     eprintln!("bench_console: process tree: {}", m.tree.join(", "));
-    // DESIGN.md §12: start to an interactive inbox ≤ 1.5 s at 100k cached tickets.
-    metric(
-        "console_start_to_interactive_ms",
-        percentile(starts, 50.0),
-        "ms",
-        Some(1500.0),
-        "lower",
-    );
-    metric(
-        "console_start_to_interactive_max_ms",
-        percentile(starts, 100.0),
-        "ms",
-        Some(1500.0),
-        "lower",
-    );
+    let indexing: Vec<f64> = switches.iter().filter(|s| s.1).map(|s| s.0).collect();
+    let switches: Vec<f64> = switches.iter().map(|s| s.0).collect();
+    if !indexing.is_empty() {
+        // Issue 24: the budget holds while a fresh cache is still being indexed too.
+        metric(
+            "console_view_switch_while_indexing_p95_ms",
+            percentile(&indexing, 95.0),
+            "ms",
+            Some(100.0),
+            "lower",
+        );
+        metric(
+            "console_view_switches_while_indexing",
+            indexing.len() as f64,
+            "switches",
+            None,
+            "higher",
+        );
+    }
+    let switches = switches.as_slice();
+    // DESIGN.md §12: start to an interactive inbox ≤ 1.5 s at 100k cached tickets. With
+    // `--runs 0` the one start is the warm-up, measured in session only.
+    if !starts.is_empty() {
+        metric(
+            "console_start_to_interactive_ms",
+            percentile(starts, 50.0),
+            "ms",
+            Some(1500.0),
+            "lower",
+        );
+        metric(
+            "console_start_to_interactive_max_ms",
+            percentile(starts, 100.0),
+            "ms",
+            Some(1500.0),
+            "lower",
+        );
+    }
     // Not budgeted in DESIGN.md; 100 ms is the classic limit for a response that feels
     // instant (see BENCHMARKS.md).
     metric(
