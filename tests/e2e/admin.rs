@@ -408,6 +408,17 @@ fn a_macro_written_in_chinese_on_one_console_is_used_on_another_after_its_next_s
             wd.text(&wd.wait("[data-testid=audit-table]", LONG))
         );
     }
+    // Read by their titles, not their ids (the article's in the UI language, else its own).
+    let subject_of = |action: &str| {
+        wd.text(&wd.wait(
+            &format!(
+                "[data-testid=audit-row][data-action=\"{action}\"] [data-testid=audit-subject]"
+            ),
+            LONG,
+        ))
+    };
+    assert_eq!(subject_of("macro.put"), MACRO_TITLE);
+    assert_eq!(subject_of("kb.put"), "提币多久到账？");
     let heading = wd.text(&wd.wait("#admin-audit-title", LONG));
     assert_eq!(heading, "Audit log", "the screen reads in English again");
     a.screenshot("e2e-admin-audit-en.png");

@@ -568,6 +568,7 @@ const en = {
   'admin.audit.exported': 'Saved to {path}',
   'admin.audit.export_failed': 'Couldn’t export: {error}',
   'admin.actor.operator': 'Operator {name}',
+  'admin.actor.operator_unnamed': 'Server operator',
   'admin.actor.ingest': 'Integration {key}',
   'admin.actor.system': 'System',
   // Macros and knowledge-base articles (features/knowledge), for supervisors.
@@ -1288,6 +1289,7 @@ const zhCN: Record<MessageKey, string> = {
   'admin.audit.exported': '已保存到 {path}',
   'admin.audit.export_failed': '无法导出：{error}',
   'admin.actor.operator': '运维人员 {name}',
+  'admin.actor.operator_unnamed': '服务器运维人员',
   'admin.actor.ingest': '接入 {key}',
   'admin.actor.system': '系统',
   'view.admin_macros': '快捷回复',

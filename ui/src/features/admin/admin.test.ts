@@ -102,6 +102,7 @@ describe('audit rows for people', () => {
     expect(actorLabel('agent:agent-lina', agents, t).text).toBe('李娜');
     expect(actorLabel('agent:agent-gone', agents, t).text).toBe('agent-gone');
     expect(actorLabel('operator:root', agents, t).text).toBe('运维人员 root');
+    expect(actorLabel('operator:unknown', agents, t).text, 'no OS user told').toBe('服务器运维人员');
     expect(actorLabel('system', agents, t).text).toBe('系统');
     expect(actorLabel('ingest:mail', agents, t)).toEqual({ text: '接入 mail', raw: 'ingest:mail' });
   });
@@ -112,6 +113,9 @@ describe('audit rows for people', () => {
     expect(subjectLabel('ticket:t-1042', agents, map)).toBe('#1042');
     expect(subjectLabel('ticket:t-local-1', agents, map)).toBe('ticket:t-local-1');
     expect(subjectLabel('device:d1', agents, map)).toBe('device:d1');
+    const titles = new Map([['macro:m-confirm', '请在 App 内确认']]);
+    expect(subjectLabel('macro:m-confirm', agents, map, titles)).toBe('请在 App 内确认');
+    expect(subjectLabel('macro:m-gone', agents, map, titles), 'deleted since: the id').toBe('macro:m-gone');
   });
 
   test('details are text, markup and all', () => {

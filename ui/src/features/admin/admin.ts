@@ -98,7 +98,11 @@ export function actorLabel(actor: string, agents: readonly Agent[], t: Translate
     case 'agent':
       return { text: agents.find((a) => a.id === id)?.name ?? id, raw: actor };
     case 'operator':
-      return { text: t('admin.actor.operator', { name: id }), raw: actor };
+      // The server's own subcommands name the OS user when the environment tells it.
+      return {
+        text: id && id !== 'unknown' ? t('admin.actor.operator', { name: id }) : t('admin.actor.operator_unnamed'),
+        raw: actor,
+      };
     case 'ingest':
       return { text: t('admin.actor.ingest', { key: id }), raw: actor };
     case 'system':
@@ -108,9 +112,17 @@ export function actorLabel(actor: string, agents: readonly Agent[], t: Translate
   }
 }
 
-/** What a row is about, for people: an agent by name, a ticket by number when known;
- * anything else as stored. */
-export function subjectLabel(subject: string, agents: readonly Agent[], known: ReadonlyMap<string, TicketSummary>): string {
+/** What a row is about, for people: an agent by name, a ticket by number when known, a
+ * macro, article or group by the title `titles` has for it (keyed by the whole subject,
+ * `macro:ID`); anything else as stored. */
+export function subjectLabel(
+  subject: string,
+  agents: readonly Agent[],
+  known: ReadonlyMap<string, TicketSummary>,
+  titles: ReadonlyMap<string, string> = new Map(),
+): string {
+  const title = titles.get(subject);
+  if (title) return title;
   const colon = subject.indexOf(':');
   const kind = colon < 0 ? subject : subject.slice(0, colon);
   const id = colon < 0 ? '' : subject.slice(colon + 1);
