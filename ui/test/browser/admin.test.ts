@@ -59,6 +59,14 @@ describe('agents (admins)', () => {
     await page.getByTestId('agent-form-email').fill('zhao.min@desk.example');
     await page.getByTestId('agent-form-role').selectOption('agent');
     await page.getByTestId('agent-form-groups').fill('中文一线，VIP');
+    // A defined group by its name: its button adds its id, a second press takes it out.
+    const option = page.getByTestId('agent-form-group-option').first();
+    const optionId = (await option.getAttribute('data-group')) ?? '';
+    await option.click();
+    expect(await page.getByTestId('agent-form-groups').inputValue()).toBe(`中文一线, VIP, ${optionId}`);
+    expect(await option.getAttribute('aria-pressed')).toBe('true');
+    await option.click();
+    expect(await page.getByTestId('agent-form-groups').inputValue()).toBe('中文一线, VIP');
     await page.getByTestId('agent-form-languages').fill('zh-CN, en');
     await page.locator('[data-testid="agent-form-skill"][data-skill="security"]').check();
     await page.locator('[data-testid="agent-form-skill"][data-skill="account_locked"]').check();
@@ -345,10 +353,15 @@ describe('keyboard', () => {
     await page.getByTestId('agent-add-form').waitFor();
     await expect.poll(() => focused(page)).toBe('agent-form-name');
     const skills = Array<string>(CATEGORIES.length).fill('agent-form-skill');
+    // The defined groups' buttons follow the groups field.
+    const groupCount = await page.getByTestId('agent-form-group-option').count();
+    expect(groupCount, 'the fake desk defines groups').toBeGreaterThan(0);
+    const groupOptions = Array<string>(groupCount).fill('agent-form-group-option');
     const order = [
       'agent-form-email',
       'agent-form-role',
       'agent-form-groups',
+      ...groupOptions,
       'agent-form-languages',
       'agent-form-capacity',
       ...skills,
@@ -382,6 +395,7 @@ describe('keyboard', () => {
     for (const id of [
       'agent-form-role',
       'agent-form-groups',
+      ...groupOptions,
       'agent-form-languages',
       'agent-form-capacity',
       ...skills,

@@ -20,6 +20,7 @@ import {
   newAgentRequest,
   splitList,
   subjectLabel,
+  toggleListed,
   ticketIdOf,
 } from './admin';
 
@@ -257,4 +258,10 @@ describe('the fake shell answers as the server does', () => {
     expect(new Set(seqs).size).toBe(shell.admin.audit.length);
     expect(rest.next_before).toBeNull();
   });
+});
+
+test('a defined group\'s button adds its id to the typed list, or takes it out', () => {
+  expect(toggleListed('', 'cn-support')).toBe('cn-support');
+  expect(toggleListed('vip-desk，中文一线', 'cn-support')).toBe('vip-desk, 中文一线, cn-support');
+  expect(toggleListed('vip-desk, cn-support', 'cn-support')).toBe('vip-desk');
 });

@@ -150,6 +150,16 @@ export function detailsText(details: unknown): string {
 
 /** Teams or languages as typed: split on commas (ASCII, full-width, 、) and line breaks,
  * trimmed, empty ones and repeats dropped. Languages also split on spaces. */
+/** `text` (a list as splitList reads it) with `item` added at the end, or taken out when
+ * it is there: a defined group's button beside the groups field. */
+export function toggleListed(text: string, item: string): string {
+  const list = splitList(text);
+  const at = list.indexOf(item);
+  if (at < 0) list.push(item);
+  else list.splice(at, 1);
+  return list.join(', ');
+}
+
 export function splitList(text: string, { spaces = false } = {}): string[] {
   const parts = text.split(spaces ? /[,，、\n\s]+/ : /[,，、\n]+/);
   const out: string[] = [];
