@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { XSS_MARK } from '../harness/fixtures';
-import { pagePerTest, type OpenOptions } from './browser';
+import { pagePerTest, type OpenOptions, callsOf } from './browser';
 
 const open = pagePerTest();
 
@@ -22,10 +22,6 @@ async function openTicket(page: Page, id: string): Promise<void> {
 /** What the fake shell holds for a ticket (what the Rust side would have cached). */
 function shellTicket(page: Page, id: string) {
   return page.evaluate((id) => structuredClone(window.__deskMock!.shell.data.tickets.find((t) => t.id === id)!), id);
-}
-
-function callsOf(page: Page, cmd: string) {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
 }
 
 describe('replying', () => {

@@ -8,7 +8,7 @@ import type { AuditQuery, Role } from '../../src/lib/bindings';
 import { CATEGORIES } from '../../src/lib/enums';
 import { XSS_MARK } from '../harness/fixtures';
 import { FakeShell } from '../harness/fake-shell';
-import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, type OpenOptions, callsOf, focused, paletteItems } from './browser';
 
 const open = pagePerTest();
 
@@ -18,29 +18,8 @@ async function consoleAs(role: Role, options: OpenOptions = {}): Promise<Page> {
   return page;
 }
 
-function callsOf(page: Page, cmd: string): Promise<unknown[]> {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
-}
-
 async function lastQuery(page: Page): Promise<AuditQuery> {
   return ((await callsOf(page, 'audit_log')).at(-1) as { query: AuditQuery }).query;
-}
-
-/** The data-testid of the focused element (or its tag when it has none). */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    return el?.getAttribute('data-testid') ?? el?.tagName.toLowerCase() ?? '';
-  });
-}
-
-async function paletteItems(page: Page, query: string): Promise<string[]> {
-  await page.keyboard.press('Control+k');
-  await page.getByTestId('palette-input').fill(query);
-  const ids = await page.getByTestId('palette-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-command') ?? ''));
-  await page.keyboard.press('Escape');
-  await page.getByTestId('palette').waitFor({ state: 'detached' });
-  return ids;
 }
 
 const AUDIT_ROWS = new FakeShell({ signedIn: true }).admin.audit.length;

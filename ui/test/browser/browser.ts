@@ -103,3 +103,26 @@ export function pagePerTest(): (options?: OpenOptions) => Promise<Page> {
     return current.page;
   };
 }
+
+/** The arguments of every call the page made to the fake shell's command `cmd`. */
+export function callsOf(page: Page, cmd: string): Promise<unknown[]> {
+  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
+}
+
+/** The data-testid of the focused element (or its tag when it has none). */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el?.getAttribute('data-testid') ?? el?.tagName.toLowerCase() ?? '';
+  });
+}
+
+/** The command palette's items for `query`, by id; the palette is closed again. */
+export async function paletteItems(page: Page, query: string): Promise<string[]> {
+  await page.keyboard.press('Control+k');
+  await page.getByTestId('palette-input').fill(query);
+  const ids = await page.getByTestId('palette-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-command') ?? ''));
+  await page.keyboard.press('Escape');
+  await page.getByTestId('palette').waitFor({ state: 'detached' });
+  return ids;
+}

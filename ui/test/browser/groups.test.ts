@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Role } from '../../src/lib/bindings';
-import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, type OpenOptions, callsOf, focused, paletteItems } from './browser';
 
 const open = pagePerTest();
 
@@ -20,23 +20,6 @@ const groupRow = (page: Page, id: string) => page.locator(`[data-testid="group-r
 async function openGroups(page: Page): Promise<void> {
   await page.getByTestId('view-admin_groups').click();
   await page.getByTestId('groups-table').waitFor();
-}
-
-function callsOf(page: Page, cmd: string): Promise<unknown[]> {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
-}
-
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName.toLowerCase() ?? '');
-}
-
-async function paletteItems(page: Page, query: string): Promise<string[]> {
-  await page.keyboard.press('Control+k');
-  await page.getByTestId('palette-input').fill(query);
-  const ids = await page.getByTestId('palette-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-command') ?? ''));
-  await page.keyboard.press('Escape');
-  await page.getByTestId('palette').waitFor({ state: 'detached' });
-  return ids;
 }
 
 async function texts(page: Page, testid: string): Promise<string[]> {

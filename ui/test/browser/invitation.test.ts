@@ -4,14 +4,10 @@
 // checked here is checked before anything is sent.
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, pagePerTest } from './browser';
+import { ARTIFACTS, pagePerTest, callsOf } from './browser';
 
 const open = pagePerTest();
 const PRIYA = 'priya.shah@desk.example';
-
-function callsOf(page: Page, cmd: string): Promise<unknown[]> {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
-}
 
 /** An admin issued Priya a fresh invitation elsewhere: its code, as handed to her. */
 function issue(page: Page): Promise<string> {

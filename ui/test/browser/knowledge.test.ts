@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Role } from '../../src/lib/bindings';
 import { XSS_MARK } from '../harness/fixtures';
-import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, type OpenOptions, callsOf, focused, paletteItems } from './browser';
 
 const open = pagePerTest();
 
@@ -16,27 +16,6 @@ async function consoleAs(role: Role, options: OpenOptions = {}): Promise<Page> {
   const page = await open({ ...options, mock: { signedIn: true, role, ...options.mock } });
   await page.getByTestId('ticket-row').first().waitFor();
   return page;
-}
-
-function callsOf(page: Page, cmd: string): Promise<unknown[]> {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
-}
-
-/** The data-testid of the focused element (or its tag when it has none). */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const el = document.activeElement;
-    return el?.getAttribute('data-testid') ?? el?.tagName.toLowerCase() ?? '';
-  });
-}
-
-async function paletteItems(page: Page, query: string): Promise<string[]> {
-  await page.keyboard.press('Control+k');
-  await page.getByTestId('palette-input').fill(query);
-  const ids = await page.getByTestId('palette-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-command') ?? ''));
-  await page.keyboard.press('Escape');
-  await page.getByTestId('palette').waitFor({ state: 'detached' });
-  return ids;
 }
 
 const macroRow = (page: Page, id: string) => page.locator(`[data-testid="macro-row"][data-macro-id="${id}"]`);

@@ -3,7 +3,7 @@
 // call, all or nothing; the built app in headless Chromium against the fake shell.
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, pagePerTest, type OpenOptions } from './browser';
+import { ARTIFACTS, pagePerTest, type OpenOptions, callsOf } from './browser';
 
 const open = pagePerTest();
 
@@ -16,10 +16,6 @@ async function openInbox(options: OpenOptions = {}): Promise<Page> {
 async function openTicket(page: Page, id: string): Promise<void> {
   await page.locator(`[data-testid="ticket-row"][data-ticket-id="${id}"]`).click();
   await page.locator(`[data-testid="ticket-detail"][data-ticket-id="${id}"]`).waitFor();
-}
-
-function callsOf(page: Page, cmd: string) {
-  return page.evaluate((cmd) => window.__deskMock!.shell.calls.filter((c) => c.cmd === cmd).map((c) => c.args), cmd);
 }
 
 const chips = (page: Page) => page.getByTestId('macro-action-label').allTextContents();

@@ -149,15 +149,7 @@ pub(super) async fn run(
             capacity,
             password_stdin,
         } => {
-            let password = if password_stdin {
-                let password = read_password()?;
-                if password.is_empty() {
-                    return Err(usage("no password on standard input"));
-                }
-                Some(password)
-            } else {
-                None
-            };
+            let password = password_from_stdin(password_stdin)?;
             let new = NewAgentRequest {
                 email,
                 name,
@@ -201,15 +193,7 @@ pub(super) async fn run(
             enable,
             password_stdin,
         } => {
-            let password = if password_stdin {
-                let password = read_password()?;
-                if password.is_empty() {
-                    return Err(usage("no password on standard input"));
-                }
-                Some(password)
-            } else {
-                None
-            };
+            let password = password_from_stdin(password_stdin)?;
             let update = AgentUpdate {
                 name,
                 role: role.map(Role::from),
@@ -320,4 +304,17 @@ pub(super) async fn account_id(client: &Client, agent: &str) -> Result<String, A
                 format!("no agent with the email {agent}"),
             )
         })
+}
+
+/// The password on standard input when `--password-stdin` was given; an empty one is a
+/// usage error.
+fn password_from_stdin(given: bool) -> Result<Option<String>, ApiError> {
+    if !given {
+        return Ok(None);
+    }
+    let password = read_password()?;
+    if password.is_empty() {
+        return Err(usage("no password on standard input"));
+    }
+    Ok(Some(password))
 }

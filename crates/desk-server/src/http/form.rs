@@ -387,21 +387,15 @@ fn form_page(lang: Lang, status: StatusCode, values: &WebForm, problems: &[Strin
 
 /// The form's script (see the module's note), the same bytes for every page.
 async fn script() -> Response {
-    let mut response = include_str!("../../assets/form-suggest.js").into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    response
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../assets/form-suggest.js"),
+    )
+        .into_response()
 }
 
 async fn show(Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {

@@ -13,7 +13,7 @@
 //! Cost: one index lookup per term (at most [`MAX_TERMS`]) and a handful of article reads,
 //! whatever the size of the KB (BENCHMARKS.md, knowledge).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use desk_core::keywords::{Term, key_terms};
 
@@ -152,8 +152,9 @@ fn suggest_articles(
     let mut source = conn.prepare_cached("SELECT source_id FROM search_docs WHERE doc = ?1")?;
     let mut read = conn.prepare_cached("SELECT body FROM kb_articles WHERE id = ?1")?;
     // Per article: its best score and the document that gave it.
-    let mut best: Vec<(String, f64, i64, KbArticle)> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    // Per article: its best score, the document that gave it, and the article, read once
+    // whichever of its translations is met first.
+    let mut best: HashMap<String, (f64, i64, KbArticle)> = HashMap::new();
     for (doc, score) in ranked {
         let Some(source_id) = source
             .query_row([doc], |r| r.get::<_, String>(0))
@@ -164,34 +165,40 @@ fn suggest_articles(
         let Some((article_id, doc_language)) = source_id.split_once(FIELD_SEP) else {
             continue;
         };
-        let Some(body) = read
-            .query_row([article_id], |r| r.get::<_, String>(0))
-            .optional()?
-        else {
-            continue;
-        };
-        let article: KbArticle = parse("KB article", article_id, &body)?;
-        if article.status != KbStatus::Published
-            || article.deleted_at.is_some()
-            || !article.translations.contains_key(doc_language)
-        {
+        if !best.contains_key(article_id) {
+            let Some(body) = read
+                .query_row([article_id], |r| r.get::<_, String>(0))
+                .optional()?
+            else {
+                continue;
+            };
+            let article: KbArticle = parse("KB article", article_id, &body)?;
+            if article.status != KbStatus::Published || article.deleted_at.is_some() {
+                continue;
+            }
+            best.insert(article_id.to_owned(), (f64::MIN, doc, article));
+        }
+        let entry = best.get_mut(article_id).expect("inserted above");
+        // The index may be behind the article: a translation since removed does not count.
+        if !entry.2.translations.contains_key(doc_language) {
             continue;
         }
         let mut score = score;
         if same_base(doc_language, language) {
             score *= LANGUAGE_BOOST;
         }
-        if article.categories.contains(&category) {
+        if entry.2.categories.contains(&category) {
             score *= CATEGORY_BOOST;
         }
-        if seen.insert(article_id.to_owned()) {
-            best.push((article_id.to_owned(), score, doc, article));
-        } else if let Some(b) = best.iter_mut().find(|b| b.0 == article_id)
-            && score > b.1
-        {
-            (b.1, b.2) = (score, doc);
+        if score > entry.0 {
+            (entry.0, entry.1) = (score, doc);
         }
     }
+    let mut best: Vec<(String, f64, i64, KbArticle)> = best
+        .into_iter()
+        .filter(|(_, (score, ..))| *score > f64::MIN)
+        .map(|(id, (score, doc, article))| (id, score, doc, article))
+        .collect();
     best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(best
         .into_iter()
