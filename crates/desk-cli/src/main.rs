@@ -106,6 +106,13 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Knowledge-base articles and macros for a ticket, from the cache (works offline).
+    Suggest {
+        id: String,
+        /// Your language, for a ticket whose own is not known.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
     /// Answer a ticket (or add an internal note); queued when offline.
     Reply {
         id: String,
@@ -714,6 +721,25 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                         })
                         .collect();
                     println!("{}  {}  — {}", h.ticket.id, h.ticket.subject, snippet);
+                }
+            }
+        }
+        Command::Suggest { id, language } => {
+            // As search: the KB documents must be indexed to be found.
+            while client.index_pending(20_000)? > 0 {}
+            let found = client.suggest_knowledge(&id, &language)?;
+            if cli.json {
+                print_json(&found);
+            } else {
+                for a in &found.articles {
+                    let url = a.url.as_deref().unwrap_or("");
+                    println!(
+                        "article  {}  [{}]  {}  {url}",
+                        a.article_id, a.language, a.title
+                    );
+                }
+                for m in &found.macros {
+                    println!("macro    {}  {}", m.macro_id, m.title);
                 }
             }
         }

@@ -237,6 +237,7 @@ fn login_sync_and_list_then_keep_working_offline() {
         }
     }
 
+    let server_url = server.url.clone();
     server.stop();
     let offline = ok_json(&desk(
         &keyring,
@@ -248,6 +249,30 @@ fn login_sync_and_list_then_keep_working_offline() {
         offline.as_array().unwrap().len(),
         30,
         "the cache answers with the server down"
+    );
+    // Knowledge for a ticket from the cache, the server down: some of the demo's tickets
+    // are about what its articles answer, each offered with its help-center link.
+    let mut suggested = 0;
+    for t in offline.as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let found = ok_json(&desk(&keyring, &home, &["--json", "suggest", id], ""));
+        for a in found["articles"].as_array().unwrap() {
+            suggested += 1;
+            let url = a["url"].as_str().unwrap();
+            assert!(url.starts_with(&format!("{server_url}/help/kb-")), "{a}");
+            assert!(!a["title"].as_str().unwrap().is_empty(), "{a}");
+        }
+        assert!(found["macros"].is_array(), "{found}");
+    }
+    assert!(suggested > 0, "the demo's tickets find its articles");
+    assert_eq!(
+        err_code(&desk(
+            &keyring,
+            &home,
+            &["--json", "suggest", "no-such-ticket"],
+            ""
+        )),
+        "not_found"
     );
     assert_eq!(
         err_code(&desk(&keyring, &home, &["--json", "sync"], "")),
